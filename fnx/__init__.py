@@ -1,0 +1,37 @@
+"""fnx: a JAX-style functional array library. Trace pure functions, transform them, compile them with Numba.
+
+>>> import fnx, fnx.numpy as fnp
+>>> print(fnx.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(fnp.ones(3, dtype="float32")))
+{ lambda ; a:f32[3]. let
+    b:f32[3] = sin a
+    c:f32[3] = mul b 2.0:f32[]
+  in (c,) }
+"""
+from __future__ import annotations
+
+from . import numpy, lax, random, tree_util  # noqa: F401  (public submodules)
+from .config import config
+from .core.array import Array, Device
+from .core.ir import ClosedJaxpr, Jaxpr, check_jaxpr
+from .core.primitive import Primitive, def_primitive, primitives
+from .core.tracing import eval_jaxpr, make_jaxpr
+from .core.tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
+
+__version__ = "0.1.0"
+
+
+def devices(platform: str | None = None) -> list:
+    """The devices fnx can place arrays on (the CPU today)."""
+    from .core.array import CPU
+    return [CPU] if platform in (None, "cpu") else []
+
+
+def device_put(x, device: Device | None = None):
+    """``x`` (a pytree of arrays) as fnx Arrays on ``device`` (the CPU by default)."""
+    return tree_map(lambda v: v if isinstance(v, Array) else numpy.asarray(v), x)
+
+
+__all__ = ["Array", "ClosedJaxpr", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "def_primitive",
+           "device_put", "devices", "eval_jaxpr", "lax", "make_jaxpr", "numpy", "primitives", "random",
+           "register_pytree_node", "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten",
+           "tree_util"]

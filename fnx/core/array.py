@@ -1,0 +1,123 @@
+"""``fnx.Array``: an immutable array that lives on a device (a NumPy buffer on the CPU)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .array_methods import ArrayMethods
+from .avals import ShapedArray
+
+
+class Device:
+    """A place where arrays live. ``fnx.devices()`` lists them; the CPU is always there."""
+
+    __slots__ = ("platform", "id")
+
+    def __init__(self, platform: str, id: int = 0):
+        self.platform, self.id = platform, id
+
+    def __repr__(self) -> str:
+        return f"{self.platform.upper()}Device(id={self.id})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Device) and (self.platform, self.id) == (other.platform, other.id)
+
+    def __hash__(self) -> int:
+        return hash((self.platform, self.id))
+
+
+CPU = Device("cpu")
+
+
+class Array(ArrayMethods):
+    """An immutable n-d array. Convert with ``np.asarray(a)``; update functionally with ``a.at[i].set(v)``.
+
+    >>> import fnx.numpy as fnp
+    >>> a = fnp.arange(3.0)
+    >>> a * 2
+    Array([0., 2., 4.], dtype=float64)
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value):
+        value = np.array(value)  # always a private copy: nobody else can mutate it
+        value.flags.writeable = False
+        self._value = value
+
+    @classmethod
+    def _wrap(cls, value: np.ndarray) -> "Array":
+        """Wrap a NumPy array fnx owns without copying (it becomes read-only)."""
+        self = object.__new__(cls)
+        value.flags.writeable = False
+        self._value = value
+        return self
+
+    @property
+    def aval(self) -> ShapedArray:
+        return ShapedArray(self._value.shape, self._value.dtype)
+
+    shape = property(lambda self: self._value.shape)
+    dtype = property(lambda self: self._value.dtype)
+    ndim = property(lambda self: self._value.ndim)
+    size = property(lambda self: self._value.size)
+
+    @property
+    def device(self) -> Device:
+        return CPU
+
+    def devices(self) -> set:
+        return {CPU}
+
+    def block_until_ready(self) -> "Array":
+        """Wait until the value is computed (CPU arrays always are) and return self."""
+        return self
+
+    def __array__(self, dtype=None, copy=None):
+        if copy:
+            return np.array(self._value, dtype=dtype)
+        return self._value if dtype is None else self._value.astype(dtype)
+
+    def __repr__(self) -> str:
+        return repr(self._value).replace("array(", "Array(", 1) if self._value.ndim else \
+            f"Array({self._value.item()!r}, dtype={self._value.dtype})"
+
+    def __str__(self) -> str:
+        return str(self._value)
+
+    def __format__(self, spec: str) -> str:
+        return format(self._value.item() if self._value.ndim == 0 else self._value, spec)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __int__(self) -> int:
+        return int(self._value)
+
+    def __float__(self) -> float:
+        return float(self._value)
+
+    def __index__(self) -> int:
+        return self._value.__index__()
+
+    def __complex__(self) -> complex:
+        return complex(self._value)
+
+    def __reduce__(self):
+        return (Array, (self._value,))
+
+    def __copy__(self) -> "Array":
+        return self
+
+    def __deepcopy__(self, memo) -> "Array":
+        return self
+
+    def item(self, *args):
+        """The element as a Python scalar (NumPy's ``item``)."""
+        return self._value.item(*args)
+
+    def tolist(self):
+        """Nested Python lists, as NumPy's ``tolist``."""
+        return self._value.tolist()
+
+    def copy(self) -> "Array":
+        return self

@@ -1,0 +1,102 @@
+"""The dtypes fnx supports and NumPy-2 type promotion (NEP 50: Python scalars are *weak*).
+
+A Python ``bool``, ``int`` or ``float`` takes the dtype of the array it meets; alone, a float takes the
+configured default float (``fnx.config.default_float``) and an int takes int64.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..config import config
+from .errors import FnxTypeError
+
+SUPPORTED_DTYPES = tuple(np.dtype(d) for d in (
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"))
+_SUPPORTED = frozenset(SUPPORTED_DTYPES)
+WEAK_TYPES = (bool, int, float)
+DEFAULT_INT = np.dtype("int64")
+
+_SHORT = {"bool": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64", "uint8": "u8",
+          "uint16": "u16", "uint32": "u32", "uint64": "u64", "float32": "f32", "float64": "f64"}
+
+
+def short_name(dtype: np.dtype) -> str:
+    """The short name used in printed jaxprs: ``f32``, ``i64``, ``bool``..."""
+    return _SHORT[dtype.name]
+
+
+def canonicalize(dtype, op: str = "fnx") -> np.dtype:
+    """Return ``np.dtype(dtype)`` if fnx supports it; otherwise raise an error naming the dtype and ``op``.
+
+    Python ``float`` means the configured default float, ``int`` means int64.
+    """
+    if dtype is float:
+        return config.default_float
+    if dtype is int:
+        return DEFAULT_INT
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise FnxTypeError(f"{op}: {dtype!r} is not a dtype") from None
+    if dt not in _SUPPORTED:
+        raise FnxTypeError(f"{op}: dtype {dt} is not supported; fnx supports "
+                           + ", ".join(d.name for d in SUPPORTED_DTYPES))
+    return dt
+
+
+def is_float(dtype: np.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def is_integer(dtype: np.dtype) -> bool:
+    return dtype.kind in "iu"
+
+
+def to_inexact(dtype: np.dtype) -> np.dtype:
+    """The float dtype an op like ``sin`` or ``/`` computes in: floats stay, bools and ints go to the default float."""
+    return dtype if dtype.kind == "f" else config.default_float
+
+
+def dtype_of_scalar(x) -> np.dtype:
+    """The dtype a lone Python scalar becomes."""
+    return result_type(type(x))
+
+
+@lru_cache(maxsize=4096)
+def _result_type(keys: tuple, default_float: np.dtype) -> np.dtype:
+    strong = [k for k in keys if isinstance(k, np.dtype)]
+    result = np.result_type(*strong) if strong else None
+    for weak in (k for k in keys if not isinstance(k, np.dtype)):
+        if weak is float and (result is None or result.kind in "biu"):
+            result = default_float
+        elif weak is int and (result is None or result.kind == "b"):
+            result = DEFAULT_INT
+        elif weak is bool and result is None:
+            result = np.dtype(bool)
+    if result not in _SUPPORTED:
+        raise FnxTypeError(f"dtype {result} is not supported; fnx supports "
+                           + ", ".join(d.name for d in SUPPORTED_DTYPES))
+    return result
+
+
+def result_type(*keys) -> np.dtype:
+    """Promote dtypes (strong) and Python scalar types ``bool``/``int``/``float`` (weak) as NumPy 2 does.
+
+    >>> result_type(np.dtype("float32"), float)
+    dtype('float32')
+    >>> result_type(np.dtype("int8"), np.dtype("uint8"))
+    dtype('int16')
+    """
+    return _result_type(keys, config.default_float)
+
+
+def finfo(dtype) -> np.finfo:
+    """Machine limits of a float dtype (``fnx.numpy.finfo``)."""
+    return np.finfo(canonicalize(dtype, "finfo"))
+
+
+def iinfo(dtype) -> np.iinfo:
+    """Machine limits of an integer dtype (``fnx.numpy.iinfo``)."""
+    return np.iinfo(canonicalize(dtype, "iinfo"))

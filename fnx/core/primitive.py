@@ -1,0 +1,92 @@
+"""Primitives and their rule tables.
+
+A primitive is a named operation of the IR. Every rule about it lives in a table keyed by the primitive:
+here the shape rule (``abstract_eval_rules``) and the eager NumPy implementation (``impl_rules``); the
+transforms and backends keep their own tables the same way. ``def_primitive`` is also the public way to add
+a user-defined primitive.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .array import Array
+from .avals import ShapedArray
+from .errors import ConcretizationError, FnxTypeError
+
+primitives: dict[str, "Primitive"] = {}
+abstract_eval_rules: dict["Primitive", Callable] = {}
+impl_rules: dict["Primitive", Callable] = {}
+
+
+class Primitive:
+    """A named IR operation. ``multiple_results`` primitives return a list of outputs."""
+
+    __slots__ = ("name", "multiple_results")
+
+    def __init__(self, name: str, multiple_results: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+
+    def bind(self, *args, **params):
+        """Apply the primitive: computed now on concrete inputs, recorded into the innermost active trace otherwise."""
+        return bind(self, args, params)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def def_primitive(name: str, abstract_eval: Callable, impl: Callable, multiple_results: bool = False) -> Primitive:
+    """Create and register a primitive.
+
+    ``abstract_eval(*avals, **params)`` returns the output ShapedArray (a list of them when
+    ``multiple_results``); ``impl(*numpy_values, **params)`` computes it with NumPy.
+
+    >>> import numpy as np
+    >>> from fnx.core.avals import ShapedArray
+    >>> cube_p = def_primitive("cube", lambda x: x, lambda x: x ** 3)
+    """
+    if name in primitives:
+        raise ValueError(f"a primitive named {name!r} is already registered")
+    prim = Primitive(name, multiple_results)
+    primitives[name] = prim
+    abstract_eval_rules[prim] = abstract_eval
+    impl_rules[prim] = impl
+    return prim
+
+
+def abstract_eval(prim: Primitive, avals, params: dict) -> list:
+    """The output avals of ``prim`` applied to ``avals``, always as a list."""
+    out = abstract_eval_rules[prim](*avals, **params)
+    return list(out) if prim.multiple_results else [out]
+
+
+# ---------------------------------------------------------------------------------------------- bind
+
+_trace_stack: list = []  # the active JaxprTraces, innermost last (see fnx.core.tracing)
+
+
+def bind(prim: Primitive, args: Sequence, params: dict):
+    """Apply ``prim``: record it in the innermost active trace, or compute it now with NumPy."""
+    if _trace_stack:
+        return _trace_stack[-1].process(prim, args, params)
+    vals = [x._value if type(x) is Array else x for x in args]
+    try:
+        out = impl_rules[prim](*vals, **params)
+    except (ValueError, TypeError, IndexError, ArithmeticError) as e:
+        if isinstance(e, (FnxTypeError, ConcretizationError)):
+            raise
+        operands = ", ".join(str(ShapedArray(np.shape(v), np.asarray(v).dtype)) for v in vals)
+        raise FnxTypeError(f"{prim.name}: {e} (operands {operands})") from e
+    if prim.multiple_results:
+        return [_wrap_result(v) for v in out]
+    return _wrap_result(out)
+
+
+def _wrap_result(value) -> Array:
+    if type(value) is not np.ndarray:
+        return Array._wrap(np.asarray(value))
+    if value.base is not None and value.flags.writeable:
+        value = value.copy()  # a view of someone's mutable array: take our own copy
+    return Array._wrap(value)

@@ -1,0 +1,245 @@
+"""Tracing: turning a Python function over arrays into a jaxpr, and evaluating a jaxpr.
+
+There is one kind of trace: a ``JaxprTrace`` records every primitive applied to its tracers as an equation.
+Traces nest in a stack; ``bind`` hands each primitive application to the innermost trace (or computes it
+with NumPy when no trace is active). Values from outer traces, and concrete arrays, that the inner function
+uses become the inner jaxpr's constants, so evaluating the inner jaxpr with ``eval_jaxpr`` inside the outer
+trace records it there: that is how transforms compose (each is trace -> rewrite -> evaluate).
+
+A trace may be *concrete*: its tracers then also carry their NumPy value, so that Python control flow on
+them (``if x > 0``) works, as it must for ``grad`` outside ``jit``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import dtypes
+from .array import Array
+from .array_methods import ArrayMethods
+from .avals import ShapedArray
+from .errors import ConcretizationError, FnxTypeError
+from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from .primitive import Primitive, _trace_stack, abstract_eval, bind, impl_rules
+from .tree import tree_flatten, tree_unflatten
+
+
+
+class Tracer(ArrayMethods):
+    """A value being traced: it knows its abstract value (shape, dtype) and, in a concrete trace, its value."""
+
+    __slots__ = ("trace", "var", "val")
+
+    def __init__(self, trace: "JaxprTrace", var: Var, val=None):
+        self.trace, self.var, self.val = trace, var, val
+
+    @property
+    def aval(self) -> ShapedArray:
+        return self.var.aval
+
+    def _concrete(self, what: str, hint: str):
+        if self.val is None:
+            raise ConcretizationError(what, self.aval, hint)
+        return self.val
+
+    def __bool__(self) -> bool:
+        return bool(self._concrete("bool()", "Use fnx.lax.cond or fnx.numpy.where for a branch on traced values, "
+                                   "or mark the argument static (static_argnums)."))
+
+    def __int__(self) -> int:
+        return int(self._concrete("int()", "Keep the value as an array, or mark the argument static."))
+
+    def __float__(self) -> float:
+        return float(self._concrete("float()", "Keep the value as an array, or mark the argument static."))
+
+    def __index__(self) -> int:
+        return self._concrete("Using as an index", "Use fnx.lax.dynamic_slice or array indexing "
+                              "x[i] (which traces), or mark the argument static.").__index__()
+
+    def __array__(self, dtype=None, copy=None):
+        if self.trace not in _trace_stack:
+            raise FnxTypeError(f"a tracer {self.aval} escaped the function that was being transformed "
+                               "(it was stored outside, e.g. in a global); return it instead")
+        raise ConcretizationError("Converting to a NumPy array", self.aval,
+                                  "Use fnx.numpy functions inside transformed functions instead of NumPy ones.")
+
+    def item(self, *args):
+        return self._concrete("item()", "Keep the value as an array.").item(*args)
+
+    def tolist(self):
+        return self._concrete("tolist()", "Keep the value as an array.").tolist()
+
+    def __repr__(self) -> str:
+        return f"Traced<{self.aval}>"
+
+
+class JaxprTrace:
+    """Records equations into a growing jaxpr."""
+
+    def __init__(self, concrete: bool = False):
+        self.concrete = concrete
+        self.eqns: list[Eqn] = []
+        self.const_vars: dict[int, Var] = {}
+        self.consts: list = []
+
+    def new_arg(self, aval: ShapedArray, val=None) -> Tracer:
+        return Tracer(self, Var(aval), val)
+
+    def to_atom(self, x) -> Var | Literal:
+        """The IR atom for ``x``: its var if it is our tracer, a literal for scalars, a constvar otherwise."""
+        if isinstance(x, Tracer):
+            if x.trace is self:
+                return x.var
+            if x.trace not in _trace_stack:
+                raise FnxTypeError(f"a tracer {x.aval} escaped the function that was being transformed "
+                                   "(it was stored outside, e.g. in a global); pass it as an argument instead")
+            return self._const(x, x.aval)
+        if isinstance(x, dtypes.WEAK_TYPES) and not isinstance(x, np.generic):
+            return Literal(x, ShapedArray((), dtypes.dtype_of_scalar(x)))
+        if isinstance(x, Array):
+            x = x._value
+        if isinstance(x, (np.ndarray, np.generic)):
+            if x.ndim == 0:
+                return Literal(x, ShapedArray((), dtypes.canonicalize(x.dtype)))
+            return self._const(x, ShapedArray(x.shape, dtypes.canonicalize(x.dtype)))
+        raise FnxTypeError(f"a value of type {type(x).__name__} is not an array; fnx functions take fnx or NumPy "
+                           "arrays and Python scalars")
+
+    def _const(self, x, aval: ShapedArray) -> Var:
+        if id(x) not in self.const_vars:
+            self.const_vars[id(x)] = Var(aval)
+            self.consts.append(x)
+        return self.const_vars[id(x)]
+
+    def value_of(self, x, atom):
+        """The concrete value behind an input of a concrete trace, or None if it is not known."""
+        if isinstance(atom, Literal):
+            return atom.val
+        if isinstance(x, Tracer):
+            return x.val
+        return x._value if isinstance(x, Array) else x
+
+    def process(self, prim: Primitive, args: Sequence, params: dict):
+        atoms = [self.to_atom(x) for x in args]
+        out_avals = abstract_eval(prim, [a.aval for a in atoms], params)
+        out_vals = [None] * len(out_avals)
+        if self.concrete:
+            vals = [self.value_of(x, a) for x, a in zip(args, atoms)]
+            if all(v is not None for v in vals):
+                out = impl_rules[prim](*vals, **params)
+                out_vals = [np.asarray(v) for v in (out if prim.multiple_results else [out])]
+        outs = [Tracer(self, Var(aval), val) for aval, val in zip(out_avals, out_vals)]
+        self.eqns.append(Eqn(prim, atoms, [t.var for t in outs], params))
+        return outs if prim.multiple_results else outs[0]
+
+    def to_jaxpr(self, in_tracers: list, out_values: list) -> ClosedJaxpr:
+        outvars = [self.to_atom(x) for x in out_values]
+        invars = [t.var for t in in_tracers]
+        constvars = list(self.const_vars.values())
+        return ClosedJaxpr(Jaxpr(constvars, invars, self.eqns, outvars), list(self.consts))
+
+
+@contextmanager
+def new_trace(concrete: bool = False):
+    trace = JaxprTrace(concrete)
+    _trace_stack.append(trace)
+    try:
+        yield trace
+    finally:
+        _trace_stack.pop()
+
+
+def is_tracing() -> bool:
+    """True while some function is being traced."""
+    return bool(_trace_stack)
+
+
+# ---------------------------------------------------------------------------------------------- make_jaxpr
+
+def abstractify(x) -> ShapedArray:
+    """The abstract value of an argument: arrays, tracers, Python scalars, or anything with shape and dtype."""
+    if isinstance(x, (Tracer, Array)):
+        return x.aval
+    if isinstance(x, dtypes.WEAK_TYPES) and not isinstance(x, np.generic):
+        return ShapedArray((), dtypes.dtype_of_scalar(x))
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return ShapedArray(tuple(x.shape), dtypes.canonicalize(x.dtype))
+    raise FnxTypeError(f"an argument of type {type(x).__name__} is not an array; pass arrays or scalars, or mark "
+                       "the argument static")
+
+
+def trace_to_jaxpr(f: Callable, args: Sequence, concrete: bool = False):
+    """Trace ``f(*args)`` (``args`` a pytree of arrays or avals) into a ClosedJaxpr.
+
+    Returns ``(closed_jaxpr, out_tree)``; the jaxpr takes the flattened leaves of ``args`` and returns the
+    flattened leaves of the output.
+    """
+    flat_args, in_tree = tree_flatten(list(args))
+    with new_trace(concrete) as trace:
+        in_tracers = [trace.new_arg(abstractify(x), _concrete_value(x) if concrete else None) for x in flat_args]
+        out = f(*tree_unflatten(in_tree, in_tracers))
+        out_flat, out_tree = tree_flatten(out)
+        closed = trace.to_jaxpr(in_tracers, out_flat)
+    return closed, out_tree
+
+
+def _concrete_value(x):
+    if isinstance(x, Tracer):
+        return x.val
+    return np.asarray(x._value if isinstance(x, Array) else x)
+
+
+def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = (), return_shape: bool = False):
+    """Return a function that traces ``f`` and returns its ClosedJaxpr (and the output shapes if asked).
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> print(fnx.make_jaxpr(fnp.sin)(fnp.ones(3, dtype="float32")))
+    { lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }
+    """
+    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    def traced(*args):
+        dynamic = [a for i, a in enumerate(args) if i not in static]
+
+        def fun(*dyn):
+            it = iter(dyn)
+            return f(*[a if i in static else next(it) for i, a in enumerate(args)])
+
+        closed, out_tree = trace_to_jaxpr(fun, dynamic)
+        if return_shape:
+            return closed, tree_unflatten(out_tree, closed.out_avals)
+        return closed
+
+    traced.__name__ = f"make_jaxpr({getattr(f, '__name__', 'f')})"
+    return traced
+
+
+def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
+    """Evaluate ``jaxpr`` on ``consts`` and ``args`` (flat lists), binding each equation's primitive.
+
+    Under an active trace the evaluation is itself recorded there. Returns the list of outputs.
+    """
+    if len(args) != len(jaxpr.invars):
+        raise FnxTypeError(f"eval_jaxpr: the jaxpr takes {len(jaxpr.invars)} inputs, got {len(args)}")
+    env: dict[int, Any] = {}
+
+    def read(atom):
+        return atom.val if isinstance(atom, Literal) else env[id(atom)]
+
+    for v, x in zip(jaxpr.constvars, consts):
+        env[id(v)] = x
+    for v, x in zip(jaxpr.invars, args):
+        env[id(v)] = x
+    for eqn in jaxpr.eqns:
+        outs = bind(eqn.primitive, [read(x) for x in eqn.invars], eqn.params)
+        for v, out in zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]):
+            env[id(v)] = out
+    return [_as_output(read(v)) for v in jaxpr.outvars]
+
+
+def _as_output(x):
+    if isinstance(x, (Array, Tracer)) or _trace_stack:
+        return x
+    return Array(x)

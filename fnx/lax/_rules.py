@@ -1,0 +1,42 @@
+"""Shape and dtype checks shared by the lax primitives' abstract-eval rules."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.avals import ShapedArray
+from ..core.errors import FnxTypeError
+
+
+def describe(avals) -> str:
+    return ", ".join(str(a) for a in avals)
+
+
+def require_dtype_kind(name: str, aval: ShapedArray, kinds: str, what: str) -> None:
+    if aval.dtype.kind not in kinds:
+        raise FnxTypeError(f"{name}: needs {what} operands, got {aval}")
+
+
+def same_dtype(name: str, avals) -> np.dtype:
+    dtypes = {a.dtype for a in avals}
+    if len(dtypes) != 1:
+        raise FnxTypeError(f"{name}: operands must have one dtype, got {describe(avals)}")
+    return avals[0].dtype
+
+
+def elementwise_shape(name: str, avals) -> tuple:
+    """Operands of an elementwise primitive have one shape, except that rank-0 operands broadcast."""
+    shapes = {a.shape for a in avals if a.shape != ()}
+    if len(shapes) > 1:
+        raise FnxTypeError(f"{name}: operands must have equal shapes (or be scalars), got {describe(avals)}")
+    return shapes.pop() if shapes else ()
+
+
+def normalize_axes(name: str, axes, ndim: int) -> tuple:
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise FnxTypeError(f"{name}: axis {a} is out of range for an array of rank {ndim}")
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise FnxTypeError(f"{name}: repeated axis in {tuple(axes)}")
+    return tuple(out)

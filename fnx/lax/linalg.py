@@ -1,0 +1,75 @@
+"""Linear algebra primitives: ``dot_general`` and the batched matrix routines inv, solve, det, cholesky."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.avals import ShapedArray
+from ..core.errors import FnxTypeError
+from ..core.primitive import def_primitive
+from ._rules import describe, same_dtype
+
+
+def _dot_general_eval(lhs, rhs, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    dtype = same_dtype("dot_general", [lhs, rhs])
+    if dtype.kind == "b":
+        raise FnxTypeError(f"dot_general: does not take bool operands {describe([lhs, rhs])}")
+    ok = len(lc) == len(rc) and len(lb) == len(rb) and all(
+        0 <= a < lhs.ndim and 0 <= b < rhs.ndim and lhs.shape[a] == rhs.shape[b] for a, b in zip(lc + lb, rc + rb))
+    if not ok or len(set(lc + lb)) != len(lc + lb) or len(set(rc + rb)) != len(rc + rb):
+        raise FnxTypeError(f"dot_general: contracting dims {lc},{rc} / batch dims {lb},{rb} do not fit "
+                           f"{describe([lhs, rhs])}")
+    free_l = [n for i, n in enumerate(lhs.shape) if i not in lc + lb]
+    free_r = [n for i, n in enumerate(rhs.shape) if i not in rc + rb]
+    return ShapedArray(tuple(lhs.shape[i] for i in lb) + tuple(free_l) + tuple(free_r), dtype)
+
+
+def _dot_general_impl(lhs, rhs, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    lsub = [next(letters) for _ in range(lhs.ndim)]
+    rsub = [next(letters) for _ in range(rhs.ndim)]
+    for a, b in zip(lc + lb, rc + rb):
+        rsub[b] = lsub[a]
+    out = [lsub[i] for i in lb] + [lsub[i] for i in range(lhs.ndim) if i not in lc + lb] + \
+        [rsub[i] for i in range(rhs.ndim) if i not in rc + rb]
+    return np.einsum(f"{''.join(lsub)},{''.join(rsub)}->{''.join(out)}", lhs, rhs, optimize=True).astype(lhs.dtype)
+
+
+dot_general_p = def_primitive("dot_general", _dot_general_eval, _dot_general_impl)
+
+
+def _square_matrix(name: str, a) -> None:
+    if a.dtype.kind != "f" or a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise FnxTypeError(f"{name}: needs float square matrices (..., n, n), got {a}")
+
+
+def _matrix_rule(name: str, drop_last: int):
+    def abstract_eval(a):
+        _square_matrix(name, a)
+        return ShapedArray(a.shape[:a.ndim - drop_last], a.dtype)
+    return abstract_eval
+
+
+def _cholesky_impl(a):
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:  # not positive definite: NaNs, as JAX gives, rather than an exception
+        return np.full(np.shape(a), np.nan, dtype=np.asarray(a).dtype)
+
+
+inv_p = def_primitive("inv", _matrix_rule("inv", 0), lambda a: np.linalg.inv(a).astype(np.asarray(a).dtype))
+det_p = def_primitive("det", _matrix_rule("det", 2), lambda a: np.asarray(np.linalg.det(a)).astype(np.asarray(a).dtype))
+cholesky_p = def_primitive("cholesky", _matrix_rule("cholesky", 0), _cholesky_impl)
+
+
+def _solve_eval(a, b):
+    _square_matrix("solve", a)
+    same_dtype("solve", [a, b])
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or b.shape[-2] != a.shape[-1]:
+        raise FnxTypeError(f"solve: right-hand side {b} does not match matrices {a} (needs (..., n, k))")
+    return b
+
+
+solve_p = def_primitive("solve", _solve_eval, lambda a, b: np.linalg.solve(a, b).astype(np.asarray(b).dtype))

@@ -1,0 +1,73 @@
+"""Reductions over axes, arg-reductions and cumulative scans along one axis."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.avals import ShapedArray
+from ..core.errors import FnxTypeError
+from ..core.primitive import def_primitive
+from ._rules import normalize_axes
+
+_REDUCERS = {"reduce_sum": (np.sum, "biuf"), "reduce_prod": (np.prod, "biuf"), "reduce_max": (np.max, "biuf"),
+             "reduce_min": (np.min, "biuf"), "reduce_and": (np.all, "b"), "reduce_or": (np.any, "b")}
+
+
+def _reduce_rule(name: str, kinds: str):
+    def abstract_eval(x, *, axes):
+        if x.dtype.kind not in kinds:
+            raise FnxTypeError(f"{name}: does not take {x}")
+        axes = normalize_axes(name, axes, x.ndim)
+        if name in ("reduce_max", "reduce_min") and any(x.shape[a] == 0 for a in axes):
+            raise FnxTypeError(f"{name}: zero-size axis {axes} of {x} has no identity")
+        return ShapedArray(tuple(n for i, n in enumerate(x.shape) if i not in axes), x.dtype)
+    return abstract_eval
+
+
+def _reduce_impl(fn):
+    return lambda x, *, axes: np.asarray(fn(x, axis=tuple(axes))).astype(np.asarray(x).dtype, copy=False)
+
+
+reduce_primitives = {name: def_primitive(name, _reduce_rule(name, kinds), _reduce_impl(fn))
+                     for name, (fn, kinds) in _REDUCERS.items()}
+reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p, reduce_or_p = reduce_primitives.values()
+
+
+def _argreduce_rule(name: str):
+    def abstract_eval(x, *, axis, index_dtype):
+        (axis,) = normalize_axes(name, (axis,), x.ndim)
+        if x.shape[axis] == 0:
+            raise FnxTypeError(f"{name}: the axis {axis} of {x} is empty")
+        return ShapedArray(x.shape[:axis] + x.shape[axis + 1:], index_dtype)
+    return abstract_eval
+
+
+argmax_p = def_primitive("argmax", _argreduce_rule("argmax"),
+                         lambda x, *, axis, index_dtype: np.argmax(x, axis=axis).astype(index_dtype))
+argmin_p = def_primitive("argmin", _argreduce_rule("argmin"),
+                         lambda x, *, axis, index_dtype: np.argmin(x, axis=axis).astype(index_dtype))
+
+_CUMULATIVE = {"cumsum": np.add.accumulate, "cumprod": np.multiply.accumulate, "cummax": np.maximum.accumulate,
+               "cummin": np.minimum.accumulate}
+
+
+def _cumulative_rule(name: str):
+    def abstract_eval(x, *, axis, reverse):
+        normalize_axes(name, (axis,), x.ndim)
+        if x.dtype.kind == "b":
+            raise FnxTypeError(f"{name}: does not take bool operands; cast to an integer first")
+        return x
+    return abstract_eval
+
+
+def _cumulative_impl(fn):
+    def impl(x, *, axis, reverse):
+        x = np.asarray(x)
+        if reverse:
+            return np.flip(fn(np.flip(x, axis), axis=axis), axis)
+        return fn(x, axis=axis)
+    return impl
+
+
+cumulative_primitives = {name: def_primitive(name, _cumulative_rule(name), _cumulative_impl(fn))
+                         for name, fn in _CUMULATIVE.items()}
+cumsum_p, cumprod_p, cummax_p, cummin_p = cumulative_primitives.values()

@@ -1,0 +1,211 @@
+"""Primitives that move, cast, select or create data without arithmetic."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.avals import ShapedArray
+from ..core.errors import FnxTypeError
+from ..core.primitive import def_primitive
+from ._rules import describe, elementwise_shape, normalize_axes, same_dtype
+
+
+# -- casts -------------------------------------------------------------------------------------------------
+
+def _convert_eval(x, *, new_dtype):
+    return ShapedArray(x.shape, new_dtype)
+
+
+convert_element_type_p = def_primitive(
+    "convert_element_type", _convert_eval, lambda x, *, new_dtype: np.asarray(x).astype(new_dtype))
+
+
+def _bitcast_eval(x, *, new_dtype):
+    if x.dtype.itemsize != new_dtype.itemsize:
+        raise FnxTypeError(f"bitcast_convert_type: {x.dtype} and {new_dtype} differ in size")
+    return ShapedArray(x.shape, new_dtype)
+
+
+bitcast_convert_type_p = def_primitive(
+    "bitcast_convert_type", _bitcast_eval, lambda x, *, new_dtype: np.asarray(x).view(new_dtype))
+
+
+# -- shapes ------------------------------------------------------------------------------------------------
+
+def _broadcast_in_dim_eval(x, *, shape, broadcast_dimensions):
+    ok = len(broadcast_dimensions) == x.ndim and all(
+        0 <= d < len(shape) and x.shape[i] in (1, shape[d]) for i, d in enumerate(broadcast_dimensions)) \
+        and list(broadcast_dimensions) == sorted(set(broadcast_dimensions))
+    if not ok:
+        raise FnxTypeError(f"broadcast_in_dim: cannot broadcast {x} to shape {shape} "
+                           f"with broadcast_dimensions={broadcast_dimensions}")
+    return ShapedArray(tuple(shape), x.dtype)
+
+
+def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
+    x = np.asarray(x)
+    expanded = [1] * len(shape)
+    for i, d in enumerate(broadcast_dimensions):
+        expanded[d] = x.shape[i]
+    return np.broadcast_to(x.reshape(expanded), shape)
+
+
+broadcast_in_dim_p = def_primitive("broadcast_in_dim", _broadcast_in_dim_eval, _broadcast_in_dim_impl)
+
+
+def _reshape_eval(x, *, new_sizes):
+    if int(np.prod(new_sizes, dtype=np.int64)) != x.size or any(s < 0 for s in new_sizes):
+        raise FnxTypeError(f"reshape: cannot reshape {x} (size {x.size}) into shape {tuple(new_sizes)}")
+    return ShapedArray(tuple(new_sizes), x.dtype)
+
+
+reshape_p = def_primitive("reshape", _reshape_eval, lambda x, *, new_sizes: np.reshape(x, new_sizes))
+
+
+def _transpose_eval(x, *, permutation):
+    if sorted(permutation) != list(range(x.ndim)):
+        raise FnxTypeError(f"transpose: {permutation} is not a permutation of the axes of {x}")
+    return ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype)
+
+
+transpose_p = def_primitive("transpose", _transpose_eval, lambda x, *, permutation: np.transpose(x, permutation))
+
+
+def _rev_eval(x, *, dimensions):
+    normalize_axes("rev", dimensions, x.ndim)
+    return x
+
+
+rev_p = def_primitive("rev", _rev_eval, lambda x, *, dimensions: np.flip(x, dimensions))
+
+
+def _slice_eval(x, *, start_indices, limit_indices, strides):
+    if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim) or any(
+            not 0 <= lo <= hi <= n or s < 1 for lo, hi, s, n in zip(start_indices, limit_indices, strides, x.shape)):
+        raise FnxTypeError(f"slice: start {start_indices}, limit {limit_indices}, strides {strides} do not fit {x}")
+    shape = tuple(-(-(hi - lo) // s) for lo, hi, s in zip(start_indices, limit_indices, strides))
+    return ShapedArray(shape, x.dtype)
+
+
+def _slice_impl(x, *, start_indices, limit_indices, strides):
+    return np.asarray(x)[tuple(slice(lo, hi, s) for lo, hi, s in zip(start_indices, limit_indices, strides))]
+
+
+slice_p = def_primitive("slice", _slice_eval, _slice_impl)
+
+
+def _pad_eval(x, padding_value, *, padding_config):
+    same_dtype("pad", [x, padding_value])
+    if padding_value.shape != () or len(padding_config) != x.ndim:
+        raise FnxTypeError(f"pad: needs a scalar padding value and one (low, high, interior) per axis of {x}, "
+                           f"got {padding_value} and {padding_config}")
+    shape = tuple(lo + hi + n + max(n - 1, 0) * interior for n, (lo, hi, interior) in zip(x.shape, padding_config))
+    if any(s < 0 for s in shape) or any(c[2] < 0 for c in padding_config):
+        raise FnxTypeError(f"pad: padding {padding_config} of {x} gives negative size")
+    return ShapedArray(shape, x.dtype)
+
+
+def _pad_impl(x, padding_value, *, padding_config):
+    x = np.asarray(x)
+    interior_shape = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(x.shape, padding_config)]
+    full = np.full([s + max(lo, 0) + max(hi, 0) for s, (lo, hi, _) in zip(interior_shape, padding_config)],
+                   padding_value, dtype=x.dtype)
+    full[tuple(slice(max(lo, 0), max(lo, 0) + s, i + 1)
+               for s, (lo, _, i) in zip(interior_shape, padding_config))] = x
+    crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi, _) in zip(full.shape, padding_config))
+    return full[crop]
+
+
+pad_p = def_primitive("pad", _pad_eval, _pad_impl)
+
+
+def _concatenate_eval(*xs, dimension):
+    dtype = same_dtype("concatenate", xs)
+    ndim = xs[0].ndim
+    if not 0 <= dimension < ndim or any(
+            x.ndim != ndim or x.shape[:dimension] + x.shape[dimension + 1:] !=
+            xs[0].shape[:dimension] + xs[0].shape[dimension + 1:] for x in xs):
+        raise FnxTypeError(f"concatenate: shapes {describe(xs)} do not match except along axis {dimension}")
+    shape = list(xs[0].shape)
+    shape[dimension] = sum(x.shape[dimension] for x in xs)
+    return ShapedArray(tuple(shape), dtype)
+
+
+concatenate_p = def_primitive("concatenate", _concatenate_eval,
+                              lambda *xs, dimension: np.concatenate(xs, axis=dimension))
+
+
+def _iota_eval(*, dtype, shape, dimension):
+    return ShapedArray(tuple(shape), dtype)
+
+
+def _iota_impl(*, dtype, shape, dimension):
+    ramp = np.arange(shape[dimension], dtype=dtype).reshape([-1 if i == dimension else 1 for i in range(len(shape))])
+    return np.broadcast_to(ramp, shape)
+
+
+iota_p = def_primitive("iota", _iota_eval, _iota_impl)
+
+
+# -- selection ---------------------------------------------------------------------------------------------
+
+def _select_n_eval(which, *cases):
+    same_dtype("select_n", cases)
+    if which.dtype.kind not in "biu" or (which.dtype.kind != "b" and len(cases) < 2):
+        raise FnxTypeError(f"select_n: the selector must be bool or integer, got {which}")
+    if which.dtype.kind == "b" and len(cases) != 2:
+        raise FnxTypeError("select_n: a bool selector needs exactly two cases")
+    return ShapedArray(elementwise_shape("select_n", [which, *cases]), cases[0].dtype)
+
+
+def _select_n_impl(which, *cases):
+    if len(cases) == 2:
+        return np.where(which, cases[1], cases[0])
+    return np.choose(np.clip(which, 0, len(cases) - 1), cases)
+
+
+select_n_p = def_primitive("select_n", _select_n_eval, _select_n_impl)
+
+
+def _dynamic_slice_eval(x, *starts, slice_sizes):
+    if len(starts) != x.ndim or len(slice_sizes) != x.ndim or any(s.shape != () or s.dtype.kind not in "iu"
+                                                                  for s in starts):
+        raise FnxTypeError(f"dynamic_slice: needs one scalar integer start and one size per axis of {x}")
+    if any(not 0 <= s <= n for s, n in zip(slice_sizes, x.shape)):
+        raise FnxTypeError(f"dynamic_slice: slice sizes {slice_sizes} do not fit {x}")
+    return ShapedArray(tuple(slice_sizes), x.dtype)
+
+
+def clamp_starts(starts, sizes, shape) -> tuple:
+    """Start indices clamped so that the window lies inside the array (as XLA and JAX do)."""
+    return tuple(int(min(max(int(s), 0), n - k)) for s, k, n in zip(starts, sizes, shape))
+
+
+def _dynamic_slice_impl(x, *starts, slice_sizes):
+    x = np.asarray(x)
+    starts = clamp_starts(starts, slice_sizes, x.shape)
+    return x[tuple(slice(s, s + k) for s, k in zip(starts, slice_sizes))]
+
+
+dynamic_slice_p = def_primitive("dynamic_slice", _dynamic_slice_eval, _dynamic_slice_impl)
+
+
+def _dynamic_update_slice_eval(x, update, *starts):
+    same_dtype("dynamic_update_slice", [x, update])
+    if update.ndim != x.ndim or len(starts) != x.ndim or any(u > n for u, n in zip(update.shape, x.shape)):
+        raise FnxTypeError(f"dynamic_update_slice: update {update} does not fit in {x}")
+    return x
+
+
+def _dynamic_update_slice_impl(x, update, *starts):
+    out = np.array(x)
+    update = np.asarray(update)
+    starts = clamp_starts(starts, update.shape, out.shape)
+    out[tuple(slice(s, s + k) for s, k in zip(starts, update.shape))] = update
+    return out
+
+
+dynamic_update_slice_p = def_primitive("dynamic_update_slice", _dynamic_update_slice_eval,
+                                       _dynamic_update_slice_impl)
+
+
+__all__ = [n for n in dir() if n.endswith("_p")] + ["clamp_starts"]

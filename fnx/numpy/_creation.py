@@ -1,0 +1,279 @@
+"""Array creation: array/asarray, filled arrays, ranges, identity and triangular matrices, grids."""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from .. import lax
+from ..config import config
+from ..core import dtypes
+from ..core.array import Array
+from ..core.errors import FnxTypeError
+from ..core.tracing import Tracer, _trace_stack
+from ._util import as_array, cast, is_weak
+
+
+def _contains_tracer(obj) -> bool:
+    if isinstance(obj, Tracer):
+        return True
+    return isinstance(obj, (list, tuple)) and any(_contains_tracer(o) for o in obj)
+
+
+def _default_dtype_of(value: np.ndarray) -> np.dtype:
+    """NumPy infers float64 for Python floats; fnx uses the configured default float instead."""
+    if value.dtype == np.float64:
+        return config.default_float
+    return dtypes.canonicalize(value.dtype, "array")
+
+
+def array(obj, dtype=None, copy: bool = True):
+    """An fnx Array from an array, a scalar or nested lists (which may hold arrays and traced values).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.array([[1, 2], [3, 4]], dtype="float32")
+    Array([[1., 2.],
+           [3., 4.]], dtype=float32)
+    """
+    target = dtypes.canonicalize(dtype, "array") if dtype is not None else None
+    if isinstance(obj, (Array, Tracer)):
+        return obj if target is None else cast(obj, target)
+    if isinstance(obj, (list, tuple)) and _contains_tracer(obj):
+        from ._shape import stack
+        parts = [array(o) for o in obj]
+        common = dtypes.result_type(*[p.dtype for p in parts])
+        return stack([cast(p, target or common) for p in parts])
+    if isinstance(obj, (list, tuple)) and any(isinstance(o, Array) for o in obj):
+        obj = [np.asarray(o) if isinstance(o, Array) else o for o in obj]
+    try:
+        value = np.array(obj)
+    except ValueError as e:
+        raise FnxTypeError(f"array: cannot make an array of {type(obj).__name__}: {e}") from None
+    if value.dtype == object or value.dtype.kind in "cUSV":
+        raise FnxTypeError(f"array: unsupported element type {value.dtype} (fnx arrays hold bool, ints and floats)")
+    explicit = isinstance(obj, (np.ndarray, np.generic))
+    return Array._wrap(value.astype(target or (value.dtype if explicit else _default_dtype_of(value)), copy=False))
+
+
+def asarray(obj, dtype=None, copy: bool | None = None):
+    """Like ``array``, but returns an fnx Array or traced value unchanged when no cast is asked for."""
+    return array(obj, dtype)
+
+
+def _shape_tuple(shape, op: str) -> tuple:
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+        raise FnxTypeError(f"{op}: shape must be non-negative integers, got {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def _fill_dtype(fill_value, dtype, op: str) -> np.dtype:
+    if dtype is not None:
+        return dtypes.canonicalize(dtype, op)
+    if is_weak(fill_value):
+        return dtypes.dtype_of_scalar(fill_value)
+    return np.dtype(fill_value.dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    """An array of ``shape`` filled with ``fill_value`` (a scalar, or an array broadcast to ``shape``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.full((2,), 7)
+    Array([7, 7], dtype=int64)
+    """
+    shape = _shape_tuple(shape, "full")
+    dtype = _fill_dtype(fill_value, dtype, "full")
+    if is_weak(fill_value) or isinstance(fill_value, (np.generic, np.ndarray)):
+        if not _trace_stack:
+            return Array._wrap(np.full(shape, fill_value, dtype=dtype))
+        fill_value = np.asarray(fill_value, dtype=dtype)
+    from ._util import broadcast_to_shape
+    return broadcast_to_shape(cast(as_array(fill_value, "full"), dtype), shape)
+
+
+def zeros(shape, dtype=None):
+    """An array of zeros (default float dtype unless ``dtype`` is given)."""
+    return full(shape, 0, dtypes.canonicalize(dtype or float, "zeros"))
+
+
+def ones(shape, dtype=None):
+    """An array of ones (default float dtype unless ``dtype`` is given)."""
+    return full(shape, 1, dtypes.canonicalize(dtype or float, "ones"))
+
+
+def empty(shape, dtype=None):
+    """Same as ``zeros``: fnx arrays are immutable, so there is nothing to gain from uninitialized memory."""
+    return zeros(shape, dtype)
+
+
+def full_like(x, fill_value, dtype=None, shape=None):
+    """An array shaped like ``x`` (or ``shape``) filled with ``fill_value``, of ``x``'s dtype unless given."""
+    x = as_array(x, "full_like")
+    return full(x.shape if shape is None else shape, fill_value, dtype or x.dtype)
+
+
+def zeros_like(x, dtype=None, shape=None):
+    """Zeros shaped like ``x``."""
+    return full_like(x, 0, dtype, shape)
+
+
+def ones_like(x, dtype=None, shape=None):
+    """Ones shaped like ``x``."""
+    return full_like(x, 1, dtype, shape)
+
+
+def empty_like(x, dtype=None, shape=None):
+    """Same as ``zeros_like``."""
+    return full_like(x, 0, dtype, shape)
+
+
+def _static_number(v, op: str):
+    if isinstance(v, (Tracer,)):
+        raise FnxTypeError(f"{op}: start, stop and step must be concrete numbers, not traced values; "
+                           "the length of the result must be known when tracing")
+    return v.item() if isinstance(v, (Array, np.ndarray, np.generic)) else v
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in ``[start, stop)`` (NumPy's ``arange``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.arange(5)
+    Array([0, 1, 2, 3, 4], dtype=int64)
+    """
+    start, stop, step = (_static_number(v, "arange") for v in (start, stop, step))
+    if stop is None:
+        start, stop = 0, start
+    step = 1 if step is None else step
+    if step == 0:
+        raise FnxTypeError("arange: step must not be zero")
+    dt = dtypes.canonicalize(dtype, "arange") if dtype is not None else \
+        dtypes.result_type(*(type(v) if is_weak(v) else np.dtype(type(v)) for v in (start, stop, step)))
+    n = max(0, math.ceil((stop - start) / step))
+    if not _trace_stack:
+        return Array._wrap(np.arange(start, stop, step, dtype=np.float64 if dt.kind == "f" else None).astype(dt))
+    ramp = lax.iota(dt, n)
+    if step != 1:
+        ramp = lax.mul(ramp, dt.type(step))
+    return ramp if start == 0 else lax.add(ramp, dt.type(start))
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype=None, axis: int = 0):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (inclusive when ``endpoint``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.linspace(0.0, 1.0, 5)
+    Array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float64)
+    """
+    from ._elementwise import add, multiply, subtract, where
+    from ._shape import expand_dims, moveaxis
+    dt = dtypes.canonicalize(dtype, "linspace") if dtype is not None else config.default_float
+    start, stop = as_array(start, "linspace"), as_array(stop, "linspace")
+    compute = dtypes.result_type(start.dtype, stop.dtype, config.default_float)
+    start, stop = cast(start, compute), cast(stop, compute)
+    div = (num - 1) if endpoint else num
+    delta = subtract(stop, start)
+    step = delta / div if div > 0 else delta * np.nan
+    ramp = lax.iota(compute, num)
+    ramp = ramp.reshape((num,) + (1,) * start.ndim) if start.ndim or stop.ndim else ramp
+    out = add(multiply(ramp, step if div > 0 else 0.0), start)
+    if endpoint and num > 1:
+        last = lax.broadcasted_iota(np.int64, out.shape, 0) == num - 1
+        out = where(last, expand_dims(stop, 0) if stop.ndim else stop, out)
+    out = cast(out, dt)
+    if axis != 0 and out.ndim > 1:
+        out = moveaxis(out, 0, axis)
+    return (out, cast(as_array(step), dt)) if retstep else out
+
+
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base: float = 10.0, dtype=None):
+    """``base ** linspace(start, stop, num)``."""
+    from ._elementwise import power
+    return cast(power(base, linspace(start, stop, num, endpoint)), dtypes.canonicalize(dtype or float, "logspace"))
+
+
+def _index_grid(n: int, m: int):
+    rows = lax.broadcasted_iota(np.int64, (n, m), 0)
+    cols = lax.broadcasted_iota(np.int64, (n, m), 1)
+    return rows, cols
+
+
+def tri(N: int, M: int | None = None, k: int = 0, dtype=None):
+    """Ones at and below the ``k``-th diagonal of an ``N x M`` matrix, zeros elsewhere."""
+    rows, cols = _index_grid(N, N if M is None else M)
+    return cast(cols <= rows + k, dtypes.canonicalize(dtype or float, "tri"))
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype=None):
+    """An ``N x M`` matrix with ones on the ``k``-th diagonal."""
+    dt = dtypes.canonicalize(dtype or float, "eye")
+    if not _trace_stack:
+        return Array._wrap(np.eye(N, M, k, dtype=dt))
+    rows, cols = _index_grid(N, N if M is None else M)
+    return cast(cols == rows + k, dt)
+
+
+def identity(n: int, dtype=None):
+    """The ``n x n`` identity matrix."""
+    return eye(n, dtype=dtype)
+
+
+def tril(m, k: int = 0):
+    """``m`` with the elements above the ``k``-th diagonal zeroed (on the last two axes)."""
+    from ._elementwise import where
+    m = as_array(m, "tril")
+    rows, cols = _index_grid(*m.shape[-2:])
+    return where(cols <= rows + k, m, 0)
+
+
+def triu(m, k: int = 0):
+    """``m`` with the elements below the ``k``-th diagonal zeroed (on the last two axes)."""
+    from ._elementwise import where
+    m = as_array(m, "triu")
+    rows, cols = _index_grid(*m.shape[-2:])
+    return where(cols >= rows + k, m, 0)
+
+
+def diag(v, k: int = 0):
+    """The ``k``-th diagonal of a matrix, or a matrix with vector ``v`` on its ``k``-th diagonal."""
+    from ._elementwise import where
+    from ._shape import diagonal
+    v = as_array(v, "diag")
+    if v.ndim == 2:
+        return diagonal(v, k)
+    if v.ndim != 1:
+        raise FnxTypeError(f"diag: needs a 1-d or 2-d array, got shape {v.shape}")
+    n = v.shape[0] + abs(k)
+    padded = lax.pad(v, v.dtype.type(0), [(max(k, 0), max(-k, 0), 0)]) if k else v
+    rows, cols = _index_grid(n, n)
+    along = lax.broadcast_in_dim(padded, (n, n), (1,) if k >= 0 else (0,))
+    return where(cols == rows + k, along, v.dtype.type(0))
+
+
+def diagflat(v, k: int = 0):
+    """``diag`` of the flattened ``v``."""
+    return diag(as_array(v, "diagflat").reshape(-1), k)
+
+
+def meshgrid(*xs, indexing: str = "xy", sparse: bool = False) -> list:
+    """Coordinate matrices from coordinate vectors (``indexing`` "xy" Cartesian or "ij" matrix)."""
+    from ._util import broadcast_to_shape
+    xs = [as_array(x, "meshgrid").reshape(-1) for x in xs]
+    shape = [x.shape[0] for x in xs]
+    if indexing == "xy" and len(xs) > 1:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, x in enumerate(xs):
+        axis = {0: 1, 1: 0}.get(i, i) if indexing == "xy" and len(xs) > 1 else i
+        dims = [1] * len(xs)
+        dims[axis] = x.shape[0]
+        g = x.reshape(dims)
+        out.append(g if sparse else broadcast_to_shape(g, tuple(shape)))
+    return out
+
+
+def copy(x):
+    """A copy of ``x`` (fnx arrays are immutable, so this is ``x`` itself as an array)."""
+    return as_array(x, "copy")

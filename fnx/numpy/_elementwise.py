@@ -1,0 +1,274 @@
+"""Elementwise functions of fnx.numpy: NumPy semantics, Array API names, and the NumPy aliases."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import lax
+from ..core import dtypes
+from ..core.primitive import Primitive, bind
+from ..lax.elementwise import binary_primitives as _B, unary_primitives as _U
+from ._util import _trace_stack, as_array, broadcast_operands, cast, dtype_key, promote, to_operand
+
+_NO_PARAMS: dict = {}
+
+
+def _doc(f, name: str, what: str, example: str):
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"{what}, elementwise (NumPy's ``{name}``).\n\n    >>> import fnx.numpy as fnp\n    >>> {example}\n"
+    return f
+
+
+def _unary(p: Primitive, name: str, to_float: bool = False):
+    """A one-operand function; with ``to_float`` integer and bool inputs compute in the default float."""
+    def f(x):
+        x = to_operand(x, name)
+        kind = dtype_key(x)
+        dtype = dtypes.result_type(kind)
+        return bind(p, (cast(x, dtypes.to_inexact(dtype) if to_float else dtype),), _NO_PARAMS)
+    return _doc(f, name, f"``{p.name}``", f"fnp.{name}(fnp.array([0.5, 1.0]))")
+
+
+def _binary(p: Primitive, name: str, to_float: bool = False):
+    def f(x, y):
+        x, y = promote(name, x, y)
+        if to_float and x.dtype.kind != "f":
+            dtype = dtypes.to_inexact(x.dtype)
+            x, y = cast(x, dtype), cast(y, dtype)
+        return bind(p, (x, y), _NO_PARAMS)
+    return _doc(f, name, f"``{p.name}`` of two broadcast operands", f"fnp.{name}(fnp.array([1.0, 2.0]), 3.0)")
+
+
+_FLOAT_UNARY = {"sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+                "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh", "arccosh": "acosh",
+                "arctanh": "atanh", "exp": "exp", "exp2": "exp2", "expm1": "expm1", "log": "log", "log2": "log2",
+                "log10": "log10", "log1p": "log1p", "sqrt": "sqrt", "cbrt": "cbrt"}
+_SAME_UNARY = {"negative": "neg", "sign": "sign", "absolute": "abs"}
+_ROUNDING = {"floor": "floor", "ceil": "ceil", "rint": "round", "trunc": "trunc"}
+_BINARY_SAME = {"add": "add", "subtract": "sub", "multiply": "mul", "floor_divide": "floor_divide",
+                "remainder": "rem", "maximum": "max", "minimum": "min", "equal": "eq", "not_equal": "ne",
+                "less": "lt", "less_equal": "le", "greater": "gt", "greater_equal": "ge",
+                "bitwise_and": "and", "bitwise_or": "or", "bitwise_xor": "xor", "left_shift": "shift_left",
+                "right_shift": "shift_right"}
+_BINARY_FLOAT = {"divide": "div", "arctan2": "atan2", "hypot": "hypot", "copysign": "copysign",
+                 "nextafter": "nextafter", "logaddexp": "logaddexp"}
+
+for _name, _prim in _FLOAT_UNARY.items():
+    globals()[_name] = _unary(_U[_prim], _name, to_float=True)
+for _name, _prim in _SAME_UNARY.items():
+    globals()[_name] = _unary(_U[_prim], _name)
+for _name, _prim in _BINARY_SAME.items():
+    globals()[_name] = _binary(_B[_prim], _name)
+for _name, _prim in _BINARY_FLOAT.items():
+    globals()[_name] = _binary(_B[_prim], _name, to_float=True)
+
+
+def _rounding(p: Primitive, name: str):
+    def f(x):
+        x = as_array(x, name)
+        return x if x.dtype.kind in "biu" else bind(p, (x,), _NO_PARAMS)  # integers are already whole
+    return _doc(f, name, f"``{p.name}`` (integers are returned unchanged)", f"fnp.{name}(fnp.array([-1.5, 2.5]))")
+
+
+for _name, _prim in _ROUNDING.items():
+    globals()[_name] = _rounding(_U[_prim], _name)
+
+
+def _float_predicate(p: Primitive, name: str, int_value: bool):
+    def f(x):
+        x = as_array(x, name)
+        if x.dtype.kind != "f":
+            from ._creation import full_like
+            return full_like(x, int_value, dtype=bool)
+        return bind(p, (x,), _NO_PARAMS)
+    return _doc(f, name, f"``{p.name}`` (always {int_value} for integers)", f"fnp.{name}(fnp.array([1.0, fnp.nan]))")
+
+
+isnan = _float_predicate(_U["is_nan"], "isnan", False)
+isinf = _float_predicate(_U["is_inf"], "isinf", False)
+isfinite = _float_predicate(_U["is_finite"], "isfinite", True)
+signbit = _float_predicate(_U["signbit"], "signbit", False)
+
+
+def positive(x):
+    """``+x`` (a no-op returning an array)."""
+    return as_array(x, "positive")
+
+
+def square(x):
+    """``x * x`` elementwise."""
+    x = as_array(x, "square")
+    return multiply(x, x)  # noqa: F821 (defined above through globals)
+
+
+def reciprocal(x):
+    """``1 / x`` elementwise, in the default float for integer input."""
+    return divide(1.0, x)  # noqa: F821
+
+
+def power(x, y):
+    """``x ** y`` elementwise with NumPy's promotion (integer powers stay integers)."""
+    x, y = promote("power", x, y)
+    return bind(_B["pow"], (x, y), _NO_PARAMS)
+
+
+def float_power(x, y):
+    """``x ** y`` computed in the default float (NumPy's ``float_power``)."""
+    return power(*[cast(v, dtypes.to_inexact(v.dtype)) for v in promote("float_power", x, y)])
+
+
+def divmod(x, y):  # noqa: A001 (NumPy's name)
+    """``(x // y, x % y)`` elementwise."""
+    return floor_divide(x, y), remainder(x, y)  # noqa: F821
+
+
+def fmod(x, y):
+    """C-style remainder: the result has the sign of ``x`` (NumPy's ``fmod``)."""
+    x, y = promote("fmod", x, y)
+    r = remainder(x, y)  # noqa: F821
+    fix = logical_and(not_equal(r, 0), not_equal(signbit_like(r), signbit_like(x)))  # noqa: F821
+    return where(fix, subtract(r, y), r)  # noqa: F821
+
+
+def signbit_like(x):
+    """True where ``x`` is negative (for any numeric dtype)."""
+    return signbit(x) if x.dtype.kind == "f" else less(x, 0)  # noqa: F821
+
+
+def logical_and(x, y):
+    """Truth of ``x and y`` elementwise."""
+    return bitwise_and(astype(x, bool), astype(y, bool))  # noqa: F821
+
+
+def logical_or(x, y):
+    """Truth of ``x or y`` elementwise."""
+    return bitwise_or(astype(x, bool), astype(y, bool))  # noqa: F821
+
+
+def logical_xor(x, y):
+    """Truth of ``x xor y`` elementwise."""
+    return bitwise_xor(astype(x, bool), astype(y, bool))  # noqa: F821
+
+
+def logical_not(x):
+    """Truth of ``not x`` elementwise."""
+    return bind(_U["not"], (astype(x, bool),), _NO_PARAMS)
+
+
+def bitwise_not(x):
+    """Bitwise NOT of integers, logical NOT of bools."""
+    x = as_array(x, "bitwise_not")
+    return bind(_U["not"], (x,), _NO_PARAMS)
+
+
+def astype(x, dtype, copy: bool = True):
+    """``x`` converted to ``dtype`` (floats to integers truncate toward zero).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.astype(fnp.array([1.7, -1.7]), "int32")
+    Array([ 1, -1], dtype=int32)
+    """
+    x = as_array(x, "astype")
+    return cast(x, dtypes.canonicalize(dtype, "astype"))
+
+
+def where(condition, x=None, y=None):
+    """``x`` where ``condition`` else ``y``, broadcast together; with one argument, ``nonzero(condition)``."""
+    if x is None and y is None:
+        from ._sorting import nonzero
+        return nonzero(condition)
+    condition = astype(condition, bool)
+    x, y = promote("where", x, y)
+    if _trace_stack:
+        condition, x, y = broadcast_operands("where", [condition, x, y])
+    return bind(lax.select_n_p, (condition, y, x), _NO_PARAMS)
+
+
+def clip(x, min=None, max=None, a_min=None, a_max=None):  # noqa: A002 (NumPy's names)
+    """``x`` limited to ``[min, max]`` (either may be None)."""
+    lo, hi = (min if min is not None else a_min), (max if max is not None else a_max)
+    x = as_array(x, "clip")
+    if lo is not None:
+        x = maximum(x, lo)  # noqa: F821
+    if hi is not None:
+        x = minimum(x, hi)  # noqa: F821
+    return x
+
+
+def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None):
+    """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (the dtype's extremes by default)."""
+    x = as_array(x, "nan_to_num")
+    if x.dtype.kind != "f":
+        return x
+    info = np.finfo(x.dtype)
+    x = where(isnan(x), nan, x)
+    x = where(equal(x, np.inf), info.max if posinf is None else posinf, x)  # noqa: F821
+    return where(equal(x, -np.inf), info.min if neginf is None else neginf, x)  # noqa: F821
+
+
+def deg2rad(x):
+    """Degrees to radians."""
+    return multiply(astype_float(x), np.pi / 180)  # noqa: F821
+
+
+def rad2deg(x):
+    """Radians to degrees."""
+    return multiply(astype_float(x), 180 / np.pi)  # noqa: F821
+
+
+def astype_float(x):
+    """``x`` in its float dtype (integers and bools go to the default float)."""
+    x = as_array(x, "astype_float")
+    return cast(x, dtypes.to_inexact(x.dtype))
+
+
+def sinc(x):
+    """The normalized sinc ``sin(pi x) / (pi x)``, 1 at 0."""
+    x = astype_float(x)
+    px = multiply(x, np.pi)  # noqa: F821
+    safe = where(equal(x, 0), 1.0, px)  # noqa: F821
+    return where(equal(x, 0), 1.0, divide(sin(safe), safe))  # noqa: F821
+
+
+def heaviside(x, h0):
+    """0 where ``x < 0``, ``h0`` where ``x == 0``, 1 where ``x > 0``."""
+    x = astype_float(x)
+    return where(less(x, 0), 0.0, where(equal(x, 0), h0, 1.0))  # noqa: F821
+
+
+def sigmoid(x):
+    """The logistic function ``1 / (1 + exp(-x))``, computed stably."""
+    return bind(_U["logistic"], (astype_float(x),), _NO_PARAMS)
+
+
+def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """True where ``|a - b| <= atol + rtol * |b|`` (NumPy's ``isclose``)."""
+    a, b = promote("isclose", astype_float(a), b)
+    close = less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b))))  # noqa: F821
+    close = logical_or(close, equal(a, b))  # noqa: F821  (equal infinities)
+    return logical_or(close, logical_and(isnan(a), isnan(b))) if equal_nan else close
+
+
+def round(x, decimals: int = 0):
+    """Round half to even to ``decimals`` places (NumPy's ``round``)."""
+    x = as_array(x, "round")
+    if x.dtype.kind in "biu":
+        return x
+    if decimals == 0:
+        return rint(x)  # noqa: F821
+    scale = 10.0 ** decimals
+    return divide(rint(multiply(x, scale)), scale)  # noqa: F821
+
+
+abs = absolute  # noqa: A001,F821
+pow = power  # noqa: A001
+mod = remainder  # noqa: F821
+true_divide = divide  # noqa: F821
+fabs = absolute  # noqa: F821
+invert = bitwise_not
+bitwise_invert = bitwise_not
+bitwise_left_shift = left_shift  # noqa: F821
+bitwise_right_shift = right_shift  # noqa: F821
+asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh  # noqa: F821
+atan2 = arctan2  # noqa: F821
+radians, degrees = deg2rad, rad2deg
+around = round
