@@ -21,6 +21,7 @@ class Config:
 
     def __init__(self) -> None:
         self.default_float = np.dtype("float64")
+        self._on_change: list = []  # caches that depend on the settings (e.g. type promotion)
         self.update("default_float", os.environ.get("FNX_DEFAULT_FLOAT", "float64"))
 
     def update(self, name: str, value: Any) -> None:
@@ -30,6 +31,8 @@ class Config:
         if str(np.dtype(value)) not in _FLOATS:
             raise ValueError(f"fnx.config.update: default_float must be one of {_FLOATS}, got {value!r}")
         self.default_float = np.dtype(value)
+        for clear in self._on_change:
+            clear()
 
 
 config = Config()

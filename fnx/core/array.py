@@ -40,15 +40,12 @@ class Array(ArrayMethods):
     __slots__ = ("_value",)
 
     def __init__(self, value):
-        value = np.array(value)  # always a private copy: nobody else can mutate it
-        value.flags.writeable = False
-        self._value = value
+        self._value = np.array(value)  # always a private copy: nobody else can mutate it
 
     @classmethod
     def _wrap(cls, value: np.ndarray) -> "Array":
-        """Wrap a NumPy array fnx owns without copying (it becomes read-only)."""
+        """Wrap a NumPy array that nobody else holds, without copying."""
         self = object.__new__(cls)
-        value.flags.writeable = False
         self._value = value
         return self
 
@@ -73,9 +70,11 @@ class Array(ArrayMethods):
         return self
 
     def __array__(self, dtype=None, copy=None):
-        if copy:
+        if copy or (dtype is not None and np.dtype(dtype) != self._value.dtype):
             return np.array(self._value, dtype=dtype)
-        return self._value if dtype is None else self._value.astype(dtype)
+        view = self._value.view()
+        view.flags.writeable = False  # the buffer is shared: NumPy code must not change it
+        return view
 
     def __repr__(self) -> str:
         return repr(self._value).replace("array(", "Array(", 1) if self._value.ndim else \

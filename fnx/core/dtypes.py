@@ -5,8 +5,6 @@ configured default float (``fnx.config.default_float``) and an int takes int64.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from ..config import config
@@ -64,13 +62,12 @@ def dtype_of_scalar(x) -> np.dtype:
     return result_type(type(x))
 
 
-@lru_cache(maxsize=4096)
-def _result_type(keys: tuple, default_float: np.dtype) -> np.dtype:
+def _promote(keys: tuple) -> np.dtype:
     strong = [k for k in keys if isinstance(k, np.dtype)]
     result = np.result_type(*strong) if strong else None
     for weak in (k for k in keys if not isinstance(k, np.dtype)):
         if weak is float and (result is None or result.kind in "biu"):
-            result = default_float
+            result = config.default_float
         elif weak is int and (result is None or result.kind == "b"):
             result = DEFAULT_INT
         elif weak is bool and result is None:
@@ -81,6 +78,10 @@ def _result_type(keys: tuple, default_float: np.dtype) -> np.dtype:
     return result
 
 
+_promotion_cache: dict[tuple, np.dtype] = {}
+config._on_change.append(_promotion_cache.clear)
+
+
 def result_type(*keys) -> np.dtype:
     """Promote dtypes (strong) and Python scalar types ``bool``/``int``/``float`` (weak) as NumPy 2 does.
 
@@ -89,7 +90,11 @@ def result_type(*keys) -> np.dtype:
     >>> result_type(np.dtype("int8"), np.dtype("uint8"))
     dtype('int16')
     """
-    return _result_type(keys, config.default_float)
+    try:
+        return _promotion_cache[keys]
+    except KeyError:
+        result = _promotion_cache[keys] = _promote(keys)
+        return result
 
 
 def finfo(dtype) -> np.finfo:

@@ -80,13 +80,13 @@ def bind(prim: Primitive, args: Sequence, params: dict):
         operands = ", ".join(str(ShapedArray(np.shape(v), np.asarray(v).dtype)) for v in vals)
         raise FnxTypeError(f"{prim.name}: {e} (operands {operands})") from e
     if prim.multiple_results:
-        return [_wrap_result(v) for v in out]
-    return _wrap_result(out)
+        return [_wrap_result(v, args) for v in out]
+    return _wrap_result(out, args)
 
 
-def _wrap_result(value) -> Array:
+def _wrap_result(value, args) -> Array:
     if type(value) is not np.ndarray:
         return Array._wrap(np.asarray(value))
-    if value.base is not None and value.flags.writeable:
-        value = value.copy()  # a view of someone's mutable array: take our own copy
+    if value.base is not None and any(type(x) is np.ndarray for x in args):
+        value = value.copy()  # possibly a view of the caller's mutable array: take our own copy
     return Array._wrap(value)

@@ -5,11 +5,13 @@ import numpy as np
 
 from .. import lax
 from ..core import dtypes
-from ..core.primitive import Primitive, bind
+from ..core.array import Array
+from ..core.primitive import Primitive, bind, impl_rules
 from ..lax.elementwise import binary_primitives as _B, unary_primitives as _U
 from ._util import _trace_stack, as_array, broadcast_operands, cast, dtype_key, promote, to_operand
 
 _NO_PARAMS: dict = {}
+_WEAK = (bool, int, float)
 
 
 def _doc(f, name: str, what: str, example: str):
@@ -18,24 +20,84 @@ def _doc(f, name: str, what: str, example: str):
     return f
 
 
-def _unary(p: Primitive, name: str, to_float: bool = False):
-    """A one-operand function; with ``to_float`` integer and bool inputs compute in the default float."""
-    def f(x):
-        x = to_operand(x, name)
-        kind = dtype_key(x)
-        dtype = dtypes.result_type(kind)
-        return bind(p, (cast(x, dtypes.to_inexact(dtype) if to_float else dtype),), _NO_PARAMS)
-    return _doc(f, name, f"``{p.name}``", f"fnp.{name}(fnp.array([0.5, 1.0]))")
+def _key(v):
+    return type(v) if type(v) in _WEAK else getattr(v, "dtype", None)
 
 
-def _binary(p: Primitive, name: str, to_float: bool = False):
-    def f(x, y):
-        x, y = promote(name, x, y)
-        if to_float and x.dtype.kind != "f":
-            dtype = dtypes.to_inexact(x.dtype)
-            x, y = cast(x, dtype), cast(y, dtype)
-        return bind(p, (x, y), _NO_PARAMS)
-    return _doc(f, name, f"``{p.name}`` of two broadcast operands", f"fnp.{name}(fnp.array([1.0, 2.0]), 3.0)")
+def _with_fast_path(p: Primitive, generic, arity: int):
+    """Wrap ``generic`` (promote, then bind ``p``) with an eager shortcut.
+
+    The first eager call with given operand dtypes runs ``generic``; when it needed no conversion, NumPy's
+    own promotion gives fnx's result for those dtypes, so later calls go straight to the NumPy function.
+    This keeps eager dispatch within a small factor of NumPy's own per-call time.
+    """
+    numpy_fn = impl_rules[p]
+    direct: set = set()
+    new_array = object.__new__
+
+    def first_call(key, *xs):
+        converted = generic.convert(*xs)
+        if all(c is x for c, x in zip(converted, xs)):
+            direct.add(key)
+        return bind(p, converted, _NO_PARAMS)
+
+    def wrap(out) -> Array:
+        result = new_array(Array)
+        result._value = out if type(out) is np.ndarray else np.asarray(out)
+        return result
+
+    def unary(x):
+        if _trace_stack:
+            return generic(x)
+        v = x._value if type(x) is Array else x
+        key = _key(v)
+        if key not in direct:
+            return first_call(key, x)
+        try:
+            return wrap(numpy_fn(v))
+        except Exception:  # let the general path raise its clear error
+            return generic(x)
+
+    def binary(x, y):
+        if _trace_stack:
+            return generic(x, y)
+        vx = x._value if type(x) is Array else x
+        vy = y._value if type(y) is Array else y
+        key = (_key(vx), _key(vy))
+        if key not in direct:
+            return first_call(key, x, y)
+        try:
+            return wrap(numpy_fn(vx, vy))
+        except Exception:
+            return generic(x, y)
+
+    return unary if arity == 1 else binary
+
+
+class _Promoted:
+    """The general path of an elementwise function: promote the operands, then bind the primitive."""
+
+    def __init__(self, p: Primitive, name: str, to_float: bool):
+        self.p, self.name, self.to_float = p, name, to_float
+
+    def convert(self, *xs) -> list:
+        if self.to_float:
+            xs = [to_operand(x, self.name) for x in xs]
+            return promote(self.name, *xs, dtype=dtypes.to_inexact(dtypes.result_type(*map(dtype_key, xs))))
+        return promote(self.name, *xs)
+
+    def __call__(self, *xs):
+        return bind(self.p, self.convert(*xs), _NO_PARAMS)
+
+
+def _elementwise(p: Primitive, name: str, to_float: bool = False):
+    """An fnx.numpy function of ``p``; with ``to_float`` integer and bool inputs compute in the default float."""
+    f = _with_fast_path(p, _Promoted(p, name, to_float), 1 if p in _U.values() else 2)
+    args = "fnp.array([0.5, 1.0])" if p in _U.values() else "fnp.array([1.0, 2.0]), 3.0"
+    return _doc(f, name, f"``{p.name}``", f"fnp.{name}({args})")
+
+
+_unary = _binary = _elementwise
 
 
 _FLOAT_UNARY = {"sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
@@ -105,10 +167,7 @@ def reciprocal(x):
     return divide(1.0, x)  # noqa: F821
 
 
-def power(x, y):
-    """``x ** y`` elementwise with NumPy's promotion (integer powers stay integers)."""
-    x, y = promote("power", x, y)
-    return bind(_B["pow"], (x, y), _NO_PARAMS)
+power = _elementwise(_B["pow"], "power")
 
 
 def float_power(x, y):

@@ -14,14 +14,18 @@ from ..core.tracing import Tracer, _trace_stack
 ArrayLike = object  # Array | Tracer | np.ndarray | Python scalar | nested lists of those
 
 
+_WEAK = (bool, int, float)
+_OPERANDS = (Array, Tracer, np.ndarray, bool, int, float)
+
+
 def is_weak(x) -> bool:
     """True for Python scalars (bool, int, float), whose dtype yields to the arrays they meet."""
-    return type(x) in (bool, int, float)
+    return type(x) in _WEAK
 
 
 def to_operand(x, op: str = "fnx.numpy"):
     """An Array/Tracer, NumPy array or Python scalar as it is; a list or tuple as an array."""
-    if isinstance(x, (Array, Tracer, np.ndarray, np.generic)) or is_weak(x):
+    if type(x) in _OPERANDS or isinstance(x, (Array, Tracer, np.ndarray, np.generic)) or is_weak(x):
         return x
     if isinstance(x, (list, tuple)):
         from ._creation import asarray
@@ -33,16 +37,16 @@ def to_operand(x, op: str = "fnx.numpy"):
 
 def dtype_key(x):
     """The promotion key of an operand: its dtype, or its Python type for a weak scalar."""
-    return type(x) if is_weak(x) else x.dtype
+    return type(x) if type(x) in _WEAK else x.dtype
 
 
 def shape_of(x) -> tuple:
-    return () if is_weak(x) else tuple(x.shape)
+    return () if type(x) in _WEAK else tuple(x.shape)
 
 
 def cast(x, dtype: np.dtype):
     """``x`` as ``dtype``: scalars become NumPy scalars, arrays are converted only when needed."""
-    if is_weak(x):
+    if type(x) in _WEAK:
         return dtype.type(x)
     if x.dtype == dtype:
         return x
@@ -50,13 +54,18 @@ def cast(x, dtype: np.dtype):
 
 
 def promote(op: str, *xs, dtype: np.dtype | None = None) -> list:
-    """Bring operands to their common dtype (NumPy 2 rules) or to ``dtype``; under tracing also to one shape."""
-    xs = [to_operand(x, op) for x in xs]
-    target = dtype or dtypes.result_type(*map(dtype_key, xs))
-    xs = [cast(x, target) for x in xs]
+    """Bring operands to their common dtype (NumPy 2 rules) or to ``dtype``; under tracing also to one shape.
+
+    Eagerly, a Python scalar next to an array is left for NumPy, whose NEP 50 rules then agree with ours.
+    """
+    xs = [x if type(x) in _OPERANDS else to_operand(x, op) for x in xs]
+    keys = tuple([type(x) if type(x) in _WEAK else x.dtype for x in xs])
+    target = dtype or dtypes.result_type(*keys)
     if _trace_stack:
-        xs = broadcast_operands(op, xs)
-    return xs
+        return broadcast_operands(op, [cast(x, target) for x in xs])
+    if any(type(x) not in _WEAK for x in xs):
+        return [x if type(x) in _WEAK else cast(x, target) for x in xs]
+    return [cast(x, target) for x in xs]
 
 
 def broadcast_shapes(op: str, *shapes) -> tuple:
