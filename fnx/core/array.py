@@ -77,8 +77,9 @@ class Array(ArrayMethods):
         return view
 
     def __repr__(self) -> str:
-        return repr(self._value).replace("array(", "Array(", 1) if self._value.ndim else \
-            f"Array({self._value.item()!r}, dtype={self._value.dtype})"
+        value = self._value
+        body = repr(value.item()) if value.ndim == 0 else np.array2string(value, separator=", ", prefix="Array(")
+        return f"Array({body}, dtype={value.dtype})"
 
     def __str__(self) -> str:
         return str(self._value)

@@ -1,18 +1,27 @@
 """Abstract values: what tracing knows of an array (its shape and dtype), never its contents."""
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from .dtypes import short_name
 
 
-class ShapedArray(NamedTuple):
-    """The abstract value of an array: ``ShapedArray((3, 4), float32)`` prints as ``f32[3,4]``."""
+class ShapedArray:
+    """The abstract value of an array: ``ShapedArray((3, 4), float32)`` prints as ``f32[3,4]``.
 
-    shape: tuple
-    dtype: np.dtype
+    A plain value class (not a tuple), so that pytrees of avals have avals as their leaves.
+    """
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple, dtype: np.dtype):
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ShapedArray) and self.shape == other.shape and self.dtype == other.dtype
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype))
 
     @property
     def ndim(self) -> int:

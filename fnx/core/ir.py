@@ -191,7 +191,7 @@ def check_jaxpr(jaxpr: Jaxpr) -> None:
         for sub in _sub_jaxprs(eqn.params):
             check_jaxpr(sub)
         out_avals = abstract_eval(eqn.primitive, in_avals, eqn.params)
-        if [tuple(a) for a in out_avals] != [tuple(v.aval) for v in eqn.outvars]:
+        if out_avals != [v.aval for v in eqn.outvars]:
             raise JaxprTypeError(f"equation {eqn.primitive.name}: declared outputs "
                                  f"{[str(v.aval) for v in eqn.outvars]} but the rule gives {[str(a) for a in out_avals]}")
         for v in eqn.outvars:

@@ -8,7 +8,7 @@ from ..core import dtypes
 from ..core.array import Array
 from ..core.primitive import Primitive, bind, impl_rules
 from ..lax.elementwise import binary_primitives as _B, unary_primitives as _U
-from ._util import _trace_stack, as_array, broadcast_operands, cast, dtype_key, promote, to_operand
+from ._util import _trace_stack, as_array, common_dtype, broadcast_operands, cast, dtype_key, promote, to_operand
 
 _NO_PARAMS: dict = {}
 _WEAK = (bool, int, float)
@@ -83,7 +83,7 @@ class _Promoted:
     def convert(self, *xs) -> list:
         if self.to_float:
             xs = [to_operand(x, self.name) for x in xs]
-            return promote(self.name, *xs, dtype=dtypes.to_inexact(dtypes.result_type(*map(dtype_key, xs))))
+            return promote(self.name, *xs, dtype=dtypes.to_inexact(common_dtype(self.name, *xs)))
         return promote(self.name, *xs)
 
     def __call__(self, *xs):
@@ -172,7 +172,8 @@ power = _elementwise(_B["pow"], "power")
 
 def float_power(x, y):
     """``x ** y`` computed in the default float (NumPy's ``float_power``)."""
-    return power(*[cast(v, dtypes.to_inexact(v.dtype)) for v in promote("float_power", x, y)])
+    x, y = to_operand(x, "float_power"), to_operand(y, "float_power")
+    return power(*promote("float_power", x, y, dtype=dtypes.to_inexact(common_dtype("float_power", x, y))))
 
 
 def divmod(x, y):  # noqa: A001 (NumPy's name)

@@ -53,14 +53,21 @@ def cast(x, dtype: np.dtype):
     return lax.convert_element_type_p.bind(x, new_dtype=dtype)
 
 
+def common_dtype(op: str, *xs) -> np.dtype:
+    """The promoted dtype of operands (NumPy 2 rules); an unsupported result is an error naming ``op``."""
+    try:
+        return dtypes.result_type(*[type(x) if type(x) in _WEAK else x.dtype for x in xs])
+    except FnxTypeError as e:
+        raise FnxTypeError(f"{op}: {str(e).splitlines()[0]}") from None
+
+
 def promote(op: str, *xs, dtype: np.dtype | None = None) -> list:
     """Bring operands to their common dtype (NumPy 2 rules) or to ``dtype``; under tracing also to one shape.
 
     Eagerly, a Python scalar next to an array is left for NumPy, whose NEP 50 rules then agree with ours.
     """
     xs = [x if type(x) in _OPERANDS else to_operand(x, op) for x in xs]
-    keys = tuple([type(x) if type(x) in _WEAK else x.dtype for x in xs])
-    target = dtype or dtypes.result_type(*keys)
+    target = dtype or common_dtype(op, *xs)
     if _trace_stack:
         return broadcast_operands(op, [cast(x, target) for x in xs])
     if any(type(x) not in _WEAK for x in xs):
