@@ -161,8 +161,11 @@ def logsumexp(x, axis=None, keepdims: bool = False, b=None):
     from ._elementwise import astype_float, exp, isfinite, log, where
     x = astype_float(x)
     axes = normalize_axes("logsumexp", axis, x.ndim)
-    m = _max(x, axes, keepdims=True)
-    m = where(isfinite(m), m, 0.0)
+    if _count(x, axes) == 0:  # an empty sum: the result is log(0) = -inf
+        m = lax.broadcast_in_dim(x.dtype.type(0), [1 if i in axes else n for i, n in enumerate(x.shape)], ())
+    else:
+        m = _max(x, axes, keepdims=True)
+        m = where(isfinite(m), m, 0.0)
     terms = exp(x - m) if b is None else exp(x - m) * b
     out = log(sum(terms, axis=axes, keepdims=True)) + m
     return out if keepdims else lax.reshape(out, [n for i, n in enumerate(x.shape) if i not in axes])
