@@ -1,1 +1,509 @@
-"""placeholder"""
+"""fnx.random: splittable, counter-based pseudo-random numbers, eager or traced.
+
+Randomness is explicit: every sampler takes a *key*, a uint32 array of shape (2,), and the same key always
+gives the same numbers, on every platform. Use a key once; make new keys with ``split`` or ``fold_in``.
+
+>>> import fnx.random as fr
+>>> k = fr.key(0)
+>>> k_init, k_drop = fr.split(k)
+>>> fr.uniform(k_init, (2, 3)).shape
+(2, 3)
+
+How the numbers are made. Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw, "Parallel random
+numbers: as easy as 1, 2, 3", SC 2011; the Random123 library) is a keyed bijection of 64-bit *counters*
+(two uint32 words). This module hashes the key with counters ``(stream, i)``, ``i = 0, 1, ...``, each counter
+giving two words. The stream keeps the uses apart: stream 0 gives the words behind ``bits`` and every sampler,
+stream 1 the keys of ``split`` and stream 2 the key of ``fold_in``. Everything is uint32 add, xor, shift and
+or (fnx.lax primitives), so it traces into a jaxpr and compiles like any other code; no NumPy generator is
+ever used.
+
+Samplers: floats in [0, 1) take the top mantissa bits of a word and set the exponent of 1.0 (giving [1, 2)),
+then subtract 1; float64 uses 64-bit words made of two uint32 words. ``normal`` is the inverse-CDF method,
+``sqrt(2) * erf_inv(u)`` with ``u`` uniform in the open interval (-1, 1); ``gumbel`` and ``exponential``
+are inverse CDFs too. ``permutation`` and sampling without replacement sort random 64-bit keys
+(``fnx.numpy.argsort``).
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from . import lax
+from . import numpy as fnp
+from .core import dtypes
+from .core.errors import FnxTypeError
+from .numpy._util import as_array, broadcast_shapes
+
+_U8, _U16, _U32, _U64 = (np.dtype(f"uint{n}") for n in (8, 16, 32, 64))
+_ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)  # Threefry-2x32 rotation constants, used in turn
+_KEY_PARITY = 0x1BD11BDA  # the third key word is k0 ^ k1 ^ this constant
+_ROUNDS = 20
+_BITS_STREAM, _SPLIT_STREAM, _FOLD_IN_STREAM = 0, 1, 2
+_SQRT2 = math.sqrt(2.0)
+
+Shape = Sequence[int]
+
+
+# -- threefry ---------------------------------------------------------------------------------------------
+
+def _rotate_left(x, r: int):
+    return lax.bitwise_or(lax.shift_left(x, np.uint32(r)), lax.shift_right_logical(x, np.uint32(32 - r)))
+
+
+def _key_words(key) -> tuple:
+    """The two words of a key as uint32 scalars."""
+    return tuple(lax.reshape(lax.slice(key, (i,), (i + 1,)), ()) for i in (0, 1))
+
+
+def _threefry(key, x0, x1) -> tuple:
+    """Threefry-2x32 of the counters ``(x0, x1)``: uint32 operands of one shape, or rank 0."""
+    k0, k1 = _key_words(key)
+    schedule = (k0, k1, lax.bitwise_xor(lax.bitwise_xor(k0, k1), np.uint32(_KEY_PARITY)))
+    x0, x1 = lax.add(x0, k0), lax.add(x1, k1)
+    for r in range(_ROUNDS):
+        x0 = lax.add(x0, x1)
+        x1 = lax.bitwise_xor(_rotate_left(x1, _ROTATIONS[r % 8]), x0)
+        if r % 4 == 3:  # inject the key after every four rounds
+            s = r // 4 + 1
+            x0 = lax.add(x0, schedule[s % 3])
+            x1 = lax.add(lax.add(x1, schedule[(s + 1) % 3]), np.uint32(s))
+    return x0, x1
+
+
+def threefry_2x32(key, x0, x1) -> tuple:
+    """Threefry-2x32 (20 rounds) of the counters ``(x0, x1)`` under ``key``.
+
+    ``x0`` and ``x1`` are uint32 arrays (or Python ints, taken mod 2**32) that broadcast together; returns
+    the two uint32 output words, each of the broadcast shape.
+
+    >>> import numpy as np
+    >>> [hex(int(w)) for w in threefry_2x32(np.zeros(2, np.uint32), 0, 0)]
+    ['0x6b200159', '0x99ba4efe']
+    """
+    key = _check_key(key, "threefry_2x32")
+    x0, x1 = (_as_uint32(x, "threefry_2x32") for x in (x0, x1))
+    x0, x1 = fnp.broadcast_arrays(x0, x1)
+    return _threefry(key, x0, x1)
+
+
+def _as_uint32(x, op: str):
+    """A Python int (mod 2**32) or an integer array as uint32 (wrapping)."""
+    if _is_int(x):
+        return fnp.asarray(np.uint32(int(x) % 2**32))
+    x = as_array(x, op)
+    if x.dtype.kind not in "iu":
+        raise FnxTypeError(f"{op}: needs integer data, got {x.dtype}")
+    return x if x.dtype == _U32 else lax.convert_element_type(x, _U32)
+
+
+def _words(key, n: int, stream: int):
+    """``n`` random uint32 words: the outputs of counters (stream, 0), (stream, 1), ..., two words each.
+
+    Words are taken in counter order, so the first words do not depend on ``n``.
+    """
+    blocks = (n + 1) // 2
+    if blocks > 2**32:
+        raise FnxTypeError(f"fnx.random: cannot draw {n} words from one key (at most 2**33); split the key")
+    y0, y1 = _threefry(key, np.uint32(stream), lax.iota(_U32, blocks))
+    pairs = lax.concatenate([lax.reshape(y0, (blocks, 1)), lax.reshape(y1, (blocks, 1))], 1)
+    flat = lax.reshape(pairs, (2 * blocks,))
+    return flat if 2 * blocks == n else lax.slice(flat, (0,), (n,))
+
+
+# -- keys -------------------------------------------------------------------------------------------------
+
+def _check_key(key, op: str):
+    k = as_array(key, op)
+    if k.shape != (2,) or k.dtype != _U32:
+        raise FnxTypeError(f"{op}: a key is a uint32 array of shape (2,) (make one with fnx.random.key), "
+                           f"got {k.dtype}{list(k.shape)}")
+    return k
+
+
+def key(seed) -> fnp.ndarray:
+    """A key from an integer seed: a uint32 array of shape (2,) holding the high and low 32 bits of the seed.
+
+    ``seed`` is a Python int in [-2**63, 2**64) (negative seeds are taken mod 2**64) or a scalar integer
+    array, which may be traced.
+
+    >>> key(0)
+    Array([0, 0], dtype=uint32)
+    >>> key(2**32 + 5)
+    Array([1, 5], dtype=uint32)
+    """
+    if _is_int(seed):
+        seed = int(seed)
+        if not -2**63 <= seed < 2**64:
+            raise FnxTypeError(f"key: seed {seed} does not fit in 64 bits")
+        seed %= 2**64
+        return fnp.asarray(np.array([seed >> 32, seed & 0xFFFFFFFF], dtype=_U32))
+    s = as_array(seed, "key")
+    if s.shape != () or s.dtype.kind not in "iu":
+        raise FnxTypeError(f"key: the seed must be an integer scalar, got {s.dtype}{list(s.shape)}")
+    s = lax.convert_element_type(s, _U64)  # two's complement: negative seeds wrap as for Python ints
+    hi = lax.convert_element_type(lax.shift_right_logical(s, np.uint64(32)), _U32)
+    lo = lax.convert_element_type(s, _U32)  # keeps the low 32 bits
+    return lax.concatenate([lax.reshape(hi, (1,)), lax.reshape(lo, (1,))], 0)
+
+
+PRNGKey = key
+
+
+def split(key, num: int = 2):
+    """``num`` new keys made from ``key``, as a uint32 array of shape (num, 2).
+
+    >>> k1, k2 = split(key(0))
+    """
+    key = _check_key(key, "split")
+    num = _static_count(num, "split", "num")
+    return lax.reshape(_words(key, 2 * num, _SPLIT_STREAM), (num, 2))
+
+
+def fold_in(key, data):
+    """A new key made from ``key`` and the integer ``data`` (taken mod 2**32; may be traced).
+
+    Different ``data`` give unrelated keys: ``fold_in(key, step)`` gives one key per training step.
+
+    >>> fold_in(key(0), 1).shape
+    (2,)
+    """
+    key = _check_key(key, "fold_in")
+    data = _as_uint32(data, "fold_in")
+    if data.shape != ():
+        raise FnxTypeError(f"fold_in: data must be a scalar, got shape {data.shape}")
+    y0, y1 = _threefry(key, np.uint32(_FOLD_IN_STREAM), data)
+    return lax.concatenate([lax.reshape(y0, (1,)), lax.reshape(y1, (1,))], 0)
+
+
+# -- argument checks --------------------------------------------------------------------------------------
+
+def _is_int(x) -> bool:
+    """A Python or NumPy integer (not a bool): a static value, as opposed to an array."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _static_count(n, op: str, what: str) -> int:
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise FnxTypeError(f"{op}: {what} must be a non-negative Python int, got {n!r}")
+    return int(n)
+
+
+def _shape(shape, op: str) -> tuple:
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return tuple(_static_count(n, op, "shape entries") for n in shape)
+
+
+def _float_dtype(dtype, op: str) -> np.dtype:
+    dt = dtypes.canonicalize(dtype, op)
+    if dt.kind != "f":
+        raise FnxTypeError(f"{op}: dtype must be a float dtype, got {dt}")
+    return dt
+
+
+def _float_operand(x, dtype: np.dtype, op: str):
+    """A bound or probability as an array of ``dtype`` (Python scalars become constants of that dtype)."""
+    if isinstance(x, (bool, int, float)):
+        return fnp.asarray(x, dtype=dtype)
+    x = as_array(x, op)
+    if x.dtype.kind not in "biuf":
+        raise FnxTypeError(f"{op}: needs real numbers, got {x.dtype}")
+    return fnp.astype(x, dtype)
+
+
+def _fits(shape: tuple, operand_shapes: Sequence[tuple], op: str) -> None:
+    """Operands (bounds, probabilities) must broadcast to the requested sample shape."""
+    for s in operand_shapes:
+        try:
+            ok = np.broadcast_shapes(s, shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise FnxTypeError(f"{op}: an operand of shape {s} does not broadcast to the sample shape {shape}")
+
+
+# -- bits and uniform floats ------------------------------------------------------------------------------
+
+def bits(key, shape: Shape = (), dtype=_U32):
+    """Uniformly random unsigned integers of ``shape`` (dtype uint8, uint16, uint32 or uint64).
+
+    >>> bits(key(0), (2,)).dtype
+    dtype('uint32')
+    """
+    key = _check_key(key, "bits")
+    shape = _shape(shape, "bits")
+    dtype = dtypes.canonicalize(dtype, "bits")
+    if dtype not in (_U8, _U16, _U32, _U64):
+        raise FnxTypeError(f"bits: dtype must be an unsigned integer dtype, got {dtype}")
+    n = math.prod(shape)
+    if dtype == _U64:
+        out = _words64(key, n)
+    else:
+        out = _words(key, n, _BITS_STREAM)
+        out = out if dtype == _U32 else lax.convert_element_type(out, dtype)  # keeps the low bits
+    return out if out.shape == shape else lax.reshape(out, shape)
+
+
+def _words64(key, n: int):
+    """``n`` random uint64 words, each made of two consecutive uint32 words (high word first)."""
+    pairs = lax.convert_element_type(lax.reshape(_words(key, 2 * n, _BITS_STREAM), (n, 2)), _U64)
+    hi, lo = (lax.reshape(lax.slice(pairs, (0, i), (n, i + 1)), (n,)) for i in (0, 1))
+    return lax.bitwise_or(lax.shift_left(hi, np.uint64(32)), lo)
+
+
+def _unit(key, shape: tuple, dtype: np.dtype):
+    """Floats in [0, 1) on the grid of spacing 2**-nmant (2**-23 for float32, 2**-52 for float64)."""
+    uint = _U32 if dtype.itemsize == 4 else _U64
+    nmant = np.finfo(dtype).nmant
+    raw = bits(key, shape, uint)
+    mantissa = lax.shift_right_logical(raw, uint.type(8 * uint.itemsize - nmant))  # the top nmant bits
+    one_to_two = lax.bitwise_or(mantissa, np.array(1.0, dtype).view(uint)[()])
+    return lax.sub(lax.bitcast_convert_type(one_to_two, dtype), dtype.type(1.0))
+
+
+def _open_unit(key, shape: tuple, dtype: np.dtype):
+    """Floats in the open interval (0, 1): the [0, 1) grid moved up by half a step (exact, symmetric about 1/2)."""
+    half_step = dtype.type(2.0 ** -(np.finfo(dtype).nmant + 1))
+    return lax.add(_unit(key, shape, dtype), half_step)
+
+
+def uniform(key, shape: Shape = (), dtype=float, minval=0.0, maxval=1.0):
+    """Floats uniform in [minval, maxval) of ``shape``; ``dtype=float`` means the configured default float.
+
+    ``minval`` and ``maxval`` may be arrays that broadcast to ``shape``.
+
+    >>> x = uniform(key(0), (3,), minval=-1.0, maxval=1.0)
+    """
+    key = _check_key(key, "uniform")
+    shape, dtype = _shape(shape, "uniform"), _float_dtype(dtype, "uniform")
+    lo, hi = (_float_operand(v, dtype, "uniform") for v in (minval, maxval))
+    _fits(shape, [lo.shape, hi.shape], "uniform")
+    u = _unit(key, shape, dtype)
+    out = fnp.add(lo, fnp.multiply(u, fnp.subtract(hi, lo)))
+    out = fnp.minimum(out, fnp.nextafter(hi, lo))  # rounding may reach maxval, which is excluded
+    return fnp.broadcast_to(out, shape)
+
+
+# -- continuous distributions -----------------------------------------------------------------------------
+
+def normal(key, shape: Shape = (), dtype=float):
+    """Standard normal floats of ``shape`` (inverse CDF: ``sqrt(2) * erf_inv(u)``, ``u`` uniform in (-1, 1)).
+
+    >>> z = normal(key(0), (1000,))
+    """
+    key = _check_key(key, "normal")
+    shape, dtype = _shape(shape, "normal"), _float_dtype(dtype, "normal")
+    u = lax.sub(lax.mul(_open_unit(key, shape, dtype), dtype.type(2.0)), dtype.type(1.0))
+    return lax.mul(lax.erf_inv(u), dtype.type(_SQRT2))
+
+
+def truncated_normal(key, lower, upper, shape: Shape | None = None, dtype=float):
+    """Standard normal floats conditioned on lying strictly between ``lower`` and ``upper``.
+
+    ``lower`` and ``upper`` (may be -inf/inf or arrays) broadcast to ``shape``, which defaults to their
+    broadcast shape. Inverse CDF: ``sqrt(2) * erf_inv(u)`` with ``u`` uniform between ``erf(lower/sqrt(2))``
+    and ``erf(upper/sqrt(2))``; far in a tail (beyond about 5 in float32) the interval collapses and the
+    samples pile up at the nearest bound.
+
+    >>> z = truncated_normal(key(0), -2.0, 2.0, (100,))
+    """
+    key = _check_key(key, "truncated_normal")
+    dtype = _float_dtype(dtype, "truncated_normal")
+    lower, upper = (_float_operand(v, dtype, "truncated_normal") for v in (lower, upper))
+    if shape is None:
+        shape = broadcast_shapes("truncated_normal", lower.shape, upper.shape)
+    shape = _shape(shape, "truncated_normal")
+    _fits(shape, [lower.shape, upper.shape], "truncated_normal")
+    a, b = (lax.erf(fnp.divide(v, _SQRT2)) for v in (lower, upper))
+    z = fnp.multiply(lax.erf_inv(uniform(key, shape, dtype, a, b)), _SQRT2)
+    return fnp.clip(z, fnp.nextafter(lower, np.inf), fnp.nextafter(upper, -np.inf))
+
+
+def exponential(key, shape: Shape = (), dtype=float):
+    """Exponential floats with rate 1 (``-log(u)``, ``u`` uniform in (0, 1)); always positive and finite."""
+    key = _check_key(key, "exponential")
+    shape, dtype = _shape(shape, "exponential"), _float_dtype(dtype, "exponential")
+    return lax.neg(lax.log(_open_unit(key, shape, dtype)))
+
+
+def gumbel(key, shape: Shape = (), dtype=float):
+    """Standard Gumbel floats (``-log(-log(u))``, ``u`` uniform in (0, 1)); always finite."""
+    key = _check_key(key, "gumbel")
+    shape, dtype = _shape(shape, "gumbel"), _float_dtype(dtype, "gumbel")
+    return lax.neg(lax.log(lax.neg(lax.log(_open_unit(key, shape, dtype)))))
+
+
+# -- discrete distributions -------------------------------------------------------------------------------
+
+def bernoulli(key, p=0.5, shape: Shape | None = None):
+    """Booleans that are True with probability ``p`` (an array that broadcasts to ``shape``, default its shape).
+
+    >>> coin = bernoulli(key(0), 0.5, (10,))
+    """
+    key = _check_key(key, "bernoulli")
+    p = as_array(p, "bernoulli")
+    p = fnp.astype(p, dtypes.to_inexact(p.dtype))
+    shape = p.shape if shape is None else _shape(shape, "bernoulli")
+    _fits(shape, [p.shape], "bernoulli")
+    return fnp.less(_unit(key, shape, p.dtype), p)
+
+
+def categorical(key, logits, axis: int = -1, shape: Shape | None = None):
+    """Category indices (int64) drawn with probabilities ``softmax(logits, axis)``.
+
+    The result has ``shape``, by default the shape of ``logits`` without ``axis``; a given ``shape`` must end
+    with (a shape that broadcasts to) that batch shape. Uses the Gumbel-max trick:
+    ``argmax(logits + gumbel noise)``. Logits of -inf are never drawn.
+
+    >>> i = categorical(key(0), fnp.log(fnp.asarray([0.2, 0.8])), shape=(5,))
+    """
+    key = _check_key(key, "categorical")
+    logits = as_array(logits, "categorical")
+    if logits.ndim == 0:
+        raise FnxTypeError("categorical: logits must have at least one axis")
+    logits = fnp.astype(logits, dtypes.to_inexact(logits.dtype))
+    logits = fnp.moveaxis(logits, axis, -1)  # categories last: shape batch + (n,)
+    batch, n = logits.shape[:-1], logits.shape[-1]
+    shape = batch if shape is None else _shape(shape, "categorical")
+    _fits(shape + (n,), [logits.shape], "categorical")
+    noise = gumbel(key, shape + (n,), logits.dtype)
+    return fnp.argmax(fnp.add(noise, logits), axis=-1)
+
+
+def randint(key, shape: Shape, minval, maxval, dtype=int):
+    """Integers uniform in [minval, maxval) of ``shape`` and integer ``dtype`` (default int64).
+
+    ``minval``/``maxval`` are ints or integer arrays broadcasting to ``shape``; they are clipped to the range
+    of ``dtype``, where ``maxval`` may be one past the maximum (except for 64-bit dtypes, whose maximum is
+    never drawn). Where ``maxval <= minval`` the result is ``minval``.
+    Each value is a 64-bit random word reduced mod ``maxval - minval``: the bias is below
+    ``(maxval - minval) / 2**64``.
+
+    >>> dice = randint(key(0), (10,), 1, 7)
+    """
+    key = _check_key(key, "randint")
+    shape = _shape(shape, "randint")
+    dtype = dtypes.canonicalize(dtype, "randint")
+    if dtype.kind not in "iu":
+        raise FnxTypeError(f"randint: dtype must be an integer dtype, got {dtype}")
+    lo, hi = (_integer_bound(v, dtype) for v in (minval, maxval))
+    _fits(shape, [lo.shape, hi.shape], "randint")
+    # Unsigned 64-bit arithmetic wraps mod 2**64, so hi - lo and lo + offset are exact for any bounds in range.
+    lo64, hi64 = (fnp.astype(v, _U64) for v in (lo, hi))
+    span = fnp.where(fnp.greater(hi, lo), fnp.subtract(hi64, lo64), np.uint64(1))
+    offset = fnp.remainder(lax.reshape(_words64(key, math.prod(shape)), shape), span)
+    return fnp.broadcast_to(fnp.astype(fnp.add(lo64, offset), dtype), shape)  # wraps back into dtype
+
+
+def _integer_bound(v, dtype: np.dtype):
+    """A randint bound clipped to [min, max + 1] of ``dtype``, as int64 (signed dtype) or uint64 (unsigned)."""
+    wide = np.dtype("int64") if dtype.kind == "i" else _U64
+    info, wide_info = np.iinfo(dtype), np.iinfo(wide)
+    low, high = info.min, min(info.max + 1, wide_info.max)
+    if _is_int(v):
+        return fnp.asarray(wide.type(min(max(int(v), low), high)))
+    v = as_array(v, "randint")
+    if v.dtype.kind not in "iu":
+        raise FnxTypeError(f"randint: minval and maxval must be integers, got {v.dtype}")
+    if v.dtype.kind != wide.kind or v.dtype.itemsize > dtype.itemsize:  # may hold values outside dtype's range
+        v = _clip_integer(v, low, high)
+    return fnp.astype(v, wide)
+
+
+def _clip_integer(v, low: int, high: int):
+    """Clip an integer array to [low, high] without overflow, comparing in a dtype that holds both."""
+    common = np.dtype("int64") if v.dtype.kind == "i" or v.dtype.itemsize < 8 else _U64
+    v = fnp.astype(v, common)
+    info = np.iinfo(common)
+    return fnp.clip(v, common.type(max(low, info.min)), common.type(min(high, info.max)))
+
+
+# -- permutations and choice ------------------------------------------------------------------------------
+
+def _random_order(key, n: int):
+    """A uniformly random permutation of ``range(n)`` (int64): the order that sorts ``n`` random 64-bit words."""
+    return fnp.argsort(_words64(key, n))
+
+
+def permutation(key, x, axis: int = 0):
+    """A random permutation of ``range(x)`` for an int ``x``, or ``x`` shuffled along ``axis`` for an array.
+
+    >>> permutation(key(0), 5).shape
+    (5,)
+    """
+    key = _check_key(key, "permutation")
+    if _is_int(x):
+        return _random_order(key, _static_count(x, "permutation", "n"))
+    return shuffle(key, x, axis)
+
+
+def shuffle(key, x, axis: int = 0):
+    """``x`` with its slices along ``axis`` put in a random order (``permutation`` of an array)."""
+    key = _check_key(key, "shuffle")
+    x = as_array(x, "shuffle")
+    if x.ndim == 0:
+        raise FnxTypeError("shuffle: cannot shuffle a 0-d array")
+    axis = _normalize_axis(axis, x.ndim, "shuffle")
+    return fnp.take(x, _random_order(key, x.shape[axis]), axis=axis)
+
+
+def choice(key, a, shape: Shape = (), replace: bool = True, p=None, axis: int = 0):
+    """Random samples from ``range(a)`` (an int ``a``) or from the slices of the array ``a`` along ``axis``.
+
+    The result has ``shape`` in place of ``axis``. ``p`` (shape ``(n,)``) gives the probability of each
+    entry; without it every entry is equally likely. ``replace=False`` draws distinct entries (sorting random
+    keys; with ``p``, the Gumbel-top-k trick).
+
+    >>> choice(key(0), 10, (3,), replace=False).shape
+    (3,)
+    """
+    key = _check_key(key, "choice")
+    shape = _shape(shape, "choice")
+    if _is_int(a):
+        pool, n = None, _static_count(a, "choice", "a")
+    else:
+        pool = as_array(a, "choice")
+        if pool.ndim == 0:
+            raise FnxTypeError("choice: a must be an int or an array with at least one axis")
+        axis = _normalize_axis(axis, pool.ndim, "choice")
+        n = pool.shape[axis]
+    k = math.prod(shape)
+    if k > 0 and n == 0:
+        raise FnxTypeError("choice: cannot choose from an empty population")
+    if not replace and k > n:
+        raise FnxTypeError(f"choice: cannot take {k} distinct samples from a population of {n}")
+    idx = _choice_indices(key, n, shape, replace, p)
+    return idx if pool is None else fnp.take(pool, idx, axis=axis)
+
+
+def _choice_indices(key, n: int, shape: tuple, replace: bool, p):
+    k = math.prod(shape)
+    if p is None:
+        if replace:
+            return randint(key, shape, 0, n)
+        return lax.reshape(lax.slice(_random_order(key, n), (0,), (k,)), shape)
+    log_p = _log_probabilities(p, n)
+    if replace:
+        return categorical(key, log_p, shape=shape)
+    perturbed = fnp.add(log_p, gumbel(key, (n,), log_p.dtype))  # its top k are a sample without replacement
+    return lax.reshape(lax.slice(fnp.argsort(fnp.negative(perturbed)), (0,), (k,)), shape)
+
+
+def _log_probabilities(p, n: int):
+    p = as_array(p, "choice")
+    if p.shape != (n,):
+        raise FnxTypeError(f"choice: p must have shape ({n},) to match the population, got {p.shape}")
+    p = fnp.astype(p, dtypes.to_inexact(p.dtype))
+    positive = fnp.greater(p, 0)
+    return fnp.where(positive, fnp.log(fnp.where(positive, p, 1.0)), -np.inf)  # log 0 = -inf, without warnings
+
+
+def _normalize_axis(axis: int, ndim: int, op: str) -> int:
+    if not -ndim <= axis < ndim:
+        raise FnxTypeError(f"{op}: axis {axis} is out of range for an array of rank {ndim}")
+    return axis % ndim
+
+
+__all__ = ["PRNGKey", "bernoulli", "bits", "categorical", "choice", "exponential", "fold_in", "gumbel", "key",
+           "normal", "permutation", "randint", "shuffle", "split", "threefry_2x32", "truncated_normal", "uniform"]
