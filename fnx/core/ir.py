@@ -54,7 +54,7 @@ class Eqn:
     params: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: jaxprs are params of primitives and cache keys
 class Jaxpr:
     """A typed, closed-form program: constvars and invars in, outvars out."""
 
@@ -75,7 +75,7 @@ class Jaxpr:
         return pp_jaxpr(self, _Names(), indent=0)
 
 
-@dataclass
+@dataclass(eq=False)
 class ClosedJaxpr:
     """A jaxpr together with the values of its constvars."""
 
@@ -134,8 +134,8 @@ def _pp_param(value: Any, names: _Names, indent: int) -> str:
     if isinstance(value, np.dtype):
         return value.name
     if isinstance(value, (tuple, list)) and any(isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
-        return "(\n" + "".join(" " * (indent + 4) + _pp_param(v, names, indent) + "\n" for v in value) \
-            + " " * (indent + 2) + ")"
+        return "(\n" + "".join(" " * (indent + 8) + _pp_param(v, names, indent + 4) + "\n" for v in value) \
+            + " " * (indent + 6) + ")"
     if callable(value) and hasattr(value, "__name__"):
         return value.__name__
     return repr(value)

@@ -214,6 +214,6 @@ def scatter_add(operand, indices, updates):
     return scatter(operand, indices, updates, "add")
 
 
-# from .control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: E402
+from .control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: E402
 # from .convolution import conv, conv_general_dilated, reduce_window  # noqa: E402
 # from .sorting import sort, sort_key_val  # noqa: E402
