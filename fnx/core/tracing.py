@@ -83,9 +83,13 @@ class JaxprTrace:
         self.eqns: list[Eqn] = []
         self.const_vars: dict[int, Var] = {}
         self.consts: list = []
+        self.values: dict[int, np.ndarray] = {}  # concrete traces: id(var) -> value, for reverse-mode autodiff
 
     def new_arg(self, aval: ShapedArray, val=None) -> Tracer:
-        return Tracer(self, Var(aval), val)
+        tracer = Tracer(self, Var(aval), val)
+        if val is not None:
+            self.values[id(tracer.var)] = val
+        return tracer
 
     def to_atom(self, x) -> Var | Literal:
         """The IR atom for ``x``: its var if it is our tracer, a literal for scalars, a constvar otherwise."""
@@ -109,8 +113,12 @@ class JaxprTrace:
 
     def _const(self, x, aval: ShapedArray) -> Var:
         if id(x) not in self.const_vars:
-            self.const_vars[id(x)] = Var(aval)
+            var = self.const_vars[id(x)] = Var(aval)
             self.consts.append(x)
+            if self.concrete:
+                value = x.val if isinstance(x, Tracer) else x
+                if value is not None:
+                    self.values[id(var)] = np.asarray(value)
         return self.const_vars[id(x)]
 
     def value_of(self, x, atom):
@@ -131,6 +139,8 @@ class JaxprTrace:
                 out = impl_rules[prim](*vals, **params)
                 out_vals = [np.asarray(v) for v in (out if prim.multiple_results else [out])]
         outs = [Tracer(self, Var(aval), val) for aval, val in zip(out_avals, out_vals)]
+        if self.concrete:
+            self.values.update((id(t.var), t.val) for t in outs if t.val is not None)
         self.eqns.append(Eqn(prim, atoms, [t.var for t in outs], params))
         return outs if prim.multiple_results else outs[0]
 
@@ -176,19 +186,27 @@ def trace_to_jaxpr(f: Callable, args: Sequence, concrete: bool = False):
     Returns ``(closed_jaxpr, out_tree)``; the jaxpr takes the flattened leaves of ``args`` and returns the
     flattened leaves of the output.
     """
-    flat_args, in_tree = tree_flatten(list(args))
-    with new_trace(concrete) as trace:
-        in_tracers = [trace.new_arg(abstractify(x), _concrete_value(x) if concrete else None) for x in flat_args]
-        out = f(*tree_unflatten(in_tree, in_tracers))
-        out_flat, out_tree = tree_flatten(out)
-        closed = trace.to_jaxpr(in_tracers, out_flat)
+    closed, out_tree, _ = trace_with_values(f, args, concrete)
     return closed, out_tree
 
 
-def _concrete_value(x):
+def trace_with_values(f: Callable, args: Sequence, concrete: bool = True):
+    """Like ``trace_to_jaxpr``, also returning ``{id(var): value}`` of every variable a concrete trace computed."""
+    flat_args, in_tree = tree_flatten(list(args))
+    with new_trace(concrete) as trace:
+        in_avals = [abstractify(x) for x in flat_args]
+        in_tracers = [trace.new_arg(a, _concrete_value(x, a) if concrete else None)
+                      for x, a in zip(flat_args, in_avals)]
+        out = f(*tree_unflatten(in_tree, in_tracers))
+        out_flat, out_tree = tree_flatten(out)
+        closed = trace.to_jaxpr(in_tracers, out_flat)
+    return closed, out_tree, trace.values
+
+
+def _concrete_value(x, aval: ShapedArray):
     if isinstance(x, Tracer):
         return x.val
-    return np.asarray(x._value if isinstance(x, Array) else x)
+    return np.asarray(x._value if isinstance(x, Array) else x, dtype=aval.dtype)
 
 
 def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = (), return_shape: bool = False):

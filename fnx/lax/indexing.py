@@ -43,6 +43,8 @@ def _index_tuple(x: np.ndarray, indices: np.ndarray, clip: bool) -> tuple:
 
 def _gather_impl(x, indices):
     x, indices = np.asarray(x), np.asarray(indices)
+    if indices.shape[-1] == 0:  # no indexed axes: every batch position takes all of x
+        return np.broadcast_to(x, indices.shape[:-1] + x.shape).copy()
     if 0 in x.shape[:indices.shape[-1]]:
         return np.zeros(indices.shape[:-1] + x.shape[indices.shape[-1]:], x.dtype)
     return x[_index_tuple(x, indices, clip=True)]
@@ -62,13 +64,18 @@ def _scatter_eval(x, indices, updates, *, mode):
     return x
 
 
-_UFUNC_AT = {"add": np.add.at, "mul": np.multiply.at, "min": np.minimum.at, "max": np.maximum.at}
+_UFUNC = {"add": np.add, "mul": np.multiply, "min": np.minimum, "max": np.maximum}
+_UFUNC_AT = {mode: ufunc.at for mode, ufunc in _UFUNC.items()}
 
 
 def _scatter_impl(x, indices, updates, *, mode):
     out = np.array(x)
     indices, updates = np.asarray(indices), np.asarray(updates)
     k = indices.shape[-1]
+    if k == 0:  # every batch position addresses all of x
+        for update in updates.reshape((-1,) + out.shape):
+            out = update.copy() if mode == "set" else _UFUNC[mode](out, update)
+        return out
     inside = np.all((indices >= 0) & (indices < np.array(out.shape[:k], dtype=np.int64)), axis=-1)
     idx = _index_tuple(out, indices[inside], clip=False)
     if mode == "set":

@@ -38,24 +38,20 @@ def _expand_index(x, index) -> tuple:
     for i in (index if isinstance(index, tuple) else (index,)):
         i = np.asarray(i) if isinstance(i, list) else i
         if _is_array_index(i):
-            if i.dtype == np.bool_:
-                mask = _concrete(i)
-                if mask is None:
-                    raise FnxTypeError(f"getitem: a boolean mask {i.aval} under tracing gives a result whose shape "
-                                       "depends on the data; use fnx.numpy.where(mask, x, 0) instead")
-                if mask.ndim == 0:
-                    raise FnxTypeError("getitem: a 0-d boolean index is not supported; use fnx.numpy.where")
-                out.extend(np.nonzero(mask))
-                continue
-            if i.dtype.kind not in "iu":
+            if i.dtype.kind not in "iub":
                 raise FnxTypeError(f"getitem: index arrays must be integers or booleans, got dtype {i.dtype}")
+            if i.dtype == np.bool_ and _concrete(i) is None:
+                raise FnxTypeError(f"getitem: a boolean mask {i.aval} under tracing gives a result whose shape "
+                                   "depends on the data; use fnx.numpy.where(mask, x, 0) instead")
+            if i.dtype == np.bool_ and i.ndim == 0:
+                raise FnxTypeError("getitem: a 0-d boolean index is not supported; use fnx.numpy.where")
         elif isinstance(i, (bool, np.bool_)):
             raise FnxTypeError("getitem: a scalar boolean index is not supported; use fnx.numpy.where")
         elif not (i is None or i is Ellipsis or isinstance(i, slice) or _is_static_int(i)):
             raise FnxTypeError(f"getitem: unsupported index {i!r} of type {type(i).__name__}")
         out.append(i)
     ellipses = [k for k, i in enumerate(out) if i is Ellipsis]
-    used = sum(i is not None and i is not Ellipsis for i in out)
+    used = sum(_axes_used(i) for i in out)
     if len(ellipses) > 1 or used > x.ndim:
         raise FnxTypeError(f"getitem: index {index!r} does not fit an array of shape {x.shape}")
     fill = [slice(None)] * (x.ndim - used)
@@ -63,7 +59,31 @@ def _expand_index(x, index) -> tuple:
         out[ellipses[0]:ellipses[0] + 1] = fill
     else:
         out += fill
-    return tuple(out)
+    return tuple(_masks_to_indices(x, out))
+
+
+def _axes_used(i) -> int:
+    """How many axes of the indexed array an index entry consumes."""
+    if i is None or i is Ellipsis:
+        return 0
+    return i.ndim if _is_array_index(i) and i.dtype == np.bool_ else 1
+
+
+def _masks_to_indices(x, index: list) -> list:
+    """Replace each (concrete) boolean mask by the integer arrays of its True positions, checking its shape."""
+    out, axis = [], 0
+    for i in index:
+        if _is_array_index(i) and i.dtype == np.bool_:
+            mask = _concrete(i)
+            covered = x.shape[axis:axis + mask.ndim]
+            if mask.shape != covered:
+                raise IndexError(f"boolean index of shape {mask.shape} does not match the indexed array's axes "
+                                 f"{covered} starting at axis {axis}")
+            out.extend(np.nonzero(mask))
+        else:
+            out.append(i)
+        axis += _axes_used(i)
+    return out
 
 
 def _insert_new_axes(x, index: tuple):
@@ -203,6 +223,8 @@ def _update_indices(x, index):
                for a, p in enumerate(parts[:k])]
         bshape = broadcast_shapes("at[]", *[np.shape(i) if not hasattr(i, "aval") else i.shape for i in idx])
         return _stack_indices(idx, bshape)
+    if x.ndim == 0:  # a 0-d array has no axes to index: k = 0
+        return np.zeros(getitem(x, index).shape + (0,), np.int64)
     from ._shape import stack
     return stack([getitem(lax.broadcasted_iota(np.int64, x.shape, d), index) for d in range(x.ndim)], axis=-1)
 
