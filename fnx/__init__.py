@@ -17,6 +17,10 @@ from .core.primitive import Primitive, def_primitive, primitives
 from .core.tracing import eval_jaxpr, make_jaxpr
 from .core.tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 
+from .transforms.autodiff import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, stop_gradient,
+                                  value_and_grad, vjp)
+from .transforms.batching import vmap
+
 __version__ = "0.1.0"
 
 
@@ -32,6 +36,7 @@ def device_put(x, device: Device | None = None):
 
 
 __all__ = ["Array", "ClosedJaxpr", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "def_primitive",
-           "device_put", "devices", "eval_jaxpr", "lax", "make_jaxpr", "numpy", "primitives", "random",
-           "register_pytree_node", "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten",
-           "tree_util"]
+           "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "lax",
+           "linearize", "make_jaxpr", "numpy", "primitives", "random", "register_pytree_node", "stop_gradient",
+           "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",
+           "value_and_grad", "vjp", "vmap"]

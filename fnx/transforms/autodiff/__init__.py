@@ -1,0 +1,9 @@
+"""Automatic differentiation: the engine (forward and reverse mode over jaxprs), the rule tables, the API.
+
+Rules live in one module per family of primitives (``rules_*.py``); each registers into ``jvp_rules`` and
+``vjp_rules`` of ``engine``.
+"""
+from . import rules_elementwise  # noqa: F401  (registers rules)
+from .api import grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, value_and_grad, vjp  # noqa: F401
+from .engine import Zero, jvp_rules, nondifferentiable, vjp_rules  # noqa: F401
+from .rules_elementwise import stop_gradient, stop_gradient_p  # noqa: F401

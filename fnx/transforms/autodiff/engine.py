@@ -1,0 +1,208 @@
+"""Forward and reverse mode over jaxprs, driven by the tables ``jvp_rules`` and ``vjp_rules``.
+
+Forward mode (``jvp_jaxpr``) walks a jaxpr once, computing each equation's primal output and its tangent
+with the primitive's jvp rule. Reverse mode (``vjp``) first has every intermediate value of the forward pass
+(recorded by a concrete trace, or recomputed under an outer trace), then walks the equations backwards,
+turning output cotangents into input cotangents with each primitive's vjp rule. Every rule computes with
+fnx operations, so under an outer trace (jit, grad, vmap) the derivative is itself recorded: that is how
+transforms compose.
+
+Rule signatures:
+    jvp_rules[p](primals, tangents, **params) -> (primal_out, tangent_out)       (lists for multiple results)
+    vjp_rules[p](cotangent_out, primals, primal_out, **params) -> [cotangent per input, or None]
+A tangent or cotangent may be the symbolic ``Zero``; integer and bool values never carry one.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ...core.avals import ShapedArray
+from ...core.errors import FnxTypeError
+from ...core.ir import Jaxpr, Literal
+from ...core.primitive import Primitive, bind
+from ...core.tracing import Tracer, abstractify, trace_with_values
+from ...core.tree import tree_flatten
+
+jvp_rules: dict[Primitive, Callable] = {}
+vjp_rules: dict[Primitive, Callable] = {}
+nondifferentiable: set[Primitive] = set()  # primitives whose outputs never carry derivatives (e.g. comparisons)
+
+
+class Zero:
+    """A symbolic zero tangent or cotangent of a value with abstract value ``aval``."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return f"Zero({self.aval})"
+
+
+def is_differentiable(aval: ShapedArray) -> bool:
+    return aval.dtype.kind == "f"
+
+
+def instantiate(t, aval: ShapedArray | None = None):
+    """A real array of zeros for a symbolic Zero; any other value as it is."""
+    if isinstance(t, Zero):
+        from ... import numpy as fnp
+        return fnp.zeros(t.aval.shape, t.aval.dtype)
+    return t
+
+
+def aval_of(x) -> ShapedArray:
+    return x.aval if isinstance(x, (Literal, Zero)) else abstractify(x)
+
+
+def add_tangents(a, b):
+    if isinstance(a, Zero):
+        return b
+    if isinstance(b, Zero):
+        return a
+    from ... import numpy as fnp
+    return fnp.add(a, b)
+
+
+# ---------------------------------------------------------------------------------------------- forward mode
+
+def jvp_jaxpr(jaxpr: Jaxpr, consts: Sequence, primals: Sequence, tangents: Sequence) -> tuple[list, list]:
+    """Evaluate ``jaxpr`` on ``primals`` and push ``tangents`` (arrays or Zero) through it."""
+    primal_env: dict[int, Any] = {}
+    tangent_env: dict[int, Any] = {}
+
+    def read(x):
+        return x.val if isinstance(x, Literal) else primal_env[id(x)]
+
+    def read_tangent(x):
+        return Zero(x.aval) if isinstance(x, Literal) else tangent_env[id(x)]
+
+    for v, c in zip(jaxpr.constvars, consts):
+        primal_env[id(v)], tangent_env[id(v)] = c, Zero(v.aval)
+    for v, p, t in zip(jaxpr.invars, primals, tangents):
+        primal_env[id(v)] = p
+        tangent_env[id(v)] = t if is_differentiable(v.aval) else Zero(v.aval)
+    for eqn in jaxpr.eqns:
+        ps = [read(x) for x in eqn.invars]
+        ts = [read_tangent(x) for x in eqn.invars]
+        if eqn.primitive in nondifferentiable or all(isinstance(t, Zero) for t in ts):
+            outs = bind(eqn.primitive, ps, eqn.params)
+            outs = outs if eqn.primitive.multiple_results else [outs]
+            touts = [Zero(v.aval) for v in eqn.outvars]
+        else:
+            rule = _rule(jvp_rules, eqn.primitive, "forward-mode (jvp)")
+            outs, touts = rule(ps, ts, **eqn.params)
+            if not eqn.primitive.multiple_results:
+                outs, touts = [outs], [touts]
+        for v, o, t in zip(eqn.outvars, outs, touts):
+            primal_env[id(v)] = o
+            tangent_env[id(v)] = t if is_differentiable(v.aval) else Zero(v.aval)
+    return [read(v) for v in jaxpr.outvars], [read_tangent(v) for v in jaxpr.outvars]
+
+
+def _rule(table: dict, prim: Primitive, mode: str) -> Callable:
+    rule = table.get(prim)
+    if rule is None:
+        raise NotImplementedError(f"{mode} differentiation of the primitive '{prim.name}' is not implemented")
+    return rule
+
+
+# ---------------------------------------------------------------------------------------------- reverse mode
+
+def forward_values(jaxpr: Jaxpr, consts: Sequence, args: Sequence) -> dict[int, Any]:
+    """Every variable's value, computed by binding each equation (recorded into an outer trace, if any)."""
+    env: dict[int, Any] = {}
+    for v, x in zip(jaxpr.constvars, consts):
+        env[id(v)] = x
+    for v, x in zip(jaxpr.invars, args):
+        env[id(v)] = x
+    for eqn in jaxpr.eqns:
+        outs = bind(eqn.primitive, [x.val if isinstance(x, Literal) else env[id(x)] for x in eqn.invars], eqn.params)
+        for v, out in zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]):
+            env[id(v)] = out
+    return env
+
+
+def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
+    """Cotangents of ``jaxpr``'s inputs, given its outputs' cotangents and the forward values ``env``.
+
+    Returns one entry per invar: an array, or a Zero where nothing flowed back.
+    """
+    cts: dict[int, Any] = {}
+
+    def accumulate(v, ct) -> None:
+        if isinstance(v, Literal) or ct is None or isinstance(ct, Zero) or not is_differentiable(v.aval):
+            return
+        cts[id(v)] = add_tangents(cts[id(v)], ct) if id(v) in cts else ct
+
+    def read(x):
+        return x.val if isinstance(x, Literal) else env[id(x)]
+
+    for v, ct in zip(jaxpr.outvars, out_cts):
+        accumulate(v, ct)
+    for eqn in reversed(jaxpr.eqns):
+        ct_out = [cts.pop(id(v), None) for v in eqn.outvars]
+        if all(ct is None for ct in ct_out) or eqn.primitive in nondifferentiable:
+            continue
+        if not any(isinstance(x, Literal) is False and is_differentiable(x.aval) for x in eqn.invars):
+            continue
+        rule = _rule(vjp_rules, eqn.primitive, "reverse-mode (vjp)")
+        outs = [env[id(v)] for v in eqn.outvars]
+        if eqn.primitive.multiple_results:
+            ct_in = rule(ct_out, [read(x) for x in eqn.invars], outs, **eqn.params)
+        else:
+            ct_in = rule(ct_out[0], [read(x) for x in eqn.invars], outs[0], **eqn.params)
+        for x, ct in zip(eqn.invars, ct_in):
+            accumulate(x, ct)
+    return [cts.get(id(v), Zero(v.aval)) for v in jaxpr.invars]
+
+
+def _all_concrete(leaves) -> bool:
+    return not any(isinstance(x, Tracer) for x in leaves)
+
+
+def vjp_flat(f: Callable, primals: Sequence):
+    """Trace ``f`` on the flat ``primals``; return (flat outputs, out_tree, function from flat output cotangents
+    to flat input cotangents)."""
+    concrete = _all_concrete(primals)
+    closed, out_tree, values = trace_with_values(f, primals, concrete=concrete)
+    jaxpr = closed.jaxpr
+    if concrete:
+        env = values
+        outs = [_as_array(env[id(v)]) if not isinstance(v, Literal) else _as_array(v.val) for v in jaxpr.outvars]
+    else:
+        env = forward_values(jaxpr, closed.consts, primals)
+        outs = [v.val if isinstance(v, Literal) else env[id(v)] for v in jaxpr.outvars]
+
+    def pullback(out_cts: Sequence) -> list:
+        return backward_pass(jaxpr, env, out_cts)
+    return outs, out_tree, pullback
+
+
+def _as_array(value):
+    from ...core.array import Array
+    return value if isinstance(value, (Array, Tracer)) else Array(value)
+
+
+# ---------------------------------------------------------------------------------------------- arguments
+
+def as_differentiable(x, what: str):
+    """A differentiated argument leaf: Python scalars become default-float arrays; integers are an error."""
+    from ... import numpy as fnp
+    if type(x) in (int, float):
+        return fnp.asarray(float(x))
+    x = x if isinstance(x, Tracer) else fnp.asarray(x)
+    if not is_differentiable(x.aval):
+        raise FnxTypeError(f"{what} has dtype {x.dtype}: only float arrays can be differentiated (cast it with "
+                           f".astype(float), or pass it in a position that is not differentiated)")
+    return x
+
+
+def flatten_args(args: Sequence, what: str) -> tuple[list, Any]:
+    leaves, tree = tree_flatten(list(args))
+    return [as_differentiable(x, f"{what} {i}") for i, x in enumerate(leaves)], tree
+
+
+__all__ = ["Zero", "add_tangents", "aval_of", "backward_pass", "flatten_args", "forward_values", "instantiate",
+           "is_differentiable", "jvp_jaxpr", "jvp_rules", "nondifferentiable", "vjp_flat", "vjp_rules"]

@@ -1,0 +1,203 @@
+"""Derivative rules of the elementwise primitives, ``convert_element_type``, ``select_n`` and ``stop_gradient``.
+
+Most rules are one line: the partial derivatives of the output with respect to each operand, written with
+fnx.numpy in terms of the output ``out`` and the operands. ``defpartials`` turns them into both a jvp rule
+(sum of partial * tangent) and a vjp rule (cotangent * partial, summed back to a rank-0 operand's shape).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from ... import lax
+from ... import numpy as fnp
+from ...core.primitive import Primitive, bind, def_primitive
+from ...lax.elementwise import binary_primitives as B, unary_primitives as U
+from ...lax.structural import convert_element_type_p, select_n_p
+from .engine import Zero, add_tangents, aval_of, instantiate, is_differentiable, jvp_rules, nondifferentiable, \
+    vjp_rules
+
+
+def unbroadcast(ct, operand):
+    """Sum a cotangent back to the shape of an operand that was broadcast from rank 0."""
+    shape = aval_of(operand).shape
+    return fnp.sum(ct) if shape == () and fnp.ndim(ct) else ct
+
+
+def _cast_like(x, operand):
+    dtype = aval_of(operand).dtype
+    return x if x.dtype == dtype else lax.convert_element_type(x, dtype)
+
+
+def defpartials(prim: Primitive, *partials: Callable | None) -> None:
+    """Register jvp and vjp rules from ``partials[i](out, *operands)`` = d out / d operand i (None: 0)."""
+    def jvp(primals, tangents):
+        out = bind(prim, primals, {})
+        t_out = Zero(aval_of(out))
+        for partial, t in zip(partials, tangents):
+            if partial is not None and not isinstance(t, Zero):
+                t_out = add_tangents(t_out, _cast_like(fnp.multiply(t, partial(out, *primals)), out))
+        return out, t_out
+
+    def vjp(ct, primals, out):
+        return [None if partial is None or not is_differentiable(aval_of(x)) else
+                _cast_like(unbroadcast(fnp.multiply(ct, partial(out, *primals)), x), x)
+                for partial, x in zip(partials, primals)]
+
+    jvp_rules[prim], vjp_rules[prim] = jvp, vjp
+
+
+def _linear(prim: Primitive, signs: tuple) -> None:
+    """add, sub and neg: tangents and cotangents pass through with a sign."""
+    def jvp(primals, tangents):
+        out = bind(prim, primals, {})
+        t_out = Zero(aval_of(out))
+        for sign, t in zip(signs, tangents):
+            if not isinstance(t, Zero):
+                t_out = add_tangents(t_out, t if sign > 0 else fnp.negative(t))
+        return out, t_out
+
+    def vjp(ct, primals, out):
+        return [unbroadcast(ct if sign > 0 else fnp.negative(ct), x) for sign, x in zip(signs, primals)]
+
+    jvp_rules[prim], vjp_rules[prim] = jvp, vjp
+
+
+_linear(B["add"], (1, 1))
+_linear(B["sub"], (1, -1))
+_linear(U["neg"], (-1,))
+
+_LN2, _LN10, _TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
+
+defpartials(U["abs"], lambda out, x: fnp.sign(x))
+defpartials(U["exp"], lambda out, x: out)
+defpartials(U["exp2"], lambda out, x: out * _LN2)
+defpartials(U["expm1"], lambda out, x: out + 1.0)
+defpartials(U["log"], lambda out, x: 1.0 / x)
+defpartials(U["log2"], lambda out, x: 1.0 / (x * _LN2))
+defpartials(U["log10"], lambda out, x: 1.0 / (x * _LN10))
+defpartials(U["log1p"], lambda out, x: 1.0 / (x + 1.0))
+defpartials(U["sqrt"], lambda out, x: 0.5 / out)
+defpartials(U["cbrt"], lambda out, x: 1.0 / (3.0 * out * out))
+defpartials(U["sin"], lambda out, x: fnp.cos(x))
+defpartials(U["cos"], lambda out, x: -fnp.sin(x))
+defpartials(U["tan"], lambda out, x: 1.0 + out * out)
+defpartials(U["asin"], lambda out, x: 1.0 / fnp.sqrt(1.0 - x * x))
+defpartials(U["acos"], lambda out, x: -1.0 / fnp.sqrt(1.0 - x * x))
+defpartials(U["atan"], lambda out, x: 1.0 / (1.0 + x * x))
+defpartials(U["sinh"], lambda out, x: fnp.cosh(x))
+defpartials(U["cosh"], lambda out, x: fnp.sinh(x))
+defpartials(U["tanh"], lambda out, x: 1.0 - out * out)
+defpartials(U["asinh"], lambda out, x: 1.0 / fnp.sqrt(x * x + 1.0))
+defpartials(U["acosh"], lambda out, x: 1.0 / (fnp.sqrt(x - 1.0) * fnp.sqrt(x + 1.0)))
+defpartials(U["atanh"], lambda out, x: 1.0 / (1.0 - x * x))
+defpartials(U["logistic"], lambda out, x: out * (1.0 - out))
+defpartials(U["erf"], lambda out, x: _TWO_OVER_SQRT_PI * fnp.exp(-x * x))
+defpartials(U["erfc"], lambda out, x: -_TWO_OVER_SQRT_PI * fnp.exp(-x * x))
+defpartials(U["erf_inv"], lambda out, x: (1.0 / _TWO_OVER_SQRT_PI) * fnp.exp(out * out))
+defpartials(U["lgamma"], lambda out, x: lax.digamma(x))
+
+defpartials(B["mul"], lambda out, x, y: y, lambda out, x, y: x)
+defpartials(B["div"], lambda out, x, y: 1.0 / y, lambda out, x, y: -out / y)
+defpartials(B["rem"], lambda out, x, y: fnp.ones_like(x), lambda out, x, y: -fnp.floor_divide(x, y))
+defpartials(B["atan2"], lambda out, x, y: y / (x * x + y * y), lambda out, x, y: -x / (x * x + y * y))
+defpartials(B["hypot"], lambda out, x, y: x / out, lambda out, x, y: y / out)
+defpartials(B["logaddexp"], lambda out, x, y: fnp.exp(x - out), lambda out, x, y: fnp.exp(y - out))
+defpartials(B["copysign"], lambda out, x, y: fnp.where(fnp.signbit(x) == fnp.signbit(out), 1.0, -1.0), None)
+
+
+def _pow_dx(out, x, y):
+    # y * x**(y-1), with the y == 0 case kept finite at x == 0
+    return y * fnp.power(x, fnp.where(y == 0, 1.0, y - 1.0))
+
+
+def _pow_dy(out, x, y):
+    # out * log(x), defined as 0 where x == 0 (the limit for y > 0)
+    safe_x = fnp.where(x == 0, 1.0, x)
+    return fnp.where(x == 0, 0.0, out * fnp.log(safe_x))
+
+
+defpartials(B["pow"], _pow_dx, _pow_dy)
+
+# max/min: where the operands tie, each gets half of the derivative (as JAX does), so that
+# max(x, x) has derivative 1 and the two sides agree.
+defpartials(B["max"], lambda out, x, y: fnp.where(x > y, 1.0, fnp.where(x == y, 0.5, 0.0)),
+            lambda out, x, y: fnp.where(y > x, 1.0, fnp.where(x == y, 0.5, 0.0)))
+defpartials(B["min"], lambda out, x, y: fnp.where(x < y, 1.0, fnp.where(x == y, 0.5, 0.0)),
+            lambda out, x, y: fnp.where(y < x, 1.0, fnp.where(x == y, 0.5, 0.0)))
+
+
+def _no_derivative(prim: Primitive, why: str) -> None:
+    def rule(*args, **params):
+        raise NotImplementedError(f"the derivative of '{prim.name}' is not implemented: {why}")
+    jvp_rules[prim] = vjp_rules[prim] = rule
+
+
+_no_derivative(U["digamma"], "it needs the trigamma function, which fnx does not have yet")
+
+# Piecewise-constant and integer- or bool-valued operations: their derivative is zero wherever it exists.
+nondifferentiable.update([U[n] for n in ("sign", "floor", "ceil", "round", "trunc", "is_finite", "is_nan", "is_inf",
+                                         "signbit", "not", "population_count")])
+nondifferentiable.update([B[n] for n in ("floor_divide", "nextafter", "and", "or", "xor", "shift_left",
+                                         "shift_right", "eq", "ne", "lt", "le", "gt", "ge")])
+
+
+# -- convert_element_type, select_n ------------------------------------------------------------------------
+
+def _convert_jvp(primals, tangents, *, new_dtype):
+    out = convert_element_type_p.bind(primals[0], new_dtype=new_dtype)
+    if new_dtype.kind != "f":
+        return out, Zero(aval_of(out))
+    return out, convert_element_type_p.bind(instantiate(tangents[0]), new_dtype=new_dtype)
+
+
+def _convert_vjp(ct, primals, out, *, new_dtype):
+    return [_cast_like(ct, primals[0])]
+
+
+jvp_rules[convert_element_type_p], vjp_rules[convert_element_type_p] = _convert_jvp, _convert_vjp
+
+
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    out = select_n_p.bind(which, *cases)
+    if all(isinstance(t, Zero) for t in tangents[1:]):
+        return out, Zero(aval_of(out))
+    ts = [fnp.broadcast_to(instantiate(t), aval_of(out).shape) for t in tangents[1:]]
+    return out, select_n_p.bind(which, *ts)
+
+
+def _select_n_vjp(ct, primals, out):
+    which, *cases = primals
+    zero = fnp.zeros_like(ct)
+    cts = []
+    for i, case in enumerate(cases):
+        if not is_differentiable(aval_of(case)):
+            cts.append(None)
+            continue
+        picks = [ct if j == i else zero for j in range(len(cases))]
+        cts.append(unbroadcast(select_n_p.bind(which, *picks), case))
+    return [None] + cts
+
+
+jvp_rules[select_n_p], vjp_rules[select_n_p] = _select_n_jvp, _select_n_vjp
+
+
+# -- stop_gradient -----------------------------------------------------------------------------------------
+
+stop_gradient_p = def_primitive("stop_gradient", lambda x: x, lambda x: np.asarray(x))
+nondifferentiable.add(stop_gradient_p)
+
+
+def stop_gradient(x):
+    """``x`` itself, but no derivative flows through it (a pytree of arrays is allowed).
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.grad(lambda x: x * fnx.stop_gradient(x))(3.0)
+    Array(3., dtype=float64)
+    """
+    from ...core.tree import tree_map
+    return tree_map(lambda v: stop_gradient_p.bind(fnp.asarray(v)) if not hasattr(v, "aval") else
+                    stop_gradient_p.bind(v), x)

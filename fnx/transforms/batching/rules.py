@@ -1,0 +1,44 @@
+"""Batching rules: the elementwise family here; the other families register theirs from their own modules.
+
+Convention: a rule gets the operands, their batch axes (int or None) and ``axis_size``, and returns the
+result with its batch axis. Most rules move batch axes to the front (``batch_to_front``) and shift the
+primitive's axis params by one.
+"""
+from __future__ import annotations
+
+from ... import lax
+from ...core.primitive import Primitive, bind
+from ...lax.elementwise import binary_primitives, unary_primitives
+from ...lax.structural import convert_element_type_p, select_n_p
+from .engine import batch_to_front, batching_rules, shape_of
+
+
+def _elementwise_rule(prim: Primitive):
+    """Operands share one logical shape or are rank 0. Batched operands go batch-first; an operand that then
+    differs from the batched result shape (unbatched non-scalar, or a batched scalar) is broadcast to it."""
+    def rule(values, dims, *, axis_size, **params):
+        logical = next((shape_of(v)[:d] + shape_of(v)[d + 1:] if d is not None else shape_of(v)
+                        for v, d in zip(values, dims)
+                        if (len(shape_of(v)) - (d is not None)) > 0), ())
+        out_shape = (axis_size,) + tuple(logical)
+        operands = []
+        for v, d in zip(values, dims):
+            if d is None:
+                operands.append(v if shape_of(v) == () else
+                                lax.broadcast_in_dim(v, out_shape, range(1, len(out_shape))))
+            else:
+                v = batch_to_front(v, d, axis_size)
+                operands.append(v if shape_of(v) == out_shape else lax.broadcast_in_dim(v, out_shape, (0,)))
+        return bind(prim, operands, params), 0
+    return rule
+
+
+for _p in [*unary_primitives.values(), *binary_primitives.values(), select_n_p]:
+    batching_rules[_p] = _elementwise_rule(_p)
+
+
+def _convert_rule(values, dims, *, axis_size, new_dtype):
+    return convert_element_type_p.bind(values[0], new_dtype=new_dtype), dims[0]
+
+
+batching_rules[convert_element_type_p] = _convert_rule
