@@ -8,7 +8,7 @@ producing output variables. It prints like JAX's::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Sequence, Union
 
 import numpy as np
 
@@ -90,6 +90,18 @@ class ClosedJaxpr:
         return str(self.jaxpr)
 
     __repr__ = __str__
+
+
+def hoist_consts(closed: ClosedJaxpr, before: Sequence[ShapedArray] = (),
+                 after: Sequence[ShapedArray] = ()) -> ClosedJaxpr:
+    """The same computation with its constvars as leading inputs, and no consts.
+
+    Primitives that hold a jaxpr (scan, cond, custom_vjp...) pass its consts as ordinary operands this way.
+    ``before``/``after`` add unused inputs around them (``cond`` gives every branch all branches' consts).
+    """
+    j = closed.jaxpr
+    invars = [Var(a) for a in before] + list(j.constvars) + [Var(a) for a in after] + list(j.invars)
+    return ClosedJaxpr(Jaxpr([], invars, j.eqns, j.outvars), [])
 
 
 # ---------------------------------------------------------------------------------------------- printer

@@ -261,3 +261,23 @@ def _as_output(x):
     if isinstance(x, (Array, Tracer)) or _trace_stack:
         return x
     return Array(x)
+
+
+def eval_jaxpr_numpy(closed: ClosedJaxpr, *args) -> list:
+    """Evaluate a const-free jaxpr on NumPy values with the primitives' NumPy implementations.
+
+    Used by the eager implementations of primitives that hold a jaxpr (scan, cond, custom_vjp...):
+    ``eval_jaxpr`` would not do, because it binds, and an impl can run while a trace is active (a concrete
+    trace computes values as it records): binding would record the inner equations into that trace.
+    """
+    jaxpr = closed.jaxpr
+    env = {id(v): x for v, x in zip(jaxpr.invars, args)}
+
+    def read(atom):
+        return atom.val if isinstance(atom, Literal) else env[id(atom)]
+
+    for eqn in jaxpr.eqns:
+        out = impl_rules[eqn.primitive](*map(read, eqn.invars), **eqn.params)
+        for v, value in zip(eqn.outvars, out if eqn.primitive.multiple_results else [out]):
+            env[id(v)] = np.asarray(value)
+    return [np.asarray(read(v)) for v in jaxpr.outvars]

@@ -19,7 +19,7 @@ from .reductions import (argmax_p, argmin_p, cummax_p, cummin_p, cumprod_p, cums
                          reduce_min_p, reduce_or_p, reduce_prod_p, reduce_sum_p)
 from .structural import (bitcast_convert_type_p, broadcast_in_dim_p, concatenate_p, convert_element_type_p,
                          dynamic_slice_p, dynamic_update_slice_p, iota_p, pad_p, reshape_p, rev_p, select_n_p,
-                         slice_p, transpose_p)
+                         slice_p, stop_gradient_p, transpose_p)
 
 
 def _dtype_of(x):
@@ -53,6 +53,11 @@ for _name, _p in binary_primitives.items():
     globals()[{"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor"}.get(_name, _name)] = _binary(_p)
 sigmoid = globals()["logistic"]
 shift_right_logical = globals()["shift_right"]
+
+
+def stop_gradient(x):
+    """``x`` itself, through which no derivative flows (``fnx.stop_gradient`` takes pytrees)."""
+    return stop_gradient_p.bind(x)
 
 
 def convert_element_type(x, new_dtype):

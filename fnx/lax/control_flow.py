@@ -23,9 +23,9 @@ from ..core import dtypes
 from ..core.array import Array
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
-from ..core.ir import ClosedJaxpr, Jaxpr, Literal, Var
-from ..core.primitive import def_primitive, impl_rules
-from ..core.tracing import Tracer, abstractify, trace_to_jaxpr
+from ..core.ir import ClosedJaxpr, hoist_consts as _hoist_consts
+from ..core.primitive import def_primitive
+from ..core.tracing import Tracer, abstractify, eval_jaxpr_numpy as _run_numpy, trace_to_jaxpr
 from ..core.tree import PyTreeDef, tree_flatten, tree_unflatten
 from .elementwise import add_p, lt_p, ne_p
 from .structural import convert_element_type_p
@@ -66,17 +66,6 @@ def _trace(f: Callable, args_tree: PyTreeDef, avals: Sequence[ShapedArray]):
     return closed, list(closed.consts), out_tree
 
 
-def _hoist_consts(closed: ClosedJaxpr, before: Sequence[ShapedArray] = (),
-                  after: Sequence[ShapedArray] = ()) -> ClosedJaxpr:
-    """The same computation with its constvars as leading inputs, and no consts.
-
-    ``before``/``after`` add unused inputs around them (``cond`` gives every branch all branches' consts).
-    """
-    j = closed.jaxpr
-    invars = [Var(a) for a in before] + list(j.constvars) + [Var(a) for a in after] + list(j.invars)
-    return ClosedJaxpr(Jaxpr([], invars, j.eqns, j.outvars), [])
-
-
 def _type_str(tree: PyTreeDef, avals: Sequence[ShapedArray]) -> str:
     """``(f64[3], {a: i64[]})``: a pytree of avals as the user would write it."""
     return repr(tree_unflatten(tree, [str(a) for a in avals])).replace("'", "")
@@ -103,25 +92,6 @@ def _expect(op: str, what: str, got: Sequence[ShapedArray], expected: Sequence[S
     if list(got) != list(expected):
         raise FnxTypeError(f"{op}: {what} have types ({', '.join(map(str, got))}) "
                            f"but must have ({', '.join(map(str, expected))})")
-
-
-def _run_numpy(closed: ClosedJaxpr, *args) -> list[np.ndarray]:
-    """Evaluate a const-free jaxpr on NumPy values with the primitives' NumPy implementations.
-
-    ``eval_jaxpr`` is not used here because it binds, and an impl can run while a trace is active (a concrete
-    trace computes values as it records): binding would record the body's equations into that trace.
-    """
-    jaxpr = closed.jaxpr
-    env = {id(v): x for v, x in zip(jaxpr.invars, args)}
-
-    def read(atom):
-        return atom.val if isinstance(atom, Literal) else env[id(atom)]
-
-    for eqn in jaxpr.eqns:
-        out = impl_rules[eqn.primitive](*map(read, eqn.invars), **eqn.params)
-        for v, value in zip(eqn.outvars, out if eqn.primitive.multiple_results else [out]):
-            env[id(v)] = np.asarray(value)
-    return [np.asarray(read(v)) for v in jaxpr.outvars]
 
 
 # ---------------------------------------------------------------------------------------------- scan

@@ -208,4 +208,7 @@ dynamic_update_slice_p = def_primitive("dynamic_update_slice", _dynamic_update_s
                                        _dynamic_update_slice_impl)
 
 
+# The identity, except that no derivative flows through it (see fnx.transforms.autodiff).
+stop_gradient_p = def_primitive("stop_gradient", lambda x: x, lambda x: np.asarray(x))
+
 __all__ = [n for n in dir() if n.endswith("_p")] + ["clamp_starts"]

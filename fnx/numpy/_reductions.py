@@ -164,7 +164,7 @@ def logsumexp(x, axis=None, keepdims: bool = False, b=None):
     if _count(x, axes) == 0:  # an empty sum: the result is log(0) = -inf
         m = lax.broadcast_in_dim(x.dtype.type(0), [1 if i in axes else n for i, n in enumerate(x.shape)], ())
     else:
-        m = _max(x, axes, keepdims=True)
+        m = lax.stop_gradient(_max(x, axes, keepdims=True))  # only for stability: no derivative through it
         m = where(isfinite(m), m, 0.0)
     terms = exp(x - m) if b is None else exp(x - m) * b
     out = log(sum(terms, axis=axes, keepdims=True)) + m

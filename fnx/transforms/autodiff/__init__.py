@@ -4,6 +4,7 @@ Rules live in one module per family of primitives (``rules_*.py``); each registe
 ``vjp_rules`` of ``engine``.
 """
 from . import rules_elementwise  # noqa: F401  (registers rules)
+from .custom import custom_jvp, custom_vjp  # noqa: F401
 from .api import grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, value_and_grad, vjp  # noqa: F401
 from .engine import Zero, jvp_rules, nondifferentiable, vjp_rules  # noqa: F401
 from .rules_elementwise import stop_gradient, stop_gradient_p  # noqa: F401

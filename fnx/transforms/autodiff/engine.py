@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 from ...core.avals import ShapedArray
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
-from ...core.primitive import Primitive, bind
+from ...core.primitive import Primitive, _trace_stack, bind
 from ...core.tracing import Tracer, abstractify, trace_with_values
 from ...core.tree import tree_flatten
 
@@ -158,20 +158,22 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
     return [cts.get(id(v), Zero(v.aval)) for v in jaxpr.invars]
 
 
-def _all_concrete(leaves) -> bool:
-    return not any(isinstance(x, Tracer) for x in leaves)
+def _can_trace_concretely(primals) -> bool:
+    """True when every value the function can see has a known value: no abstract trace is active and the
+    primals are concrete. Then Python control flow on traced values works (grad outside jit)."""
+    return all(t.concrete for t in _trace_stack) and all(
+        not isinstance(x, Tracer) or x.val is not None for x in primals)
 
 
 def vjp_flat(f: Callable, primals: Sequence):
     """Trace ``f`` on the flat ``primals``; return (flat outputs, out_tree, function from flat output cotangents
     to flat input cotangents)."""
-    concrete = _all_concrete(primals)
-    closed, out_tree, values = trace_with_values(f, primals, concrete=concrete)
+    closed, out_tree, values = trace_with_values(f, primals, concrete=_can_trace_concretely(primals))
     jaxpr = closed.jaxpr
-    if concrete:
+    if not _trace_stack:  # the concrete trace already computed every forward value
         env = values
-        outs = [_as_array(env[id(v)]) if not isinstance(v, Literal) else _as_array(v.val) for v in jaxpr.outvars]
-    else:
+        outs = [_as_array(v.val if isinstance(v, Literal) else env[id(v)]) for v in jaxpr.outvars]
+    else:  # replay the forward pass under the outer trace, so that it records the derivative too
         env = forward_values(jaxpr, closed.consts, primals)
         outs = [v.val if isinstance(v, Literal) else env[id(v)] for v in jaxpr.outvars]
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-import numpy as np
-
 from ... import lax
 from ... import numpy as fnp
-from ...core.primitive import Primitive, bind, def_primitive
+from ...core.primitive import Primitive, bind
 from ...lax.elementwise import binary_primitives as B, unary_primitives as U
-from ...lax.structural import convert_element_type_p, select_n_p
+from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
 from .engine import Zero, add_tangents, aval_of, instantiate, is_differentiable, jvp_rules, nondifferentiable, \
     vjp_rules
 
@@ -187,7 +185,6 @@ jvp_rules[select_n_p], vjp_rules[select_n_p] = _select_n_jvp, _select_n_vjp
 
 # -- stop_gradient -----------------------------------------------------------------------------------------
 
-stop_gradient_p = def_primitive("stop_gradient", lambda x: x, lambda x: np.asarray(x))
 nondifferentiable.add(stop_gradient_p)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ... import lax
 from ...core.primitive import Primitive, bind
 from ...lax.elementwise import binary_primitives, unary_primitives
-from ...lax.structural import convert_element_type_p, select_n_p
+from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
 from .engine import batch_to_front, batching_rules, shape_of
 
 
@@ -37,8 +37,13 @@ for _p in [*unary_primitives.values(), *binary_primitives.values(), select_n_p]:
     batching_rules[_p] = _elementwise_rule(_p)
 
 
-def _convert_rule(values, dims, *, axis_size, new_dtype):
-    return convert_element_type_p.bind(values[0], new_dtype=new_dtype), dims[0]
 
 
-batching_rules[convert_element_type_p] = _convert_rule
+def _identity_rule(prim: Primitive):
+    def rule(values, dims, *, axis_size, **params):
+        return bind(prim, values, params), dims[0]
+    return rule
+
+
+batching_rules[convert_element_type_p] = _identity_rule(convert_element_type_p)
+batching_rules[stop_gradient_p] = _identity_rule(stop_gradient_p)
