@@ -102,6 +102,9 @@ class Array(ArrayMethods):
     def __complex__(self) -> complex:
         return complex(self._value)
 
+    def __setitem__(self, index, value):
+        raise TypeError("fnx arrays are immutable: use x = x.at[index].set(value) to get an updated copy")
+
     def __reduce__(self):
         return (Array, (self._value,))
 

@@ -13,6 +13,7 @@ import numpy as np
 from .. import lax
 from ..core.array import Array
 from ..core.errors import FnxTypeError
+from ..core.primitive import _trace_stack
 from ..core.tracing import Tracer
 from ._util import as_array, broadcast_shapes, broadcast_to_shape, cast, is_weak
 
@@ -26,6 +27,16 @@ def _concrete(i):
     if isinstance(i, Tracer):
         return None
     return i._value if isinstance(i, Array) else np.asarray(i)
+
+
+_BASIC_TYPES = (int, slice, type(None), type(Ellipsis))
+
+
+def _is_basic(index) -> bool:
+    """True for an index of ints, slices, None and Ellipsis only (NumPy's basic indexing)."""
+    if type(index) is tuple:
+        return all(type(i) in _BASIC_TYPES for i in index)
+    return type(index) in _BASIC_TYPES
 
 
 def _is_array_index(i) -> bool:
@@ -144,6 +155,11 @@ def getitem(x, index):
     Array([[ 4,  7],
            [ 8, 11]], dtype=int64)
     """
+    if type(x) is Array and not _trace_stack and _is_basic(index):  # eager slicing: a view, as in NumPy
+        try:
+            return Array._wrap(x._value[index])
+        except IndexError:
+            pass  # the general path below raises the error fnx documents
     x = as_array(x, "getitem")
     index = _expand_index(x, index)
     x, index = _insert_new_axes(x, index)
