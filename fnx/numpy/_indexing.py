@@ -157,7 +157,8 @@ def getitem(x, index):
     """
     if type(x) is Array and not _trace_stack and _is_basic(index):  # eager slicing: a view, as in NumPy
         try:
-            return Array._wrap(x._value[index])
+            value = x._value[index]
+            return Array._wrap(value if type(value) is np.ndarray else np.asarray(value))
         except IndexError:
             pass  # the general path below raises the error fnx documents
     x = as_array(x, "getitem")
