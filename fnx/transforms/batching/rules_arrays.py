@@ -12,7 +12,8 @@ The exceptions avoid work that the general recipe would waste:
   the window of every example.
 * ``dot_general`` with one batched operand keeps the batch axis as a free axis of that operand.
 
-``iota`` has no operands, so it is never batched (the engine evaluates it as it is).
+``iota`` has no operands, so it is never batched: the engine evaluates it as it is, and its rule (there for
+completeness of the table) does the same.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from ...lax.linalg import cholesky_p, det_p, dot_general_p, inv_p, solve_p
 from ...lax.reductions import argmax_p, argmin_p, cumulative_primitives, reduce_primitives
 from ...lax.sorting import sort_p
 from ...lax.structural import (bitcast_convert_type_p, broadcast_in_dim_p, concatenate_p, dynamic_slice_p,
-                               dynamic_update_slice_p, pad_p, reshape_p, rev_p, slice_p, transpose_p)
+                               dynamic_update_slice_p, iota_p, pad_p, reshape_p, rev_p, slice_p, transpose_p)
 from .engine import batch_to_front, batching_rules, move_axis, shape_of
 
 
@@ -77,7 +78,7 @@ def _pad_rule(values, dims, *, axis_size, padding_config):
     x = batch_to_front(x, dx, axis_size)
     if dp is None:
         return pad_p.bind(x, padding_value, padding_config=config), 0
-    # One padding value per example: pad with anything, then overwrite the padding through a mask.
+    # One padding value per example: pad with zeros, then overwrite the padding through a mask.
     dtype = np.dtype(x.dtype)
     padded = pad_p.bind(x, np.zeros((), dtype), padding_config=config)
     is_data = pad_p.bind(np.ones(shape_of(x)[1:], bool), np.False_, padding_config=tuple(padding_config))
@@ -89,6 +90,10 @@ def _pad_rule(values, dims, *, axis_size, padding_config):
 
 def _concatenate_rule(values, dims, *, axis_size, dimension):
     return concatenate_p.bind(*_fronts(values, dims, axis_size), dimension=dimension + 1), 0
+
+
+def _iota_rule(values, dims, *, axis_size, **params):
+    return iota_p.bind(**params), None
 
 
 def _as_dtype(x, dtype):
@@ -222,6 +227,7 @@ batching_rules.update({
     slice_p: _slice_rule,
     pad_p: _pad_rule,
     concatenate_p: _concatenate_rule,
+    iota_p: _iota_rule,
     dynamic_slice_p: _dynamic_slice_rule,
     dynamic_update_slice_p: _dynamic_update_slice_rule,
     argmax_p: _along_axis_rule(argmax_p),
