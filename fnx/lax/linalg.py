@@ -53,10 +53,18 @@ def _matrix_rule(name: str, drop_last: int):
 
 
 def _cholesky_impl(a):
+    a = np.asarray(a)
     try:
         return np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:  # not positive definite: NaNs, as JAX gives, rather than an exception
-        return np.full(np.shape(a), np.nan, dtype=np.asarray(a).dtype)
+    except np.linalg.LinAlgError:  # some matrix is not positive definite: NaNs for it alone, as JAX gives
+        flat = a.reshape((-1,) + a.shape[-2:])
+        out = np.full_like(flat, np.nan)
+        for i, m in enumerate(flat):
+            try:
+                out[i] = np.linalg.cholesky(m)
+            except np.linalg.LinAlgError:
+                pass
+        return out.reshape(a.shape)
 
 
 inv_p = def_primitive("inv", _matrix_rule("inv", 0), lambda a: np.linalg.inv(a).astype(np.asarray(a).dtype))
