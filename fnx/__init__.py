@@ -17,7 +17,7 @@ from .core.primitive import Primitive, def_primitive, primitives
 from .core.tracing import eval_jaxpr, make_jaxpr
 from .core.tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 
-from .transforms.autodiff import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, stop_gradient,
+from .transforms.autodiff import (custom_jvp, custom_vjp, grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, stop_gradient,
                                   value_and_grad, vjp)
 from .transforms.batching import vmap
 
@@ -35,7 +35,8 @@ def device_put(x, device: Device | None = None):
     return tree_map(lambda v: v if isinstance(v, Array) else numpy.asarray(v), x)
 
 
-__all__ = ["Array", "ClosedJaxpr", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "def_primitive",
+__all__ = ["Array", "ClosedJaxpr", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
+           "def_primitive",
            "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "lax",
            "linearize", "make_jaxpr", "numpy", "primitives", "random", "register_pytree_node", "stop_gradient",
            "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",

@@ -12,7 +12,7 @@ import numpy as np
 from ..core import dtypes
 from ..core.primitive import Primitive
 from . import elementwise as _ew
-from .elementwise import binary_primitives, unary_primitives
+from .elementwise import binary_primitives, integer_pow_p, unary_primitives
 from .indexing import gather_p, scatter_p
 from .linalg import cholesky_p, det_p, dot_general_p, inv_p, solve_p
 from .reductions import (argmax_p, argmin_p, cummax_p, cummin_p, cumprod_p, cumsum_p, reduce_and_p, reduce_max_p,
@@ -58,6 +58,11 @@ shift_right_logical = globals()["shift_right"]
 def stop_gradient(x):
     """``x`` itself, through which no derivative flows (``fnx.stop_gradient`` takes pytrees)."""
     return stop_gradient_p.bind(x)
+
+
+def integer_pow(x, y: int):
+    """``x ** y`` for a Python int ``y``."""
+    return integer_pow_p.bind(x, y=int(y))
 
 
 def convert_element_type(x, new_dtype):

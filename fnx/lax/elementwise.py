@@ -9,6 +9,7 @@ import scipy.special as sp
 
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive, def_primitive
+from ..core.errors import FnxTypeError
 from ._rules import elementwise_shape, require_dtype_kind, same_dtype
 
 # dtype rules: which input kinds an op accepts, and whether its output is bool
@@ -70,3 +71,15 @@ def _define(table: dict) -> dict:
 unary_primitives = _define(_UNARY)
 binary_primitives = _define(_BINARY)
 globals().update({f"{name}_p": p for name, p in {**unary_primitives, **binary_primitives}.items()})
+
+
+def _integer_pow_eval(x: ShapedArray, *, y: int) -> ShapedArray:
+    require_dtype_kind("integer_pow", x, _NUMERIC, "numeric")
+    if x.dtype.kind in "iu" and y < 0:
+        raise FnxTypeError(f"integer_pow: integers cannot be raised to the negative power {y} ({x})")
+    return x
+
+
+# x ** y for a Python int y known when tracing: simpler to differentiate and to compile than ``pow``.
+integer_pow_p = def_primitive("integer_pow", _integer_pow_eval,
+                              lambda x, *, y: np.power(x, np.asarray(x).dtype.type(y)))

@@ -135,6 +135,8 @@ concatenate_p = def_primitive("concatenate", _concatenate_eval,
 
 
 def _iota_eval(*, dtype, shape, dimension):
+    if any(n < 0 for n in shape):
+        raise FnxTypeError(f"iota: shape {tuple(shape)} has a negative size")
     return ShapedArray(tuple(shape), dtype)
 
 

@@ -12,7 +12,7 @@ from ..core import dtypes
 from ..core.array import Array
 from ..core.errors import FnxTypeError
 from ..core.tracing import Tracer, _trace_stack
-from ._util import as_array, cast, is_weak
+from ._util import as_array, cast, common_dtype, is_weak, to_operand
 
 
 def _contains_tracer(obj) -> bool:
@@ -52,8 +52,9 @@ def array(obj, dtype=None, copy: bool = True):
         raise FnxTypeError(f"array: cannot make an array of {type(obj).__name__}: {e}") from None
     if value.dtype == object or value.dtype.kind in "cUSV":
         raise FnxTypeError(f"array: unsupported element type {value.dtype} (fnx arrays hold bool, ints and floats)")
-    explicit = isinstance(obj, (np.ndarray, np.generic))
-    return Array._wrap(value.astype(target or (value.dtype if explicit else _default_dtype_of(value)), copy=False))
+    explicit = isinstance(obj, (np.ndarray, np.generic))  # keeps its dtype, if fnx supports it
+    inferred = dtypes.canonicalize(value.dtype, "array") if explicit else _default_dtype_of(value)
+    return Array._wrap(value.astype(target or inferred, copy=False))
 
 
 def asarray(obj, dtype=None, copy: bool | None = None):
@@ -83,50 +84,60 @@ def full(shape, fill_value, dtype=None):
     >>> fnp.full((2,), 7)
     Array([7, 7], dtype=int64)
     """
-    shape = _shape_tuple(shape, "full")
-    dtype = _fill_dtype(fill_value, dtype, "full")
+    return _filled("full", shape, fill_value, dtype)
+
+
+def _filled(op: str, shape, fill_value, dtype):
+    """``full``, with errors naming ``op`` (the function the user called)."""
+    shape = _shape_tuple(shape, op)
+    dtype = _fill_dtype(fill_value, dtype, op)
     if is_weak(fill_value) or isinstance(fill_value, (np.generic, np.ndarray)):
         if not _trace_stack:
             return Array._wrap(np.full(shape, fill_value, dtype=dtype))
         fill_value = np.asarray(fill_value, dtype=dtype)
     from ._util import broadcast_to_shape
-    return broadcast_to_shape(cast(as_array(fill_value, "full"), dtype), shape)
+    return broadcast_to_shape(cast(as_array(fill_value, op), dtype), shape)
 
 
 def zeros(shape, dtype=None):
     """An array of zeros (default float dtype unless ``dtype`` is given)."""
-    return full(shape, 0, dtypes.canonicalize(dtype or float, "zeros"))
+    return _filled("zeros", shape, 0, dtypes.canonicalize(dtype or float, "zeros"))
 
 
 def ones(shape, dtype=None):
     """An array of ones (default float dtype unless ``dtype`` is given)."""
-    return full(shape, 1, dtypes.canonicalize(dtype or float, "ones"))
+    return _filled("ones", shape, 1, dtypes.canonicalize(dtype or float, "ones"))
 
 
 def empty(shape, dtype=None):
     """Same as ``zeros``: fnx arrays are immutable, so there is nothing to gain from uninitialized memory."""
-    return zeros(shape, dtype)
+    return _filled("empty", shape, 0, dtypes.canonicalize(dtype or float, "empty"))
 
 
 def full_like(x, fill_value, dtype=None, shape=None):
     """An array shaped like ``x`` (or ``shape``) filled with ``fill_value``, of ``x``'s dtype unless given."""
-    x = as_array(x, "full_like")
-    return full(x.shape if shape is None else shape, fill_value, dtype or x.dtype)
+    return _filled_like("full_like", x, fill_value, dtype, shape)
+
+
+def _filled_like(op: str, x, fill_value, dtype, shape):
+    """``full_like``, with errors naming ``op``."""
+    x = as_array(x, op)
+    return _filled(op, x.shape if shape is None else shape, fill_value, dtype or x.dtype)
 
 
 def zeros_like(x, dtype=None, shape=None):
     """Zeros shaped like ``x``."""
-    return full_like(x, 0, dtype, shape)
+    return _filled_like("zeros_like", x, 0, dtype, shape)
 
 
 def ones_like(x, dtype=None, shape=None):
     """Ones shaped like ``x``."""
-    return full_like(x, 1, dtype, shape)
+    return _filled_like("ones_like", x, 1, dtype, shape)
 
 
 def empty_like(x, dtype=None, shape=None):
     """Same as ``zeros_like``."""
-    return full_like(x, 0, dtype, shape)
+    return _filled_like("empty_like", x, 0, dtype, shape)
 
 
 def _static_number(v, op: str):
@@ -160,84 +171,143 @@ def arange(start, stop=None, step=None, dtype=None):
     return ramp if start == 0 else lax.add(ramp, dt.type(start))
 
 
-def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype=None, axis: int = 0):
-    """``num`` evenly spaced values from ``start`` to ``stop`` (inclusive when ``endpoint``).
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype=None,
+             axis: int = 0):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (inclusive when ``endpoint``), as NumPy 2.
+
+    Array ``start``/``stop`` broadcast together and the values run along ``axis``. The arithmetic is in the
+    float type of the inputs (float32 stays float32); an integer ``dtype`` rounds towards -inf. ``retstep``
+    also returns the step, in that float type.
 
     >>> import fnx.numpy as fnp
     >>> fnp.linspace(0.0, 1.0, 5)
     Array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float64)
     """
-    from ._elementwise import add, multiply, subtract, where
-    from ._shape import expand_dims, moveaxis
-    dt = dtypes.canonicalize(dtype, "linspace") if dtype is not None else config.default_float
-    start, stop = as_array(start, "linspace"), as_array(stop, "linspace")
-    compute = dtypes.result_type(start.dtype, stop.dtype, config.default_float)
-    start, stop = cast(start, compute), cast(stop, compute)
-    div = (num - 1) if endpoint else num
-    delta = subtract(stop, start)
-    step = delta / div if div > 0 else delta * np.nan
-    ramp = lax.iota(compute, num)
-    ramp = ramp.reshape((num,) + (1,) * start.ndim) if start.ndim or stop.ndim else ramp
-    out = add(multiply(ramp, step if div > 0 else 0.0), start)
+    from ._elementwise import floor, where
+    from ._shape import broadcast_arrays, moveaxis
+    num = int(num)
+    if num < 0:
+        raise FnxTypeError(f"linspace: num must be non-negative, got {num}")
+    start, stop = to_operand(start, "linspace"), to_operand(stop, "linspace")
+    compute = common_dtype("linspace", start, stop, 0.0)  # the weak 0.0 makes integer inputs float
+    start, stop = broadcast_arrays(*(cast(as_array(v, "linspace"), compute) for v in (start, stop)))
+    div = num - 1 if endpoint else num
+    delta = stop - start
+    step = delta / div if div > 0 else delta * np.nan  # NumPy: no step for 0 values, or 1 with the endpoint
+    out = lax.broadcasted_iota(compute, (num,) + start.shape, 0) * (step if div > 0 else delta) + start
     if endpoint and num > 1:
-        last = lax.broadcasted_iota(np.int64, out.shape, 0) == num - 1
-        out = where(last, expand_dims(stop, 0) if stop.ndim else stop, out)
-    out = cast(out, dt)
-    if axis != 0 and out.ndim > 1:
+        out = where(lax.broadcasted_iota(np.int64, out.shape, 0) == num - 1, stop, out)
+    if axis != 0:
         out = moveaxis(out, 0, axis)
-    return (out, cast(as_array(step), dt)) if retstep else out
+    if dtype is not None:
+        dt = dtypes.canonicalize(dtype, "linspace")
+        out = cast(floor(out) if dt.kind in "iu" else out, dt)
+    return (out, step) if retstep else out
 
 
-def logspace(start, stop, num: int = 50, endpoint: bool = True, base: float = 10.0, dtype=None):
-    """``base ** linspace(start, stop, num)``."""
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base: float = 10.0, dtype=None, axis: int = 0):
+    """``base ** linspace(start, stop, num, endpoint, axis=axis)``, cast to ``dtype`` when given.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.logspace(0.0, 2.0, 3)
+    Array([  1.,  10., 100.], dtype=float64)
+    """
     from ._elementwise import power
-    return cast(power(base, linspace(start, stop, num, endpoint)), dtypes.canonicalize(dtype or float, "logspace"))
+    out = power(base, linspace(start, stop, num, endpoint, axis=axis))
+    return out if dtype is None else cast(out, dtypes.canonicalize(dtype, "logspace"))
+
+
+def _matrix_shape(op: str, N: int, M: int | None) -> tuple:
+    """``(N, M)`` (``M`` defaults to ``N``) as Python ints, checked non-negative."""
+    shape = (N, N if M is None else M)
+    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+        raise FnxTypeError(f"{op}: matrix sizes must be non-negative integers, got N={N}, M={M}")
+    return tuple(int(n) for n in shape)
 
 
 def _index_grid(n: int, m: int):
-    rows = lax.broadcasted_iota(np.int64, (n, m), 0)
-    cols = lax.broadcasted_iota(np.int64, (n, m), 1)
-    return rows, cols
+    """The row and the column index of every element of an ``n x m`` matrix (int64, traced as iotas)."""
+    return lax.broadcasted_iota(np.int64, (n, m), 0), lax.broadcasted_iota(np.int64, (n, m), 1)
 
 
 def tri(N: int, M: int | None = None, k: int = 0, dtype=None):
-    """Ones at and below the ``k``-th diagonal of an ``N x M`` matrix, zeros elsewhere."""
-    rows, cols = _index_grid(N, N if M is None else M)
+    """Ones at and below the ``k``-th diagonal of an ``N x M`` matrix, zeros elsewhere.
+
+    fnx refuses negative sizes, where NumPy returns an empty matrix.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.tri(2, dtype=int)
+    Array([[1, 0],
+           [1, 1]], dtype=int64)
+    """
+    rows, cols = _index_grid(*_matrix_shape("tri", N, M))
     return cast(cols <= rows + k, dtypes.canonicalize(dtype or float, "tri"))
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None):
-    """An ``N x M`` matrix with ones on the ``k``-th diagonal."""
-    dt = dtypes.canonicalize(dtype or float, "eye")
-    if not _trace_stack:
-        return Array._wrap(np.eye(N, M, k, dtype=dt))
-    rows, cols = _index_grid(N, N if M is None else M)
-    return cast(cols == rows + k, dt)
+    """An ``N x M`` matrix with ones on the ``k``-th diagonal.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.eye(2, 3, 1, dtype=int)
+    Array([[0, 1, 0],
+           [0, 0, 1]], dtype=int64)
+    """
+    return _eye("eye", N, M, k, dtype)
 
 
 def identity(n: int, dtype=None):
     """The ``n x n`` identity matrix."""
-    return eye(n, dtype=dtype)
+    return _eye("identity", n, None, 0, dtype)
+
+
+def _eye(op: str, N: int, M: int | None, k: int, dtype):
+    """``eye``, with errors naming ``op`` (the function the user called)."""
+    dt = dtypes.canonicalize(dtype or float, op)
+    n, m = _matrix_shape(op, N, M)
+    if not _trace_stack:
+        return Array._wrap(np.eye(n, m, k, dtype=dt))
+    rows, cols = _index_grid(n, m)
+    return cast(cols == rows + k, dt)
+
+
+def _triangle(op: str, m, keep):
+    """``m`` with the elements where ``keep(rows, cols)`` is False zeroed, on the last two axes.
+
+    As NumPy, a 1-d ``m`` of length n is broadcast against an ``n x n`` mask (giving an ``n x n`` result).
+    """
+    from ._elementwise import where
+    m = as_array(m, op)
+    if m.ndim == 0:
+        raise FnxTypeError(f"{op}: needs an array of at least 1 dimension, got shape {m.shape}")
+    rows, cols = _index_grid(*(m.shape[-2:] if m.ndim > 1 else m.shape * 2))
+    return where(keep(rows, cols), m, m.dtype.type(0))
 
 
 def tril(m, k: int = 0):
-    """``m`` with the elements above the ``k``-th diagonal zeroed (on the last two axes)."""
-    from ._elementwise import where
-    m = as_array(m, "tril")
-    rows, cols = _index_grid(*m.shape[-2:])
-    return where(cols <= rows + k, m, 0)
+    """``m`` with the elements above the ``k``-th diagonal zeroed (on the last two axes).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.tril(fnp.ones((2, 2), dtype=int))
+    Array([[1, 0],
+           [1, 1]], dtype=int64)
+    """
+    return _triangle("tril", m, lambda rows, cols: cols <= rows + k)
 
 
 def triu(m, k: int = 0):
     """``m`` with the elements below the ``k``-th diagonal zeroed (on the last two axes)."""
-    from ._elementwise import where
-    m = as_array(m, "triu")
-    rows, cols = _index_grid(*m.shape[-2:])
-    return where(cols >= rows + k, m, 0)
+    return _triangle("triu", m, lambda rows, cols: cols >= rows + k)
 
 
 def diag(v, k: int = 0):
-    """The ``k``-th diagonal of a matrix, or a matrix with vector ``v`` on its ``k``-th diagonal."""
+    """The ``k``-th diagonal of a matrix, or a matrix with vector ``v`` on its ``k``-th diagonal.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.diag(fnp.array([1, 2]), -1)
+    Array([[0, 0, 0],
+           [1, 0, 0],
+           [0, 2, 0]], dtype=int64)
+    """
     from ._elementwise import where
     from ._shape import diagonal
     v = as_array(v, "diag")
@@ -245,11 +315,12 @@ def diag(v, k: int = 0):
         return diagonal(v, k)
     if v.ndim != 1:
         raise FnxTypeError(f"diag: needs a 1-d or 2-d array, got shape {v.shape}")
-    n = v.shape[0] + abs(k)
-    padded = lax.pad(v, v.dtype.type(0), [(max(k, 0), max(-k, 0), 0)]) if k else v
+    n, zero = v.shape[0] + abs(k), v.dtype.type(0)
+    # Element (i, j) of the diagonal holds v[min(i, j)]: v[i] above the main diagonal, v[j] below it.
+    padded = lax.pad(v, zero, [(0, abs(k), 0)])
+    along = lax.broadcast_in_dim(padded, (n, n), (0,) if k >= 0 else (1,))
     rows, cols = _index_grid(n, n)
-    along = lax.broadcast_in_dim(padded, (n, n), (1,) if k >= 0 else (0,))
-    return where(cols == rows + k, along, v.dtype.type(0))
+    return where(cols == rows + k, along, zero)
 
 
 def diagflat(v, k: int = 0):
@@ -258,8 +329,15 @@ def diagflat(v, k: int = 0):
 
 
 def meshgrid(*xs, indexing: str = "xy", sparse: bool = False) -> list:
-    """Coordinate matrices from coordinate vectors (``indexing`` "xy" Cartesian or "ij" matrix)."""
+    """Coordinate matrices from coordinate vectors (``indexing`` "xy" Cartesian or "ij" matrix).
+
+    >>> import fnx.numpy as fnp
+    >>> [g.shape for g in fnp.meshgrid(fnp.arange(3), fnp.arange(2))]
+    [(2, 3), (2, 3)]
+    """
     from ._util import broadcast_to_shape
+    if indexing not in ("xy", "ij"):
+        raise FnxTypeError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     xs = [as_array(x, "meshgrid").reshape(-1) for x in xs]
     shape = [x.shape[0] for x in xs]
     if indexing == "xy" and len(xs) > 1:

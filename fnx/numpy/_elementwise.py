@@ -167,7 +167,20 @@ def reciprocal(x):
     return divide(1.0, x)  # noqa: F821
 
 
-power = _elementwise(_B["pow"], "power")
+_general_power = _elementwise(_B["pow"], "power")
+
+
+def power(x, y):
+    """``x ** y`` elementwise with NumPy's promotion (integer powers of integers stay integers).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.power(fnp.array([1.5, 2.0]), 2)
+    Array([2.25, 4.  ], dtype=float64)
+    """
+    if type(y) is int and hasattr(x, "dtype") and (x.dtype.kind == "f" or (x.dtype.kind in "iu" and y >= 0)) \
+            and x.dtype.kind != "b":
+        return bind(lax.integer_pow_p, (as_array(x, "power"),), {"y": y})
+    return _general_power(x, y)
 
 
 def float_power(x, y):

@@ -8,6 +8,7 @@ import numpy as np
 from .. import lax
 from ..core import dtypes
 from ..core.errors import FnxTypeError
+from ..core.tracing import Tracer
 from ._util import as_array, broadcast_shapes, broadcast_to_shape, cast, normalize_axes, normalize_axis
 
 
@@ -21,9 +22,10 @@ def reshape(x, shape, order: str = "C"):
     x = as_array(x, "reshape")
     if order not in ("C", "F"):
         raise FnxTypeError(f"reshape: order must be 'C' or 'F', got {order!r}")
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
-    if shape.count(-1) > 1:
-        raise FnxTypeError(f"reshape: only one dimension may be -1, got {shape}")
+    shape = _int_tuple(shape)
+    if shape.count(-1) > 1 or min(shape, default=0) < -1:
+        raise FnxTypeError(f"reshape: the new shape {shape} may hold one -1 and no other negative size "
+                           f"(array of shape {x.shape})")
     if -1 in shape:
         known = int(np.prod([s for s in shape if s != -1]))
         if known == 0 or x.size % known:
@@ -32,6 +34,11 @@ def reshape(x, shape, order: str = "C"):
     if order == "F":
         return transpose(lax.reshape(transpose(x), shape[::-1]))
     return x if shape == x.shape else lax.reshape(x, shape)
+
+
+def _int_tuple(v) -> tuple:
+    """An int (Python or NumPy) or a sequence of them as a tuple of Python ints."""
+    return (int(v),) if isinstance(v, (int, np.integer)) else tuple(int(n) for n in v)
 
 
 def ravel(x, order: str = "C"):
@@ -103,7 +110,7 @@ def squeeze(x, axis=None):
 def broadcast_to(x, shape):
     """``x`` broadcast to ``shape`` with NumPy's rules."""
     x = as_array(x, "broadcast_to")
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = _int_tuple(shape)
     if broadcast_shapes("broadcast_to", x.shape, shape) != shape:
         raise FnxTypeError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
     return broadcast_to_shape(x, shape)
@@ -235,14 +242,19 @@ def array_split(x, indices_or_sections, axis: int = 0) -> list:
 
 
 def hsplit(x, indices_or_sections) -> list:
-    """``split`` along the second axis (the first for 1-d)."""
-    x = as_array(x)
-    return split(x, indices_or_sections, 1 if x.ndim > 1 else 0)
+    """``split`` along the second axis (the first for 1-d); ``x`` needs at least 1 dimension."""
+    x = as_array(x, "hsplit")
+    if x.ndim < 1:
+        raise FnxTypeError(f"hsplit: needs an array of at least 1 dimension, got shape {x.shape}")
+    return _split("hsplit", x, indices_or_sections, 1 if x.ndim > 1 else 0, exact=True)
 
 
 def vsplit(x, indices_or_sections) -> list:
-    """``split`` along the first axis."""
-    return split(x, indices_or_sections, 0)
+    """``split`` along the first axis; ``x`` needs at least 2 dimensions."""
+    x = as_array(x, "vsplit")
+    if x.ndim < 2:
+        raise FnxTypeError(f"vsplit: needs an array of at least 2 dimensions, got shape {x.shape}")
+    return _split("vsplit", x, indices_or_sections, 0, exact=True)
 
 
 def flip(x, axis=None):
@@ -280,9 +292,16 @@ def roll(x, shift, axis=None):
 
 
 def tile(x, reps):
-    """``x`` repeated ``reps`` times along each axis."""
+    """``x`` repeated ``reps`` times along each axis (``reps``: an int or one count per axis, all >= 0).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.tile(fnp.arange(2), (2, 2)).shape
+    (2, 4)
+    """
     x = as_array(x, "tile")
-    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    reps = _int_tuple(reps)
+    if min(reps, default=0) < 0:
+        raise FnxTypeError(f"tile: repetition counts must be non-negative, got {reps}")
     nd = max(len(reps), x.ndim)
     reps = (1,) * (nd - len(reps)) + reps
     x = reshape(x, (1,) * (nd - x.ndim) + x.shape)
@@ -292,36 +311,74 @@ def tile(x, reps):
 
 
 def repeat(x, repeats, axis: int | None = None):
-    """Each element repeated ``repeats`` times (an int, or a concrete count per element) along ``axis``."""
+    """Each element repeated along ``axis`` (the flattened ``x`` when None).
+
+    ``repeats`` is one count for all elements or a concrete count per element, all >= 0.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.repeat(fnp.arange(3), [2, 0, 1])
+    Array([0, 0, 2], dtype=int64)
+    """
     x = as_array(x, "repeat")
     if axis is None:
         x, axis = ravel(x), 0
     axis = normalize_axis("repeat", axis, x.ndim)
-    if isinstance(repeats, (int, np.integer)):
-        shape = x.shape[:axis + 1] + (int(repeats),) + x.shape[axis + 1:]
+    if isinstance(repeats, Tracer):
+        raise FnxTypeError("repeat: repeat counts must be concrete (the output size depends on them)")
+    counts, n = np.asarray(repeats, dtype=np.int64), x.shape[axis]
+    if counts.ndim > 1 or counts.size not in (1, n) or (counts < 0).any():
+        raise FnxTypeError(f"repeat: needs one count, or one per element ({n} along axis {axis}), "
+                           f"all non-negative; got {repeats}")
+    if counts.size == 1:
+        k = int(counts.reshape(()))
+        shape = x.shape[:axis + 1] + (k,) + x.shape[axis + 1:]
         expanded = lax.broadcast_in_dim(x, shape, tuple(i for i in range(len(shape)) if i != axis + 1))
-        return reshape(expanded, x.shape[:axis] + (x.shape[axis] * int(repeats),) + x.shape[axis + 1:])
+        return reshape(expanded, x.shape[:axis] + (n * k,) + x.shape[axis + 1:])
     from ._indexing import take
-    counts = np.asarray(repeats)
-    if hasattr(repeats, "aval") and not hasattr(repeats, "_value"):
-        raise FnxTypeError("repeat: per-element repeat counts must be concrete (the output size depends on them)")
-    return take(x, np.repeat(np.arange(x.shape[axis]), counts), axis=axis)
+    return take(x, np.repeat(np.arange(n), counts), axis=axis)
 
 
 def pad(x, pad_width, mode: str = "constant", constant_values=0):
-    """``x`` padded by ``pad_width`` (NumPy's forms); modes "constant", "edge", "reflect", "symmetric", "wrap"."""
+    """``x`` padded on each side of each axis; modes "constant", "edge", "reflect", "symmetric", "wrap".
+
+    ``pad_width`` and ``constant_values`` take NumPy's forms, broadcast to one ``(before, after)`` pair per
+    axis: ``n``, ``(before, after)``, ``((before, after),)``, ``((n0,), (n1,))`` or one pair per axis.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.pad(fnp.ones(2), (1, 2), constant_values=(7, 9))
+    Array([7., 1., 1., 9., 9.], dtype=float64)
+    """
     x = as_array(x, "pad")
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else
-                             np.asarray([[pad_width, pad_width]]), (x.ndim, 2))
-    if (widths < 0).any():
+    widths = [(int(lo), int(hi)) for lo, hi in _pairs("pad_width", pad_width, x.ndim)]
+    if any(w < 0 for pair in widths for w in pair):
         raise FnxTypeError(f"pad: widths must be non-negative, got {pad_width}")
     if mode == "constant":
-        return lax.pad(x, cast(as_array(constant_values), x.dtype), [(int(lo), int(hi), 0) for lo, hi in widths])
+        return _pad_constant(x, widths, constant_values)
     from ._indexing import take
     for axis, (lo, hi) in enumerate(widths):
-        n = x.shape[axis]
-        idx = _pad_indices(mode, n, int(lo), int(hi))
-        x = take(x, idx, axis=axis)
+        x = take(x, _pad_indices(mode, x.shape[axis], lo, hi), axis=axis)
+    return x
+
+
+def _pairs(what: str, v, ndim: int) -> np.ndarray:
+    """Concrete ``v`` broadcast to one ``(before, after)`` pair per axis, shape ``(ndim, 2)`` (NumPy's rule)."""
+    try:
+        return np.broadcast_to(np.asarray(v), (ndim, 2))
+    except ValueError:
+        raise FnxTypeError(f"pad: {what} {v} does not give one (before, after) pair per axis "
+                           f"of a {ndim}-d array") from None
+
+
+def _pad_constant(x, widths: list, constant_values):
+    """``x`` padded with one value (possibly traced), or with one per axis and side, axis after axis as NumPy."""
+    if np.ndim(constant_values) == 0:
+        return lax.pad(x, cast(as_array(constant_values, "pad"), x.dtype), [(lo, hi, 0) for lo, hi in widths])
+    values = _pairs("constant_values", constant_values, x.ndim)
+    for axis, (lo, hi) in enumerate(widths):
+        for side, width in enumerate((lo, hi)):
+            config = [(0, 0, 0)] * x.ndim
+            config[axis] = (width, 0, 0) if side == 0 else (0, width, 0)
+            x = lax.pad(x, cast(as_array(values[axis, side], "pad"), x.dtype), config)
     return x
 
 
@@ -341,16 +398,17 @@ def _pad_indices(mode: str, n: int, lo: int, hi: int) -> np.ndarray:
 
 
 def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
-    """The ``offset`` diagonal of the matrices on ``axis1``/``axis2``, as the last axis of the result."""
+    """The ``offset`` diagonal of the matrices on ``axis1``/``axis2``, as the last axis of the result.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.diagonal(fnp.arange(6).reshape(2, 3), 1)
+    Array([1, 5], dtype=int64)
+    """
     x = as_array(x, "diagonal")
-    x = moveaxis(x, (axis1, axis2), (-2, -1))
+    a1, a2 = normalize_axis("diagonal", axis1, x.ndim), normalize_axis("diagonal", axis2, x.ndim)
+    if a1 == a2:
+        raise FnxTypeError(f"diagonal: axis1 and axis2 must differ, got {axis1} and {axis2} for shape {x.shape}")
+    x = moveaxis(x, (a1, a2), (-2, -1))
     n, m = x.shape[-2:]
-    rows = np.arange(max(0, -offset), min(n, m - offset)) if min(n, m - offset) > max(0, -offset) else np.arange(0)
-    picked = take_along_axis_rows(x, rows, rows + offset)
-    return picked
-
-
-def take_along_axis_rows(x, rows: np.ndarray, cols: np.ndarray):
-    """``x[..., rows[i], cols[i]]`` for concrete index vectors (the diagonal's gather)."""
-    from ._indexing import getitem
-    return getitem(x, (Ellipsis, rows, cols))
+    rows = np.arange(max(0, -offset), min(n, m - offset))  # empty when the diagonal misses the matrix
+    return x[..., rows, rows + offset]

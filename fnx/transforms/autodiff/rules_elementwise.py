@@ -12,7 +12,7 @@ from typing import Callable
 from ... import lax
 from ... import numpy as fnp
 from ...core.primitive import Primitive, bind
-from ...lax.elementwise import binary_primitives as B, unary_primitives as U
+from ...lax.elementwise import binary_primitives as B, integer_pow_p, unary_primitives as U
 from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
 from .engine import Zero, add_tangents, aval_of, instantiate, is_differentiable, jvp_rules, nondifferentiable, \
     vjp_rules
@@ -198,3 +198,21 @@ def stop_gradient(x):
     from ...core.tree import tree_map
     return tree_map(lambda v: stop_gradient_p.bind(fnp.asarray(v)) if not hasattr(v, "aval") else
                     stop_gradient_p.bind(v), x)
+
+
+# -- integer_pow ---------------------------------------------------------------------------------------------
+
+def _integer_pow_derivative(x, y: int):
+    return fnp.zeros_like(x) if y == 0 else y * (lax.integer_pow(x, y - 1) if y != 1 else fnp.ones_like(x))
+
+
+def _integer_pow_jvp(primals, tangents, *, y):
+    (x,), (t,) = primals, tangents
+    return lax.integer_pow(x, y), fnp.multiply(t, _integer_pow_derivative(x, y))
+
+
+def _integer_pow_vjp(ct, primals, out, *, y):
+    return [fnp.multiply(ct, _integer_pow_derivative(primals[0], y))]
+
+
+jvp_rules[integer_pow_p], vjp_rules[integer_pow_p] = _integer_pow_jvp, _integer_pow_vjp

@@ -23,6 +23,7 @@ import numpy as np
 
 from ... import numpy as fnp
 from ...core.primitive import Primitive, bind
+from ...core.tracing import Tracer
 from ...lax.indexing import gather_p, scatter_p
 from ...lax.reductions import reduce_sum_p
 from ...lax.structural import (bitcast_convert_type_p, broadcast_in_dim_p, concatenate_p, dynamic_slice_p,
@@ -86,10 +87,10 @@ def _pad_vjp(ct, primals, out, *, padding_config):
     """Operand: undo the low/high padding (negative padding crops, so undoing it adds zeros back), then take
     every (interior + 1)-th element. Padding value: the sum of the cotangent over the padded positions."""
     x_shape = aval_of(primals[0]).shape
-    undone = pad_p.bind(ct, fnp.zeros((), ct.dtype), padding_config=tuple((-lo, -hi, 0) for lo, hi, _ in padding_config))
-    ct_x = undone
+    unpad = tuple((-lo, -hi, 0) for lo, hi, _ in padding_config)
+    ct_x = pad_p.bind(ct, fnp.zeros((), ct.dtype), padding_config=unpad)
     if any(interior for _, _, interior in padding_config):
-        ct_x = slice_p.bind(undone, start_indices=(0,) * len(x_shape), limit_indices=tuple(undone.shape),
+        ct_x = slice_p.bind(ct_x, start_indices=(0,) * len(x_shape), limit_indices=tuple(ct_x.shape),
                             strides=tuple(interior + 1 for _, _, interior in padding_config))
     is_padding = pad_p.bind(_zeros(x_shape, ct.dtype), fnp.ones((), ct.dtype), padding_config=padding_config)
     ct_value = reduce_sum_p.bind(fnp.multiply(ct, is_padding), axes=tuple(range(len(x_shape))))
@@ -131,12 +132,18 @@ def _dynamic_update_slice_vjp(ct, primals, out):
 
 # -- gather and scatter ------------------------------------------------------------------------------------
 
+def _concrete(x):
+    """``x`` as a NumPy array when its value is known now (not a tracer), else None."""
+    return None if isinstance(x, Tracer) else np.asarray(x)
+
+
 def _clamped(indices, operand_shape):
     """Indices clamped into the operand as gather clamps them (so scatter drops none of them)."""
     k = aval_of(indices).shape[-1]
-    if k == 0:
-        return indices
     upper = np.array([max(n - 1, 0) for n in operand_shape[:k]], dtype=aval_of(indices).dtype)
+    known = _concrete(indices)
+    if known is not None:
+        return np.clip(known, 0, upper)
     return fnp.minimum(fnp.maximum(indices, np.zeros((), upper.dtype)), upper)
 
 
@@ -149,22 +156,27 @@ def _gather_vjp(ct, primals, out):
 
 
 def _inside(indices, operand_shape, updates_ndim: int):
-    """A bool mask, broadcastable against the updates: does each update land inside the operand?"""
+    """A bool mask, broadcastable against the updates: does each update land inside the operand?
+    None when every update is known to land inside."""
     k = aval_of(indices).shape[-1]
     batch = aval_of(indices).shape[:-1]
     bounds = np.array(operand_shape[:k], dtype=np.int64)
+    known = _concrete(indices)
+    if known is not None and np.all((known >= 0) & (known < bounds)):
+        return None
     ok = fnp.all(fnp.logical_and(fnp.greater_equal(indices, 0), fnp.less(indices, bounds)), axis=-1)
     return fnp.reshape(ok, batch + (1,) * (updates_ndim - len(batch)))
 
 
-def _gather_updates(values, indices, updates_shape):
+def _mask_dropped(values, indices, operand_shape):
+    """``values`` (one per update) with those of updates that scatter drops (out of bounds) set to 0."""
+    inside = _inside(indices, operand_shape, len(aval_of(values).shape))
+    return values if inside is None else fnp.where(inside, values, fnp.zeros((), aval_of(values).dtype))
+
+
+def _gather_updates(values, indices):
     """``values`` (operand-shaped) read at every update's position; 0 for updates that scatter drops."""
-    k = aval_of(indices).shape[-1]
-    got = gather_p.bind(values, indices)
-    if k == 0:
-        return got
-    inside = _inside(indices, aval_of(values).shape, len(updates_shape))
-    return fnp.where(inside, got, fnp.zeros((), got.dtype))
+    return _mask_dropped(gather_p.bind(values, indices), indices, aval_of(values).shape)
 
 
 def _set_winners(x, indices, updates):
@@ -188,9 +200,7 @@ def _others_product(x, indices, updates):
     product_j = gather_p.bind(nonzero_product, indices)
     without_self = fnp.where(is_zero, fnp.where(fnp.equal(n_zeros_j, one), product_j, zero),
                              fnp.where(fnp.equal(n_zeros_j, zero), product_j / fnp.where(is_zero, one, updates), zero))
-    if aval_of(indices).shape[-1] == 0:
-        return without_self
-    return fnp.where(_inside(indices, aval_of(x).shape, len(aval_of(updates).shape)), without_self, zero)
+    return _mask_dropped(without_self, indices, aval_of(x).shape)
 
 
 def _extremal_shares(x, indices, updates, out):
@@ -199,15 +209,16 @@ def _extremal_shares(x, indices, updates, out):
     dtype = aval_of(x).dtype
     one, zero = fnp.ones((), dtype), fnp.zeros((), dtype)
     x_hit = fnp.where(fnp.equal(x, out), one, zero)
-    u_hit = fnp.where(fnp.equal(updates, gather_p.bind(out, indices)), one, zero)
-    if aval_of(indices).shape[-1]:
-        u_hit = fnp.where(_inside(indices, aval_of(x).shape, len(aval_of(updates).shape)), u_hit, zero)
+    u_hit = _mask_dropped(fnp.where(fnp.equal(updates, gather_p.bind(out, indices)), one, zero), indices,
+                          aval_of(x).shape)
     count = x_hit + scatter_p.bind(fnp.zeros_like(x), indices, u_hit, mode="add")
     count = fnp.where(fnp.equal(count, zero), one, count)  # only when NaNs compare unequal to everything
     return x_hit / count, u_hit * gather_p.bind(one / count, indices)
 
 
 def _scatter_jvp(primals, tangents, *, mode):
+    """set/add: the scatter of the tangents (linear). mul: product rule over all factors at a position.
+    min/max: the tangent of whichever value is the extreme, averaged over ties."""
     x, indices, updates = primals
     out = scatter_p.bind(x, indices, updates, mode=mode)
     t_x, t_u = instantiate(tangents[0]), instantiate(tangents[2])
@@ -222,10 +233,11 @@ def _scatter_jvp(primals, tangents, *, mode):
 
 
 def _scatter_vjp(ct, primals, out, *, mode):
+    """Operand and updates cotangents (the indices get none); updates that scatter drops get 0."""
     x, indices, updates = primals
     u_shape = aval_of(updates).shape
     if mode == "add":
-        return [ct, None, _gather_updates(ct, indices, u_shape)]
+        return [ct, None, _gather_updates(ct, indices)]
     if mode == "set":
         ct_x = scatter_p.bind(ct, indices, _zeros(u_shape, ct.dtype), mode="set")
         won = _set_winners(x, indices, updates)

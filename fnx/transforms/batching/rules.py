@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ... import lax
 from ...core.primitive import Primitive, bind
-from ...lax.elementwise import binary_primitives, unary_primitives
+from ...lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
 from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
 from .engine import batch_to_front, batching_rules, shape_of
 
@@ -47,3 +47,4 @@ def _identity_rule(prim: Primitive):
 
 batching_rules[convert_element_type_p] = _identity_rule(convert_element_type_p)
 batching_rules[stop_gradient_p] = _identity_rule(stop_gradient_p)
+batching_rules[integer_pow_p] = _identity_rule(integer_pow_p)

@@ -1,0 +1,1 @@
+"""Backends: each turns a jaxpr into a compiled callable (``cpu``: Numba)."""

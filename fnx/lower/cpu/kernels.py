@@ -1,0 +1,92 @@
+"""Numba kernels shared by all generated code: compiled once per install (``cache=True``).
+
+Generated functions call these as ``k.name(...)`` for what NumPy-in-Numba lacks or does slowly: special
+functions, selects with broadcasting, reductions over the last axis of a 2-d view, gather/scatter.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+_FLOATS = ["float32(float32)", "float64(float64)"]
+
+
+@numba.vectorize(_FLOATS, cache=True)
+def erf(x):
+    return math.erf(x)
+
+
+@numba.vectorize(_FLOATS, cache=True)
+def erfc(x):
+    return math.erfc(x)
+
+
+@numba.vectorize(_FLOATS, cache=True)
+def lgamma(x):
+    return math.lgamma(x)
+
+
+@numba.njit(**_OPTIONS)
+def _erf_inv_scalar(y):
+    """Inverse error function: Giles' single-precision approximation, then two Newton steps in float64."""
+    if y <= -1.0:
+        return -np.inf if y == -1.0 else np.nan
+    if y >= 1.0:
+        return np.inf if y == 1.0 else np.nan
+    w = -math.log((1.0 - y) * (1.0 + y))
+    if w < 5.0:
+        w -= 2.5
+        p = 2.81022636e-08
+        for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+                  -0.00417768164, 0.246640727, 1.50140941):
+            p = c + p * w
+    else:
+        w = math.sqrt(w) - 3.0
+        p = -0.000200214257
+        for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+                  0.00943887047, 1.00167406, 2.83297682):
+            p = c + p * w
+    x = p * y
+    for _ in range(2):  # Newton: f(x) = erf(x) - y, f'(x) = 2/sqrt(pi) exp(-x^2)
+        x -= (math.erf(x) - y) / (1.1283791670955126 * math.exp(-x * x))
+    return x
+
+
+@numba.vectorize(_FLOATS, cache=True)
+def erf_inv(y):
+    return _erf_inv_scalar(y)
+
+
+@numba.njit(**_OPTIONS)
+def _digamma_scalar(x):
+    """psi(x): reflection for x < 0, recurrence up to x >= 6, then the asymptotic series."""
+    if x <= 0.0 and x == math.floor(x):
+        return np.nan
+    result = 0.0
+    if x < 0.0:
+        result -= math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
+    while x < 6.0:
+        result -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))))
+    return result + math.log(x) - 0.5 / x - series
+
+
+@numba.vectorize(_FLOATS, cache=True)
+def digamma(x):
+    return _digamma_scalar(x)
+
+
+@numba.vectorize(["uint8(uint8)", "uint16(uint16)", "uint32(uint32)", "uint64(uint64)"], cache=True)
+def population_count(x):
+    """Set bits of an unsigned integer (signed ones are reinterpreted by the caller)."""
+    count = 0
+    while x:
+        x &= x - 1
+        count += 1
+    return count

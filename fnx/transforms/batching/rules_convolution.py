@@ -1,0 +1,138 @@
+"""Batching rules of the windowed primitives ``conv_general_dilated`` and ``reduce_window``.
+
+**Convolution.** The vmap axis is folded into an axis the convolution already treats independently, working
+in the canonical layout (batch, feature, spatial... for lhs and out; out feature, in feature, spatial... for
+rhs) and transposing back at the end:
+
+* batched lhs only: the vmap axis joins the batch axis N;
+* batched rhs only: it joins the output features; to keep every feature group's outputs contiguous the
+  features are ordered (group, vmap, feature in group);
+* both batched: it joins the features of both operands and multiplies ``feature_group_count``, so that
+  example b's input features only meet example b's kernel (a grouped convolution with B*G groups).
+
+**reduce_window.** A batched operand gets a window of size 1 (stride 1, no padding or dilation) along its
+vmap axis. A batched ``init_value`` cannot be a scalar, so the result is rebuilt from an unbatched reduction:
+``max``/``min`` combine the reduction with the neutral element as init with the per-example init
+(padding taps hold init, which cannot change ``max(init, ...)``); ``sum`` adds init times
+``1 + (number of padding taps)`` of every window.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ... import lax
+from ...lax.convolution import _reduce_window_impl, conv_general_dilated_p, reduce_window_p
+from .engine import batch_to_front, batching_rules, shape_of
+
+
+# -- conv_general_dilated ----------------------------------------------------------------------------------
+
+def _canonical(x, perm):
+    """An unbatched ``x`` in the canonical axis order ``perm``."""
+    return lax.transpose(x, tuple(int(i) for i in perm))
+
+
+def _canonical_batched(x, d, perm, axis_size):
+    """``x`` with the vmap axis first, then its example axes in the canonical order ``perm``."""
+    x = batch_to_front(x, d, axis_size)
+    return lax.transpose(x, (0, *(1 + int(i) for i in perm)))
+
+
+def _conv_rule(values, dims, *, axis_size, window_strides, padding, lhs_dilation, rhs_dilation, dimension_numbers,
+               feature_group_count):
+    lhs_perm, rhs_perm, out_perm = dimension_numbers
+    b, groups = axis_size, feature_group_count
+    (lhs, rhs), (lhs_dim, rhs_dim) = values, dims
+    nsp = len(shape_of(lhs)) - 2 - (lhs_dim is not None)
+    sp = tuple(range(nsp))
+    ident = tuple(range(2 + nsp))
+
+    def conv(x, w, groups_):
+        return conv_general_dilated_p.bind(
+            x, w, window_strides=window_strides, padding=padding, lhs_dilation=lhs_dilation,
+            rhs_dilation=rhs_dilation, dimension_numbers=(ident, ident, ident), feature_group_count=groups_)
+
+    if rhs_dim is None:  # (B, N, C, sp) -> (B*N, C, sp)
+        x = _canonical_batched(lhs, lhs_dim, lhs_perm, b)
+        _, n, c, *spatial = shape_of(x)
+        y = conv(lax.reshape(x, (b * n, c, *spatial)), _canonical(rhs, rhs_perm), groups)
+        y = lax.reshape(y, (b, n, *shape_of(y)[1:]))
+    elif lhs_dim is None:  # (B, O, I, k) -> (G*B*O/G, I, k), features ordered (group, vmap, feature)
+        w = _canonical_batched(rhs, rhs_dim, rhs_perm, b)
+        _, o, i, *kernel = shape_of(w)
+        w = lax.reshape(w, (b, groups, o // groups, i, *kernel))
+        w = lax.transpose(w, (1, 0, *range(2, 4 + nsp)))
+        w = lax.reshape(w, (b * o, i, *kernel))
+        y = conv(_canonical(lhs, lhs_perm), w, groups)  # (N, G*B*O/G, out sp)
+        n, _, *out_spatial = shape_of(y)
+        y = lax.reshape(y, (n, groups, b, o // groups, *out_spatial))
+        y = lax.transpose(y, (2, 0, 1, 3, *(4 + a for a in sp)))
+        y = lax.reshape(y, (b, n, o, *out_spatial))
+    else:  # x (B, N, C, sp) -> (N, B*C, sp); w (B, O, I, k) -> (B*O, I, k); B*G groups
+        x = _canonical_batched(lhs, lhs_dim, lhs_perm, b)
+        w = _canonical_batched(rhs, rhs_dim, rhs_perm, b)
+        _, n, c, *spatial = shape_of(x)
+        _, o, i, *kernel = shape_of(w)
+        x = lax.reshape(lax.transpose(x, (1, 0, 2, *(3 + a for a in sp))), (n, b * c, *spatial))
+        y = conv(x, lax.reshape(w, (b * o, i, *kernel)), b * groups)  # (N, B*O, out sp)
+        out_spatial = shape_of(y)[2:]
+        y = lax.transpose(lax.reshape(y, (n, b, o, *out_spatial)), (1, 0, 2, *(3 + a for a in sp)))
+    # canonical (B, N, O, out sp) -> the out layout, vmap axis first
+    return lax.transpose(y, (0, *(1 + int(a) for a in np.argsort(out_perm)))), 0
+
+
+batching_rules[conv_general_dilated_p] = _conv_rule
+
+
+# -- reduce_window -----------------------------------------------------------------------------------------
+
+def _insert(values: tuple, axis: int, value) -> tuple:
+    return tuple(values[:axis]) + (value,) + tuple(values[axis:])
+
+
+def _reduce_window_rule(values, dims, *, axis_size, computation, window_dimensions, window_strides, padding,
+                        base_dilation, window_dilation):
+    (operand, init), (op_dim, init_dim) = values, dims
+    if init_dim is not None:
+        return _batched_init(operand, op_dim, init, init_dim, axis_size, computation=computation,
+                             window_dimensions=window_dimensions, window_strides=window_strides, padding=padding,
+                             base_dilation=base_dilation, window_dilation=window_dilation)
+    out = reduce_window_p.bind(
+        operand, init, computation=computation, window_dimensions=_insert(window_dimensions, op_dim, 1),
+        window_strides=_insert(window_strides, op_dim, 1), padding=_insert(padding, op_dim, (0, 0)),
+        base_dilation=_insert(base_dilation, op_dim, 1), window_dilation=_insert(window_dilation, op_dim, 1))
+    return out, op_dim
+
+
+def _neutral(computation: str, dtype: np.dtype):
+    """The element that ``computation`` ignores: 0 for sum, the lowest value for max, the highest for min."""
+    if computation == "sum":
+        return dtype.type(0)
+    if dtype.kind == "f":
+        return dtype.type(-np.inf if computation == "max" else np.inf)
+    info = np.iinfo(dtype)
+    return dtype.type(info.min if computation == "max" else info.max)
+
+
+def _batched_init(operand, op_dim, init, init_dim, axis_size, *, computation, **window):
+    """``reduce_window`` with one init value per example: reduce with the neutral init, then bring it in."""
+    dtype = np.dtype(init.dtype)
+    operand = batch_to_front(operand, op_dim, axis_size)
+    out, _ = _reduce_window_rule([operand, _neutral(computation, dtype)], [0, None], axis_size=axis_size,
+                                 computation=computation, **window)
+    out_shape = shape_of(out)
+    init = lax.broadcast_in_dim(batch_to_front(init, init_dim, axis_size), out_shape, (0,))
+    if computation == "max":
+        return lax.max(out, init), 0
+    if computation == "min":
+        return lax.min(out, init), 0
+    # sum: init once per window, plus once per padding or hole tap (a count that depends on shapes only)
+    example_shape = shape_of(operand)[1:]
+    real_taps = _reduce_window_impl(np.ones(example_shape, dtype), dtype.type(0), computation="sum", **window)
+    copies = (1 + math.prod(window["window_dimensions"]) - real_taps).astype(dtype)
+    return lax.add(out, lax.mul(init, lax.broadcast_in_dim(copies, out_shape, tuple(range(1, len(out_shape)))))), 0
+
+
+batching_rules[reduce_window_p] = _reduce_window_rule

@@ -1,0 +1,401 @@
+"""Derivative (jvp, vjp) and batching rules of the control-flow primitives ``scan``, ``cond`` and ``while``.
+
+Operand layouts (see fnx.lax.control_flow)::
+
+    scan   consts... carry... xs...                  body: (consts, carry, x) -> (carry, y)
+    cond   index operands...                         each branch: operands -> outputs
+    while  cond_consts... body_consts... carry...    cond: (cond_consts, carry) -> bool; body: (body_consts, carry) -> carry
+
+Every rule builds a new body by *tracing a function that runs the old body through a transform* (the jvp
+engine, the backward pass, or the batching interpreter), then binds the same primitive on the new operands.
+Values a traced body closes over (e.g. arrays of zeros made by a rule) become leading const operands, so the
+new bodies stay const-free like the ones ``fnx.lax`` makes.
+
+A loop's carry must keep one type across iterations, and a transform may change it: a carry whose tangent
+is zero on entry can get a nonzero tangent from the body, and an unbatched carry can become batched. So the
+rules find the carries that need a tangent (or a batch axis) by iterating to a fixed point: trace the body
+with the current guess, add the carries that came out nonzero (or batched), repeat until nothing changes.
+
+Reverse mode through ``scan`` runs the loop twice: a forward scan that also stacks every step's input
+carry, then a scan in the opposite direction that, at each step, recomputes the body at (carry_i, x_i),
+pulls the cotangents back through it, and accumulates the consts' cotangents in its carry. ``cond`` is
+differentiated branch by branch (a cond over the branches' vjps). A ``while`` loop cannot be reversed: its
+trip count is only known at run time, so there is nowhere to keep the per-iteration values.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from .. import lax
+from ..core.avals import ShapedArray
+from ..core.errors import FnxTypeError
+from ..core.ir import ClosedJaxpr, Jaxpr, Var, hoist_consts
+from ..core.tracing import trace_to_jaxpr
+from ..lax.control_flow import cond_p, scan_p, while_p
+from .autodiff.engine import (Zero, add_tangents, aval_of, backward_pass, forward_values, instantiate,
+                              is_differentiable, jvp_jaxpr, jvp_rules, vjp_rules)
+from .batching.engine import batch_jaxpr_eval, batch_to_front, batching_rules, move_axis
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def _split(values: Sequence, *counts: int) -> list[list]:
+    """Cut ``values`` into pieces of ``counts`` and the remainder."""
+    pieces, start = [], 0
+    for n in counts:
+        pieces.append(list(values[start:start + n]))
+        start += n
+    return pieces + [list(values[start:])]
+
+
+def _pick(values: Sequence, mask: Sequence[bool]) -> list:
+    return [v for v, m in zip(values, mask) if m]
+
+
+def _unpick(picked: Sequence, mask: Sequence[bool], fill: Callable) -> list:
+    """The inverse of ``_pick``: ``picked`` where ``mask`` is set, ``fill(i)`` elsewhere."""
+    it = iter(picked)
+    return [next(it) if m else fill(i) for i, m in enumerate(mask)]
+
+
+def _is_zero(ct) -> bool:
+    return ct is None or isinstance(ct, Zero)
+
+
+def _trace(f: Callable, avals: Sequence[ShapedArray]) -> tuple[ClosedJaxpr, list]:
+    """Trace ``f(*flat_args) -> flat_outputs`` into a const-free jaxpr whose leading inputs are the values
+    ``f`` closed over; returns the jaxpr and those values (to pass as leading operands)."""
+    closed, _ = trace_to_jaxpr(f, list(avals))
+    return hoist_consts(closed), list(closed.consts)
+
+
+def _rewire(closed: ClosedJaxpr, invars: list, outvars: list) -> ClosedJaxpr:
+    """The same equations with the inputs and outputs reordered (or unused inputs added)."""
+    return ClosedJaxpr(Jaxpr([], invars, closed.jaxpr.eqns, outvars), [])
+
+
+def _bind_cond(index, branch_fns: Sequence[Callable], avals: Sequence[ShapedArray], operands: Sequence) -> list:
+    """Trace every branch function on ``avals`` and bind ``cond``; each branch gets all branches' consts."""
+    traced = [trace_to_jaxpr(f, list(avals))[0] for f in branch_fns]
+    const_avals = [[v.aval for v in t.jaxpr.constvars] for t in traced]
+    branches = tuple(hoist_consts(t, sum(const_avals[:i], []), sum(const_avals[i + 1:], []))
+                     for i, t in enumerate(traced))
+    consts = [c for t in traced for c in t.consts]
+    return cond_p.bind(index, *consts, *operands, branches=branches)
+
+
+# ---------------------------------------------------------------------------------------------- forward mode
+
+def _jvp_body(closed: ClosedJaxpr, nonzero: Sequence[bool], instantiate_out: Sequence[bool]):
+    """A function to trace for the jvp of ``closed``, and the list it fills with the outputs that have a tangent.
+
+    The function takes the primal inputs, then the tangents of the inputs marked ``nonzero``; it returns the
+    primal outputs, then the tangents of the outputs that are nonzero or marked in ``instantiate_out``
+    (those become real zeros when the body gives them none).
+    """
+    in_avals, out_avals = closed.in_avals, closed.out_avals
+    out_nonzero: list[bool] = []
+
+    def f(*args):
+        primals, tangents = args[:len(in_avals)], args[len(in_avals):]
+        tangents = _unpick(tangents, nonzero, lambda i: Zero(in_avals[i]))
+        outs, t_outs = jvp_jaxpr(closed.jaxpr, [], primals, tangents)
+        out_nonzero[:] = [not isinstance(t, Zero) or (inst and is_differentiable(a))
+                          for t, inst, a in zip(t_outs, instantiate_out, out_avals)]
+        return list(outs) + [instantiate(t if not isinstance(t, Zero) else Zero(a))
+                             for t, a in zip(_pick(t_outs, out_nonzero), _pick(out_avals, out_nonzero))]
+    return f, out_nonzero
+
+
+def _trace_jvp(closed: ClosedJaxpr, nonzero: list[bool], instantiate_out: list[bool]):
+    """Trace ``_jvp_body``: (jaxpr [consts, primals, tangents] -> [outputs, tangents], consts, out_nonzero)."""
+    f, out_nonzero = _jvp_body(closed, nonzero, instantiate_out)
+    jaxpr, consts = _trace(f, closed.in_avals + _pick(closed.in_avals, nonzero))
+    return jaxpr, consts, out_nonzero
+
+
+def _loop_jvp(body: ClosedJaxpr, const_nz: list[bool], carry_nz: list[bool], xs_nz: list[bool]):
+    """Trace the jvp of a loop body, growing ``carry_nz`` until the carries with a tangent are the same on
+    input and output. Returns ``(jaxpr, consts, carry_nz, out_nonzero)``."""
+    num_carry, num_out = len(carry_nz), len(body.out_avals)
+    while True:
+        instantiate_out = carry_nz + [False] * (num_out - num_carry)
+        jaxpr, consts, out_nz = _trace_jvp(body, const_nz + carry_nz + xs_nz, instantiate_out)
+        if out_nz[:num_carry] == carry_nz:
+            return jaxpr, consts, carry_nz, out_nz
+        carry_nz = out_nz[:num_carry]
+
+
+def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carry, unroll):
+    nonzero = [not isinstance(t, Zero) for t in tangents]
+    const_nz, carry_nz, xs_nz = _split(nonzero, num_consts, num_carry)
+    body, hoisted, carry_nz, out_nz = _loop_jvp(jaxpr, const_nz, carry_nz, xs_nz)
+    num_xs, num_ys = len(xs_nz), len(jaxpr.out_avals) - num_carry
+    ntc, ntcarry = sum(const_nz), sum(carry_nz)
+    # the traced order is (hoisted, primals, tangents) -> (primal outs, tangent outs); scan wants each of
+    # consts, carry and xs followed by its tangents
+    h, c, car, x, tc, tcar, tx = _split(body.jaxpr.invars, len(hoisted), num_consts, num_carry, num_xs, ntc, ntcarry)
+    o_car, o_y, t_car, t_y = _split(body.jaxpr.outvars, num_carry, num_ys, ntcarry)
+    body = _rewire(body, h + c + tc + car + tcar + x + tx, o_car + t_car + o_y + t_y)
+
+    consts, carry, xs = _split(primals, num_consts, num_carry)
+    t_consts, t_carry, t_xs = _split(tangents, num_consts, num_carry)
+    outs = scan_p.bind(*hoisted, *consts, *_pick(t_consts, const_nz), *carry,
+                       *[instantiate(t) for t in _pick(t_carry, carry_nz)], *xs, *_pick(t_xs, xs_nz),
+                       jaxpr=body, length=length, reverse=reverse, num_consts=len(hoisted) + num_consts + ntc,
+                       num_carry=num_carry + ntcarry, unroll=unroll)
+    out_carry, out_t_carry, ys, t_ys = _split(outs, num_carry, ntcarry, num_ys)
+    primal_out = out_carry + ys
+    tangent_out = _unpick(out_t_carry + t_ys, carry_nz + out_nz[num_carry:], lambda i: Zero(aval_of(primal_out[i])))
+    return primal_out, tangent_out
+
+
+def _cond_jvp(primals, tangents, *, branches):
+    index, *operands = primals
+    nonzero = [not isinstance(t, Zero) for t in tangents[1:]]
+    num_out = len(branches[0].out_avals)
+    # a tangent output is nonzero if any branch makes it nonzero; the others then return zeros for it
+    out_nz = [False] * num_out
+    for branch in branches:
+        out_nz = [a or b for a, b in zip(out_nz, _trace_jvp(branch, nonzero, [False] * num_out)[2])]
+    fns = [_jvp_body(branch, nonzero, out_nz)[0] for branch in branches]
+    avals = branches[0].in_avals + _pick(branches[0].in_avals, nonzero)
+    outs = _bind_cond(index, fns, avals, operands + _pick(tangents[1:], nonzero))
+    primal_out, t_out = outs[:num_out], outs[num_out:]
+    return primal_out, _unpick(t_out, out_nz, lambda i: Zero(aval_of(primal_out[i])))
+
+
+def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    nonzero = [not isinstance(t, Zero) for t in tangents]
+    _, bconst_nz, carry_nz = _split(nonzero, cond_nconsts, body_nconsts)
+    body, hoisted, carry_nz, _ = _loop_jvp(body_jaxpr, bconst_nz, carry_nz, [])
+    num_carry, ntb, ntcarry = len(carry_nz), sum(bconst_nz), sum(carry_nz)
+    h, bc, car, tbc, tcar = _split(body.jaxpr.invars, len(hoisted), body_nconsts, num_carry, ntb)
+    body = _rewire(body, h + bc + tbc + car + tcar, body.jaxpr.outvars)
+    # the predicate ignores the tangents
+    cond = _rewire(cond_jaxpr, cond_jaxpr.jaxpr.invars + [Var(a) for a in _pick(body_jaxpr.out_avals, carry_nz)],
+                   cond_jaxpr.jaxpr.outvars)
+
+    cconsts, bconsts, carry = _split(primals, cond_nconsts, body_nconsts)
+    _, t_bconsts, t_carry = _split(tangents, cond_nconsts, body_nconsts)
+    outs = while_p.bind(*cconsts, *hoisted, *bconsts, *_pick(t_bconsts, bconst_nz), *carry,
+                        *[instantiate(t) for t in _pick(t_carry, carry_nz)], cond_jaxpr=cond, body_jaxpr=body,
+                        cond_nconsts=cond_nconsts, body_nconsts=len(hoisted) + body_nconsts + ntb)
+    out_carry, t_out = outs[:num_carry], outs[num_carry:]
+    return out_carry, _unpick(t_out, carry_nz, lambda i: Zero(aval_of(out_carry[i])))
+
+
+jvp_rules[scan_p], jvp_rules[cond_p], jvp_rules[while_p] = _scan_jvp, _cond_jvp, _while_jvp
+
+
+# ---------------------------------------------------------------------------------------------- reverse mode
+
+def _body_pullback(closed: ClosedJaxpr, inputs: Sequence, out_cts: Sequence) -> list:
+    """Recompute ``closed`` on ``inputs`` and pull ``out_cts`` (None for zero) back: one entry per input."""
+    env = forward_values(closed.jaxpr, [], list(inputs))
+    return backward_pass(closed.jaxpr, env, list(out_cts))
+
+
+def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry, unroll):
+    consts, init, xs = _split(primals, num_consts, num_carry)
+    ct_carry, ct_ys = _split(ct, num_carry)
+    const_f, carry_f, xs_f = ([is_differentiable(aval_of(v)) for v in part] for part in (consts, init, xs))
+    ys_ct = [not _is_zero(c) for c in ct_ys]
+    in_avals, num_xs = jaxpr.in_avals, len(xs)
+    carry_avals = in_avals[num_consts:num_consts + num_carry]
+
+    # forward: the same loop, also stacking the carry each step starts from
+    j = jaxpr.jaxpr
+    stacking = _rewire(jaxpr, j.invars, j.outvars[:num_carry] + j.invars[num_consts:num_consts + num_carry])
+    carries = scan_p.bind(*consts, *init, *xs, jaxpr=stacking, length=length, reverse=reverse,
+                          num_consts=num_consts, num_carry=num_carry, unroll=unroll)[num_carry:]
+
+    # backward: consts; carry = (carry cotangents, consts' cotangents so far); xs = (carries, xs, ys' cotangents)
+    nfc, nfk = sum(carry_f), sum(const_f)
+
+    def step(*args):
+        cs, ct_c, acc, car, x, ct_y = _split(args, num_consts, nfc, nfk, num_carry, num_xs)
+        out_cts = _unpick(ct_c, carry_f, lambda i: None) + _unpick(ct_y, ys_ct, lambda i: None)
+        in_cts = _body_pullback(jaxpr, cs + car + x, out_cts)
+        d_consts, d_carry, d_xs = _split(in_cts, num_consts, num_carry)
+        return ([instantiate(d) for d in _pick(d_carry, carry_f)]
+                + [add_tangents(a, d) for a, d in zip(acc, _pick(d_consts, const_f))]
+                + [instantiate(d) for d in _pick(d_xs, xs_f)])
+
+    back, hoisted = _trace(step, in_avals[:num_consts] + _pick(carry_avals, carry_f)
+                           + _pick(in_avals[:num_consts], const_f) + in_avals[num_consts:]
+                           + _pick(j.out_avals[num_carry:], ys_ct))
+    ct_init = [instantiate(Zero(a) if _is_zero(c) else c)
+               for c, a in zip(_pick(ct_carry, carry_f), _pick(carry_avals, carry_f))]
+    acc0 = [instantiate(Zero(a)) for a in _pick(in_avals[:num_consts], const_f)]
+    outs = scan_p.bind(*hoisted, *consts, *ct_init, *acc0, *carries, *xs, *_pick(ct_ys, ys_ct), jaxpr=back,
+                       length=length, reverse=reverse, num_consts=len(hoisted) + num_consts,
+                       num_carry=nfc + nfk, unroll=unroll)
+    d_init, d_consts, d_xs = _split(outs, nfc, nfk)
+    none = lambda i: None  # noqa: E731
+    return _unpick(d_consts, const_f, none) + _unpick(d_init, carry_f, none) + _unpick(d_xs, xs_f, none)
+
+
+def _cond_vjp(ct, primals, out, *, branches):
+    index, *operands = primals
+    differentiable = [is_differentiable(aval_of(x)) for x in operands]
+    has_ct = [not _is_zero(c) for c in ct]
+
+    def branch_vjp(branch: ClosedJaxpr) -> Callable:
+        def f(*args):
+            xs, cts = args[:len(operands)], args[len(operands):]
+            in_cts = _body_pullback(branch, xs, _unpick(cts, has_ct, lambda i: None))
+            return [instantiate(c) for c in _pick(in_cts, differentiable)]
+        return f
+
+    avals = branches[0].in_avals + _pick(branches[0].out_avals, has_ct)
+    cts = _bind_cond(index, [branch_vjp(b) for b in branches], avals, operands + _pick(ct, has_ct))
+    return [None] + _unpick(cts, differentiable, lambda i: None)
+
+
+def _while_vjp(ct, primals, out, **params):
+    raise FnxTypeError(
+        "reverse-mode differentiation (grad, vjp, jacrev) of a while_loop is not supported: its number of "
+        "iterations is only known at run time, so the values of each iteration cannot be kept for the backward "
+        "pass. Use fori_loop with Python-int (static) bounds, which is a scan, or scan itself; forward mode "
+        "(jvp, jacfwd) does work through while_loop.")
+
+
+vjp_rules[scan_p], vjp_rules[cond_p], vjp_rules[while_p] = _scan_vjp, _cond_vjp, _while_vjp
+
+
+# ---------------------------------------------------------------------------------------------- batching
+
+def _batched_avals(avals: Sequence[ShapedArray], batched: Sequence[bool], size: int) -> list[ShapedArray]:
+    return [ShapedArray((size,) + a.shape, a.dtype) if b else a for a, b in zip(avals, batched)]
+
+
+def _batch_body(closed: ClosedJaxpr, batched: Sequence[bool], force_out: Sequence[bool], size: int):
+    """A function to trace for ``closed`` on inputs batched along axis 0 where ``batched``, and the list it
+    fills with the outputs that come out batched (along axis 0; those marked ``force_out`` are broadcast)."""
+    out_batched: list[bool] = []
+
+    def f(*args):
+        outs, dims = batch_jaxpr_eval(closed.jaxpr, [], args, [0 if b else None for b in batched], size)
+        out_batched[:] = [d is not None or force for d, force in zip(dims, force_out)]
+        return [batch_to_front(o, d, size) if b else o for o, d, b in zip(outs, dims, out_batched)]
+    return f, out_batched
+
+
+def _trace_batched(closed: ClosedJaxpr, batched: list[bool], force_out: list[bool], size: int):
+    f, out_batched = _batch_body(closed, batched, force_out, size)
+    jaxpr, consts = _trace(f, _batched_avals(closed.in_avals, batched, size))
+    return jaxpr, consts, out_batched
+
+
+def _fronts(values: Sequence, dims: Sequence, batched: Sequence[bool], size: int) -> list:
+    """Values with their batch axis first where ``batched`` (broadcast if they had none); others unchanged."""
+    return [batch_to_front(v, d, size) if b else v for v, d, b in zip(values, dims, batched)]
+
+
+def _scan_batch(values, dims, *, axis_size, jaxpr, length, reverse, num_consts, num_carry, unroll):
+    const_b, carry_b, xs_b = _split([d is not None for d in dims], num_consts, num_carry)
+    num_ys = len(jaxpr.out_avals) - num_carry
+    while True:  # until the carries batched on output are those batched on input
+        body, hoisted, out_b = _trace_batched(jaxpr, const_b + carry_b + xs_b, carry_b + [False] * num_ys, axis_size)
+        if out_b[:num_carry] == carry_b:
+            break
+        carry_b = out_b[:num_carry]
+    consts, carry, xs = _split(values, num_consts, num_carry)
+    const_d, carry_d, xs_d = _split(dims, num_consts, num_carry)
+    xs = [move_axis(x, d, 1, axis_size) if d is not None else x for x, d in zip(xs, xs_d)]  # axis 0 is time
+    outs = scan_p.bind(*hoisted, *_fronts(consts, const_d, const_b, axis_size),
+                       *_fronts(carry, carry_d, carry_b, axis_size), *xs, jaxpr=body, length=length,
+                       reverse=reverse, num_consts=len(hoisted) + num_consts, num_carry=num_carry, unroll=unroll)
+    return outs, [0 if b else None for b in carry_b] + [1 if b else None for b in out_b[num_carry:]]
+
+
+def _select_rows(which, cases: Sequence):
+    """``cases[which[i]][i]`` for every example i: ``which`` has shape (batch,), the cases (batch, ...)."""
+    shape = tuple(cases[0].shape)
+    if len(shape) > 1:
+        which = lax.broadcast_in_dim(which, shape, (0,))
+    return lax.select_n(which, *cases)
+
+
+def _cond_batch(values, dims, *, axis_size, branches):
+    (index, *operands), (index_d, *op_d) = values, dims
+    op_b = [d is not None for d in op_d]
+    operands = _fronts(operands, op_d, op_b, axis_size)
+    num_out = len(branches[0].out_avals)
+    if index_d is not None:
+        # each example picks its own branch: run every branch on the whole batch, then select per example
+        results = []
+        for branch in branches:
+            outs, out_d = batch_jaxpr_eval(branch.jaxpr, [], operands, [0 if b else None for b in op_b], axis_size)
+            results.append([batch_to_front(o, d, axis_size) for o, d in zip(outs, out_d)])
+        if len(branches) == 1:
+            return results[0], [0] * num_out
+        which = lax.max(lax.min(batch_to_front(index, index_d, axis_size), len(branches) - 1), 0)
+        return [_select_rows(which, cases) for cases in zip(*results)], [0] * num_out
+    out_b = [False] * num_out
+    for branch in branches:
+        out_b = [a or b for a, b in zip(out_b, _trace_batched(branch, op_b, [False] * num_out, axis_size)[2])]
+    fns = [_batch_body(branch, op_b, out_b, axis_size)[0] for branch in branches]
+    outs = _bind_cond(index, fns, _batched_avals(branches[0].in_avals, op_b, axis_size), operands)
+    return outs, [0 if b else None for b in out_b]
+
+
+def _while_batch(values, dims, *, axis_size, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    cc_b, bc_b, carry_b = _split([d is not None for d in dims], cond_nconsts, body_nconsts)
+    while True:  # until the batched carries are stable; a batched predicate batches every carry
+        cond, cond_hoisted, pred_b = _trace_batched(cond_jaxpr, cc_b + carry_b, [False], axis_size)
+        body, body_hoisted, out_b = _trace_batched(body_jaxpr, bc_b + carry_b, carry_b, axis_size)
+        new_b = [True] * len(carry_b) if pred_b[0] else out_b
+        if new_b == carry_b:
+            break
+        carry_b = new_b
+    cconsts, bconsts, carry = _split(values, cond_nconsts, body_nconsts)
+    cc_d, bc_d, carry_d = _split(dims, cond_nconsts, body_nconsts)
+    cconsts, bconsts = _fronts(cconsts, cc_d, cc_b, axis_size), _fronts(bconsts, bc_d, bc_b, axis_size)
+    carry = _fronts(carry, carry_d, carry_b, axis_size)
+    out_dims = [0 if b else None for b in carry_b]
+    if not pred_b[0]:
+        outs = while_p.bind(*cond_hoisted, *cconsts, *body_hoisted, *bconsts, *carry, cond_jaxpr=cond,
+                            body_jaxpr=body, cond_nconsts=len(cond_hoisted) + cond_nconsts,
+                            body_nconsts=len(body_hoisted) + body_nconsts)
+        return outs, out_dims
+    cond, cond_hoisted, body, body_hoisted = _masked_loop(cond_jaxpr, body_jaxpr, cc_b, bc_b, axis_size)
+    outs = while_p.bind(*cond_hoisted, *cconsts, *body_hoisted, *cconsts, *bconsts, *carry, cond_jaxpr=cond,
+                        body_jaxpr=body, cond_nconsts=len(cond_hoisted) + cond_nconsts,
+                        body_nconsts=len(body_hoisted) + cond_nconsts + body_nconsts)
+    return outs, out_dims
+
+
+def _masked_loop(cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr, cc_b: list[bool], bc_b: list[bool], size: int):
+    """A while loop over a batch whose examples stop at different iterations: it runs while any example's
+    predicate holds, and an example whose predicate is false keeps its carry. Every carry is batched (axis 0).
+
+    Returns ``(cond, cond_consts, body, body_consts)``; the body takes (cond consts, body consts, carry).
+    """
+    num_cc, num_bc, num_carry = len(cc_b), len(bc_b), len(body_jaxpr.out_avals)
+    cond_dims = [0 if b else None for b in cc_b] + [0] * num_carry
+    body_dims = [0 if b else None for b in bc_b] + [0] * num_carry
+
+    def predicate(cconsts_and_carry):
+        (pred,), (d,) = batch_jaxpr_eval(cond_jaxpr.jaxpr, [], cconsts_and_carry, cond_dims, size)
+        return batch_to_front(pred, d, size)
+
+    def any_running(*args):
+        return [lax.reduce_or(predicate(args), (0,))]
+
+    def masked_step(*args):
+        cconsts, bconsts, carry = _split(args, num_cc, num_bc)
+        running = predicate(cconsts + carry)
+        new, new_d = batch_jaxpr_eval(body_jaxpr.jaxpr, [], bconsts + carry, body_dims, size)
+        return [_select_rows(running, [old, batch_to_front(n, d, size)]) for old, n, d in zip(carry, new, new_d)]
+
+    carry_avals = _batched_avals(body_jaxpr.out_avals, [True] * num_carry, size)
+    cc_avals = _batched_avals(cond_jaxpr.in_avals[:num_cc], cc_b, size)
+    bc_avals = _batched_avals(body_jaxpr.in_avals[:num_bc], bc_b, size)
+    cond, cond_consts = _trace(any_running, cc_avals + carry_avals)
+    body, body_consts = _trace(masked_step, cc_avals + bc_avals + carry_avals)
+    return cond, cond_consts, body, body_consts
+
+
+batching_rules[scan_p], batching_rules[cond_p], batching_rules[while_p] = _scan_batch, _cond_batch, _while_batch
