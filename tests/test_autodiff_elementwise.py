@@ -60,7 +60,7 @@ def test_where_clip_and_casts():
     x = np.array([-2.0, 0.5, 3.0])
     check_grads(lambda v: fnp.where(v > 0, v ** 2, -v), [x])
     check_grads(lambda v: fnp.clip(v, -1.0, 1.0) * v, [x])
-    check_grads(lambda v: v.astype(np.float32).astype(np.float64) * v, [x], rtol=1e-5, atol=1e-5,
+    check_grads(lambda v: v.astype(np.float32).astype(np.float64) * v, [x], eps=1e-2, rtol=1e-3, atol=1e-3,
                 consistency=1e-6)
     assert fnx.grad(lambda v: fnp.sum(v.astype(np.int32) * 1.0))(x).tolist() == [0.0, 0.0, 0.0]
 
