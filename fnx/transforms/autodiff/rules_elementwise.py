@@ -112,8 +112,8 @@ def _pow_dx(out, x, y):
 
 
 def _pow_dy(out, x, y):
-    # out * log(x), defined as 0 where x == 0 (the limit for y > 0)
-    safe_x = fnp.where(x == 0, 1.0, x)
+    # out * log(x), defined as 0 where x == 0 (the limit for y > 0); x < 0 has no real derivative in y
+    safe_x = fnp.where(x > 0, x, 1.0)  # log only where it is defined (negative x needs an integer y anyway)
     return fnp.where(x == 0, 0.0, out * fnp.log(safe_x))
 
 
