@@ -13,7 +13,7 @@ import numpy as _np
 from ..core import array_methods as _array_methods
 from ..core.array import Array as ndarray  # noqa: F401  (isinstance checks as in NumPy)
 from ..core.dtypes import finfo, iinfo  # noqa: F401
-from . import (_creation, _elementwise, _indexing, _linalg_functions, _reductions, _shape, _sorting)
+from . import (_creation, _elementwise, _indexing, _linalg_functions, _reductions, _shape, _sorting, _vectorize)
 from . import linalg  # noqa: F401
 
 
@@ -24,7 +24,7 @@ def _export(module) -> None:
             globals()[name] = value
 
 
-for _m in (_creation, _elementwise, _reductions, _shape, _indexing, _linalg_functions, _sorting):
+for _m in (_creation, _elementwise, _reductions, _shape, _indexing, _linalg_functions, _sorting, _vectorize):
     _export(_m)
 IndexUpdateHelper = _indexing.IndexUpdateHelper
 

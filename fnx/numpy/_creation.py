@@ -101,17 +101,17 @@ def _filled(op: str, shape, fill_value, dtype):
 
 def zeros(shape, dtype=None):
     """An array of zeros (default float dtype unless ``dtype`` is given)."""
-    return _filled("zeros", shape, 0, dtypes.canonicalize(dtype or float, "zeros"))
+    return _filled("zeros", shape, 0, dtype or float)
 
 
 def ones(shape, dtype=None):
     """An array of ones (default float dtype unless ``dtype`` is given)."""
-    return _filled("ones", shape, 1, dtypes.canonicalize(dtype or float, "ones"))
+    return _filled("ones", shape, 1, dtype or float)
 
 
 def empty(shape, dtype=None):
     """Same as ``zeros``: fnx arrays are immutable, so there is nothing to gain from uninitialized memory."""
-    return _filled("empty", shape, 0, dtypes.canonicalize(dtype or float, "empty"))
+    return _filled("empty", shape, 0, dtype or float)
 
 
 def full_like(x, fill_value, dtype=None, shape=None):

@@ -15,25 +15,17 @@ from ..core.errors import FnxTypeError
 from ..core.tree import tree_flatten, tree_map
 from ._creation import asarray
 from ._shape import reshape
-from ._util import broadcast_shapes, is_weak
+from ._util import broadcast_shapes, is_weak, shape_of
 
-_CORE = re.compile(r"\((\w+(?:,\w+)*)?\)")
+_ARGUMENT = r"\((?:\w+(?:,\w+)*)?\)"  # "(m,n)" or "()"
+_SIDE = re.compile(rf"{_ARGUMENT}(?:,{_ARGUMENT})*")
 
 
 def _parse_side(text: str, signature: str) -> list[tuple[str, ...]]:
     """``"(m,n),(n)"`` -> ``[("m", "n"), ("n",)]``."""
-    groups, pos = [], 0
-    while pos < len(text):
-        match = _CORE.match(text, pos)
-        if match is None:
-            raise FnxTypeError(f"vectorize: invalid signature {signature!r} (expected e.g. '(m,n),(n)->(m)')")
-        groups.append(tuple(match.group(1).split(",")) if match.group(1) else ())
-        pos = match.end()
-        if pos < len(text):
-            if text[pos] != ",":
-                raise FnxTypeError(f"vectorize: invalid signature {signature!r} (expected e.g. '(m,n),(n)->(m)')")
-            pos += 1
-    return groups
+    if not _SIDE.fullmatch(text):
+        raise FnxTypeError(f"vectorize: invalid signature {signature!r} (expected e.g. '(m,n),(n)->(m)')")
+    return [tuple(names.split(",")) if names else () for names in re.findall(r"\(([^()]*)\)", text)]
 
 
 def _parse_signature(signature: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
@@ -49,14 +41,14 @@ def _bind_core_dims(args: list, core_dims: list[tuple[str, ...]], signature: str
     """The size of every named core dimension; an error if the arguments disagree or lack dimensions."""
     sizes: dict[str, int] = {}
     for i, (x, names) in enumerate(zip(args, core_dims)):
-        if len(x.shape) < len(names):
-            raise FnxTypeError(f"vectorize: argument {i} has shape {tuple(x.shape)}, which has fewer than the "
+        shape = shape_of(x)
+        if len(shape) < len(names):
+            raise FnxTypeError(f"vectorize: argument {i} has shape {shape}, which has fewer than the "
                                f"{len(names)} core dimensions {names} of signature {signature!r}")
-        for name, n in zip(names, x.shape[len(x.shape) - len(names):]):
+        for name, n in zip(names, shape[len(shape) - len(names):]):
             if sizes.setdefault(name, n) != n:
                 raise FnxTypeError(f"vectorize: core dimension {name!r} of signature {signature!r} has "
-                                   f"inconsistent sizes {sizes[name]} and {n} (argument {i} has shape "
-                                   f"{tuple(x.shape)})")
+                                   f"inconsistent sizes {sizes[name]} and {n} (argument {i} has shape {shape})")
     return sizes
 
 
@@ -74,8 +66,7 @@ def _check_outputs(out, core_dims: list[tuple[str, ...]], sizes: dict[str, int],
                            f"returned {type(out).__name__}")
     for i, (o, names) in enumerate(zip(outs, core_dims)):
         shape = tuple(getattr(o, "shape", ()))
-        bound = {name: sizes.setdefault(name, n) for name, n in zip(names, shape)}
-        if len(shape) != len(names) or any(bound[name] != n for name, n in zip(names, shape)):
+        if len(shape) != len(names) or any(sizes.setdefault(name, n) != n for name, n in zip(names, shape)):
             raise FnxTypeError(f"vectorize: output {i} has shape {shape}, but signature {signature!r} expects "
                                f"core dimensions {names} with sizes {sizes}")
     return out
@@ -90,6 +81,26 @@ def _squeeze_loop_axes(x, n_core: int, loop_shape: tuple) -> tuple[Any, list]:
     if kept != own:
         x = reshape(x, kept + tuple(x.shape[len(own):]))
     return x, [0 if keep else None for keep in mapped]
+
+
+def _operand(x):
+    """A vectorized argument: Python scalars stay as they are (weakly typed); anything else becomes an array."""
+    return x if is_weak(x) else asarray(x)
+
+
+def _loop(one_example: Callable, values: list, core: list, loop_shape: tuple):
+    """``one_example`` applied over the loop axes of ``values``: one ``vmap`` per loop axis, outermost first."""
+    from ..transforms.batching import vmap
+
+    squeezed, axes = [], []
+    for x, c in zip(values, core):
+        x, x_axes = _squeeze_loop_axes(x, len(c), loop_shape)
+        squeezed.append(x)
+        axes.append(x_axes)
+    looped = one_example
+    for d in reversed(range(len(loop_shape))):
+        looped = vmap(looped, in_axes=tuple(a[d] for a in axes), axis_size=loop_shape[d])
+    return tree_map(asarray, looped(*squeezed))
 
 
 def vectorize(pyfunc: Callable | None = None, *, excluded: Collection[int | str] = frozenset(),
@@ -121,35 +132,28 @@ def vectorize(pyfunc: Callable | None = None, *, excluded: Collection[int | str]
 
     @functools.wraps(pyfunc)
     def vectorized(*args, **kwargs):
-        from ..transforms.batching import vmap
-
-        names = [i for i, a in enumerate(args) if i not in excluded and not is_weak(a)]
-        names += [k for k, a in kwargs.items() if k not in excluded and not is_weak(a)]
-        values = [asarray(args[n]) if isinstance(n, int) else asarray(kwargs[n]) for n in names]
+        keys = [i for i in range(len(args)) if i not in excluded] + [k for k in kwargs if k not in excluded]
+        values = [_operand(args[k] if isinstance(k, int) else kwargs[k]) for k in keys]
         core = in_core if in_core is not None else [()] * len(values)
         if len(core) != len(values):
             raise FnxTypeError(f"vectorize: signature {signature!r} has {len(core)} inputs, but the function "
                                f"was called with {len(values)} vectorized arguments")
         sizes = _bind_core_dims(values, core, signature)
-        loop_shape = broadcast_shapes("vectorize", *[tuple(x.shape[:len(x.shape) - len(c)])
+        loop_shape = broadcast_shapes("vectorize", *[shape_of(x)[:len(shape_of(x)) - len(c)]
                                                      for x, c in zip(values, core)])
+        mapped = [i for i, x in enumerate(values) if not is_weak(x)]  # Python scalars are closed over
 
         def one_example(*examples):
             full_args, full_kwargs = list(args), dict(kwargs)
-            for n, x in zip(names, examples):
-                if isinstance(n, int):
-                    full_args[n] = x
+            for i, x in zip(mapped, examples):
+                if isinstance(keys[i], int):
+                    full_args[keys[i]] = x
                 else:
-                    full_kwargs[n] = x
+                    full_kwargs[keys[i]] = x
             out = pyfunc(*full_args, **full_kwargs)
             return _check_outputs(out, out_core, dict(sizes), signature)
 
-        squeezed, axes = zip(*[_squeeze_loop_axes(x, len(c), loop_shape) for x, c in zip(values, core)]) \
-            if values else ((), ())
-        looped = one_example
-        for d in reversed(range(len(loop_shape))):
-            looped = vmap(looped, in_axes=tuple(a[d] for a in axes), axis_size=loop_shape[d])
-        return tree_map(asarray, looped(*squeezed))
+        return _loop(one_example, [values[i] for i in mapped], [core[i] for i in mapped], loop_shape)
     return vectorized
 
 

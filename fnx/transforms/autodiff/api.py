@@ -49,28 +49,28 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     (Array([2., 4.], dtype=float64),)
     """
     flat_p, in_tree = flatten_args(primals, "vjp: primal")
-    aux_box = []
 
     def flat_f(*leaves):
         out = f(*tree_unflatten(in_tree, leaves))
-        if has_aux:
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise FnxTypeError("has_aux=True needs the function to return a pair (output, aux)")
-            out, aux = out
-            aux_box.append(aux)
+        if has_aux and not (isinstance(out, tuple) and len(out) == 2):
+            raise FnxTypeError("has_aux=True needs the function to return a pair (output, aux)")
         return out
 
     outs, out_tree, pullback = vjp_flat(flat_f, flat_p)
+    aux_leaves: list = []
+    if has_aux:  # the aux leaves are outputs of the trace too, so they follow any outer trace
+        out_tree, aux_tree = out_tree.children
+        outs, aux_leaves = outs[:out_tree.num_leaves], outs[out_tree.num_leaves:]
 
     def vjp_fn(cotangent):
         flat_ct, ct_tree = tree_flatten(cotangent)
         if ct_tree != out_tree:
             raise FnxTypeError(f"vjp: the cotangent's structure {ct_tree} differs from the output's {out_tree}")
-        in_cts = pullback([as_tangent(c, o) for c, o in zip(flat_ct, outs)])
+        in_cts = pullback([as_tangent(c, o) for c, o in zip(flat_ct, outs)] + [None] * len(aux_leaves))
         return tuple(tree_unflatten(in_tree, [instantiate(c) for c in in_cts]))
 
     out = tree_unflatten(out_tree, outs)
-    return (out, vjp_fn, aux_box[0]) if has_aux else (out, vjp_fn)
+    return (out, vjp_fn, tree_unflatten(aux_tree, aux_leaves)) if has_aux else (out, vjp_fn)
 
 
 def _argnums_tuple(argnums, nargs: int, name: str) -> tuple:
