@@ -156,7 +156,8 @@ def _tap_indices(shape, out_shape, *, window_dimensions, window_strides, padding
                  window_dilation) -> np.ndarray:
     """For every window, the flat index into ``concat(x.ravel(), [init])`` of each tap, then ``init``'s.
 
-    Shape ``out_shape + (taps + 1,)``; a tap on padding or a dilation hole reads ``init`` (index ``x.size``).
+    Shape ``out_shape + (taps + 1, 1)``, ready for ``lax.gather``; a tap on padding or a dilation hole reads
+    ``init`` (index ``x.size``).
     """
     size, ndim = math.prod(shape), len(shape)
     flat = np.zeros(tuple(out_shape) + tuple(window_dimensions), np.int64)
@@ -172,21 +173,23 @@ def _tap_indices(shape, out_shape, *, window_dimensions, window_strides, padding
         flat = flat + (index * row_stride[axis]).reshape(grid)
         outside = outside | holes.reshape(grid)
     flat = np.where(outside, size, flat).reshape(tuple(out_shape) + (-1,))
-    return np.concatenate([flat, np.full(tuple(out_shape) + (1,), size, np.int64)], axis=-1)
+    flat = np.concatenate([flat, np.full(tuple(out_shape) + (1,), size, np.int64)], axis=-1)
+    return flat[..., None]
 
 
 def _taps(values, init, indices: np.ndarray):
-    """The taps of every window of ``values`` (plus ``init`` last): shape ``indices.shape``."""
+    """The taps of every window of ``values`` (plus ``init`` last): shape ``out_shape + (taps + 1,)``."""
     flat = lax.concatenate([lax.reshape(values, (math.prod(aval_of(values).shape),)), lax.reshape(init, (1,))], 0)
-    return lax.gather(flat, indices[..., None])
+    return lax.gather(flat, indices)
 
 
 def _chosen(x, init, indices: np.ndarray, computation: str):
-    """A bool mask of ``indices.shape``: the one tap of every window that receives its derivative."""
+    """A bool mask, one per tap: the tap of every window that receives its derivative."""
     taps = _taps(x, init, indices)
-    arg = lax.argmax(taps, taps.ndim - 1) if computation == "max" else lax.argmin(taps, taps.ndim - 1)
-    positions = lax.broadcasted_iota(arg.dtype, indices.shape, len(indices.shape) - 1)
-    return lax.eq(positions, lax.broadcast_in_dim(arg, indices.shape, tuple(range(arg.ndim))))
+    last = taps.ndim - 1
+    arg = lax.argmax(taps, last) if computation == "max" else lax.argmin(taps, last)
+    positions = lax.broadcasted_iota(arg.dtype, taps.shape, last)
+    return lax.eq(positions, lax.broadcast_in_dim(arg, taps.shape, tuple(range(last))))
 
 
 def _extreme_jvp(primals, tangents, **params):
@@ -209,7 +212,7 @@ def _extreme_vjp(ct, primals, out, **params):
     chosen = _chosen(x, init, indices, params["computation"])
     updates = fnp.where(chosen, fnp.expand_dims(ct, -1), fnp.zeros((), dtype))
     size = math.prod(shape)
-    flat = lax.scatter_add(fnp.zeros((size + 1,), dtype), indices[..., None], updates)
+    flat = lax.scatter_add(fnp.zeros((size + 1,), dtype), indices, updates)
     ct_x = lax.reshape(lax.slice(flat, (0,), (size,)), shape)
     ct_init = lax.reshape(lax.slice(flat, (size,), (size + 1,)), ())
     return [ct_x, ct_init]

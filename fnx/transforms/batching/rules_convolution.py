@@ -40,45 +40,54 @@ def _canonical_batched(x, d, perm, axis_size):
     return lax.transpose(x, (0, *(1 + int(i) for i in perm)))
 
 
-def _conv_rule(values, dims, *, axis_size, window_strides, padding, lhs_dilation, rhs_dilation, dimension_numbers,
-               feature_group_count):
+def _conv(x, w, groups: int, window: dict):
+    """``conv_general_dilated`` of canonical-layout operands with the window params ``window``."""
+    identity = tuple(range(len(shape_of(x))))
+    return conv_general_dilated_p.bind(x, w, dimension_numbers=(identity,) * 3, feature_group_count=groups,
+                                       **window)
+
+
+def _vmap_into_batch(x, w, groups: int, window: dict):
+    """x (B, N, C, sp), w (O, I, k): the vmap axis joins the batch, (B*N, C, sp)."""
+    b, n, c, *spatial = shape_of(x)
+    y = _conv(lax.reshape(x, (b * n, c, *spatial)), w, groups, window)
+    return lax.reshape(y, (b, n, *shape_of(y)[1:]))
+
+
+def _vmap_into_out_features(x, w, groups: int, window: dict):
+    """x (N, C, sp), w (B, O, I, k): the vmap axis joins the output features, ordered (group, vmap, feature)."""
+    b, o, i, *kernel = shape_of(w)
+    nk = len(kernel)
+    w = lax.transpose(lax.reshape(w, (b, groups, o // groups, i, *kernel)), (1, 0, *range(2, 4 + nk)))
+    y = _conv(x, lax.reshape(w, (b * o, i, *kernel)), groups, window)  # (N, G*B*O/G, out sp)
+    n, _, *out_spatial = shape_of(y)
+    y = lax.reshape(y, (n, groups, b, o // groups, *out_spatial))
+    y = lax.transpose(y, (2, 0, 1, 3, *range(4, 4 + nk)))
+    return lax.reshape(y, (b, n, o, *out_spatial))
+
+
+def _vmap_into_groups(x, w, groups: int, window: dict):
+    """x (B, N, C, sp), w (B, O, I, k): the vmap axis joins the features of both, with B*G feature groups."""
+    b, n, c, *spatial = shape_of(x)
+    _, o, i, *kernel = shape_of(w)
+    rest = tuple(range(3, 3 + len(spatial)))
+    x = lax.reshape(lax.transpose(x, (1, 0, 2, *rest)), (n, b * c, *spatial))
+    y = _conv(x, lax.reshape(w, (b * o, i, *kernel)), b * groups, window)  # (N, B*O, out sp)
+    return lax.transpose(lax.reshape(y, (n, b, o, *shape_of(y)[2:])), (1, 0, 2, *rest))
+
+
+def _conv_rule(values, dims, *, axis_size, dimension_numbers, feature_group_count, **window):
     lhs_perm, rhs_perm, out_perm = dimension_numbers
-    b, groups = axis_size, feature_group_count
     (lhs, rhs), (lhs_dim, rhs_dim) = values, dims
-    nsp = len(shape_of(lhs)) - 2 - (lhs_dim is not None)
-    sp = tuple(range(nsp))
-    ident = tuple(range(2 + nsp))
-
-    def conv(x, w, groups_):
-        return conv_general_dilated_p.bind(
-            x, w, window_strides=window_strides, padding=padding, lhs_dilation=lhs_dilation,
-            rhs_dilation=rhs_dilation, dimension_numbers=(ident, ident, ident), feature_group_count=groups_)
-
-    if rhs_dim is None:  # (B, N, C, sp) -> (B*N, C, sp)
-        x = _canonical_batched(lhs, lhs_dim, lhs_perm, b)
-        _, n, c, *spatial = shape_of(x)
-        y = conv(lax.reshape(x, (b * n, c, *spatial)), _canonical(rhs, rhs_perm), groups)
-        y = lax.reshape(y, (b, n, *shape_of(y)[1:]))
-    elif lhs_dim is None:  # (B, O, I, k) -> (G*B*O/G, I, k), features ordered (group, vmap, feature)
-        w = _canonical_batched(rhs, rhs_dim, rhs_perm, b)
-        _, o, i, *kernel = shape_of(w)
-        w = lax.reshape(w, (b, groups, o // groups, i, *kernel))
-        w = lax.transpose(w, (1, 0, *range(2, 4 + nsp)))
-        w = lax.reshape(w, (b * o, i, *kernel))
-        y = conv(_canonical(lhs, lhs_perm), w, groups)  # (N, G*B*O/G, out sp)
-        n, _, *out_spatial = shape_of(y)
-        y = lax.reshape(y, (n, groups, b, o // groups, *out_spatial))
-        y = lax.transpose(y, (2, 0, 1, 3, *(4 + a for a in sp)))
-        y = lax.reshape(y, (b, n, o, *out_spatial))
-    else:  # x (B, N, C, sp) -> (N, B*C, sp); w (B, O, I, k) -> (B*O, I, k); B*G groups
-        x = _canonical_batched(lhs, lhs_dim, lhs_perm, b)
-        w = _canonical_batched(rhs, rhs_dim, rhs_perm, b)
-        _, n, c, *spatial = shape_of(x)
-        _, o, i, *kernel = shape_of(w)
-        x = lax.reshape(lax.transpose(x, (1, 0, 2, *(3 + a for a in sp))), (n, b * c, *spatial))
-        y = conv(x, lax.reshape(w, (b * o, i, *kernel)), b * groups)  # (N, B*O, out sp)
-        out_spatial = shape_of(y)[2:]
-        y = lax.transpose(lax.reshape(y, (n, b, o, *out_spatial)), (1, 0, 2, *(3 + a for a in sp)))
+    if rhs_dim is None:
+        y = _vmap_into_batch(_canonical_batched(lhs, lhs_dim, lhs_perm, axis_size), _canonical(rhs, rhs_perm),
+                             feature_group_count, window)
+    elif lhs_dim is None:
+        y = _vmap_into_out_features(_canonical(lhs, lhs_perm), _canonical_batched(rhs, rhs_dim, rhs_perm, axis_size),
+                                    feature_group_count, window)
+    else:
+        y = _vmap_into_groups(_canonical_batched(lhs, lhs_dim, lhs_perm, axis_size),
+                              _canonical_batched(rhs, rhs_dim, rhs_perm, axis_size), feature_group_count, window)
     # canonical (B, N, O, out sp) -> the out layout, vmap axis first
     return lax.transpose(y, (0, *(1 + int(a) for a in np.argsort(out_perm)))), 0
 
