@@ -20,8 +20,9 @@ from .core.tree import register_pytree_node, tree_flatten, tree_leaves, tree_map
 from .transforms.autodiff import (custom_jvp, custom_vjp, grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, stop_gradient,
                                   value_and_grad, vjp)
 from .transforms.batching import vmap
+from .transforms.jit import jit
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402,F401
 
 
 def devices(platform: str | None = None) -> list:
@@ -37,7 +38,7 @@ def device_put(x, device: Device | None = None):
 
 __all__ = ["Array", "ClosedJaxpr", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
            "def_primitive",
-           "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "lax",
+           "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "lax",
            "linearize", "make_jaxpr", "numpy", "primitives", "random", "register_pytree_node", "stop_gradient",
            "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",
            "value_and_grad", "vjp", "vmap"]

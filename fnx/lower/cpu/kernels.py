@@ -85,8 +85,143 @@ def digamma(x):
 @numba.vectorize(["uint8(uint8)", "uint16(uint16)", "uint32(uint32)", "uint64(uint64)"], cache=True)
 def population_count(x):
     """Set bits of an unsigned integer (signed ones are reinterpreted by the caller)."""
-    count = 0
-    while x:
-        x &= x - 1
+    v, one, count = np.uint64(x), np.uint64(1), 0
+    while v:
+        v &= v - one
         count += 1
     return count
+
+
+# -- reductions over the last axis of a 2-d array -----------------------------------------------------------
+
+@numba.njit(**_OPTIONS)
+def sum_rows(x):
+    out = np.zeros(x.shape[0], x.dtype)
+    for i in range(x.shape[0]):
+        acc = out[i]
+        for j in range(x.shape[1]):
+            acc += x[i, j]
+        out[i] = acc
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def prod_rows(x):
+    out = np.ones(x.shape[0], x.dtype)
+    for i in range(x.shape[0]):
+        acc = out[i]
+        for j in range(x.shape[1]):
+            acc *= x[i, j]
+        out[i] = acc
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def max_rows(x):
+    out = np.empty(x.shape[0], x.dtype)
+    for i in range(x.shape[0]):
+        out[i] = np.max(x[i])
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def min_rows(x):
+    out = np.empty(x.shape[0], x.dtype)
+    for i in range(x.shape[0]):
+        out[i] = np.min(x[i])
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def all_rows(x):
+    out = np.empty(x.shape[0], np.bool_)
+    for i in range(x.shape[0]):
+        out[i] = np.all(x[i])
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def any_rows(x):
+    out = np.empty(x.shape[0], np.bool_)
+    for i in range(x.shape[0]):
+        out[i] = np.any(x[i])
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def argmax_rows(x):
+    out = np.empty(x.shape[0], np.int64)
+    for i in range(x.shape[0]):
+        out[i] = np.argmax(x[i])
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def argmin_rows(x):
+    out = np.empty(x.shape[0], np.int64)
+    for i in range(x.shape[0]):
+        out[i] = np.argmin(x[i])
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def cumulative_rows(x, op):
+    """Running sum (op 0), product (1), max (2) or min (3) along each row; max/min propagate NaN."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        if x.shape[1] == 0:
+            continue
+        acc = x[i, 0]
+        out[i, 0] = acc
+        for j in range(1, x.shape[1]):
+            v = x[i, j]
+            if op == 0:
+                acc = acc + v
+            elif op == 1:
+                acc = acc * v
+            elif op == 2:
+                acc = acc if acc != acc or v <= acc else v
+            else:
+                acc = acc if acc != acc or v >= acc else v
+            out[i, j] = acc
+    return out
+
+
+# -- products ------------------------------------------------------------------------------------------------
+
+@numba.njit(**_OPTIONS)
+def float_matmul(a, b):
+    """(M, K) @ (K, N) for floats, on BLAS."""
+    if a.shape[1] == 0:
+        return np.zeros((a.shape[0], b.shape[1]), a.dtype)
+    return np.dot(a, b)
+
+
+@numba.njit(**_OPTIONS)
+def int_matmul(a, b):
+    """(M, K) @ (K, N) for integers (Numba's np.dot takes floats only)."""
+    out = np.zeros((a.shape[0], b.shape[1]), a.dtype)
+    for i in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            v = a[i, k]
+            for j in range(b.shape[1]):
+                out[i, j] += v * b[k, j]
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def batched_float_matmul(a, b):
+    """(B, M, K) @ (B, K, N) -> (B, M, N) for floats."""
+    out = np.empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+    for i in range(a.shape[0]):
+        out[i] = float_matmul(np.ascontiguousarray(a[i]), np.ascontiguousarray(b[i]))
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def batched_int_matmul(a, b):
+    """(B, M, K) @ (B, K, N) -> (B, M, N) for integers."""
+    out = np.empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+    for i in range(a.shape[0]):
+        out[i] = int_matmul(a[i], b[i])
+    return out

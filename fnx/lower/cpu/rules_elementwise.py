@@ -5,7 +5,7 @@ import numpy as np
 
 from ...core.ir import Eqn
 from ...lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
-from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
+from ...lax.structural import convert_element_type_p, stop_gradient_p
 from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
 
 _TEMPLATES = {
@@ -69,23 +69,11 @@ def _convert(w: FunctionWriter, eqn: Eqn) -> None:
         w.assign(out, f"{w.atom(x)}.astype({dtype})")
 
 
-def _select_n(w: FunctionWriter, eqn: Eqn) -> None:
-    which, *cases = [w.atom(x) for x in eqn.invars]
-    out = eqn.outvars[0].aval
-    if len(cases) == 2 and eqn.invars[0].aval.dtype.kind == "b":
-        w.assign(eqn.outvars[0], f"k.select2({which}, {cases[0]}, {cases[1]}, {out.shape})" if out.shape else
-                 f"{cases[1]} if {which} else {cases[0]}")
-    else:
-        w.assign(eqn.outvars[0], f"k.select_n({which}, ({', '.join(cases)},), {out.shape})" if out.shape else
-                 f"({', '.join(cases)},)[min(max(int({which}), 0), {len(cases) - 1})]")
-
-
 def _identity(w: FunctionWriter, eqn: Eqn) -> None:
     w.assign(eqn.outvars[0], w.atom(eqn.invars[0]))
 
 
 cpu_rules[convert_element_type_p] = _convert
-cpu_rules[select_n_p] = _select_n
 cpu_rules[stop_gradient_p] = _identity
 
 

@@ -1,0 +1,75 @@
+"""Compile a jaxpr with Numba, through a module file cached on disk by the hash of its source.
+
+The generated source is written to ``<cache dir>/fnx_<hash>.py`` (once: the file is never rewritten, so
+Numba's own cache, which is keyed on the file, stays valid) and imported as a module registered in
+``sys.modules``; its functions are compiled with ``cache=True``. A second process that traces the same
+function produces the same source, imports the same file and loads the machine code Numba cached.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+
+import numba
+import numpy as np
+
+from ..._version import __version__
+from ...config import config
+from ...core.ir import ClosedJaxpr
+from . import rules_calls, rules_elementwise, rules_structural  # noqa: F401  (register the CPU rules)
+from .codegen import generate
+
+
+class Executable:
+    """A compiled jaxpr: call it with the flat NumPy inputs (after the consts) to get the flat outputs."""
+
+    def __init__(self, closed: ClosedJaxpr, function, source: str):
+        self.function, self.source = function, source
+        self.consts = [np.asarray(c) for c in closed.consts]
+        self.out_avals = closed.out_avals
+        # Numba returns scalars for rank-0 results: those become 0-d arrays of the declared dtype
+        self.scalar_outputs = [(i, a.dtype) for i, a in enumerate(self.out_avals) if a.shape == ()]
+
+    def __call__(self, *args) -> list:
+        outs = self.function(*self.consts, *args) if self.consts else self.function(*args)
+        if not self.scalar_outputs:
+            return list(outs)
+        outs = list(outs)
+        for i, dtype in self.scalar_outputs:
+            outs[i] = np.asarray(outs[i], dtype)
+        return outs
+
+
+def cache_dir() -> str:
+    """Where generated modules and Numba's cache live: ``fnx.config.cache_dir``."""
+    path = config.cache_dir
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _load_module(source: str):
+    key = hashlib.sha256(f"{__version__}|{numba.__version__}|{source}".encode()).hexdigest()[:24]
+    name = f"fnx_{key}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = os.path.join(cache_dir(), name + ".py")
+    if not os.path.exists(path):  # write once, atomically: safe when processes race
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(source)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def compile_jaxpr(closed: ClosedJaxpr) -> Executable:
+    """Generate, load and wrap the Numba function for ``closed`` (compiled lazily on the first call)."""
+    source, entry = generate(closed)
+    module = _load_module(source)
+    return Executable(closed, getattr(module, entry), source)

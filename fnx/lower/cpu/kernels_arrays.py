@@ -1,0 +1,1 @@
+"""Numba kernels for the array primitives (gather/scatter, sort, linalg, convolution, pooling)."""

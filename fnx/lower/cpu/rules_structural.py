@@ -1,0 +1,262 @@
+"""CPU rules of the structural primitives, the reductions and dot_general."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...core.ir import Eqn
+from ...lax import linalg, reductions, structural as st
+from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
+
+
+def _rank(x) -> int:
+    return len(x.aval.shape)
+
+
+def _index(parts: list) -> str:
+    return "[" + ", ".join(parts) + ("," if len(parts) == 1 else "") + "]"
+
+
+def _contiguous(w: FunctionWriter, x) -> str:
+    return f"np.ascontiguousarray({w.atom(x)})"
+
+
+def rule(prim):
+    def register(f):
+        cpu_rules[prim] = f
+        return f
+    return register
+
+
+@rule(st.broadcast_in_dim_p)
+def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
+    (x,), p = eqn.invars, eqn.params
+    shape = tuple(p["shape"])
+    if _rank(x) == 0:
+        w.assign(eqn.outvars[0], f"np.full({shape}, {w.atom(x)})")
+        return
+    expanded = [1] * len(shape)
+    for i, d in enumerate(p["broadcast_dimensions"]):
+        expanded[d] = x.aval.shape[i]
+    source = w.atom(x) if tuple(expanded) == x.aval.shape else f"{_contiguous(w, x)}.reshape({tuple(expanded)})"
+    w.assign(eqn.outvars[0], f"np.broadcast_to({source}, {shape})")
+
+
+@rule(st.reshape_p)
+def _reshape(w: FunctionWriter, eqn: Eqn) -> None:
+    x, shape = eqn.invars[0], tuple(eqn.params["new_sizes"])
+    if _rank(x) == 0:
+        w.assign(eqn.outvars[0], f"np.full({shape}, {w.atom(x)})")
+    elif shape == ():
+        w.assign(eqn.outvars[0], f"{_contiguous(w, x)}.reshape(-1)[0]")
+    else:
+        w.assign(eqn.outvars[0], f"{_contiguous(w, x)}.reshape({shape})")
+
+
+@rule(st.transpose_p)
+def _transpose(w: FunctionWriter, eqn: Eqn) -> None:
+    w.assign(eqn.outvars[0], f"np.transpose({w.atom(eqn.invars[0])}, {tuple(eqn.params['permutation'])})")
+
+
+@rule(st.rev_p)
+def _rev(w: FunctionWriter, eqn: Eqn) -> None:
+    x, dims = eqn.invars[0], eqn.params["dimensions"]
+    if _rank(x) == 0 or not dims:
+        w.assign(eqn.outvars[0], w.atom(x))
+        return
+    w.assign(eqn.outvars[0], w.atom(x) + _index(["::-1" if d in dims else ":" for d in range(_rank(x))]))
+
+
+@rule(st.slice_p)
+def _slice(w: FunctionWriter, eqn: Eqn) -> None:
+    p = eqn.params
+    parts = [f"{lo}:{hi}:{s}" for lo, hi, s in zip(p["start_indices"], p["limit_indices"], p["strides"])]
+    w.assign(eqn.outvars[0], w.atom(eqn.invars[0]) + _index(parts) if parts else w.atom(eqn.invars[0]))
+
+
+@rule(st.pad_p)
+def _pad(w: FunctionWriter, eqn: Eqn) -> None:
+    x, value = eqn.invars
+    config = eqn.params["padding_config"]
+    if _rank(x) == 0:
+        w.assign(eqn.outvars[0], w.atom(x))
+        return
+    inner = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(x.aval.shape, config)]
+    full = tuple(s + max(lo, 0) + max(hi, 0) for s, (lo, hi, _) in zip(inner, config))
+    buffer = w.temp()
+    w.line(f"{buffer} = np.full({full}, {w.atom(value)}, {np_dtype(x.aval.dtype)})")
+    w.line(f"{buffer}{_index([f'{max(lo, 0)}:{max(lo, 0) + s}:{i + 1}' for s, (lo, _, i) in zip(inner, config)])}"
+           f" = {w.atom(x)}")
+    crop = [f"{max(-lo, 0)}:{n - max(-hi, 0)}" for n, (lo, hi, _) in zip(full, config)]
+    w.assign(eqn.outvars[0], buffer + _index(crop))
+
+
+@rule(st.concatenate_p)
+def _concatenate(w: FunctionWriter, eqn: Eqn) -> None:
+    parts = ", ".join(_contiguous(w, x) for x in eqn.invars)
+    w.assign(eqn.outvars[0], f"np.concatenate(({parts},), axis={eqn.params['dimension']})")
+
+
+@rule(st.iota_p)
+def _iota(w: FunctionWriter, eqn: Eqn) -> None:
+    p = eqn.params
+    shape, d = tuple(p["shape"]), p["dimension"]
+    ramp = f"np.arange({shape[d]}).astype({np_dtype(p['dtype'])})"
+    expanded = tuple(n if i == d else 1 for i, n in enumerate(shape))
+    w.assign(eqn.outvars[0], f"np.broadcast_to({ramp}.reshape({expanded}), {shape})")
+
+
+@rule(st.bitcast_convert_type_p)
+def _bitcast(w: FunctionWriter, eqn: Eqn) -> None:
+    x, dtype = eqn.invars[0], np_dtype(eqn.params["new_dtype"])
+    if _rank(x) == 0:
+        w.assign(eqn.outvars[0], f"np.array([{w.atom(x)}]).view({dtype})[0]")
+    else:
+        w.assign(eqn.outvars[0], f"{_contiguous(w, x)}.view({dtype})")
+
+
+def _clamped_starts(w: FunctionWriter, starts, sizes, shape) -> list:
+    names = []
+    for s, k, n in zip(starts, sizes, shape):
+        name = w.temp()
+        w.line(f"{name} = min(max(int({w.atom(s)}), 0), {n - k})")
+        names.append(name)
+    return names
+
+
+@rule(st.dynamic_slice_p)
+def _dynamic_slice(w: FunctionWriter, eqn: Eqn) -> None:
+    x, *starts = eqn.invars
+    sizes = eqn.params["slice_sizes"]
+    if _rank(x) == 0:
+        w.assign(eqn.outvars[0], w.atom(x))
+        return
+    s = _clamped_starts(w, starts, sizes, x.aval.shape)
+    w.assign(eqn.outvars[0], w.atom(x) + _index([f"{a}:{a} + {k}" for a, k in zip(s, sizes)]))
+
+
+@rule(st.dynamic_update_slice_p)
+def _dynamic_update_slice(w: FunctionWriter, eqn: Eqn) -> None:
+    x, update, *starts = eqn.invars
+    if _rank(x) == 0:
+        w.assign(eqn.outvars[0], w.atom(update))
+        return
+    s = _clamped_starts(w, starts, update.aval.shape, x.aval.shape)
+    out = w.assign(eqn.outvars[0], f"{w.atom(x)}.copy()")
+    w.line(f"{out}{_index([f'{a}:{a} + {k}' for a, k in zip(s, update.aval.shape)])} = {w.atom(update)}")
+
+
+# -- reductions ----------------------------------------------------------------------------------------------
+
+_WHOLE = {"reduce_sum": "np.sum", "reduce_prod": "np.prod", "reduce_max": "np.max", "reduce_min": "np.min",
+          "reduce_and": "np.all", "reduce_or": "np.any"}
+_ROWS = {"reduce_sum": "k.sum_rows", "reduce_prod": "k.prod_rows", "reduce_max": "k.max_rows",
+         "reduce_min": "k.min_rows", "reduce_and": "k.all_rows", "reduce_or": "k.any_rows", "argmax": "k.argmax_rows",
+         "argmin": "k.argmin_rows"}
+
+
+def _as_rows(w: FunctionWriter, x, axes: tuple) -> tuple[str, tuple]:
+    """``x`` with ``axes`` moved last and flattened: a (kept, reduced) matrix, and the kept shape."""
+    shape = x.aval.shape
+    kept = [i for i in range(len(shape)) if i not in axes]
+    perm = tuple(kept + list(axes))
+    source = w.atom(x) if perm == tuple(range(len(shape))) else f"np.transpose({w.atom(x)}, {perm})"
+    rows = int(np.prod([shape[i] for i in kept], dtype=np.int64))
+    return f"np.ascontiguousarray({source}).reshape(({rows}, -1))", tuple(shape[i] for i in kept)
+
+
+def _reduce(w: FunctionWriter, eqn: Eqn) -> None:
+    x, axes, name = eqn.invars[0], tuple(eqn.params["axes"]), eqn.primitive.name
+    out = eqn.outvars[0].aval
+    if not axes:
+        w.assign(eqn.outvars[0], w.atom(x))
+    elif out.shape == ():
+        w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({_WHOLE[name]}({w.atom(x)}))")
+    else:
+        matrix, kept = _as_rows(w, x, axes)
+        w.assign(eqn.outvars[0], f"{_ROWS[name]}({matrix}).reshape({kept})")
+
+
+def _argreduce(w: FunctionWriter, eqn: Eqn) -> None:
+    x, axis = eqn.invars[0], eqn.params["axis"]
+    out = eqn.outvars[0].aval
+    matrix, kept = _as_rows(w, x, (axis,))
+    result = f"{_ROWS[eqn.primitive.name]}({matrix})"
+    w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({result}[0])" if out.shape == () else
+             f"{result}.reshape({kept}).astype({np_dtype(out.dtype)})")
+
+
+_CUMULATIVE = {"cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3}
+
+
+def _cumulative(w: FunctionWriter, eqn: Eqn) -> None:
+    x, axis, reverse = eqn.invars[0], eqn.params["axis"], eqn.params["reverse"]
+    shape = x.aval.shape
+    source = w.atom(x) + (_index(["::-1" if i == axis else ":" for i in range(len(shape))]) if reverse else "")
+    perm = [i for i in range(len(shape)) if i != axis] + [axis]
+    moved = tuple(shape[i] for i in perm)
+    rows = f"np.ascontiguousarray(np.transpose({source}, {tuple(perm)})).reshape((-1, {shape[axis]}))"
+    result = f"k.cumulative_rows({rows}, {_CUMULATIVE[eqn.primitive.name]}).reshape({moved})"
+    back = tuple(int(i) for i in np.argsort(perm))
+    out = f"np.transpose({result}, {back})"
+    if reverse:
+        out += _index(["::-1" if i == axis else ":" for i in range(len(shape))])
+    w.assign(eqn.outvars[0], out)
+
+
+for _p in reductions.reduce_primitives.values():
+    cpu_rules[_p] = _reduce
+for _p in (reductions.argmax_p, reductions.argmin_p):
+    cpu_rules[_p] = _argreduce
+for _p in reductions.cumulative_primitives.values():
+    cpu_rules[_p] = _cumulative
+
+
+# -- dot_general ---------------------------------------------------------------------------------------------
+
+@rule(linalg.dot_general_p)
+def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
+    lhs, rhs = eqn.invars
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    out = eqn.outvars[0].aval
+    ls, rs = lhs.aval.shape, rhs.aval.shape
+    lf = [i for i in range(len(ls)) if i not in lc + lb]
+    rf = [i for i in range(len(rs)) if i not in rc + rb]
+    size = lambda shape, dims: int(np.prod([shape[i] for i in dims], dtype=np.int64))  # noqa: E731
+    b, m, kk, n = size(ls, lb), size(ls, lf), size(ls, lc), size(rs, rf)
+    left = f"np.ascontiguousarray(np.transpose({w.atom(lhs)}, {tuple(lb) + tuple(lf) + tuple(lc)}))"
+    right = f"np.ascontiguousarray(np.transpose({w.atom(rhs)}, {tuple(rb) + tuple(rc) + tuple(rf)}))"
+    kind = "float" if out.dtype.kind == "f" else "int"
+    if b == 1:
+        product = f"k.{kind}_matmul({left}.reshape(({m}, {kk})), {right}.reshape(({kk}, {n})))"
+    else:
+        product = f"k.batched_{kind}_matmul({left}.reshape(({b}, {m}, {kk})), {right}.reshape(({b}, {kk}, {n})))"
+    if out.shape == ():
+        w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({product}.reshape(-1)[0])")
+    else:
+        w.assign(eqn.outvars[0], f"{product}.reshape({tuple(out.shape)})")
+
+
+# -- select_n is elementwise but needs arrays when the selector is a scalar ----------------------------------
+
+@rule(st.select_n_p)
+def _select_n(w: FunctionWriter, eqn: Eqn) -> None:
+    which, *cases = eqn.invars
+    out = eqn.outvars[0].aval
+    if out.shape == ():
+        names = ", ".join(w.atom(c) for c in cases)
+        index = f"(1 if {w.atom(which)} else 0)" if which.aval.dtype == np.bool_ else \
+            f"min(max(int({w.atom(which)}), 0), {len(cases) - 1})"
+        w.assign(eqn.outvars[0], f"({names},)[{index}]")
+        return
+    arrays = [w.atom(c) if _rank(c) else f"np.full({out.shape}, {w.atom(c)})" for c in cases]
+    if which.aval.dtype == np.bool_ and len(cases) == 2:
+        if _rank(which) == 0:
+            w.assign(eqn.outvars[0], f"({arrays[1]} if {w.atom(which)} else {arrays[0]})")
+        else:
+            w.assign(eqn.outvars[0], f"np.where({w.atom(which)}, {arrays[1]}, {arrays[0]})")
+        return
+    result = arrays[0]
+    for i, case in enumerate(arrays[1:], start=1):  # later cases win where the (clamped) index reaches them
+        test = f"({w.atom(which)} >= {literal(i, which.aval.dtype)})"
+        result = f"np.where({test}, {case}, {result})"
+    w.assign(eqn.outvars[0], result)

@@ -1,0 +1,218 @@
+"""jit: trace once per argument signature, compile the jaxpr with the CPU backend, call the native code.
+
+Called eagerly, a jitted function looks its compiled code up by the shapes and dtypes of its arguments
+(plus its static arguments) and calls it with as little Python in between as possible. Called under another
+transform (grad, vmap, an outer jit), it stays one unit: a ``jit`` equation holding its jaxpr, whose rules
+wrap the transformed jaxpr in a new ``jit`` equation, so ``grad(jit(f))`` runs compiled code both ways.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..core.array import Array
+from ..core.errors import FnxTypeError
+from ..core.ir import ClosedJaxpr, hoist_consts
+from ..core.primitive import _trace_stack, def_primitive
+from ..core.tracing import Tracer, abstractify, eval_jaxpr, trace_to_jaxpr
+from ..core.tree import tree_flatten, tree_unflatten
+from ..lower.cpu import compile_jaxpr
+from ..lower.cpu.rules_calls import register_jit
+from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
+from .batching.engine import batch_to_front, batching_rules, vmap
+
+_executables: dict[int, Any] = {}  # id(ClosedJaxpr) -> (closed, Executable): the jaxpr is kept alive with it
+
+
+def _executable(jaxpr: ClosedJaxpr):
+    entry = _executables.get(id(jaxpr))
+    if entry is None or entry[0] is not jaxpr:
+        entry = _executables[id(jaxpr)] = (jaxpr, compile_jaxpr(jaxpr))
+    return entry[1]
+
+
+def _jit_abstract_eval(*avals, jaxpr, name):
+    return jaxpr.out_avals
+
+
+def _jit_impl(*args, jaxpr, name):
+    return _executable(jaxpr)(*args)
+
+
+jit_p = def_primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=True)
+register_jit(jit_p)
+
+
+class Lowered:
+    """What ``jit(f).lower(*args)`` returns: the jaxpr and the generated Numba source."""
+
+    def __init__(self, closed: ClosedJaxpr):
+        self.jaxpr = closed
+        self.executable = _executable(closed)
+
+    def as_text(self) -> str:
+        """The jaxpr, then the Python source that Numba compiles."""
+        return f"{self.jaxpr}\n\n{self.executable.source}"
+
+    def compile(self):
+        return self.executable
+
+
+class _Entry:
+    """One traced signature: the jaxpr (consts hoisted), its consts, the compiled code, the output structure."""
+
+    __slots__ = ("jaxpr", "consts", "executable", "out_tree", "single_output")
+
+    def __init__(self, jaxpr, consts, out_tree):
+        self.jaxpr, self.consts, self.out_tree, self.executable = jaxpr, consts, out_tree, None
+        self.single_output = out_tree.num_leaves == 1 and out_tree.node_type is None
+
+
+class Jitted:
+    """A function compiled on first call for each signature of its arguments (see ``fnx.jit``)."""
+
+    def __init__(self, fun: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str]):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.static_argnums = frozenset(static_argnums)
+        self.static_argnames = frozenset(static_argnames)
+        self._entries: dict = {}
+
+    # -- the call path ---------------------------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        if not kwargs and not self.static_argnums and not _trace_stack:
+            values = [a._value if type(a) is Array else a for a in args]
+            try:
+                key = tuple([(v.shape, v.dtype) for v in values])
+            except AttributeError:  # pytrees or Python scalars: take the general path
+                key = None
+            entry = self._entries.get(key) if key is not None else None
+            if entry is not None:
+                outs = entry.executable(*values)
+                if any(type(a) is np.ndarray for a in args):  # never hand out views of the caller's arrays
+                    outs = [o.copy() if o.base is not None else o for o in outs]
+                if entry.single_output:
+                    return Array._wrap(outs[0])
+                return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
+        return self._general_call(args, kwargs)
+
+    def _split(self, args: tuple, kwargs: dict):
+        static = tuple((i, args[i]) for i in sorted(self.static_argnums) if i < len(args))
+        static += tuple(sorted((k, v) for k, v in kwargs.items() if k in self.static_argnames))
+        dynamic = ([a for i, a in enumerate(args) if i not in self.static_argnums],
+                   {k: v for k, v in kwargs.items() if k not in self.static_argnames})
+        return static, dynamic
+
+    def _trace(self, static, dynamic_tree, avals):
+        static_args = dict(static)
+
+        def flat_fun(*leaves):
+            dyn_args, dyn_kwargs = tree_unflatten(dynamic_tree, leaves)
+            it = iter(dyn_args)
+            n = len(dyn_args) + len([k for k in static_args if isinstance(k, int)])
+            full = [static_args[i] if i in static_args else next(it) for i in range(n)]
+            kw = {**{k: v for k, v in static_args.items() if isinstance(k, str)}, **dyn_kwargs}
+            return self.fun(*full, **kw)
+
+        closed, out_tree = trace_to_jaxpr(flat_fun, avals)
+        return hoist_consts(closed), list(closed.consts), out_tree
+
+    def _general_call(self, args: tuple, kwargs: dict):
+        static, dynamic = self._split(args, kwargs)
+        try:
+            hash(static)
+        except TypeError:
+            raise FnxTypeError(f"jit({self.__name__}): static arguments must be hashable, got {static!r}") from None
+        leaves, tree = tree_flatten(dynamic)
+        avals = [abstractify(x) for x in leaves]
+        key = (static, tree, tuple((a.shape, a.dtype, type(x) in (bool, int, float)) for a, x in zip(avals, leaves)))
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _Entry(*self._trace(static, tree, avals))
+        if _trace_stack or any(isinstance(x, Tracer) for x in leaves):
+            outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.__name__)
+            return tree_unflatten(entry.out_tree, outs)
+        if entry.executable is None:
+            entry.executable = _executable(entry.jaxpr)
+            fast_key = tuple((a.shape, a.dtype) for a in avals) if not static and not kwargs and tree == \
+                tree_flatten(([0] * len(args), {}))[1] else None
+            if fast_key is not None and not entry.consts:
+                self._entries[fast_key] = entry
+        values = [np.asarray(c) for c in entry.consts] + [_value(x, a) for x, a in zip(leaves, avals)]
+        outs = entry.executable(*values)
+        return tree_unflatten(entry.out_tree, [Array._wrap(o.copy() if o.base is not None else o) for o in outs])
+
+    def lower(self, *args, **kwargs) -> Lowered:
+        """Trace and compile for these arguments; ``.as_text()`` shows the jaxpr and the generated source."""
+        static, dynamic = self._split(args, kwargs)
+        leaves, tree = tree_flatten(dynamic)
+        jaxpr, consts, _ = self._trace(static, tree, [abstractify(x) for x in leaves])
+        return Lowered(jaxpr)
+
+
+def _value(x, aval):
+    v = x._value if type(x) is Array else x
+    return v if type(v) is np.ndarray and v.dtype == aval.dtype else np.asarray(v, aval.dtype)
+
+
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = ()):
+    """Compile ``fun`` with Numba, once per signature (shapes, dtypes, pytree structure, static values).
+
+    ``static_argnums``/``static_argnames`` mark arguments that are Python values baked into the trace
+    (they must be hashable); ``donate_argnums`` is accepted for compatibility (buffers are not donated yet).
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> @fnx.jit
+    ... def f(x):
+    ...     return fnp.tanh(x) * 2.0 + 1.0
+    >>> f(fnp.zeros(3))
+    Array([1., 1., 1.], dtype=float64)
+    """
+    if fun is None:
+        return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames)
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    return Jitted(fun, nums, names)
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+def _call(closed: ClosedJaxpr):
+    return lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs)
+
+
+def _jit_jvp(primals, tangents, *, jaxpr, name):
+    n = len(primals)
+    tangents = [instantiate(t) for t in tangents]
+
+    def jvp_fun(*xs):
+        outs, touts = jvp_jaxpr(jaxpr.jaxpr, [], list(xs[:n]), list(xs[n:]))
+        return outs + [instantiate(t) for t in touts]
+    outs = jit(jvp_fun)(*primals, *tangents)
+    k = len(jaxpr.out_avals)
+    return outs[:k], outs[k:]
+
+
+def _jit_vjp(cts, primals, outs, *, jaxpr, name):
+    from .. import numpy as fnp
+    n = len(primals)
+    cts = [fnp.zeros_like(o) if c is None else instantiate(c) for c, o in zip(cts, outs)]
+
+    def backward(*xs):  # recomputes the forward pass inside the compiled backward pass
+        _, _, pullback = vjp_flat(_call(jaxpr), list(xs[:n]))
+        return [instantiate(c) for c in pullback(list(xs[n:]))]
+    return jit(backward)(*primals, *cts)
+
+
+def _jit_batch(values, dims, *, axis_size, jaxpr, name):
+    values = [batch_to_front(v, d, axis_size) if d is not None else v for v, d in zip(values, dims)]
+    in_axes = tuple(0 if d is not None else None for d in dims)
+    outs = jit(vmap(_call(jaxpr), in_axes=in_axes))(*values)
+    return list(outs), [0] * len(outs)
+
+
+jvp_rules[jit_p], vjp_rules[jit_p], batching_rules[jit_p] = _jit_jvp, _jit_vjp, _jit_batch
