@@ -2,9 +2,10 @@
 
 Operand layouts (see fnx.lax.control_flow)::
 
-    scan   consts... carry... xs...                  body: (consts, carry, x) -> (carry, y)
-    cond   index operands...                         each branch: operands -> outputs
-    while  cond_consts... body_consts... carry...    cond: (cond_consts, carry) -> bool; body: (body_consts, carry) -> carry
+    scan   consts... carry... xs...                 body: (consts, carry, x) -> (carry, y)
+    cond   index operands...                        each branch: operands -> outputs
+    while  cond_consts... body_consts... carry...   cond: (cond_consts, carry) -> pred
+                                                    body: (body_consts, carry) -> carry
 
 Every rule builds a new body by *tracing a function that runs the old body through a transform* (the jvp
 engine, the backward pass, or the batching interpreter), then binds the same primitive on the new operands.
@@ -21,6 +22,11 @@ carry, then a scan in the opposite direction that, at each step, recomputes the 
 pulls the cotangents back through it, and accumulates the consts' cotangents in its carry. ``cond`` is
 differentiated branch by branch (a cond over the branches' vjps). A ``while`` loop cannot be reversed: its
 trip count is only known at run time, so there is nowhere to keep the per-iteration values.
+
+Batching: ``scan`` and an unbatched ``cond`` index just get batched bodies. A batched index becomes a
+``select_n`` between the results of every branch, since each example may take a different one (so every
+branch runs on the whole batch). A ``while`` loop with a batched predicate runs while any example's
+predicate holds; an example whose predicate is false keeps its carry (a select in each iteration).
 """
 from __future__ import annotations
 
@@ -102,8 +108,7 @@ def _jvp_body(closed: ClosedJaxpr, nonzero: Sequence[bool], instantiate_out: Seq
         outs, t_outs = jvp_jaxpr(closed.jaxpr, [], primals, tangents)
         out_nonzero[:] = [not isinstance(t, Zero) or (inst and is_differentiable(a))
                           for t, inst, a in zip(t_outs, instantiate_out, out_avals)]
-        return list(outs) + [instantiate(t if not isinstance(t, Zero) else Zero(a))
-                             for t, a in zip(_pick(t_outs, out_nonzero), _pick(out_avals, out_nonzero))]
+        return list(outs) + [instantiate(t) for t in _pick(t_outs, out_nonzero)]
     return f, out_nonzero
 
 
@@ -229,7 +234,7 @@ def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry
                for c, a in zip(_pick(ct_carry, carry_f), _pick(carry_avals, carry_f))]
     acc0 = [instantiate(Zero(a)) for a in _pick(in_avals[:num_consts], const_f)]
     outs = scan_p.bind(*hoisted, *consts, *ct_init, *acc0, *carries, *xs, *_pick(ct_ys, ys_ct), jaxpr=back,
-                       length=length, reverse=reverse, num_consts=len(hoisted) + num_consts,
+                       length=length, reverse=not reverse, num_consts=len(hoisted) + num_consts,
                        num_carry=nfc + nfk, unroll=unroll)
     d_init, d_consts, d_xs = _split(outs, nfc, nfk)
     none = lambda i: None  # noqa: E731
