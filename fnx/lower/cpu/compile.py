@@ -28,12 +28,18 @@ class Executable:
 
     def __init__(self, closed: ClosedJaxpr, function, source: str):
         self.function, self.source = function, source
-        self.consts = [np.asarray(c) for c in closed.consts]
+        self.consts = [np.asarray(c)[()] if np.ndim(c) == 0 else np.asarray(c) for c in closed.consts]
         self.out_avals = closed.out_avals
+        # generated code takes rank-0 values as Numba scalars, not 0-d arrays
+        self.scalar_inputs = [i for i, a in enumerate(closed.in_avals) if a.shape == ()]
         # Numba returns scalars for rank-0 results: those become 0-d arrays of the declared dtype
         self.scalar_outputs = [(i, a.dtype) for i, a in enumerate(self.out_avals) if a.shape == ()]
 
     def __call__(self, *args) -> list:
+        if self.scalar_inputs:
+            args = list(args)
+            for i in self.scalar_inputs:
+                args[i] = args[i][()] if type(args[i]) is np.ndarray else args[i]
         outs = self.function(*self.consts, *args) if self.consts else self.function(*args)
         if not self.scalar_outputs:
             return list(outs)

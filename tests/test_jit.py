@@ -1,0 +1,154 @@
+"""fnx.jit: compiled results equal eager ones; transforms compose with jit; the disk cache works.
+
+Numba compiles are slow, so each jitted function here covers many primitives at once and is shared.
+"""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import fnx
+import fnx.numpy as fnp
+from fnx.core.errors import ConcretizationError, FnxTypeError
+from helpers import assert_same
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((3, 4))
+Y = RNG.standard_normal((4, 2))
+I = np.array([[1, -2, 3, 4], [0, 5, -6, 7], [8, 9, 10, -11]], np.int32)
+
+
+def elementwise_and_reductions(x, i):
+    a = fnp.tanh(x) * fnp.exp(-x * x) + fnp.sqrt(fnp.abs(x)) - fnp.log1p(x * x) / 3.0
+    b = fnp.where(x > 0, fnp.sin(x), fnp.cos(x)) ** 2 + fnp.maximum(x, 0.1) + fnp.arctan2(x, 2.0)
+    c = (i * 3 - 1) // 2 + i % 5 + (i << 1) + (i & 6) + abs(i)
+    stats = (fnp.sum(a, axis=0), fnp.max(b, axis=1), fnp.mean(x), fnp.argmax(x, axis=1), fnp.min(i),
+             fnp.prod(x[:, :2], axis=1), fnp.all(x > -10), fnp.any(i > 100), fnp.cumsum(x, axis=1),
+             fnp.logsumexp(x, axis=1))
+    return a, b, c, stats, fnp.sigmoid(x).astype(np.float32), (x > 0).astype(np.int8), fnp.isfinite(x / 0.0)
+
+
+def shapes_and_products(x, y):
+    z = fnp.concatenate([x, x[::-1]], axis=0)
+    p = fnp.pad(x, ((1, 0), (0, 2)), constant_values=-1.0)
+    t = fnp.transpose(fnp.reshape(z, (2, 3, 4)), (2, 0, 1))
+    return (x @ y, fnp.einsum("ij,jk->ik", x, y), z, p, t, fnp.broadcast_to(x[:, :1], (3, 5)), x[1:, ::2],
+            fnp.dot(x[0], x[1]), fnp.matmul(t, fnp.ones((3, 2))), fnp.arange(6).reshape(2, 3), fnp.eye(3),
+            fnx.lax.dynamic_slice(x, (1, 2), (2, 2)), fnx.lax.dynamic_update_slice(x, fnp.zeros((1, 2)), (2, 3)),
+            fnp.sum(x.astype(np.float32)))
+
+
+ELEMENTWISE = fnx.jit(elementwise_and_reductions)
+SHAPES = fnx.jit(shapes_and_products)
+
+
+def test_elementwise_and_reductions_match_eager():
+    with np.errstate(all="ignore"):
+        assert_same(fnx.tree_map(np.asarray, ELEMENTWISE(X, I)),
+                    fnx.tree_map(np.asarray, elementwise_and_reductions(X, I)), rtol=1e-12, atol=1e-12)
+
+
+def test_structural_ops_and_products_match_eager():
+    assert_same(fnx.tree_map(np.asarray, SHAPES(X, Y)), fnx.tree_map(np.asarray, shapes_and_products(X, Y)),
+                rtol=1e-12, atol=1e-12)
+
+
+def test_calls_reuse_the_compiled_code_and_retrace_per_signature():
+    f = fnx.jit(lambda v: v * 2.0 + 1.0)
+    for _ in range(3):
+        assert f(np.ones(3)).tolist() == [3.0, 3.0, 3.0]
+    assert f(np.ones((2, 2), np.float32)).dtype == np.float32
+    assert len({id(e) for e in f._entries.values()}) == 2
+    assert isinstance(f(fnp.ones(3)), fnx.Array)
+
+
+def test_static_arguments_and_pytrees():
+    def f(params, x, n, scale=1.0):
+        return {"y": params["w"] * x ** n + params["b"], "n": n * scale}
+    jf = fnx.jit(f, static_argnums=2, static_argnames="scale")
+    params = {"w": np.array([1.0, 2.0]), "b": np.array(0.5)}
+    out = jf(params, np.array([3.0, 4.0]), 2, scale=2.0)
+    assert np.asarray(out["y"]).tolist() == [9.5, 32.5] and float(out["n"]) == 4.0
+    with pytest.raises(FnxTypeError, match="hashable"):
+        jf(params, np.ones(2), [2])
+
+
+def test_python_control_flow_on_traced_values_is_a_clear_error():
+    @fnx.jit
+    def f(x):
+        if x.sum() > 0:
+            return x
+        return -x
+    with pytest.raises(ConcretizationError, match="fnx.lax.cond"):
+        f(np.ones(2))
+
+
+def test_outputs_never_alias_the_callers_numpy_arrays():
+    x = np.arange(4.0)
+    out = fnx.jit(lambda v: v[1:])(x)
+    x[1] = 100.0
+    assert np.asarray(out).tolist() == [1.0, 2.0, 3.0]
+
+
+def rnn_loss(w, xs):
+    def step(h, x):
+        h = fnp.tanh(h @ w + x)
+        return h, fnp.sum(h)
+    h, ys = fnx.lax.scan(step, fnp.zeros(3), xs)
+    return fnp.sum(ys) + fnp.sum(h * h)
+
+
+W = RNG.standard_normal((3, 3)) * 0.5
+XS = RNG.standard_normal((5, 3))
+
+
+def test_scan_cond_while_and_fori_compile():
+    def loops(x):
+        total = fnx.lax.fori_loop(0, 4, lambda i, c: c + x * i, fnp.zeros_like(x))
+        n = fnx.lax.while_loop(lambda c: c[0] < 10.0, lambda c: (c[0] * 2.0, c[1] + 1), (fnp.sum(x * x) + 1.0, 0))
+        branch = fnx.lax.cond(fnp.sum(x) > 0, lambda v: v * 2.0, lambda v: -v, x)
+        return total, n, branch, fnx.lax.switch(2, [fnp.sin, fnp.cos, fnp.tanh], x)
+    assert_same(fnx.tree_map(np.asarray, fnx.jit(loops)(XS[0])), fnx.tree_map(np.asarray, loops(XS[0])),
+                rtol=1e-12)
+    assert_same(np.asarray(fnx.jit(rnn_loss)(W, XS)), np.asarray(rnn_loss(W, XS)), rtol=1e-12)
+
+
+def test_transforms_compose_with_jit():
+    expected = np.asarray(fnx.grad(rnn_loss)(W, XS))
+    assert_same(np.asarray(fnx.jit(fnx.grad(rnn_loss))(W, XS)), expected, rtol=1e-10)
+    assert_same(np.asarray(fnx.grad(fnx.jit(rnn_loss))(W, XS)), expected, rtol=1e-10)
+    batched = fnx.vmap(fnx.jit(lambda v: fnp.sum(fnp.sin(v) * v)))(X)
+    assert_same(np.asarray(batched), np.sum(np.sin(X) * X, axis=1), rtol=1e-12)
+    value, grad = fnx.jit(fnx.value_and_grad(lambda v: fnp.sum(fnp.tanh(v) ** 2)))(X)
+    assert_same(np.asarray(grad), 2 * np.tanh(X) * (1 - np.tanh(X) ** 2), rtol=1e-12)
+    text = str(fnx.make_jaxpr(fnx.jit(lambda v: v + 1.0))(X))
+    assert "jit[" in text and "add" in text
+
+
+def test_lower_shows_the_jaxpr_and_the_generated_source():
+    text = fnx.jit(lambda v: fnp.tanh(v) * 2.0).lower(np.ones(3, np.float32)).as_text()
+    assert "tanh a" in text and "@numba.njit" in text and "np.tanh" in text and "np.float32(2.0)" in text
+
+
+CACHE_SCRIPT = textwrap.dedent("""
+    import numpy as np, fnx, fnx.numpy as fnp
+    f = fnx.jit(lambda x, y: fnp.tanh(x @ y) * 3.0 - fnp.sum(x))
+    out = f(np.ones((2, 3)), np.ones((3, 2)))
+    executable = f._entries[next(iter(f._entries))].executable
+    stats = executable.function.stats
+    print(float(np.asarray(out)[0, 0]), sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+""")
+
+
+def test_a_second_process_loads_the_compiled_code_from_the_disk_cache(tmp_path):
+    env = {**os.environ, "FNX_CACHE_DIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", CACHE_SCRIPT], env=env, capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(2)]
+    (value1, hits1, misses1), (value2, hits2, misses2) = runs
+    assert value1 == value2 == str(np.tanh(3.0) * 3.0 - 6.0)
+    assert (hits1, misses1) == ("0", "1")  # compiled in the first process
+    assert (hits2, misses2) == ("1", "0")  # loaded from the cache in the second
+    assert len(list(tmp_path.glob("fnx_*.py"))) == 1
