@@ -38,7 +38,7 @@ def _jit_abstract_eval(*avals, jaxpr, name):
 
 
 def _jit_impl(*args, jaxpr, name):
-    return _executable(jaxpr)(*args)
+    return _executable(jaxpr).call(*args)
 
 
 jit_p = def_primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=True)
@@ -91,9 +91,9 @@ class Jitted:
                 key = None
             entry = self._entries.get(key) if key is not None else None
             if entry is not None:
-                outs = entry.executable(*values)
-                if any(type(a) is np.ndarray for a in args):  # never hand out views of the caller's arrays
-                    outs = [o.copy() if o.base is not None else o for o in outs]
+                outs = entry.executable.call(*values)
+                if any(type(a) is np.ndarray for a in args):
+                    outs = _unaliased(outs, args)
                 if entry.single_output:
                     return Array._wrap(outs[0])
                 return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
@@ -142,8 +142,8 @@ class Jitted:
             if fast_key is not None and not entry.consts:
                 self._entries[fast_key] = entry
         values = [np.asarray(c) for c in entry.consts] + [_value(x, a) for x, a in zip(leaves, avals)]
-        outs = entry.executable(*values)
-        return tree_unflatten(entry.out_tree, [Array._wrap(o.copy() if o.base is not None else o) for o in outs])
+        outs = _unaliased(entry.executable.call(*values), leaves)
+        return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and compile for these arguments; ``.as_text()`` shows the jaxpr and the generated source."""
@@ -151,6 +151,12 @@ class Jitted:
         leaves, tree = tree_flatten(dynamic)
         jaxpr, consts, _ = self._trace(static, tree, [abstractify(x) for x in leaves])
         return Lowered(jaxpr)
+
+
+def _unaliased(outs, args) -> list:
+    """Outputs that may be views of the caller's (mutable) NumPy arrays, copied."""
+    raw = [a for a in args if type(a) is np.ndarray]
+    return [o.copy() if any(np.may_share_memory(o, a) for a in raw) else o for o in outs]
 
 
 def _value(x, aval):

@@ -24,27 +24,27 @@ from .codegen import generate
 
 
 class Executable:
-    """A compiled jaxpr: call it with the flat NumPy inputs (after the consts) to get the flat outputs."""
+    """A compiled jaxpr: ``executable.call(*flat_numpy_inputs)`` returns the sequence of outputs."""
 
     def __init__(self, closed: ClosedJaxpr, function, source: str):
         self.function, self.source = function, source
-        self.consts = [np.asarray(c)[()] if np.ndim(c) == 0 else np.asarray(c) for c in closed.consts]
         self.out_avals = closed.out_avals
-        # generated code takes rank-0 values as Numba scalars, not 0-d arrays
-        self.scalar_inputs = [i for i, a in enumerate(closed.in_avals) if a.shape == ()]
-        # Numba returns scalars for rank-0 results: those become 0-d arrays of the declared dtype
-        self.scalar_outputs = [(i, a.dtype) for i, a in enumerate(self.out_avals) if a.shape == ()]
+        consts = [np.asarray(c)[()] if np.ndim(c) == 0 else np.asarray(c) for c in closed.consts]
+        # generated code takes and returns rank-0 values as Numba scalars, not 0-d arrays
+        scalar_in = [i for i, a in enumerate(closed.in_avals) if a.shape == ()]
+        scalar_out = [(i, a.dtype) for i, a in enumerate(self.out_avals) if a.shape == ()]
+        self._consts, self._scalar_in, self._scalar_out = consts, scalar_in, scalar_out
+        # the common case has nothing to adapt: call the Numba function with no layer in between
+        self.call = function if not (consts or scalar_in or scalar_out) else self._adapted_call
 
-    def __call__(self, *args) -> list:
-        if self.scalar_inputs:
+    def _adapted_call(self, *args):
+        if self._scalar_in:
             args = list(args)
-            for i in self.scalar_inputs:
-                args[i] = args[i][()] if type(args[i]) is np.ndarray else args[i]
-        outs = self.function(*self.consts, *args) if self.consts else self.function(*args)
-        if not self.scalar_outputs:
-            return list(outs)
-        outs = list(outs)
-        for i, dtype in self.scalar_outputs:
+            for i in self._scalar_in:
+                if type(args[i]) is np.ndarray:
+                    args[i] = args[i][()]
+        outs = list(self.function(*self._consts, *args))
+        for i, dtype in self._scalar_out:
             outs[i] = np.asarray(outs[i], dtype)
         return outs
 

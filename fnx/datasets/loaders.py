@@ -1,0 +1,205 @@
+"""Readers for data set files a user already has: MNIST-style IDX files, CIFAR-10 python batches, CSV tables.
+
+These only read local files; fnx never downloads anything. A loader that cannot find its files raises
+``FileNotFoundError`` naming the folder it looked in and the file names it expects.
+
+>>> images, labels = load_mnist("~/data/mnist", kind="t10k")      # doctest: +SKIP
+>>> images.shape, images.dtype, labels.shape                      # doctest: +SKIP
+((10000, 28, 28), dtype('uint8'), (10000,))
+"""
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import pickle
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ._util import float_dtype
+
+__all__ = ["CIFAR10_CLASSES", "FASHION_MNIST_CLASSES", "load_cifar10", "load_csv", "load_mnist", "read_idx"]
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                         "Ankle boot")
+
+_GZIP_MAGIC = b"\x1f\x8b"
+# IDX type codes (third byte of the magic number) -> big-endian element dtype
+_IDX_DTYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
+               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_NO_DOWNLOAD = "fnx never downloads data: put the files there yourself, or pass the folder that holds them."
+_CIFAR_FOLDER = "cifar-10-batches-py"
+_CIFAR_SHAPE = (3, 32, 32)
+
+
+def _missing(op: str, folder: Path, what: str, names: list[str]) -> FileNotFoundError:
+    where = folder.resolve()
+    state = "" if folder.is_dir() else " (the folder does not exist)"
+    return FileNotFoundError(f"{op}: no {what} in {where}{state}; expected "
+                             f"{' or '.join(repr(n) for n in names)}. {_NO_DOWNLOAD}")
+
+
+def _first_existing(op: str, folder: Path, what: str, names: list[str]) -> Path:
+    for name in names:
+        if (folder / name).is_file():
+            return folder / name
+    raise _missing(op, folder, what, names)
+
+
+def _as_images(images: np.ndarray, flat: bool, scale: bool, dtype, op: str, full_scale: float) -> np.ndarray:
+    """uint8 images (N, ...) as stored, or as floats divided by ``full_scale``; flattened to (N, -1) if ``flat``."""
+    if scale:
+        images = images.astype(float_dtype(dtype, op)) / full_scale
+    return images.reshape(images.shape[0], -1) if flat else images
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """The array stored in an IDX file (the format of MNIST and Fashion-MNIST), raw or gzip-compressed.
+
+    An IDX file starts with the bytes ``00 00 <type> <ndim>``, then ``ndim`` big-endian uint32 sizes, then
+    the elements in C order (type 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32,
+    0x0E float64). Returns an array of that shape and type, in native byte order.
+
+    >>> read_idx("train-labels-idx1-ubyte.gz").shape          # doctest: +SKIP
+    (60000,)
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"read_idx: no file {path.resolve()}. {_NO_DOWNLOAD}")
+    data = path.read_bytes()
+    if data[:2] == _GZIP_MAGIC:
+        data = gzip.decompress(data)
+    if len(data) < 4 or data[:2] != b"\0\0" or data[2] not in _IDX_DTYPES:
+        raise ValueError(f"read_idx: {path} is not an IDX file: it starts with bytes {data[:4].hex(' ')}, "
+                         f"expected 00 00 <type code> <ndim>")
+    ndim, dtype = data[3], _IDX_DTYPES[data[2]]
+    start = 4 + 4 * ndim
+    if len(data) < start:
+        raise ValueError(f"read_idx: {path} is cut short: {len(data)} bytes, but its header alone takes {start}")
+    shape = struct.unpack(f">{ndim}I", data[4:start])
+    needed = start + math.prod(shape) * dtype.itemsize
+    if len(data) != needed:
+        raise ValueError(f"read_idx: {path} has {len(data)} bytes, but a {dtype.name} array of shape "
+                         f"{shape} needs {needed}")
+    values = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=start)
+    return values.reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def load_mnist(path: str | os.PathLike, kind: str = "train", flat: bool = False, scale: bool = False,
+               dtype=None) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST or Fashion-MNIST images and labels from the IDX files in the folder ``path``.
+
+    ``kind`` is ``"train"`` (reads ``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte``, each raw or
+    with ``.gz``) or ``"t10k"`` (the test files ``t10k-...``). Fashion-MNIST uses the same file names.
+
+    Returns ``images`` (N, 28, 28) uint8 as stored, or (N, 784) with ``flat=True``; with ``scale=True``
+    they are floats in [0, 1] (fnx's default float unless ``dtype`` is given). ``labels`` is (N,) int64.
+
+    >>> images, labels = load_mnist("~/data/fashion", kind="train", flat=True, scale=True)  # doctest: +SKIP
+    >>> images.shape                      # doctest: +SKIP
+    (60000, 784)
+    """
+    if kind not in ("train", "t10k"):
+        raise ValueError(f"load_mnist: kind must be 'train' or 't10k', got {kind!r}")
+    folder = Path(path).expanduser()
+    found = {}
+    for part, rank in (("images", 3), ("labels", 1)):
+        stem = f"{kind}-{part}"
+        names = [f"{stem}-idx{rank}-ubyte.gz", f"{stem}-idx{rank}-ubyte", f"{stem}.idx{rank}-ubyte"]
+        found[part] = read_idx(_first_existing("load_mnist", folder, f"{kind} {part} file", names))
+        if found[part].ndim != rank or found[part].dtype != np.uint8:
+            raise ValueError(f"load_mnist: the {kind} {part} file in {folder} holds a {found[part].dtype} array of "
+                             f"shape {found[part].shape}; expected uint8 with {rank} axes")
+    images, labels = found["images"], found["labels"]
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"load_mnist: {images.shape[0]} {kind} images but {labels.shape[0]} labels in {folder}")
+    return _as_images(images, flat, scale, dtype, "load_mnist", 255.0), labels.astype(np.int64)
+
+
+def _read_cifar_batch(file: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch: a pickled dict with 'data' (m, 3072) uint8 and 'labels' (m ints)."""
+    with open(file, "rb") as f:
+        batch = pickle.load(f, encoding="bytes")
+    batch = {k.decode() if isinstance(k, bytes) else k: v for k, v in batch.items()}
+    if "data" not in batch or "labels" not in batch:
+        raise ValueError(f"load_cifar10: {file} has keys {sorted(batch)}; a CIFAR-10 batch has 'data' and 'labels'")
+    data = np.asarray(batch["data"], dtype=np.uint8)
+    labels = np.asarray(batch["labels"], dtype=np.int64)
+    if data.ndim != 2 or data.shape[1] != math.prod(_CIFAR_SHAPE) or data.shape[0] != labels.shape[0]:
+        raise ValueError(f"load_cifar10: {file} holds data of shape {data.shape} and {labels.shape[0]} labels; "
+                         f"expected (m, 3072) and m labels")
+    return data, labels
+
+
+def load_cifar10(path: str | os.PathLike, kind: str = "train", channels_last: bool = False, scale: bool = False,
+                 dtype=None) -> tuple[np.ndarray, np.ndarray]:
+    """CIFAR-10 images and labels from the python batches in the folder ``path``.
+
+    ``path`` is the ``cifar-10-batches-py`` folder (or a folder holding it). ``kind="train"`` reads
+    ``data_batch_1`` .. ``data_batch_5`` (50,000 images), ``kind="test"`` reads ``test_batch`` (10,000).
+    The batches are pickles, and unpickling runs code: load only files you trust.
+
+    Returns ``images`` (N, 3, 32, 32) uint8, channels first as fnx.nn's default NCHW, or (N, 32, 32, 3)
+    with ``channels_last=True``; with ``scale=True`` they are floats in [0, 1] (fnx's default float unless
+    ``dtype`` is given). ``labels`` is (N,) int64, indices into ``CIFAR10_CLASSES``.
+
+    >>> images, labels = load_cifar10("~/data/cifar-10-batches-py", kind="test")  # doctest: +SKIP
+    >>> images.shape                      # doctest: +SKIP
+    (10000, 3, 32, 32)
+    """
+    if kind not in ("train", "test"):
+        raise ValueError(f"load_cifar10: kind must be 'train' or 'test', got {kind!r}")
+    folder = Path(path).expanduser()
+    if (folder / _CIFAR_FOLDER).is_dir():
+        folder = folder / _CIFAR_FOLDER
+    names = [f"data_batch_{i}" for i in range(1, 6)] if kind == "train" else ["test_batch"]
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise _missing("load_cifar10", folder, f"{kind} batch", missing)
+    parts = [_read_cifar_batch(folder / n) for n in names]
+    images = np.concatenate([d for d, _ in parts]).reshape((-1,) + _CIFAR_SHAPE)
+    if channels_last:
+        images = images.transpose(0, 2, 3, 1)
+    return _as_images(images, False, scale, dtype, "load_cifar10", 255.0), np.concatenate([l for _, l in parts])
+
+
+def load_csv(path: str | os.PathLike, label_column: int | None = -1, delimiter: str = ",", skip_header: int = 0,
+             dtype=None, label_dtype=np.int64) -> tuple[np.ndarray, np.ndarray | None]:
+    """A numeric table from a CSV file (``.gz`` too) as features ``X`` and labels ``y``.
+
+    ``label_column`` picks the label column (negative counts from the end; ``None`` means no labels, and
+    ``y`` is None); the other columns, in order, make ``X`` (N, columns - 1) in a float dtype (fnx's default
+    float unless ``dtype`` is given). ``skip_header`` lines are skipped first. Labels are int64 by default
+    (an error if one is not a whole number); pass ``label_dtype=float`` for regression targets.
+
+    Kaggle's MNIST ``train.csv`` (a header line, the label first, then 784 pixels):
+
+    >>> X, y = load_csv("train.csv", label_column=0, skip_header=1)   # doctest: +SKIP
+    >>> X.shape, y.dtype                      # doctest: +SKIP
+    ((42000, 784), dtype('int64'))
+    """
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise _missing("load_csv", file.parent, "CSV file", [file.name])
+    try:
+        table = np.loadtxt(file, delimiter=delimiter, skiprows=skip_header, ndmin=2, dtype=np.float64)
+    except ValueError as err:
+        raise ValueError(f"load_csv: {file} is not a numeric table with delimiter {delimiter!r} "
+                         f"after {skip_header} header line(s): {err}") from err
+    X_dtype = float_dtype(dtype, "load_csv")
+    if label_column is None:
+        return table.astype(X_dtype), None
+    n_columns = table.shape[1]
+    if not -n_columns <= label_column < n_columns:
+        raise ValueError(f"load_csv: label_column {label_column} is out of range for {file}, which has "
+                         f"{n_columns} columns")
+    labels = table[:, label_column]
+    X = np.delete(table, label_column % n_columns, axis=1).astype(X_dtype)
+    label_dtype = np.dtype(label_dtype)
+    if label_dtype.kind in "iu" and not np.all(labels == np.round(labels)):
+        raise ValueError(f"load_csv: column {label_column} of {file} has labels that are not whole numbers; "
+                         f"pass label_dtype=float for regression targets")
+    return X, labels.astype(label_dtype)

@@ -1,0 +1,220 @@
+"""CPU rules of the array primitives: gather, scatter, sort, inv/solve/det/cholesky, conv_general_dilated and
+reduce_window.
+
+Each rule brings its operands to the fixed-rank, C-contiguous normal form its kernel in ``kernels_arrays``
+(``ka``) expects, with transposes, reshapes and (for the windowed primitives) dilation and padding written as
+NumPy code, calls the kernel, and reshapes or transposes the result back. So a kernel compiles once per
+dtype, never per shape or param. Rank-0 operands become 1-element arrays on the way in and scalars on the
+way out (the convention of generated code).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...core.errors import FnxTypeError
+from ...core.ir import Eqn
+from ...lax import linalg
+from ...lax.convolution import conv_general_dilated_p, reduce_window_p
+from ...lax.indexing import gather_p, scatter_p
+from ...lax.sorting import sort_p
+from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
+from .kernels_arrays import SCATTER_MODES, WINDOW_REDUCERS
+
+
+def rule(prim):
+    def register(f):
+        cpu_rules[prim] = f
+        return f
+    return register
+
+
+def _as_shape(w: FunctionWriter, x, shape: tuple) -> str:
+    """``x`` as a C-contiguous array of ``shape`` (same number of elements); a scalar is filled in."""
+    if not x.aval.shape:
+        return f"np.full({shape}, {w.atom(x)}, {np_dtype(x.aval.dtype)})"
+    return f"np.ascontiguousarray({w.atom(x)}).reshape({shape})"
+
+
+def _moved(w: FunctionWriter, x, perm: tuple) -> str:
+    """``x`` transposed by ``perm`` (an N-d array), made C-contiguous."""
+    if perm == tuple(range(len(perm))):
+        return f"np.ascontiguousarray({w.atom(x)})"
+    return f"np.ascontiguousarray(np.transpose({w.atom(x)}, {perm}))"
+
+
+def _ints(values) -> str:
+    """An int64 array literal in generated code."""
+    values = tuple(int(v) for v in values)
+    return f"np.array({values}, np.int64)" if values else "np.zeros(0, np.int64)"
+
+
+def _result(w: FunctionWriter, v, expr: str) -> None:
+    """Define ``v`` from a kernel result with the same number of elements: reshaped, or its scalar."""
+    shape = tuple(v.aval.shape)
+    w.assign(v, f"{expr}.reshape(-1)[0]" if shape == () else f"{expr}.reshape({shape})")
+
+
+def _zeros_if_empty(w: FunctionWriter, v) -> bool:
+    """Define ``v`` as zeros when it has no elements (kernels then need not care); True if so."""
+    if 0 not in v.aval.shape:
+        return False
+    w.assign(v, f"np.zeros({tuple(v.aval.shape)}, {np_dtype(v.aval.dtype)})")
+    return True
+
+
+# -- gather and scatter: operand rows (prod(x.shape[:k]), rest), indices (batch, k) -------------------------
+
+def _indexing_operands(w: FunctionWriter, x, indices) -> tuple[str, str, str, int]:
+    """Operand rows, int64 index rows, dims of the indexed axes, and the batch size."""
+    k = indices.aval.shape[-1]
+    dims = x.aval.shape[:k]
+    rows = (math.prod(dims), math.prod(x.aval.shape[k:]))
+    batch = math.prod(indices.aval.shape[:-1])
+    if k == 0:
+        index_rows = f"np.zeros(({batch}, 0), np.int64)"
+    else:
+        index_rows = _as_shape(w, indices, (batch, k))
+        if indices.aval.dtype != np.int64:
+            index_rows += ".astype(np.int64)"
+    return _as_shape(w, x, rows), index_rows, _ints(dims), batch
+
+
+@rule(gather_p)
+def _gather(w: FunctionWriter, eqn: Eqn) -> None:
+    x, indices = eqn.invars
+    if _zeros_if_empty(w, eqn.outvars[0]):
+        return
+    rows, index_rows, dims, _ = _indexing_operands(w, x, indices)
+    _result(w, eqn.outvars[0], f"ka.gather({rows}, {index_rows}, {dims})")
+
+
+@rule(scatter_p)
+def _scatter(w: FunctionWriter, eqn: Eqn) -> None:
+    x, indices, updates = eqn.invars
+    if _zeros_if_empty(w, eqn.outvars[0]):
+        return
+    rows, index_rows, dims, batch = _indexing_operands(w, x, indices)
+    update_rows = _as_shape(w, updates, (batch, math.prod(x.aval.shape[indices.aval.shape[-1]:])))
+    mode = SCATTER_MODES[eqn.params["mode"]]
+    _result(w, eqn.outvars[0], f"ka.scatter({rows}, {index_rows}, {update_rows}, {dims}, {mode})")
+
+
+# -- sort: every operand as (rows, n) with the sorted axis last ---------------------------------------------
+
+@rule(sort_p)
+def _sort(w: FunctionWriter, eqn: Eqn) -> None:
+    p = eqn.params
+    shape, axis = eqn.invars[0].aval.shape, p["dimension"]
+    perm = tuple(i for i in range(len(shape)) if i != axis) + (axis,)
+    moved = tuple(shape[i] for i in perm)
+    rows = (math.prod(moved[:-1]), shape[axis])
+    names = []
+    for x in eqn.invars:
+        names.append(w.temp())
+        w.line(f"{names[-1]} = {_moved(w, x, perm)}.reshape({rows})")
+    order = w.temp()
+    w.line(f"{order} = ka.identity_permutation{rows}")
+    for key in reversed(names[:p["num_keys"]]):  # least significant key first: each pass is stable
+        w.line(f"{order} = ka.sort_permutation({key}, {order})")
+    back = tuple(int(i) for i in np.argsort(perm))
+    for name, v in zip(names, eqn.outvars):
+        result = f"ka.take_rows({name}, {order}).reshape({moved})"
+        w.assign(v, result if back == tuple(range(len(back))) else f"np.transpose({result}, {back})")
+
+
+# -- linear algebra: stacks of matrices (batch, n, n) ------------------------------------------------------
+
+def _stack(w: FunctionWriter, x) -> str:
+    shape = x.aval.shape
+    return _as_shape(w, x, (math.prod(shape[:-2]), *shape[-2:]))
+
+
+def _matrix_rule(kernel: str):
+    def lower(w: FunctionWriter, eqn: Eqn) -> None:
+        if not _zeros_if_empty(w, eqn.outvars[0]):
+            _result(w, eqn.outvars[0], f"ka.{kernel}({', '.join(_stack(w, x) for x in eqn.invars)})")
+    return lower
+
+
+@rule(linalg.det_p)
+def _det(w: FunctionWriter, eqn: Eqn) -> None:
+    out = eqn.outvars[0]
+    if math.prod(out.aval.shape) == 0:
+        w.assign(out, f"np.zeros({tuple(out.aval.shape)}, {np_dtype(out.aval.dtype)})")
+    else:
+        _result(w, out, f"ka.det({_stack(w, eqn.invars[0])})")
+
+
+for _prim, _kernel in ((linalg.inv_p, "inv"), (linalg.solve_p, "solve"), (linalg.cholesky_p, "cholesky")):
+    cpu_rules[_prim] = _matrix_rule(_kernel)
+
+
+# -- dilation and padding shared by the windowed primitives -------------------------------------------------
+
+def _dilate_pad(w: FunctionWriter, source: str, shape: tuple, dtype, config: list, fill: str) -> tuple[str, tuple]:
+    """``source`` (a C-contiguous array of ``shape``) dilated and padded by ``(low, high, interior)`` per axis,
+    holes and padding holding ``fill``, as ``lax.pad`` does; returns a C-contiguous result and its shape."""
+    if all(c == (0, 0, 0) for c in config):
+        return source, shape
+    inner = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(shape, config)]
+    full = tuple(s + max(lo, 0) + max(hi, 0) for s, (lo, hi, _) in zip(inner, config))
+    buffer = w.temp()
+    w.line(f"{buffer} = np.full({full}, {fill}, {np_dtype(dtype)})")
+    place = ", ".join(f"{max(lo, 0)}:{max(lo, 0) + s}:{i + 1}" for s, (lo, _, i) in zip(inner, config))
+    w.line(f"{buffer}[{place}] = {source}")
+    cropped = tuple(n - max(-lo, 0) - max(-hi, 0) for n, (lo, hi, _) in zip(full, config))
+    if cropped == full:
+        return buffer, full
+    crop = ", ".join(f"{max(-lo, 0)}:{n - max(-hi, 0)}" for n, (lo, hi, _) in zip(full, config))
+    return f"np.ascontiguousarray({buffer}[{crop}])", cropped
+
+
+# -- conv_general_dilated: canonical (N, C, D, H, W) input, (O, C/G, KD, KH, KW) kernel ---------------------
+
+_MAX_SPATIAL = 3
+
+
+@rule(conv_general_dilated_p)
+def _conv(w: FunctionWriter, eqn: Eqn) -> None:
+    lhs, rhs = eqn.invars
+    out, p = eqn.outvars[0], eqn.params
+    if _zeros_if_empty(w, out):
+        return
+    lhs_perm, rhs_perm, out_perm = p["dimension_numbers"]
+    nspatial = len(lhs_perm) - 2
+    if nspatial > _MAX_SPATIAL:
+        raise FnxTypeError(f"jit: conv_general_dilated with {nspatial} spatial axes has no CPU lowering "
+                           f"(at most {_MAX_SPATIAL}); operands {lhs.aval} and {rhs.aval}")
+    dtype = lhs.aval.dtype
+    x_shape = tuple(lhs.aval.shape[i] for i in lhs_perm)
+    config = [(0, 0, 0)] * 2 + [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["lhs_dilation"])]
+    x, x_shape = _dilate_pad(w, _moved(w, lhs, tuple(lhs_perm)), x_shape, dtype, config, literal(0, dtype))
+    ones = (1,) * (_MAX_SPATIAL - nspatial)
+    w_shape = tuple(rhs.aval.shape[i] for i in rhs_perm)
+    x5 = f"{x}.reshape({x_shape[:2] + ones + x_shape[2:]})"
+    w5 = f"{_moved(w, rhs, tuple(rhs_perm))}.reshape({w_shape[:2] + ones + w_shape[2:]})"
+    ints = ", ".join(str(v) for v in (*ones, *p["window_strides"], *ones, *p["rhs_dilation"]))
+    result = w.temp()
+    canonical = tuple(out.aval.shape[i] for i in out_perm)
+    w.line(f"{result} = ka.conv({x5}, {w5}, {ints}, {p['feature_group_count']}).reshape({canonical})")
+    back = tuple(int(i) for i in np.argsort(out_perm))
+    w.assign(out, result if back == tuple(range(len(back))) else f"np.transpose({result}, {back})")
+
+
+# -- reduce_window: the dilated, padded operand flattened, with its shape ------------------------------------
+
+@rule(reduce_window_p)
+def _reduce_window(w: FunctionWriter, eqn: Eqn) -> None:
+    x, init = eqn.invars
+    out, p = eqn.outvars[0], eqn.params
+    if _zeros_if_empty(w, out):
+        return
+    shape = x.aval.shape or (1,)  # a scalar is a 1-element window of itself
+    per_axis = [p[name] or (1,) for name in ("window_dimensions", "window_strides", "window_dilation")]
+    config = [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["base_dilation"])]
+    padded, padded_shape = _dilate_pad(w, _as_shape(w, x, shape), shape, x.aval.dtype, config, w.atom(init))
+    arrays = ", ".join(_ints(v) for v in (padded_shape, out.aval.shape or (1,), *per_axis))
+    op = WINDOW_REDUCERS[p["computation"]]
+    _result(w, out, f"ka.reduce_window({padded}.reshape(-1), {arrays}, {w.atom(init)}, {op})")
