@@ -34,7 +34,8 @@ def load_digits(flat: bool = False, scale: bool = False, dtype=None) -> tuple[np
     >>> load_digits(flat=True, scale=True)[0].shape
     (1797, 64)
     """
-    with resources.files(__package__).joinpath("data").joinpath(_FILE).open("rb") as raw, gzip.open(raw, "rt") as text:
+    shipped = resources.files(__package__).joinpath("data").joinpath(_FILE)
+    with shipped.open("rb") as raw, gzip.open(raw, "rt") as text:
         table = np.loadtxt(text, delimiter=",", dtype=np.int64)
     pixels, labels = table[:, :-1], table[:, -1]
     images = pixels.astype(float_dtype(dtype, "load_digits"))

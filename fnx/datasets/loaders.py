@@ -3,8 +3,8 @@
 These only read local files; fnx never downloads anything. A loader that cannot find its files raises
 ``FileNotFoundError`` naming the folder it looked in and the file names it expects.
 
->>> images, labels = load_mnist("~/data/mnist", kind="t10k")      # doctest: +SKIP
->>> images.shape, images.dtype, labels.shape                      # doctest: +SKIP
+>>> images, labels = load_mnist("~/data/mnist", kind="t10k")  # doctest: +SKIP
+>>> images.shape, images.dtype, labels.shape                  # doctest: +SKIP
 ((10000, 28, 28), dtype('uint8'), (10000,))
 """
 from __future__ import annotations
@@ -63,7 +63,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     the elements in C order (type 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32,
     0x0E float64). Returns an array of that shape and type, in native byte order.
 
-    >>> read_idx("train-labels-idx1-ubyte.gz").shape          # doctest: +SKIP
+    >>> read_idx("train-labels-idx1-ubyte.gz").shape  # doctest: +SKIP
     (60000,)
     """
     path = Path(path).expanduser()
@@ -99,7 +99,7 @@ def load_mnist(path: str | os.PathLike, kind: str = "train", flat: bool = False,
     they are floats in [0, 1] (fnx's default float unless ``dtype`` is given). ``labels`` is (N,) int64.
 
     >>> images, labels = load_mnist("~/data/fashion", kind="train", flat=True, scale=True)  # doctest: +SKIP
-    >>> images.shape                      # doctest: +SKIP
+    >>> images.shape  # doctest: +SKIP
     (60000, 784)
     """
     if kind not in ("train", "t10k"):
@@ -147,7 +147,7 @@ def load_cifar10(path: str | os.PathLike, kind: str = "train", channels_last: bo
     ``dtype`` is given). ``labels`` is (N,) int64, indices into ``CIFAR10_CLASSES``.
 
     >>> images, labels = load_cifar10("~/data/cifar-10-batches-py", kind="test")  # doctest: +SKIP
-    >>> images.shape                      # doctest: +SKIP
+    >>> images.shape  # doctest: +SKIP
     (10000, 3, 32, 32)
     """
     if kind not in ("train", "test"):
@@ -177,8 +177,8 @@ def load_csv(path: str | os.PathLike, label_column: int | None = -1, delimiter: 
 
     Kaggle's MNIST ``train.csv`` (a header line, the label first, then 784 pixels):
 
-    >>> X, y = load_csv("train.csv", label_column=0, skip_header=1)   # doctest: +SKIP
-    >>> X.shape, y.dtype                      # doctest: +SKIP
+    >>> X, y = load_csv("train.csv", label_column=0, skip_header=1)  # doctest: +SKIP
+    >>> X.shape, y.dtype  # doctest: +SKIP
     ((42000, 784), dtype('int64'))
     """
     file = Path(path).expanduser()

@@ -7,7 +7,7 @@ floats for the regression sets. Rows come grouped by class (class 0 first); shuf
 
 Randomness comes from ``fnx.random``: pass a key or an int seed as the first argument, and the same key always
 gives the same data, on every platform. Generators whose only randomness is optional noise (``two_moons``,
-``circles``, ``sine``, ``polynomial``) need no key when ``noise=0``.
+``circles``, ``spirals``, ``sine``, ``polynomial``) accept ``None`` for the key when ``noise=0``.
 
 >>> X, y = two_moons(n=500)                 # noise-free, no key needed
 >>> X.shape, y.shape, int(y.sum())
