@@ -86,7 +86,8 @@ def compute_fans(shape: Sequence[int], in_axis: int = -2, out_axis: int = -1) ->
 def constant(value) -> Initializer:
     """An initializer filling every element with ``value`` (any dtype; the key is ignored).
 
-    >>> constant(0.1)(random.key(0), (2,))   # -> [0.1, 0.1]
+    >>> constant(0.1)(random.key(0), (2,))
+    Array([0.1, 0.1], dtype=float64)
     """
     def init(key, shape, dtype=float):
         return fnp.full(_shape(shape, "constant"), value, dtype=dtypes.canonicalize(dtype, "constant"))

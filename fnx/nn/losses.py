@@ -12,7 +12,7 @@ elementwise losses, one distribution of shape ``(classes,)`` for the categorical
 
 Predictions and targets must have the same shape (no broadcasting: a ``(batch, 1)`` against ``(batch,)``
 mix-up raises instead of silently giving a ``(batch, batch)`` loss); integer class labels have the shape of
-the predictions without the class axis.
+the predictions without the class axis, and must lie in ``[0, classes)`` (not checked: they may be traced).
 
 >>> import fnx.numpy as fnp
 >>> from fnx import nn
@@ -24,12 +24,9 @@ the predictions without the class axis.
 """
 from __future__ import annotations
 
-import functools
-from typing import Callable
-
 from .. import numpy as fnp
 from ..core.errors import FnxTypeError
-from .activations import log_softmax, softplus
+from .activations import log_softmax, one_hot, softplus
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_per_example",
            "sigmoid_binary_cross_entropy", "sigmoid_binary_cross_entropy_per_example",
@@ -45,16 +42,14 @@ __all__ = ["binary_cross_entropy", "binary_cross_entropy_per_example",
 
 # -- argument checks and reductions -------------------------------------------------------------------------
 
-def _real(x, op: str, what: str):
-    x = fnp.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise FnxTypeError(f"{op}: {what} must be real numbers, got {x.dtype}")
-    return fnp.astype_float(x)
+def _float(x):
+    """``x`` as an array of floats (bool and integer inputs go to the default float)."""
+    return fnp.astype_float(fnp.asarray(x))
 
 
 def _pair(op: str, predictions, targets):
     """Both operands as floats of one dtype, after checking they have the same shape."""
-    p, t = _real(predictions, op, "predictions"), _real(targets, op, "targets")
+    p, t = _float(predictions), _float(targets)
     if p.shape != t.shape:
         raise FnxTypeError(f"{op}: predictions and targets must have the same shape, got {tuple(p.shape)} and "
                            f"{tuple(t.shape)}")
@@ -71,7 +66,7 @@ def _distributions(op: str, predictions, targets):
 
 def _labels(op: str, predictions, labels):
     """Float predictions of shape ``s + (classes,)`` and integer labels of shape ``s``."""
-    p = _real(predictions, op, "predictions")
+    p = _float(predictions)
     y = fnp.asarray(labels)
     if y.dtype.kind not in "iu":
         raise FnxTypeError(f"{op}: labels must be integer class indices, got {y.dtype}")
@@ -86,18 +81,6 @@ def _per_example(values):
     return values if values.ndim <= 1 else fnp.mean(values, axis=tuple(range(1, values.ndim)))
 
 
-def _mean_form(per_example: Callable, name: str) -> Callable:
-    """The mean-over-examples form of ``per_example``, with its own name and docstring."""
-    @functools.wraps(per_example)
-    def mean(*args, **kwargs):
-        return fnp.mean(per_example(*args, **kwargs))
-    mean.__name__ = mean.__qualname__ = name
-    example = per_example.__doc__.split(">>> ")[1].split("   #")[0].replace("_per_example(", "(")
-    mean.__doc__ = (f"The mean over examples of ``{per_example.__name__}`` (same arguments), a scalar.\n\n"
-                    f"    >>> {example}\n")
-    return mean
-
-
 def _clipped(p, clip: float | None):
     """Probabilities limited to ``[clip, 1 - clip]`` (Keras's epsilon, 1e-7), or unchanged for None."""
     return p if clip is None else fnp.clip(p, clip, 1.0 - clip)
@@ -109,6 +92,18 @@ def _xlogy(x, y):
     return fnp.where(x == 0, 0.0, x * fnp.log(safe_y))
 
 
+def _pick(x, labels):
+    """The entry of each row of ``x`` at its label (``x[..., labels]`` matched element by element), as a
+    masked sum over the class axis, which compiles without a gather."""
+    hot = one_hot(labels, x.shape[-1], dtype=bool)
+    return fnp.sum(fnp.where(hot, x, 0.0), axis=-1)
+
+
+def _xlogy_logs(y, log_p):
+    """``y * log_p`` with the terms where ``y = 0`` counting 0 (even where ``log_p = -inf``)."""
+    return fnp.where(y == 0, 0.0, y * fnp.where(y == 0, 0.0, log_p))
+
+
 # -- cross-entropies on probabilities ----------------------------------------------------------------------
 
 def binary_cross_entropy_per_example(probs, labels, clip: float | None = None):
@@ -118,11 +113,21 @@ def binary_cross_entropy_per_example(probs, labels, clip: float | None = None):
     returns shape ``(batch,)`` (see the module docstring). ``clip=1e-7`` clips ``probs`` to
     ``[clip, 1 - clip]`` first, as Keras does; without it a confident wrong prediction gives ``inf``.
 
-    >>> binary_cross_entropy_per_example(fnp.array([0.9, 0.2]), fnp.array([1.0, 0.0]))   # [0.10536052, 0.22314355]
+    >>> binary_cross_entropy_per_example(fnp.array([0.9, 0.2]), fnp.array([1.0, 0.0]))
+    Array([0.10536052, 0.22314355], dtype=float64)
     """
     p, y = _pair("binary_cross_entropy", probs, labels)
     p = _clipped(p, clip)
     return _per_example(-(_xlogy(y, p) + _xlogy(1.0 - y, 1.0 - p)))
+
+
+def binary_cross_entropy(probs, labels, clip: float | None = None):
+    """The mean over examples of ``binary_cross_entropy_per_example`` (same arguments): a scalar.
+
+    >>> float(binary_cross_entropy(fnp.array([0.9, 0.2]), fnp.array([1.0, 0.0])))
+    0.164252033486018
+    """
+    return fnp.mean(binary_cross_entropy_per_example(probs, labels, clip))
 
 
 def categorical_cross_entropy_per_example(probs, labels, clip: float | None = None, normalize: bool = False):
@@ -132,12 +137,22 @@ def categorical_cross_entropy_per_example(probs, labels, clip: float | None = No
     leading axes are averaged). Keras's version is ``normalize=True`` (rescale each row of ``probs`` to sum
     to 1) with ``clip=1e-7``; Theano's (the default) does neither.
 
-    >>> categorical_cross_entropy_per_example(fnp.array([[0.7, 0.3]]), fnp.array([[1.0, 0.0]]))   # [0.35667494]
+    >>> categorical_cross_entropy_per_example(fnp.array([[0.7, 0.3]]), fnp.array([[1.0, 0.0]]))
+    Array([0.35667494], dtype=float64)
     """
     p, y = _distributions("categorical_cross_entropy", probs, labels)
     if normalize:
         p = p / fnp.sum(p, axis=-1, keepdims=True)
     return _per_example(-fnp.sum(_xlogy(y, _clipped(p, clip)), axis=-1))
+
+
+def categorical_cross_entropy(probs, labels, clip: float | None = None, normalize: bool = False):
+    """The mean over examples of ``categorical_cross_entropy_per_example`` (same arguments): a scalar.
+
+    >>> float(categorical_cross_entropy(fnp.array([[0.7, 0.3]]), fnp.array([[1.0, 0.0]])))
+    0.35667494393873245
+    """
+    return fnp.mean(categorical_cross_entropy_per_example(probs, labels, clip, normalize))
 
 
 def sparse_categorical_cross_entropy_per_example(probs, labels, clip: float | None = None):
@@ -146,10 +161,20 @@ def sparse_categorical_cross_entropy_per_example(probs, labels, clip: float | No
     ``probs`` has shape ``(batch, classes)``, ``labels`` integer shape ``(batch,)``. ``clip`` as in
     ``binary_cross_entropy_per_example``.
 
-    >>> sparse_categorical_cross_entropy_per_example(fnp.array([[0.7, 0.3]]), fnp.array([0]))   # [0.35667494]
+    >>> sparse_categorical_cross_entropy_per_example(fnp.array([[0.7, 0.3]]), fnp.array([0]))
+    Array([0.35667494], dtype=float64)
     """
     p, y = _labels("sparse_categorical_cross_entropy", probs, labels)
     return _per_example(-fnp.log(_clipped(_pick(p, y), clip)))
+
+
+def sparse_categorical_cross_entropy(probs, labels, clip: float | None = None):
+    """The mean over examples of ``sparse_categorical_cross_entropy_per_example`` (same arguments): a scalar.
+
+    >>> float(sparse_categorical_cross_entropy(fnp.array([[0.7, 0.3]]), fnp.array([0])))
+    0.35667494393873245
+    """
+    return fnp.mean(sparse_categorical_cross_entropy_per_example(probs, labels, clip))
 
 
 def nll_per_example(log_probs, labels):
@@ -158,15 +183,20 @@ def nll_per_example(log_probs, labels):
     ``log_probs`` (e.g. from ``log_softmax``) has shape ``(batch, classes)``, ``labels`` integer shape
     ``(batch,)``; PyTorch's ``NLLLoss`` convention.
 
-    >>> nll_per_example(fnp.log(fnp.array([[0.7, 0.3]])), fnp.array([1]))   # [1.2039728]
+    >>> nll_per_example(fnp.log(fnp.array([[0.7, 0.3]])), fnp.array([1]))
+    Array([1.2039728], dtype=float64)
     """
     p, y = _labels("nll", log_probs, labels)
     return _per_example(-_pick(p, y))
 
 
-def _pick(x, labels):
-    """``x[..., labels]`` matched element by element: the entry of each row's label."""
-    return fnp.take_along_axis(x, fnp.expand_dims(labels, -1), axis=-1)[..., 0]
+def nll(log_probs, labels):
+    """The mean over examples of ``nll_per_example`` (same arguments): a scalar.
+
+    >>> float(nll(fnp.log(fnp.array([[0.7, 0.3]])), fnp.array([1])))
+    1.2039728043259361
+    """
+    return fnp.mean(nll_per_example(log_probs, labels))
 
 
 def kl_divergence_per_example(probs, targets, clip: float | None = None):
@@ -175,10 +205,20 @@ def kl_divergence_per_example(probs, targets, clip: float | None = None):
     ``probs`` (the model's distribution) and ``targets`` have shape ``(batch, classes)``; terms with
     ``t = 0`` count 0. ``clip`` limits ``probs`` to ``[clip, 1 - clip]`` first.
 
-    >>> kl_divergence_per_example(fnp.array([[0.5, 0.5]]), fnp.array([[1.0, 0.0]]))   # [0.69314718]
+    >>> kl_divergence_per_example(fnp.array([[0.5, 0.5]]), fnp.array([[1.0, 0.0]]))
+    Array([0.69314718], dtype=float64)
     """
     p, t = _distributions("kl_divergence", probs, targets)
     return _per_example(fnp.sum(_xlogy(t, t) - _xlogy(t, _clipped(p, clip)), axis=-1))
+
+
+def kl_divergence(probs, targets, clip: float | None = None):
+    """The mean over examples of ``kl_divergence_per_example`` (same arguments): a scalar.
+
+    >>> float(kl_divergence(fnp.array([[0.5, 0.5]]), fnp.array([[1.0, 0.0]])))
+    0.6931471805599453
+    """
+    return fnp.mean(kl_divergence_per_example(probs, targets, clip))
 
 
 # -- cross-entropies on logits (fused and stable) -------------------------------------------------------------
@@ -189,10 +229,20 @@ def sigmoid_binary_cross_entropy_per_example(logits, labels):
     Uses ``softplus(x) - y * x`` (``softplus`` by ``logaddexp``), which is exact and finite for any logit, and
     whose derivative is ``sigmoid(x) - y``.
 
-    >>> sigmoid_binary_cross_entropy_per_example(fnp.array([1000.0, -1000.0]), fnp.array([0.0, 0.0]))   # [1000., 0.]
+    >>> sigmoid_binary_cross_entropy_per_example(fnp.array([1000.0, -1000.0]), fnp.array([0.0, 0.0]))
+    Array([1000.,    0.], dtype=float64)
     """
     x, y = _pair("sigmoid_binary_cross_entropy", logits, labels)
     return _per_example(softplus(x) - y * x)
+
+
+def sigmoid_binary_cross_entropy(logits, labels):
+    """The mean over examples of ``sigmoid_binary_cross_entropy_per_example`` (same arguments): a scalar.
+
+    >>> float(sigmoid_binary_cross_entropy(fnp.array([1000.0, -1000.0]), fnp.array([0.0, 0.0])))
+    500.0
+    """
+    return fnp.mean(sigmoid_binary_cross_entropy_per_example(logits, labels))
 
 
 def softmax_cross_entropy_per_example(logits, labels):
@@ -201,15 +251,20 @@ def softmax_cross_entropy_per_example(logits, labels):
     ``-sum(labels * log_softmax(logits))`` over the last axis; ``labels`` are target distributions of the
     shape of ``logits``. The derivative is ``softmax(logits) - labels`` for targets summing to 1.
 
-    >>> softmax_cross_entropy_per_example(fnp.array([[0.0, 1000.0]]), fnp.array([[1.0, 0.0]]))   # [1000.]
+    >>> softmax_cross_entropy_per_example(fnp.array([[0.0, 1000.0]]), fnp.array([[1.0, 0.0]]))
+    Array([1000.], dtype=float64)
     """
     x, y = _distributions("softmax_cross_entropy", logits, labels)
     return _per_example(-fnp.sum(_xlogy_logs(y, log_softmax(x)), axis=-1))
 
 
-def _xlogy_logs(y, log_p):
-    """``y * log_p`` with the terms where ``y = 0`` counting 0 (even where ``log_p = -inf``)."""
-    return fnp.where(y == 0, 0.0, y * fnp.where(y == 0, 0.0, log_p))
+def softmax_cross_entropy(logits, labels):
+    """The mean over examples of ``softmax_cross_entropy_per_example`` (same arguments): a scalar.
+
+    >>> float(softmax_cross_entropy(fnp.array([[0.0, 1000.0]]), fnp.array([[1.0, 0.0]])))
+    1000.0
+    """
+    return fnp.mean(softmax_cross_entropy_per_example(logits, labels))
 
 
 def sparse_softmax_cross_entropy_per_example(logits, labels):
@@ -217,10 +272,20 @@ def sparse_softmax_cross_entropy_per_example(logits, labels):
 
     ``logits`` has shape ``(batch, classes)``, ``labels`` integer shape ``(batch,)``.
 
-    >>> sparse_softmax_cross_entropy_per_example(fnp.array([[0.0, 0.0]]), fnp.array([1]))   # [0.69314718]
+    >>> sparse_softmax_cross_entropy_per_example(fnp.array([[0.0, 0.0]]), fnp.array([1]))
+    Array([0.69314718], dtype=float64)
     """
     x, y = _labels("sparse_softmax_cross_entropy", logits, labels)
     return _per_example(-_pick(log_softmax(x), y))
+
+
+def sparse_softmax_cross_entropy(logits, labels):
+    """The mean over examples of ``sparse_softmax_cross_entropy_per_example`` (same arguments): a scalar.
+
+    >>> float(sparse_softmax_cross_entropy(fnp.array([[0.0, 0.0]]), fnp.array([1])))
+    0.6931471805599453
+    """
+    return fnp.mean(sparse_softmax_cross_entropy_per_example(logits, labels))
 
 
 # -- regression and margin losses ----------------------------------------------------------------------------
@@ -228,19 +293,39 @@ def sparse_softmax_cross_entropy_per_example(logits, labels):
 def squared_error_per_example(predictions, targets):
     """``(p - t)**2``, averaged per example (the mean form is the mean squared error).
 
-    >>> squared_error_per_example(fnp.array([[0.01, 0.01, 0.01]]), fnp.array([[0.99, 0.99, 0.01]]))   # [0.64026667]
+    >>> squared_error_per_example(fnp.array([[0.01, 0.01, 0.01]]), fnp.array([[0.99, 0.99, 0.01]]))
+    Array([0.64026667], dtype=float64)
     """
     p, t = _pair("squared_error", predictions, targets)
     return _per_example((p - t) * (p - t))
 
 
+def squared_error(predictions, targets):
+    """The mean over examples of ``squared_error_per_example`` (same arguments): a scalar.
+
+    >>> float(squared_error(fnp.array([[0.01, 0.01, 0.01]]), fnp.array([[0.99, 0.99, 0.01]])))
+    0.6402666666666667
+    """
+    return fnp.mean(squared_error_per_example(predictions, targets))
+
+
 def absolute_error_per_example(predictions, targets):
     """``|p - t|``, averaged per example (the mean form is the mean absolute error).
 
-    >>> absolute_error_per_example(fnp.array([1.0, 2.0]), fnp.array([0.0, 4.0]))   # [1., 2.]
+    >>> absolute_error_per_example(fnp.array([1.0, 2.0]), fnp.array([0.0, 4.0]))
+    Array([1., 2.], dtype=float64)
     """
     p, t = _pair("absolute_error", predictions, targets)
     return _per_example(fnp.abs(p - t))
+
+
+def absolute_error(predictions, targets):
+    """The mean over examples of ``absolute_error_per_example`` (same arguments): a scalar.
+
+    >>> float(absolute_error(fnp.array([1.0, 2.0]), fnp.array([0.0, 4.0])))
+    1.5
+    """
+    return fnp.mean(absolute_error_per_example(predictions, targets))
 
 
 def hinge_per_example(scores, labels):
@@ -249,34 +334,41 @@ def hinge_per_example(scores, labels):
     The derivative at the kink ``y * s = 1`` is taken from the ``1 - y * s`` side (``-y``), as Theano's
     ``switch`` form does (Ketkar, listing 4-13).
 
-    >>> hinge_per_example(fnp.array([-2.0, 0.0, 2.0]), fnp.array([1.0, 1.0, 1.0]))   # [3., 1., 0.]
+    >>> hinge_per_example(fnp.array([-2.0, 0.0, 2.0]), fnp.array([1.0, 1.0, 1.0]))
+    Array([3., 1., 0.], dtype=float64)
     """
     s, y = _pair("hinge", scores, labels)
     margin = 1.0 - y * s
     return _per_example(fnp.where(margin < 0, 0.0, margin))
 
 
+def hinge(scores, labels):
+    """The mean over examples of ``hinge_per_example`` (same arguments): a scalar.
+
+    >>> float(hinge(fnp.array([-2.0, 0.0, 2.0]), fnp.array([1.0, 1.0, 1.0])))
+    1.3333333333333333
+    """
+    return fnp.mean(hinge_per_example(scores, labels))
+
+
 def squared_hinge_per_example(scores, labels):
     """``max(0, 1 - y * s)**2`` for labels ``y`` in {-1, +1}, per example.
 
-    >>> squared_hinge_per_example(fnp.array([-2.0, 2.0]), fnp.array([1.0, 1.0]))   # [9., 0.]
+    >>> squared_hinge_per_example(fnp.array([-2.0, 2.0]), fnp.array([1.0, 1.0]))
+    Array([9., 0.], dtype=float64)
     """
     s, y = _pair("squared_hinge", scores, labels)
     margin = fnp.where(1.0 - y * s < 0, 0.0, 1.0 - y * s)
     return _per_example(margin * margin)
 
 
-binary_cross_entropy = _mean_form(binary_cross_entropy_per_example, "binary_cross_entropy")
-categorical_cross_entropy = _mean_form(categorical_cross_entropy_per_example, "categorical_cross_entropy")
-sparse_categorical_cross_entropy = _mean_form(sparse_categorical_cross_entropy_per_example,
-                                              "sparse_categorical_cross_entropy")
-nll = _mean_form(nll_per_example, "nll")
-kl_divergence = _mean_form(kl_divergence_per_example, "kl_divergence")
-sigmoid_binary_cross_entropy = _mean_form(sigmoid_binary_cross_entropy_per_example, "sigmoid_binary_cross_entropy")
-softmax_cross_entropy = _mean_form(softmax_cross_entropy_per_example, "softmax_cross_entropy")
-sparse_softmax_cross_entropy = _mean_form(sparse_softmax_cross_entropy_per_example, "sparse_softmax_cross_entropy")
-squared_error = _mean_form(squared_error_per_example, "squared_error")
-absolute_error = _mean_form(absolute_error_per_example, "absolute_error")
-hinge = _mean_form(hinge_per_example, "hinge")
-squared_hinge = _mean_form(squared_hinge_per_example, "squared_hinge")
+def squared_hinge(scores, labels):
+    """The mean over examples of ``squared_hinge_per_example`` (same arguments): a scalar.
+
+    >>> float(squared_hinge(fnp.array([-2.0, 2.0]), fnp.array([1.0, 1.0])))
+    4.5
+    """
+    return fnp.mean(squared_hinge_per_example(scores, labels))
+
+
 mse, mae = squared_error, absolute_error

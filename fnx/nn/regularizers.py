@@ -11,19 +11,14 @@ every leaf; multiply by the penalty strength yourself, e.g. ``loss + 1e-4 * nn.l
 from __future__ import annotations
 
 from .. import numpy as fnp
-from ..core.errors import FnxTypeError
 from ..core.tree import tree_leaves
 
 __all__ = ["l1", "l2"]
 
 
-def _float_leaves(params, op: str) -> list:
-    leaves = [fnp.asarray(leaf) for leaf in tree_leaves(params)]
-    for leaf in leaves:
-        if leaf.dtype.kind not in "biuf":
-            raise FnxTypeError(f"{op}: parameters must be real numbers, got a leaf of dtype {leaf.dtype} and shape "
-                               f"{tuple(leaf.shape)}")
-    return [fnp.astype_float(leaf) for leaf in leaves]
+def _float_leaves(params) -> list:
+    """The leaves of ``params`` as float arrays (integer leaves go to the default float)."""
+    return [fnp.astype_float(fnp.asarray(leaf)) for leaf in tree_leaves(params)]
 
 
 def _total(terms: list):
@@ -34,16 +29,18 @@ def _total(terms: list):
 def l1(params):
     """The L1 penalty ``sum(|w|)`` over every leaf of the pytree ``params``.
 
-    >>> l1({"w": fnp.array([1.0, -2.0]), "b": fnp.array([0.5])})   # 3.5
+    >>> l1({"w": fnp.array([1.0, -2.0]), "b": fnp.array([0.5])})
+    Array(3.5, dtype=float64)
     """
-    return _total([fnp.sum(fnp.abs(leaf)) for leaf in _float_leaves(params, "l1")])
+    return _total([fnp.sum(fnp.abs(leaf)) for leaf in _float_leaves(params)])
 
 
 def l2(params, half: bool = False):
     """The L2 penalty ``sum(w**2)`` over every leaf of ``params``; ``half=True`` gives ``sum(w**2) / 2``
     (whose derivative is ``w`` itself, the weight-decay convention of many books).
 
-    >>> l2({"w": fnp.array([1.0, -2.0])}), l2({"w": fnp.array([1.0, -2.0])}, half=True)   # 5.0, 2.5
+    >>> l2({"w": fnp.array([1.0, -2.0])}), l2({"w": fnp.array([1.0, -2.0])}, half=True)
+    (Array(5.0, dtype=float64), Array(2.5, dtype=float64))
     """
-    total = _total([fnp.sum(leaf * leaf) for leaf in _float_leaves(params, "l2")])
+    total = _total([fnp.sum(leaf * leaf) for leaf in _float_leaves(params)])
     return total * 0.5 if half else total
