@@ -19,7 +19,8 @@ Conventions (those of Theano and the books, with the other common one as an opti
 * convolutions are cross-correlations (no kernel flip), like every deep-learning library;
 * dense weights are (in_features, out_features) and the layer computes ``x @ w + b``.
 
-Default initializers follow Keras: Glorot-uniform weights and zero biases.
+Default initializers follow Keras: Glorot-uniform weights (fans from the kernel's in and out axes) and zero
+biases; every ``init`` takes ``w_init=``/``b_init=`` initializers from ``fnx.nn.initializers``.
 """
 from __future__ import annotations
 
@@ -56,17 +57,19 @@ def with_init(init: Callable, **attributes: Any) -> Callable:
     return attach
 
 
-def weight_and_bias(key, w_shape: tuple, b_shape: tuple, use_bias: bool, w_init, b_init, dtype) -> Params:
-    """``{"w": w_init(k1, w_shape), "b": b_init(k2, b_shape)}`` (no ``"b"`` when ``use_bias`` is False).
+def _weight_and_bias(key, w_shape: tuple, b_shape: tuple, use_bias: bool, w_init, b_init, dtype) -> Params:
+    """``{"w": w_init(k1, w_shape, dtype), "b": b_init(k2, b_shape, dtype)}`` (no ``"b"`` unless ``use_bias``).
 
-    ``w_init``/``b_init`` default to ``glorot_uniform()`` and ``zeros``; ``key`` is split between them.
+    ``b_init`` defaults to zeros; ``key`` is split between the two.
+
+    >>> params = _weight_and_bias(random.key(0), (3, 2), (2,), True, initializers.ones(), None, float)
+    >>> params["b"]
+    Array([0., 0.], dtype=float64)
     """
     w_key, b_key = random.split(key)
-    w_init = initializers.glorot_uniform() if w_init is None else w_init
     params = {"w": w_init(w_key, w_shape, dtype)}
     if use_bias:
-        b_init = initializers.zeros if b_init is None else b_init
-        params["b"] = b_init(b_key, b_shape, dtype)
+        params["b"] = (b_init or initializers.zeros())(b_key, b_shape, dtype)
     return params
 
 
@@ -79,7 +82,11 @@ def _ints(op: str, what: str, value, count: int) -> tuple:
 
 
 def _padding(op: str, padding: Padding, count: int):
-    """``padding`` as "SAME"/"VALID" or ``count`` (low, high) pairs; an int ``p`` means (p, p) everywhere."""
+    """``padding`` as "SAME"/"VALID" or ``count`` (low, high) pairs.
+
+    An int ``p`` means (p, p) on every axis and ``count`` ints one (p, p) per axis, except that with one
+    spatial axis two ints are its (low, high) pair.
+    """
     if isinstance(padding, str):
         if padding.upper() not in ("SAME", "VALID"):
             raise FnxTypeError(f"{op}: padding must be 'SAME', 'VALID', an int or (low, high) pairs, got {padding!r}")
@@ -87,6 +94,8 @@ def _padding(op: str, padding: Padding, count: int):
     if isinstance(padding, (int, np.integer)):
         return ((int(padding), int(padding)),) * count
     padding = tuple(padding)
+    if count == 1 and len(padding) == 2 and all(isinstance(p, (int, np.integer)) for p in padding):
+        return ((int(padding[0]), int(padding[1])),)  # one axis: a (low, high) pair
     if len(padding) == count and all(isinstance(p, (int, np.integer)) for p in padding):
         return tuple((int(p), int(p)) for p in padding)
     if len(padding) == count and all(len(p) == 2 for p in padding):
@@ -127,7 +136,8 @@ def _dense_init(key, in_features: int, out_features: int, *, use_bias: bool = Tr
     >>> params["w"].shape, params["b"].shape
     ((784, 30), (30,))
     """
-    return weight_and_bias(key, (in_features, out_features), (out_features,), use_bias, w_init, b_init, dtype)
+    return _weight_and_bias(key, (in_features, out_features), (out_features,), use_bias,
+                            w_init or initializers.glorot_uniform(), b_init, dtype)
 
 
 @with_init(_dense_init)
@@ -162,8 +172,9 @@ def _conv_init(nspatial: int):
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise FnxTypeError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
                                f"out_channels={out_channels}")
-        return weight_and_bias(key, (out_channels, in_channels // groups, *kernel), (out_channels,), use_bias,
-                               w_init, b_init, dtype)
+        w_init_oihw = w_init or initializers.glorot_uniform(in_axis=1, out_axis=0)  # fan_in = I * kh * kw
+        return _weight_and_bias(key, (out_channels, in_channels // groups, *kernel), (out_channels,), use_bias,
+                                w_init_oihw, b_init, dtype)
     return init
 
 
@@ -228,21 +239,21 @@ def _conv_transpose2d_init(key, in_channels: int, out_channels: int, kernel_size
     (8, 3, 4, 4)
     """
     kernel = _ints("conv_transpose2d.init", "kernel_size", kernel_size, 2)
-    return weight_and_bias(key, (in_channels, out_channels, *kernel), (out_channels,), use_bias, w_init, b_init,
-                           dtype)
+    return _weight_and_bias(key, (in_channels, out_channels, *kernel), (out_channels,), use_bias,
+                            w_init or initializers.glorot_uniform(in_axis=0, out_axis=1), b_init, dtype)
 
 
-def _transpose_padding(op: str, padding: Padding, sizes, spans, strides, output_padding) -> tuple:
+def _transpose_padding(op: str, padding: Padding, spans, strides, output_padding) -> tuple:
     """The (low, high) padding of the dilated convolution that computes a transposed convolution.
 
     ``padding`` is that of the forward convolution being transposed: it crops the full transposed output
     (size ``(n - 1) * stride + span``) by ``low`` and ``high``. "SAME" crops to exactly ``n * stride``.
     """
-    pairs = _padding(op, padding, len(sizes))
+    pairs = _padding(op, padding, len(spans))
     if pairs == "VALID":
-        pairs = ((0, 0),) * len(sizes)
+        pairs = ((0, 0),) * len(spans)
     result = []
-    for i, (n, span, s, extra) in enumerate(zip(sizes, spans, strides, output_padding)):
+    for i, (span, s, extra) in enumerate(zip(spans, strides, output_padding)):
         if pairs == "SAME":
             total = max(span - s, 0)
             lo, hi = total // 2, total - total // 2
@@ -277,9 +288,8 @@ def conv_transpose2d(params: Params, x, stride: int | Sequence[int] = 1, padding
                            f"w {tuple(w.shape)} (IOHW) has input channels")
     strides, dilation = _ints(op, "stride", stride, 2), _ints(op, "dilation", dilation, 2)
     extra = (output_padding,) * 2 if isinstance(output_padding, (int, np.integer)) else tuple(output_padding)
-    sizes = [x.shape[layout.index(c)] for c in _spatial(layout)]
     spans = [(k - 1) * d + 1 for k, d in zip(w.shape[2:], dilation)]
-    pads = _transpose_padding(op, padding, sizes, spans, strides, extra)
+    pads = _transpose_padding(op, padding, spans, strides, extra)
     flipped = fnp.flip(fnp.swapaxes(w, 0, 1), axis=(2, 3))  # (out, in, kh, kw), taps reversed
     y = lax.conv_general_dilated(x, flipped, (1, 1), pads, lhs_dilation=strides, rhs_dilation=dilation,
                                  dimension_numbers=(layout, "OI" + _spatial(layout), layout))
@@ -289,18 +299,19 @@ def conv_transpose2d(params: Params, x, stride: int | Sequence[int] = 1, padding
 # -- pooling ---------------------------------------------------------------------------------------------
 
 def _pool_settings(op: str, x, window, strides, padding, layout) -> tuple:
-    """Window, strides and padding for ``lax.reduce_window`` over every axis (size 1 on N and C), and the
-    spatial axes."""
+    """``reduce_window``'s window, strides and padding for every axis of x (1, 1 and (0, 0) on the N and C
+    axes), and the list of spatial axes."""
     layout = _layout(op, layout, x.ndim)
     spatial = [i for i, c in enumerate(layout) if c not in "NC"]
-    window = dict(zip(spatial, _ints(op, "window", window, len(spatial))))
-    strides = window if strides is None else dict(zip(spatial, _ints(op, "strides", strides, len(spatial))))
+    window = _ints(op, "window", window, len(spatial))
+    strides = window if strides is None else _ints(op, "strides", strides, len(spatial))
     pads = _padding(op, padding, len(spatial))
-    if not isinstance(pads, str):
-        pads = dict(zip(spatial, pads))
-        pads = tuple(pads.get(i, (0, 0)) for i in range(x.ndim))
-    return (tuple(window.get(i, 1) for i in range(x.ndim)), tuple(strides.get(i, 1) for i in range(x.ndim)), pads,
-            spatial)
+
+    def every_axis(values, fill) -> tuple:
+        per_spatial = dict(zip(spatial, values))
+        return tuple(per_spatial.get(i, fill) for i in range(x.ndim))
+    pads = pads if isinstance(pads, str) else every_axis(pads, (0, 0))
+    return every_axis(window, 1), every_axis(strides, 1), pads, spatial
 
 
 def max_pool(x, window: int | Sequence[int], strides: int | Sequence[int] | None = None,
@@ -414,9 +425,7 @@ def _embedding_init(key, num_embeddings: int, features: int, *, w_init=None, dty
     >>> embedding.init(random.key(0), 100001, 100)["table"].shape
     (100001, 100)
     """
-    if w_init is None:
-        return {"table": random.uniform(key, (num_embeddings, features), dtype, -0.05, 0.05)}
-    return {"table": w_init(key, (num_embeddings, features), dtype)}
+    return {"table": (w_init or initializers.uniform())(key, (num_embeddings, features), dtype)}
 
 
 @with_init(_embedding_init)
@@ -434,4 +443,4 @@ def embedding(params: Params, ids):
 
 
 __all__ = ["avg_pool", "conv1d", "conv2d", "conv_transpose2d", "dense", "dropout", "embedding", "flatten",
-           "global_avg_pool", "global_max_pool", "max_pool", "weight_and_bias", "with_init"]
+           "global_avg_pool", "global_max_pool", "max_pool", "with_init"]
