@@ -13,8 +13,9 @@ from typing import Callable
 import numpy as np
 
 from ...core.errors import FnxTypeError
-from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce
 from ...core.primitive import Primitive
+from ..fusion import Cluster, fuse
 
 cpu_rules: dict[Primitive, Callable[["FunctionWriter", Eqn], None]] = {}
 
@@ -49,7 +50,7 @@ class ModuleWriter:
         name = f"f{self.count}"
         self.count += 1
         writer = FunctionWriter(self, name)
-        self.functions.append(writer.write(jaxpr))
+        self.functions.append(writer.write(dce(jaxpr)))
         return name
 
     def source(self) -> str:
@@ -69,11 +70,14 @@ class FunctionWriter:
 
     def write(self, jaxpr: Jaxpr) -> str:
         params = [self.define(v, "a") for v in jaxpr.constvars + jaxpr.invars]
-        for eqn in jaxpr.eqns:
-            rule = cpu_rules.get(eqn.primitive)
+        for item in fuse(jaxpr):
+            if isinstance(item, Cluster):
+                self.write_cluster(item)
+                continue
+            rule = cpu_rules.get(item.primitive)
             if rule is None:
-                raise FnxTypeError(f"jit: the primitive '{eqn.primitive.name}' has no CPU lowering rule yet")
-            rule(self, eqn)
+                raise FnxTypeError(f"jit: the primitive '{item.primitive.name}' has no CPU lowering rule yet")
+            rule(self, item)
         outs = [self.atom(v) for v in jaxpr.outvars]
         body = "\n".join("    " + line for line in self.lines)
         returns = "(" + "".join(f"{o}, " for o in outs) + ")"
@@ -103,6 +107,47 @@ class FunctionWriter:
         name = self.define(v)
         self.line(f"{name} = {expr}")
         return name
+
+    def write_cluster(self, cluster: Cluster) -> None:
+        """One loop nest over the cluster's shape computing all its equations element by element."""
+        from .rules_elementwise import scalar_exprs
+        shape = cluster.shape
+        index = [self.temp() for _ in shape]
+        at = "[" + ", ".join(index) + "]"
+        for v in cluster.outputs:
+            self.line(f"{self.define(v)} = np.empty({shape}, {np_dtype(v.aval.dtype)})")
+        if 0 in shape:
+            return
+        for depth, (i, n) in enumerate(zip(index, shape)):
+            self.line("    " * depth + f"for {i} in range({n}):")
+        pad = "    " * len(shape)
+        local: dict[int, str] = {}
+
+        def element(x) -> str:
+            if isinstance(x, Literal) or x.aval.shape == ():
+                return self.atom(x)
+            return local.get(id(x)) or f"{self.atom(x)}{at}"
+
+        outputs = {id(v) for v in cluster.outputs}
+        for eqn in cluster.eqns:
+            out = eqn.outvars[0]
+            if eqn.primitive.name == "broadcast_in_dim":
+                expr = self._broadcast_load(eqn, index)
+            else:
+                expr = scalar_exprs[eqn.primitive](eqn, [element(x) for x in eqn.invars])
+            local[id(out)] = self.temp()
+            self.line(f"{pad}{local[id(out)]} = {expr}")
+            if id(out) in outputs:
+                self.line(f"{pad}{self.names[id(out)]}{at} = {local[id(out)]}")
+
+    def _broadcast_load(self, eqn: Eqn, index: list) -> str:
+        """The element of a broadcast operand that lands at the loop position ``index``."""
+        x = eqn.invars[0]
+        if isinstance(x, Literal) or x.aval.shape == ():
+            return self.atom(x)
+        dims = eqn.params["broadcast_dimensions"]
+        parts = ["0" if n == 1 else index[d] for n, d in zip(x.aval.shape, dims)]
+        return f"{self.atom(x)}[{', '.join(parts)}]"
 
     def sub_function(self, closed: ClosedJaxpr) -> str:
         """The name of a module function computing a (const-free) sub-jaxpr."""

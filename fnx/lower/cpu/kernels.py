@@ -106,6 +106,15 @@ def sum_rows(x):
 
 
 @numba.njit(**_OPTIONS)
+def sum_columns(x):
+    """Sums over the first axis of a 2-d array (the rows are added in order, which vectorizes)."""
+    out = np.zeros(x.shape[1], x.dtype)
+    for i in range(x.shape[0]):
+        out += x[i]
+    return out
+
+
+@numba.njit(**_OPTIONS)
 def prod_rows(x):
     out = np.ones(x.shape[0], x.dtype)
     for i in range(x.shape[0]):

@@ -1,11 +1,11 @@
-"""CPU rules of the elementwise primitives: a NumPy expression each, which Numba fuses into loops."""
+"""CPU rules of the elementwise primitives: the expression of one element, used in fused loops and for scalars."""
 from __future__ import annotations
 
 import numpy as np
 
 from ...core.ir import Eqn
 from ...lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
-from ...lax.structural import convert_element_type_p, stop_gradient_p
+from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
 from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
 
 _TEMPLATES = {
@@ -19,7 +19,7 @@ _TEMPLATES = {
     "logistic": "{one} / ({one} + np.exp(-{0}))", "erf": "k.erf({0})", "erfc": "k.erfc({0})",
     "erf_inv": "k.erf_inv({0})", "lgamma": "k.lgamma({0})", "digamma": "k.digamma({0})",
     "is_finite": "np.isfinite({0})", "is_nan": "np.isnan({0})", "is_inf": "np.isinf({0})",
-    "signbit": "np.signbit({0})", "not": "~{0}",
+    "signbit": "np.signbit({0})",
     "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
     "floor_divide": "np.floor_divide({0}, {1})", "rem": "np.remainder({0}, {1})", "pow": "np.power({0}, {1})",
     "max": "np.maximum({0}, {1})", "min": "np.minimum({0}, {1})", "atan2": "np.arctan2({0}, {1})",
@@ -31,60 +31,63 @@ _TEMPLATES = {
 }
 
 
-def _elementwise_rule(template: str):
+def _pin(expr: str, dtype) -> str:
+    """Numba's scalar arithmetic follows Python's types (int8 + int8 is int64): pin the result's dtype."""
+    return expr if dtype == np.bool_ else f"{np_dtype(dtype)}({expr})"
+
+
+def _template(template: str):
+    def expr(eqn: Eqn, args: list) -> str:
+        return _pin(template.format(*args, one=literal(1, eqn.invars[0].aval.dtype)), eqn.outvars[0].aval.dtype)
+    return expr
+
+
+def _not(eqn: Eqn, args: list) -> str:
+    return f"(not {args[0]})" if eqn.invars[0].aval.dtype == np.bool_ else _pin(f"~{args[0]}", eqn.outvars[0].aval.dtype)
+
+
+def _population_count(eqn: Eqn, args: list) -> str:
+    dtype = eqn.invars[0].aval.dtype
+    unsigned = np_dtype(np.dtype(f"uint{dtype.itemsize * 8}"))
+    return _pin(f"k.population_count({unsigned}({args[0]}))", dtype)
+
+
+def _convert(eqn: Eqn, args: list) -> str:
+    new = eqn.params["new_dtype"]
+    return f"({args[0]} != 0)" if new == np.bool_ else _pin(args[0], new)
+
+
+def _select_n(eqn: Eqn, args: list) -> str:
+    which, *cases = args
+    if eqn.invars[0].aval.dtype == np.bool_:
+        return f"({cases[1]} if {which} else {cases[0]})"
+    expr = cases[-1]
+    for i in range(len(cases) - 2, -1, -1):  # the index is clamped into range, as the primitive does
+        expr = f"({cases[i]} if {which} <= {i} else {expr})"
+    return expr
+
+
+def _integer_pow(eqn: Eqn, args: list) -> str:
+    x, y, dtype = args[0], eqn.params["y"], eqn.outvars[0].aval.dtype
+    if 1 <= y <= 4:  # repeated multiplication: exact as NumPy's, and cheap
+        return _pin(" * ".join([x] * y), dtype)
+    return _pin(f"np.power({x}, {literal(y, dtype)})", dtype)
+
+
+# The expression of one element of each elementwise primitive, given its operands' element expressions.
+scalar_exprs: dict = {p: _template(_TEMPLATES[name]) for name, p in {**unary_primitives, **binary_primitives}.items()
+                      if name in _TEMPLATES}
+scalar_exprs.update({unary_primitives["not"]: _not, unary_primitives["population_count"]: _population_count,
+                     convert_element_type_p: _convert, select_n_p: _select_n, integer_pow_p: _integer_pow,
+                     stop_gradient_p: lambda eqn, args: args[0]})
+
+
+def _scalar_rule(expr):
+    """The CPU rule for rank-0 results; array results are computed in fused loops (see codegen)."""
     def rule(w: FunctionWriter, eqn: Eqn) -> None:
-        out = eqn.outvars[0].aval
-        args = [f"({w.atom(x)})" for x in eqn.invars]
-        expr = template.format(*args, one=literal(1, eqn.invars[0].aval.dtype))
-        if out.shape == ():  # Numba's scalar arithmetic follows Python's types: pin the dtype
-            expr = f"{np_dtype(out.dtype)}({expr})"
-        w.assign(eqn.outvars[0], expr)
+        w.assign(eqn.outvars[0], expr(eqn, [w.atom(x) for x in eqn.invars]))
     return rule
 
 
-for _name, _prim in {**unary_primitives, **binary_primitives}.items():
-    if _name in _TEMPLATES:
-        cpu_rules[_prim] = _elementwise_rule(_TEMPLATES[_name])
-
-
-def _population_count(w: FunctionWriter, eqn: Eqn) -> None:
-    dtype = eqn.invars[0].aval.dtype
-    unsigned = np_dtype(np.dtype(f"uint{dtype.itemsize * 8}"))
-    x = w.atom(eqn.invars[0])
-    value = f"{unsigned}({x})" if eqn.outvars[0].aval.shape == () else f"{x}.astype({unsigned})"
-    counted = f"k.population_count({value})"
-    w.assign(eqn.outvars[0], f"{np_dtype(dtype)}({counted})" if eqn.outvars[0].aval.shape == () else
-             f"{counted}.astype({np_dtype(dtype)})")
-
-
-cpu_rules[unary_primitives["population_count"]] = _population_count
-
-
-def _convert(w: FunctionWriter, eqn: Eqn) -> None:
-    (x,), out = eqn.invars, eqn.outvars[0]
-    dtype = np_dtype(eqn.params["new_dtype"])
-    if out.aval.shape == ():
-        w.assign(out, f"{dtype}({w.atom(x)})")
-    else:
-        w.assign(out, f"{w.atom(x)}.astype({dtype})")
-
-
-def _identity(w: FunctionWriter, eqn: Eqn) -> None:
-    w.assign(eqn.outvars[0], w.atom(eqn.invars[0]))
-
-
-cpu_rules[convert_element_type_p] = _convert
-cpu_rules[stop_gradient_p] = _identity
-
-
-def _integer_pow(w: FunctionWriter, eqn: Eqn) -> None:
-    x, y = w.atom(eqn.invars[0]), eqn.params["y"]
-    aval = eqn.outvars[0].aval
-    if 1 <= y <= 4:  # repeated multiplication: exact as NumPy's, and it vectorizes
-        expr = " * ".join([f"({x})"] * y)
-    else:
-        expr = f"np.power({x}, {literal(y, aval.dtype)})"
-    w.assign(eqn.outvars[0], f"{np_dtype(aval.dtype)}({expr})" if aval.shape == () else expr)
-
-
-cpu_rules[integer_pow_p] = _integer_pow
+for _prim, _expr in scalar_exprs.items():
+    cpu_rules[_prim] = _scalar_rule(_expr)

@@ -171,6 +171,11 @@ def _reduce(w: FunctionWriter, eqn: Eqn) -> None:
         w.assign(eqn.outvars[0], w.atom(x))
     elif out.shape == ():
         w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({_WHOLE[name]}({w.atom(x)}))")
+    elif name == "reduce_sum" and axes == tuple(range(len(axes))):  # leading axes: no transpose needed
+        shape = x.aval.shape
+        rows = int(np.prod(shape[:len(axes)], dtype=np.int64))
+        source = f"np.ascontiguousarray({w.atom(x)}).reshape(({rows}, -1))"
+        w.assign(eqn.outvars[0], f"k.sum_columns({source}).reshape({tuple(out.shape)})")
     else:
         matrix, kept = _as_rows(w, x, axes)
         w.assign(eqn.outvars[0], f"{_ROWS[name]}({matrix}).reshape({kept})")
@@ -213,50 +218,43 @@ for _p in reductions.cumulative_primitives.values():
 
 # -- dot_general ---------------------------------------------------------------------------------------------
 
+def _matrix_operand(w: FunctionWriter, x, perm: tuple, shape: tuple) -> str:
+    """``x`` transposed by ``perm`` and viewed with ``shape`` (2-d or 3-d), copying only when a reshape needs it.
+
+    A transposed 2-d matrix is Fortran-ordered, which BLAS takes as it is.
+    """
+    expr = w.atom(x)
+    if perm != tuple(range(len(perm))):
+        expr = f"np.transpose({expr}, {perm})"
+    if tuple(x.aval.shape[i] for i in perm) == shape:
+        return expr
+    return f"np.ascontiguousarray({expr}).reshape({shape})"
+
+
 @rule(linalg.dot_general_p)
 def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
     lhs, rhs = eqn.invars
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     out = eqn.outvars[0].aval
     ls, rs = lhs.aval.shape, rhs.aval.shape
-    lf = [i for i in range(len(ls)) if i not in lc + lb]
-    rf = [i for i in range(len(rs)) if i not in rc + rb]
+    lf = tuple(i for i in range(len(ls)) if i not in lc + lb)
+    rf = tuple(i for i in range(len(rs)) if i not in rc + rb)
     size = lambda shape, dims: int(np.prod([shape[i] for i in dims], dtype=np.int64))  # noqa: E731
     b, m, kk, n = size(ls, lb), size(ls, lf), size(ls, lc), size(rs, rf)
-    left = f"np.ascontiguousarray(np.transpose({w.atom(lhs)}, {tuple(lb) + tuple(lf) + tuple(lc)}))"
-    right = f"np.ascontiguousarray(np.transpose({w.atom(rhs)}, {tuple(rb) + tuple(rc) + tuple(rf)}))"
     kind = "float" if out.dtype.kind == "f" else "int"
     if b == 1:
-        product = f"k.{kind}_matmul({left}.reshape(({m}, {kk})), {right}.reshape(({kk}, {n})))"
+        left = _matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (m, kk))
+        right = _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (kk, n))
+        product = f"k.{kind}_matmul({left}, {right})"
+        natural = (m, n)
     else:
-        product = f"k.batched_{kind}_matmul({left}.reshape(({b}, {m}, {kk})), {right}.reshape(({b}, {kk}, {n})))"
+        left = _matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (b, m, kk))
+        right = _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (b, kk, n))
+        product = f"k.batched_{kind}_matmul({left}, {right})"
+        natural = (b, m, n)
     if out.shape == ():
         w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({product}.reshape(-1)[0])")
+    elif tuple(out.shape) == natural:
+        w.assign(eqn.outvars[0], product)
     else:
         w.assign(eqn.outvars[0], f"{product}.reshape({tuple(out.shape)})")
-
-
-# -- select_n is elementwise but needs arrays when the selector is a scalar ----------------------------------
-
-@rule(st.select_n_p)
-def _select_n(w: FunctionWriter, eqn: Eqn) -> None:
-    which, *cases = eqn.invars
-    out = eqn.outvars[0].aval
-    if out.shape == ():
-        names = ", ".join(w.atom(c) for c in cases)
-        index = f"(1 if {w.atom(which)} else 0)" if which.aval.dtype == np.bool_ else \
-            f"min(max(int({w.atom(which)}), 0), {len(cases) - 1})"
-        w.assign(eqn.outvars[0], f"({names},)[{index}]")
-        return
-    arrays = [w.atom(c) if _rank(c) else f"np.full({out.shape}, {w.atom(c)})" for c in cases]
-    if which.aval.dtype == np.bool_ and len(cases) == 2:
-        if _rank(which) == 0:
-            w.assign(eqn.outvars[0], f"({arrays[1]} if {w.atom(which)} else {arrays[0]})")
-        else:
-            w.assign(eqn.outvars[0], f"np.where({w.atom(which)}, {arrays[1]}, {arrays[0]})")
-        return
-    result = arrays[0]
-    for i, case in enumerate(arrays[1:], start=1):  # later cases win where the (clamped) index reaches them
-        test = f"({w.atom(which)} >= {literal(i, which.aval.dtype)})"
-        result = f"np.where({test}, {case}, {result})"
-    w.assign(eqn.outvars[0], result)
