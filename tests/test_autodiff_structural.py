@@ -18,8 +18,6 @@ import fnx.numpy as fnp
 import fnx.transforms.autodiff.rules_structural  # noqa: F401  (registers the rules under test)
 from fnx import lax
 from fnx.core.errors import FnxTypeError
-from fnx.lax.reductions import reduce_sum_p
-from fnx.transforms.autodiff.engine import vjp_rules
 from helpers import assert_same, eager_and_traced
 
 SETTINGS = settings(max_examples=15, deadline=None)
@@ -381,11 +379,6 @@ def test_embedding_gradient_matches_numpy_add_at():
         assert_same(grad, expected, rtol=1e-12)
 
 
-needs_reduce_sum = pytest.mark.skipif(reduce_sum_p not in vjp_rules,
-                                      reason="the reductions' derivative rules are not registered yet")
-
-
-@needs_reduce_sum
 def test_embedding_grad_of_a_sum():
     rng = np.random.default_rng(1)
     table, ids, w = rng.normal(size=(5, 2)), np.array([3, 3, 0, 3]), rng.normal(size=(4, 2))
@@ -412,8 +405,7 @@ SECOND_ORDER = {
 }
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=needs_reduce_sum) if n == "pad and slice" else n
-                                  for n in SECOND_ORDER])  # pad's padding-value cotangent is a reduce_sum
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
 def test_second_derivatives(name):
     """The pullback x -> J(x)^T w, checked like any function: its derivative (the Hessian of <w, f>)
     against finite differences, and reverse-over-reverse against forward-over-reverse."""
@@ -422,7 +414,6 @@ def test_second_derivatives(name):
     check_grads(lambda x: fnx.vjp(f, x)[1](w)[0], [_normal(2, (5,))], seed=4)
 
 
-@needs_reduce_sum
 def test_grad_of_grad():
     def f(x):
         return fnp.sum(fnp.asarray(x)[IDS] ** 3)

@@ -29,10 +29,8 @@ class Cluster:
 
 
 def _fusible(eqn: Eqn) -> bool:
-    shape = eqn.outvars[0].aval.shape
-    if eqn.primitive is broadcast_in_dim_p:
-        return True
-    return eqn.primitive in ELEMENTWISE and shape != ()
+    """Elementwise equations and broadcasts with array (not rank-0) results."""
+    return (eqn.primitive in ELEMENTWISE or eqn.primitive is broadcast_in_dim_p) and eqn.outvars[0].aval.shape != ()
 
 
 def fuse(jaxpr: Jaxpr) -> list:

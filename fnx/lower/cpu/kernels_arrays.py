@@ -5,10 +5,13 @@ plain ints, so each compiles once per dtype (``cache=True``) whatever the shapes
 the CPU rules (``rules_arrays.py``) bring operands to that normal form with transposes and reshapes.
 
 * gather/scatter see the operand as rows ``(prod(x.shape[:k]), rest)`` and the indices as ``(batch, k)``.
-* sort sees every operand as ``(rows, n)`` with the sorted axis last and reorders a permutation per row.
+* sort sees every operand as ``(outer, n, inner)``, sorting along the middle axis (a free reshape).
 * linalg sees a stack of matrices ``(batch, n, n)``.
 * conv sees an already dilated and padded ``(N, C, D, H, W)`` input and ``(O, C/G, KD, KH, KW)`` kernel.
 * reduce_window sees an already dilated and padded operand, flattened, with its shape as an int64 array.
+* transpose and dilate_pad work on flattened arrays of any rank (shape and params as int64 arrays): they
+  compile once per dtype, where NumPy's N-d transposes and strided slice assignments compile slowly in Numba
+  for every rank and layout.
 """
 from __future__ import annotations
 
@@ -137,100 +140,225 @@ def _stable_argsort(v):
 
 
 @numba.njit(**_OPTIONS)
-def identity_permutation(rows, n):
-    """``(rows, n)`` int64, every row ``0..n-1``."""
-    out = np.empty((rows, n), np.int64)
-    for r in range(rows):
+def identity_permutation(outer, n, inner):
+    """``(outer, n, inner)`` int64 holding its index along axis 1."""
+    out = np.empty((outer, n, inner), np.int64)
+    for a in range(outer):
         for j in range(n):
-            out[r, j] = j
+            out[a, j, :] = j
     return out
 
 
 @numba.njit(**_OPTIONS)
 def sort_permutation(keys, permutation):
-    """Reorder each row of ``permutation`` (rows, n) stably by ``keys[r, permutation[r, j]]``.
+    """Reorder ``permutation`` (A, n, B) stably along axis 1 by ``keys[a, permutation[a, j, b], b]``.
 
     Applying this for the last key first and the primary key last gives a lexicographic sort (as np.lexsort).
     """
-    out = np.empty_like(permutation)
-    values = np.empty(keys.shape[1], keys.dtype)
-    for r in range(keys.shape[0]):
-        for j in range(keys.shape[1]):
-            values[j] = keys[r, permutation[r, j]]
-        order = _stable_argsort(values)
-        for j in range(keys.shape[1]):
-            out[r, j] = permutation[r, order[j]]
+    outer, n, inner = keys.shape
+    out = np.empty(keys.shape, np.int64)
+    values = np.empty(n, keys.dtype)
+    for a in range(outer):
+        for b in range(inner):
+            for j in range(n):
+                values[j] = keys[a, permutation[a, j, b], b]
+            order = _stable_argsort(values)
+            for j in range(n):
+                out[a, j, b] = permutation[a, order[j], b]
     return out
 
 
 @numba.njit(**_OPTIONS)
-def take_rows(x, permutation):
-    """``out[r, j] = x[r, permutation[r, j]]`` for ``x`` and ``permutation`` of shape (rows, n)."""
+def take_along_middle(x, permutation):
+    """``out[a, j, b] = x[a, permutation[a, j, b], b]`` for ``x`` and ``permutation`` of shape (A, n, B)."""
     out = np.empty_like(x)
-    for r in range(x.shape[0]):
+    for a in range(x.shape[0]):
         for j in range(x.shape[1]):
-            out[r, j] = x[r, permutation[r, j]]
+            for b in range(x.shape[2]):
+                out[a, j, b] = x[a, permutation[a, j, b], b]
     return out
 
 
 # -- batched linear algebra ----------------------------------------------------------------------------------
 #
-# Numba's LAPACK wrappers refuse matrices holding NaN or infinity (NumPy's propagate them): such a matrix
-# gives all-NaN results here. Singular matrices raise LinAlgError in inv and solve, as NumPy does.
+# Plain loops rather than Numba's LAPACK wrappers: those take many seconds to compile per dtype (and again in
+# every generated function that links them) and refuse NaN or infinite input, which NumPy propagates. The
+# algorithms are LAPACK's unblocked ones (LU with partial pivoting, the first largest pivot as idamax picks
+# it; Cholesky from the lower triangle), so results agree with NumPy to rounding; they are slower than LAPACK
+# for matrices much larger than 100 x 100.
 
 @numba.njit(**_OPTIONS)
-def inv(a):
-    """Inverses of the (B, n, n) matrices ``a``."""
-    out = np.empty_like(a)
-    for i in range(a.shape[0]):
-        if a.shape[1] == 0:
+def _lu(m, pivots):
+    """Factor the (n, n) ``m`` in place into unit-lower L and upper U with rows swapped as ``pivots`` says;
+    return (singular, sign of the permutation)."""
+    n = m.shape[0]
+    singular, sign = False, 1
+    for j in range(n):
+        p, best = j, abs(m[j, j])
+        for i in range(j + 1, n):
+            if abs(m[i, j]) > best:
+                p, best = i, abs(m[i, j])
+        pivots[j] = p
+        if p != j:
+            sign = -sign
+            for c in range(n):
+                m[j, c], m[p, c] = m[p, c], m[j, c]
+        pivot = m[j, j]
+        if pivot == 0:
+            singular = True
             continue
-        if np.all(np.isfinite(a[i])):
-            out[i] = np.linalg.inv(a[i])
-        else:
-            out[i] = np.nan
-    return out
+        for i in range(j + 1, n):
+            factor = m[i, j] / pivot
+            m[i, j] = factor
+            for c in range(j + 1, n):
+                m[i, c] -= factor * m[j, c]
+    return singular, sign
+
+
+@numba.njit(**_OPTIONS)
+def _lu_solve(lu, pivots, b):
+    """Overwrite ``b`` (n, k) with the solution of ``A x = b``, ``lu`` and ``pivots`` from ``_lu(A)``."""
+    n, k = b.shape
+    for j in range(n):
+        p = pivots[j]
+        if p != j:
+            for c in range(k):
+                b[j, c], b[p, c] = b[p, c], b[j, c]
+    for i in range(n):
+        for r in range(i):
+            for c in range(k):
+                b[i, c] -= lu[i, r] * b[r, c]
+    for i in range(n - 1, -1, -1):
+        for r in range(i + 1, n):
+            for c in range(k):
+                b[i, c] -= lu[i, r] * b[r, c]
+        for c in range(k):
+            b[i, c] /= lu[i, i]
 
 
 @numba.njit(**_OPTIONS)
 def solve(a, b):
-    """``x`` with ``a[i] @ x[i] == b[i]`` for (B, n, n) ``a`` and (B, n, k) ``b``."""
-    out = np.empty_like(b)
+    """``x`` with ``a[i] @ x[i] == b[i]`` for (B, n, n) ``a`` and (B, n, k) ``b``; LinAlgError if singular."""
+    out = b.copy()
+    pivots = np.empty(a.shape[1], np.int64)
     for i in range(a.shape[0]):
-        if a.shape[1] == 0 or b.shape[2] == 0:
-            continue
-        if np.all(np.isfinite(a[i])) and np.all(np.isfinite(b[i])):
-            out[i] = np.linalg.solve(a[i], b[i])
-        else:
-            out[i] = np.nan
+        lu = a[i].copy()
+        if _lu(lu, pivots)[0]:
+            raise np.linalg.LinAlgError("Singular matrix")
+        _lu_solve(lu, pivots, out[i])
     return out
+
+
+@numba.njit(**_OPTIONS)
+def inv(a):
+    """Inverses of the (B, n, n) matrices ``a``; LinAlgError if one is singular."""
+    identity = np.zeros(a.shape, a.dtype)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            identity[i, j, j] = 1
+    return solve(a, identity)
 
 
 @numba.njit(**_OPTIONS)
 def det(a):
     """Determinants (B,) of the (B, n, n) matrices ``a`` (1 for 0x0 matrices)."""
-    out = np.ones(a.shape[0], a.dtype)
+    out = np.empty(a.shape[0], a.dtype)
+    pivots = np.empty(a.shape[1], np.int64)
     for i in range(a.shape[0]):
-        if a.shape[1] == 0:
-            continue
-        out[i] = np.linalg.det(a[i]) if np.all(np.isfinite(a[i])) else np.nan
+        lu = a[i].copy()
+        product = lu.dtype.type(_lu(lu, pivots)[1])
+        for j in range(a.shape[1]):
+            product *= lu[j, j]
+        out[i] = product
     return out
 
 
 @numba.njit(**_OPTIONS)
 def cholesky(a):
     """Lower Cholesky factors of the (B, n, n) matrices ``a``, read from their lower triangles (as NumPy);
-    all NaN for a matrix that is not positive definite."""
+    all NaN for a matrix that is not positive definite (a pivot that is not > 0, as LAPACK's potrf)."""
     out = np.zeros_like(a)
+    n = a.shape[1]
     for i in range(a.shape[0]):
-        if a.shape[1] == 0:
-            continue
-        lower = np.tril(a[i])
-        symmetric = lower + np.tril(a[i], -1).T
-        try:
-            out[i] = np.linalg.cholesky(symmetric)
-        except Exception:  # LinAlgError: not positive definite (or not finite)
-            out[i] = np.nan
+        low = out[i]
+        for j in range(n):
+            pivot = a[i, j, j]
+            for k in range(j):
+                pivot -= low[j, k] * low[j, k]
+            if not pivot > 0:
+                low[:, :] = np.nan
+                break
+            low[j, j] = np.sqrt(pivot)
+            for r in range(j + 1, n):
+                value = a[i, r, j]
+                for k in range(j):
+                    value -= low[r, k] * low[j, k]
+                low[r, j] = value / low[j, j]
+    return out
+
+
+# -- layout: transposes, dilation and padding of flattened arrays of any rank ---------------------------------
+
+@numba.njit(**_OPTIONS)
+def _row_major_strides(shape):
+    strides = np.ones(shape.size, np.int64)
+    for i in range(shape.size - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    return strides
+
+
+@numba.njit(**_OPTIONS)
+def transpose(x, shape, permutation):
+    """The flat C-order elements of ``np.transpose(x.reshape(shape), permutation)``."""
+    strides = _row_major_strides(shape)
+    step = np.empty(shape.size, np.int64)
+    count = np.empty(shape.size, np.int64)
+    for i in range(shape.size):
+        step[i], count[i] = strides[permutation[i]], shape[permutation[i]]
+    out = np.empty(x.size, x.dtype)
+    position = np.zeros(shape.size, np.int64)
+    source = 0
+    for e in range(x.size):
+        out[e] = x[source]
+        for i in range(shape.size - 1, -1, -1):  # next output element: odometer over the output
+            position[i] += 1
+            source += step[i]
+            if position[i] < count[i]:
+                break
+            source -= step[i] * position[i]
+            position[i] = 0
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def dilate_pad(x, shape, low, high, interior, fill):
+    """The flat C-order elements of ``x.reshape(shape)`` with ``interior[i]`` holes between neighbours along
+    axis i, then ``low[i]``/``high[i]`` elements added (or removed, when negative) at its ends, as lax.pad;
+    new elements hold ``fill``."""
+    rank = shape.size
+    out_shape = np.empty(rank, np.int64)
+    for i in range(rank):
+        inner = shape[i] + max(shape[i] - 1, 0) * interior[i]
+        out_shape[i] = inner + low[i] + high[i]
+    out_strides = _row_major_strides(out_shape)
+    size = 1
+    for n in out_shape:
+        size *= n
+    out = np.full(size, fill, x.dtype)
+    position = np.zeros(rank, np.int64)
+    for e in range(x.size):
+        target, inside = 0, True
+        for i in range(rank):
+            p = low[i] + position[i] * (interior[i] + 1)
+            inside = inside and 0 <= p < out_shape[i]
+            target += p * out_strides[i]
+        if inside:
+            out[target] = x[e]
+        for i in range(rank - 1, -1, -1):
+            position[i] += 1
+            if position[i] < shape[i]:
+                break
+            position[i] = 0
     return out
 
 
@@ -299,14 +427,6 @@ def _im2col(x, columns, n0, nb, c0, cg, kd, kh, kw, od, oh, ow, sd, sh, sw, rd, 
 
 
 # -- reduce_window -------------------------------------------------------------------------------------------
-
-@numba.njit(**_OPTIONS)
-def _row_major_strides(shape):
-    strides = np.ones(shape.size, np.int64)
-    for i in range(shape.size - 2, -1, -1):
-        strides[i] = strides[i + 1] * shape[i + 1]
-    return strides
-
 
 @numba.njit(**_OPTIONS)
 def _tap_offsets(window, dilation, strides):

@@ -37,11 +37,16 @@ def _as_shape(w: FunctionWriter, x, shape: tuple) -> str:
     return f"np.ascontiguousarray({w.atom(x)}).reshape({shape})"
 
 
-def _moved(w: FunctionWriter, x, perm: tuple) -> str:
-    """``x`` transposed by ``perm`` (an N-d array), made C-contiguous."""
+def _flat(w: FunctionWriter, x) -> str:
+    """``x`` flattened in C order (a scalar as one element)."""
+    return _as_shape(w, x, (math.prod(x.aval.shape) if x.aval.shape else 1,))
+
+
+def _transposed(flat: str, shape: tuple, perm: tuple) -> str:
+    """The flat C-order elements of ``np.transpose(flat.reshape(shape), perm)``."""
     if perm == tuple(range(len(perm))):
-        return f"np.ascontiguousarray({w.atom(x)})"
-    return f"np.ascontiguousarray(np.transpose({w.atom(x)}, {perm}))"
+        return flat
+    return f"ka.transpose({flat}, {_ints(shape)}, {_ints(perm)})"
 
 
 def _ints(values) -> str:
@@ -101,27 +106,23 @@ def _scatter(w: FunctionWriter, eqn: Eqn) -> None:
     _result(w, eqn.outvars[0], f"ka.scatter({rows}, {index_rows}, {update_rows}, {dims}, {mode})")
 
 
-# -- sort: every operand as (rows, n) with the sorted axis last ---------------------------------------------
+# -- sort: every operand as (outer, n, inner), sorted along the middle axis --------------------------------
 
 @rule(sort_p)
 def _sort(w: FunctionWriter, eqn: Eqn) -> None:
     p = eqn.params
     shape, axis = eqn.invars[0].aval.shape, p["dimension"]
-    perm = tuple(i for i in range(len(shape)) if i != axis) + (axis,)
-    moved = tuple(shape[i] for i in perm)
-    rows = (math.prod(moved[:-1]), shape[axis])
+    blocks = (math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:]))
     names = []
     for x in eqn.invars:
         names.append(w.temp())
-        w.line(f"{names[-1]} = {_moved(w, x, perm)}.reshape({rows})")
+        w.line(f"{names[-1]} = {_as_shape(w, x, blocks)}")
     order = w.temp()
-    w.line(f"{order} = ka.identity_permutation{rows}")
+    w.line(f"{order} = ka.identity_permutation{blocks}")
     for key in reversed(names[:p["num_keys"]]):  # least significant key first: each pass is stable
         w.line(f"{order} = ka.sort_permutation({key}, {order})")
-    back = tuple(int(i) for i in np.argsort(perm))
     for name, v in zip(names, eqn.outvars):
-        result = f"ka.take_rows({name}, {order}).reshape({moved})"
-        w.assign(v, result if back == tuple(range(len(back))) else f"np.transpose({result}, {back})")
+        _result(w, v, f"ka.take_along_middle({name}, {order})")
 
 
 # -- linear algebra: stacks of matrices (batch, n, n) ------------------------------------------------------
@@ -153,22 +154,14 @@ for _prim, _kernel in ((linalg.inv_p, "inv"), (linalg.solve_p, "solve"), (linalg
 
 # -- dilation and padding shared by the windowed primitives -------------------------------------------------
 
-def _dilate_pad(w: FunctionWriter, source: str, shape: tuple, dtype, config: list, fill: str) -> tuple[str, tuple]:
-    """``source`` (a C-contiguous array of ``shape``) dilated and padded by ``(low, high, interior)`` per axis,
-    holes and padding holding ``fill``, as ``lax.pad`` does; returns a C-contiguous result and its shape."""
+def _dilate_pad(flat: str, shape: tuple, config: list, fill: str) -> tuple[str, tuple]:
+    """``flat`` (C-order elements of ``shape``) dilated and padded by ``(low, high, interior)`` per axis, as
+    ``lax.pad`` does, new elements holding ``fill``; returns the flat result and its shape."""
     if all(c == (0, 0, 0) for c in config):
-        return source, shape
-    inner = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(shape, config)]
-    full = tuple(s + max(lo, 0) + max(hi, 0) for s, (lo, hi, _) in zip(inner, config))
-    buffer = w.temp()
-    w.line(f"{buffer} = np.full({full}, {fill}, {np_dtype(dtype)})")
-    place = ", ".join(f"{max(lo, 0)}:{max(lo, 0) + s}:{i + 1}" for s, (lo, _, i) in zip(inner, config))
-    w.line(f"{buffer}[{place}] = {source}")
-    cropped = tuple(n - max(-lo, 0) - max(-hi, 0) for n, (lo, hi, _) in zip(full, config))
-    if cropped == full:
-        return buffer, full
-    crop = ", ".join(f"{max(-lo, 0)}:{n - max(-hi, 0)}" for n, (lo, hi, _) in zip(full, config))
-    return f"np.ascontiguousarray({buffer}[{crop}])", cropped
+        return flat, shape
+    padded = tuple(n + max(n - 1, 0) * i + lo + hi for n, (lo, hi, i) in zip(shape, config))
+    low, high, interior = (_ints(c[j] for c in config) for j in range(3))
+    return f"ka.dilate_pad({flat}, {_ints(shape)}, {low}, {high}, {interior}, {fill})", padded
 
 
 # -- conv_general_dilated: canonical (N, C, D, H, W) input, (O, C/G, KD, KH, KW) kernel ---------------------
@@ -190,17 +183,17 @@ def _conv(w: FunctionWriter, eqn: Eqn) -> None:
     dtype = lhs.aval.dtype
     x_shape = tuple(lhs.aval.shape[i] for i in lhs_perm)
     config = [(0, 0, 0)] * 2 + [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["lhs_dilation"])]
-    x, x_shape = _dilate_pad(w, _moved(w, lhs, tuple(lhs_perm)), x_shape, dtype, config, literal(0, dtype))
+    x = _transposed(_flat(w, lhs), lhs.aval.shape, tuple(lhs_perm))
+    x, x_shape = _dilate_pad(x, x_shape, config, literal(0, dtype))
     ones = (1,) * (_MAX_SPATIAL - nspatial)
     w_shape = tuple(rhs.aval.shape[i] for i in rhs_perm)
+    kernel = _transposed(_flat(w, rhs), rhs.aval.shape, tuple(rhs_perm))
     x5 = f"{x}.reshape({x_shape[:2] + ones + x_shape[2:]})"
-    w5 = f"{_moved(w, rhs, tuple(rhs_perm))}.reshape({w_shape[:2] + ones + w_shape[2:]})"
+    w5 = f"{kernel}.reshape({w_shape[:2] + ones + w_shape[2:]})"
     ints = ", ".join(str(v) for v in (*ones, *p["window_strides"], *ones, *p["rhs_dilation"]))
-    result = w.temp()
+    result = f"ka.conv({x5}, {w5}, {ints}, {p['feature_group_count']}).reshape(-1)"
     canonical = tuple(out.aval.shape[i] for i in out_perm)
-    w.line(f"{result} = ka.conv({x5}, {w5}, {ints}, {p['feature_group_count']}).reshape({canonical})")
-    back = tuple(int(i) for i in np.argsort(out_perm))
-    w.assign(out, result if back == tuple(range(len(back))) else f"np.transpose({result}, {back})")
+    _result(w, out, _transposed(result, canonical, tuple(int(i) for i in np.argsort(out_perm))))
 
 
 # -- reduce_window: the dilated, padded operand flattened, with its shape ------------------------------------
@@ -214,7 +207,7 @@ def _reduce_window(w: FunctionWriter, eqn: Eqn) -> None:
     shape = x.aval.shape or (1,)  # a scalar is a 1-element window of itself
     per_axis = [p[name] or (1,) for name in ("window_dimensions", "window_strides", "window_dilation")]
     config = [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["base_dilation"])]
-    padded, padded_shape = _dilate_pad(w, _as_shape(w, x, shape), shape, x.aval.dtype, config, w.atom(init))
+    padded, padded_shape = _dilate_pad(_flat(w, x), shape, config, w.atom(init))
     arrays = ", ".join(_ints(v) for v in (padded_shape, out.aval.shape or (1,), *per_axis))
     op = WINDOW_REDUCERS[p["computation"]]
-    _result(w, out, f"ka.reduce_window({padded}.reshape(-1), {arrays}, {w.atom(init)}, {op})")
+    _result(w, out, f"ka.reduce_window({padded}, {arrays}, {w.atom(init)}, {op})")

@@ -31,6 +31,9 @@ def rule(prim):
 def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
     (x,), p = eqn.invars, eqn.params
     shape = tuple(p["shape"])
+    if shape == ():
+        w.assign(eqn.outvars[0], w.atom(x))
+        return
     if _rank(x) == 0:
         w.assign(eqn.outvars[0], f"np.full({shape}, {w.atom(x)})")
         return

@@ -166,7 +166,7 @@ class _Consts(NamedTuple):
     erf_one: object           # erf(x) rounds to 1 above this
     expm1_poly: tuple         # expm1(r) = r + r^2 (1/2 + r Q(r)), |r| <= ln2/2: Q
     log_poly: tuple           # log1p(f) = 2s + s R(s^2), s = f / (2 + f): R(z) / z
-    erf_small: tuple          # erf(x) = x P(x^2) on [0, erf_split]: P
+    erf_small: tuple          # erf(x) = x + x (P(x^2) - 1) on [0, erf_split]: P - 1
     erf_large: tuple          # erfc(x) = exp(-x^2) R(x - erf_center) on [erf_split, erf_one]: R
 
 
@@ -183,22 +183,22 @@ def _consts(ftype, itype, mant_bits, bias, ln2_hi_bits, exp_range, expm1_lo, tan
         exp_lo=f(exp_range[0]), exp_hi=f(exp_range[1]), expm1_lo=f(expm1_lo), expm1_nmax=itype(mant_bits + 3),
         tanh_clamp=f(tanh_clamp), erf_split=f(erf_range[0]), erf_center=f(erf_range[1]), erf_one=f(erf_range[2]),
         expm1_poly=_poly(*expm1_poly, dtype=f), log_poly=_poly(*log_poly, dtype=f),
-        erf_small=_poly(*erf_small, dtype=f), erf_large=_poly(*erf_large, dtype=f))
+        erf_small=_poly(erf_small[0] - 1, *erf_small[1:], dtype=f), erf_large=_poly(*erf_large, dtype=f))
 
 
 # Minimax fits (relative error, except R of log: absolute); their own error is in units of 2**-24 / 2**-53.
 _F32 = _consts(
     np.float32, np.int32, 23, 127, ln2_hi_bits=16, exp_range=(-104.0, 89.0), expm1_lo=-30.0, tanh_clamp=10.0,
     erf_range=(0.9, 2.425, 3.95),
-    expm1_poly=(0.16666635870933533, 0.041666511446237564, 0.008341643027961254, 0.001393041922710836,
-                0.00014905458374414593),  # 0.055
-    log_poly=(0.6666666865348816, 0.4000034034252167, 0.2853598892688751, 0.2361869066953659),  # 0.0003
-    erf_small=(1.128379225730896, -0.37612634897232056, 0.11283715069293976, -0.02686050906777382,
-               0.00520385941490531, -0.0008175639668479562, 8.513106149621308e-05),  # 0.005
-    erf_large=(0.21652615070343018, -0.07822723686695099, 0.026824865490198135, -0.00878599938005209,
-               0.002760302508249879, -0.0008325283997692168, 0.00024603711790405214, -7.321355224121362e-05,
-               1.7597749319975264e-05, -3.1225656584865646e-06, 1.9865638023475185e-06,
-               -7.709522833465599e-07),  # 0.03 (weighted by exp(-x^2))
+    expm1_poly=(0.16666635757463147, 0.041666512359671164, 0.0083416433943053, 0.0013930418731330813,
+                0.00014905458972189924),  # 0.055
+    log_poly=(0.6666666575428968, 0.40000339827748593, 0.2853598836101703, 0.23618691141693174),  # 0.0003
+    erf_small=(1.1283791667643686, -0.37612634979886206, 0.11283715033325689, -0.026860508486847012,
+               0.005203859213327552, -0.0008175639849220933, 8.51310625087575e-05),  # 0.005
+    erf_large=(0.21652614679840568, -0.07822723536839422, 0.02682486561025046, -0.008785999673393129,
+               0.002760302452887056, -0.0008325283827638152, 0.0002460371215614603, -7.321355540618031e-05,
+               1.7597749476616735e-05, -3.1225656472342097e-06, 1.9865637177809946e-06,
+               -7.709523039515952e-07),  # 0.03 (weighted by exp(-x^2))
 )
 _F64 = _consts(
     np.float64, np.int64, 52, 1023, ln2_hi_bits=42, exp_range=(-746.0, 710.0), expm1_lo=-40.0, tanh_clamp=20.0,
@@ -349,8 +349,10 @@ def _scale(p, n, k):
 def _exp_reduce(x, k):
     """(n, expm1(r)) with x = n ln2 + r, |r| <= ln2/2, for finite x between exp_lo and exp_hi."""
     n = _rint(x * k.log2e, k)
-    r = (x - n * k.ln2_hi) - n * k.ln2_lo
-    return n, r + r * r * (k.half + r * _horner(r, k.expm1_poly))
+    r_hi = x - n * k.ln2_hi  # exact
+    r = r_hi - n * k.ln2_lo
+    c = (r_hi - r) - n * k.ln2_lo  # the rounding error of r; expm1(r + c) = expm1(r) + c (1 + ...)
+    return n, r + (r * r * (k.half + r * _horner(r, k.expm1_poly)) + c)
 
 
 @numba.njit(**_inline)
@@ -443,7 +445,7 @@ def _logistic(x, k):
 @numba.njit(**_inline)
 def _erf(x, k):
     ax = abs(x)
-    small = ax * _horner(ax * ax, k.erf_small)
+    small = ax + ax * _horner(ax * ax, k.erf_small)
     a = ax if ax < k.erf_one else k.erf_one
     n, em = _exp_reduce(-(a * a), k)
     e = (k.one + em) * _pow2(_to_i32(n), k)  # exp(-a^2), normal
