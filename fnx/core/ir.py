@@ -104,6 +104,17 @@ def hoist_consts(closed: ClosedJaxpr, before: Sequence[ShapedArray] = (),
     return ClosedJaxpr(Jaxpr([], invars, j.eqns, j.outvars), [])
 
 
+def dce(jaxpr: Jaxpr) -> Jaxpr:
+    """The jaxpr without the equations whose outputs nothing uses (every primitive is pure)."""
+    live = {id(v) for v in jaxpr.outvars if isinstance(v, Var)}
+    kept = []
+    for eqn in reversed(jaxpr.eqns):
+        if any(id(v) in live for v in eqn.outvars):
+            kept.append(eqn)
+            live.update(id(x) for x in eqn.invars if isinstance(x, Var))
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, kept[::-1], jaxpr.outvars)
+
+
 # ---------------------------------------------------------------------------------------------- printer
 
 class _Names:

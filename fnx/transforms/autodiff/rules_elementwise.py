@@ -121,10 +121,16 @@ defpartials(B["pow"], _pow_dx, _pow_dy)
 
 # max/min: where the operands tie, each gets half of the derivative (as JAX does), so that
 # max(x, x) has derivative 1 and the two sides agree.
-defpartials(B["max"], lambda out, x, y: fnp.where(x > y, 1.0, fnp.where(x == y, 0.5, 0.0)),
-            lambda out, x, y: fnp.where(y > x, 1.0, fnp.where(x == y, 0.5, 0.0)))
-defpartials(B["min"], lambda out, x, y: fnp.where(x < y, 1.0, fnp.where(x == y, 0.5, 0.0)),
-            lambda out, x, y: fnp.where(y < x, 1.0, fnp.where(x == y, 0.5, 0.0)))
+def _tie_weights(wins, ties, like):
+    """1 where ``wins``, 1/2 where ``ties``, else 0, in the dtype of ``like``."""
+    one, half, zero = (like.dtype.type(v) for v in (1.0, 0.5, 0.0))
+    return fnp.where(wins, one, fnp.where(ties, half, zero))
+
+
+defpartials(B["max"], lambda out, x, y: _tie_weights(x > y, x == y, out),
+            lambda out, x, y: _tie_weights(y > x, x == y, out))
+defpartials(B["min"], lambda out, x, y: _tie_weights(x < y, x == y, out),
+            lambda out, x, y: _tie_weights(y < x, x == y, out))
 
 
 def _no_derivative(prim: Primitive, why: str) -> None:
