@@ -83,20 +83,27 @@ class Jitted:
     # -- the call path ---------------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and not self.static_argnums and not _trace_stack:
-            values = [a._value if type(a) is Array else a for a in args]
-            try:
-                key = tuple([(v.shape, v.dtype) for v in values])
-            except AttributeError:  # pytrees or Python scalars: take the general path
-                key = None
-            entry = self._entries.get(key) if key is not None else None
-            if entry is not None:
-                outs = entry.executable.call(*values)
-                if any(type(a) is np.ndarray for a in args):
-                    outs = _unaliased(outs, args)
-                if entry.single_output:
-                    return Array._wrap(outs[0])
-                return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
+        if not (kwargs or self.static_argnums or _trace_stack):
+            values, key, raw = [], [], False
+            for a in args:
+                kind = type(a)
+                if kind is Array:
+                    value = a._value
+                elif kind is np.ndarray:
+                    value, raw = a, True
+                else:  # pytrees, scalars, tracers: the general path
+                    break
+                values.append(value)
+                key.append((value.shape, value.dtype.num))
+            else:
+                entry = self._entries.get(tuple(key))
+                if entry is not None:
+                    outs = entry.executable.call(*values)
+                    if raw:  # never hand out views of the caller's mutable arrays
+                        outs = _unaliased(outs, args)
+                    if entry.single_output:
+                        return Array._wrap(outs[0])
+                    return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
         return self._general_call(args, kwargs)
 
     def _split(self, args: tuple, kwargs: dict):
@@ -137,7 +144,7 @@ class Jitted:
             return tree_unflatten(entry.out_tree, outs)
         if entry.executable is None:
             entry.executable = _executable(entry.jaxpr)
-            fast_key = tuple((a.shape, a.dtype) for a in avals) if not static and not kwargs and tree == \
+            fast_key = tuple((a.shape, a.dtype.num) for a in avals) if not static and not kwargs and tree == \
                 tree_flatten(([0] * len(args), {}))[1] else None
             if fast_key is not None and not entry.consts:
                 self._entries[fast_key] = entry
