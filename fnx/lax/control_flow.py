@@ -79,7 +79,7 @@ def _check_same_type(op: str, what_a: str, tree_a, avals_a, what_b: str, tree_b,
 
 # ---------------------------------------------------------------------------------------------- shared rules
 
-def _split(values: Sequence, *counts: int) -> list[list]:
+def split_counts(values: Sequence, *counts: int) -> list[list]:
     """Cut ``values`` into pieces of ``counts`` and the remainder."""
     pieces, start = [], 0
     for n in counts:
@@ -97,7 +97,7 @@ def _expect(op: str, what: str, got: Sequence[ShapedArray], expected: Sequence[S
 # ---------------------------------------------------------------------------------------------- scan
 
 def _scan_abstract_eval(*avals, jaxpr, length, reverse, num_consts, num_carry, unroll):
-    consts, carry, xs = _split(avals, num_consts, num_carry)
+    consts, carry, xs = split_counts(avals, num_consts, num_carry)
     if any(x.ndim == 0 or x.shape[0] != length for x in xs):
         raise FnxTypeError(f"scan: every xs operand needs a leading axis of length {length}, "
                            f"got ({', '.join(map(str, xs))})")
@@ -108,7 +108,7 @@ def _scan_abstract_eval(*avals, jaxpr, length, reverse, num_consts, num_carry, u
 
 
 def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry, unroll):
-    consts, carry, xs = _split(args, num_consts, num_carry)
+    consts, carry, xs = split_counts(args, num_consts, num_carry)
     ys = [np.empty((length,) + y.shape, y.dtype) for y in jaxpr.out_avals[num_carry:]]
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
         out = _run_numpy(jaxpr, *consts, *carry, *(x[i] for x in xs))
@@ -270,7 +270,7 @@ def switch(index, branches: Sequence[Callable], *operands):
 # ---------------------------------------------------------------------------------------------- while / fori
 
 def _while_abstract_eval(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
-    cond_consts, body_consts, carry = _split(avals, cond_nconsts, body_nconsts)
+    cond_consts, body_consts, carry = split_counts(avals, cond_nconsts, body_nconsts)
     _expect("while_loop", "cond_fun's inputs", cond_jaxpr.in_avals, cond_consts + carry)
     _expect("while_loop", "cond_fun's outputs", cond_jaxpr.out_avals, [ShapedArray((), _BOOL)])
     _expect("while_loop", "body_fun's inputs", body_jaxpr.in_avals, body_consts + carry)
@@ -279,7 +279,7 @@ def _while_abstract_eval(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncon
 
 
 def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
-    cond_consts, body_consts, carry = _split(args, cond_nconsts, body_nconsts)
+    cond_consts, body_consts, carry = split_counts(args, cond_nconsts, body_nconsts)
     while _run_numpy(cond_jaxpr, *cond_consts, *carry)[0]:
         carry = _run_numpy(body_jaxpr, *body_consts, *carry)
     return [np.asarray(c) for c in carry]

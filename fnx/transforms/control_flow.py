@@ -37,22 +37,13 @@ from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
 from ..core.ir import ClosedJaxpr, Jaxpr, Var, hoist_consts
 from ..core.tracing import trace_to_jaxpr
-from ..lax.control_flow import cond_p, scan_p, while_p
+from ..lax.control_flow import cond_p, scan_p, split_counts, while_p
 from .autodiff.engine import (Zero, add_tangents, aval_of, backward_pass, forward_values, instantiate,
                               is_differentiable, jvp_jaxpr, jvp_rules, vjp_rules)
 from .batching.engine import batch_jaxpr_eval, batch_to_front, batching_rules, move_axis
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-def _split(values: Sequence, *counts: int) -> list[list]:
-    """Cut ``values`` into pieces of ``counts`` and the remainder."""
-    pieces, start = [], 0
-    for n in counts:
-        pieces.append(list(values[start:start + n]))
-        start += n
-    return pieces + [list(values[start:])]
-
 
 def _pick(values: Sequence, mask: Sequence[bool]) -> list:
     return [v for v, m in zip(values, mask) if m]
@@ -133,23 +124,23 @@ def _loop_jvp(body: ClosedJaxpr, const_nz: list[bool], carry_nz: list[bool], xs_
 
 def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carry, unroll):
     nonzero = [not isinstance(t, Zero) for t in tangents]
-    const_nz, carry_nz, xs_nz = _split(nonzero, num_consts, num_carry)
+    const_nz, carry_nz, xs_nz = split_counts(nonzero, num_consts, num_carry)
     body, hoisted, carry_nz, out_nz = _loop_jvp(jaxpr, const_nz, carry_nz, xs_nz)
     num_xs, num_ys = len(xs_nz), len(jaxpr.out_avals) - num_carry
     ntc, ntcarry = sum(const_nz), sum(carry_nz)
     # the traced order is (hoisted, primals, tangents) -> (primal outs, tangent outs); scan wants each of
     # consts, carry and xs followed by its tangents
-    h, c, car, x, tc, tcar, tx = _split(body.jaxpr.invars, len(hoisted), num_consts, num_carry, num_xs, ntc, ntcarry)
-    o_car, o_y, t_car, t_y = _split(body.jaxpr.outvars, num_carry, num_ys, ntcarry)
+    h, c, car, x, tc, tcar, tx = split_counts(body.jaxpr.invars, len(hoisted), num_consts, num_carry, num_xs, ntc, ntcarry)
+    o_car, o_y, t_car, t_y = split_counts(body.jaxpr.outvars, num_carry, num_ys, ntcarry)
     body = _rewire(body, h + c + tc + car + tcar + x + tx, o_car + t_car + o_y + t_y)
 
-    consts, carry, xs = _split(primals, num_consts, num_carry)
-    t_consts, t_carry, t_xs = _split(tangents, num_consts, num_carry)
+    consts, carry, xs = split_counts(primals, num_consts, num_carry)
+    t_consts, t_carry, t_xs = split_counts(tangents, num_consts, num_carry)
     outs = scan_p.bind(*hoisted, *consts, *_pick(t_consts, const_nz), *carry,
                        *[instantiate(t) for t in _pick(t_carry, carry_nz)], *xs, *_pick(t_xs, xs_nz),
                        jaxpr=body, length=length, reverse=reverse, num_consts=len(hoisted) + num_consts + ntc,
                        num_carry=num_carry + ntcarry, unroll=unroll)
-    out_carry, out_t_carry, ys, t_ys = _split(outs, num_carry, ntcarry, num_ys)
+    out_carry, out_t_carry, ys, t_ys = split_counts(outs, num_carry, ntcarry, num_ys)
     primal_out = out_carry + ys
     tangent_out = _unpick(out_t_carry + t_ys, carry_nz + out_nz[num_carry:], lambda i: Zero(aval_of(primal_out[i])))
     return primal_out, tangent_out
@@ -172,17 +163,17 @@ def _cond_jvp(primals, tangents, *, branches):
 
 def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
     nonzero = [not isinstance(t, Zero) for t in tangents]
-    _, bconst_nz, carry_nz = _split(nonzero, cond_nconsts, body_nconsts)
+    _, bconst_nz, carry_nz = split_counts(nonzero, cond_nconsts, body_nconsts)
     body, hoisted, carry_nz, _ = _loop_jvp(body_jaxpr, bconst_nz, carry_nz, [])
     num_carry, ntb, ntcarry = len(carry_nz), sum(bconst_nz), sum(carry_nz)
-    h, bc, car, tbc, tcar = _split(body.jaxpr.invars, len(hoisted), body_nconsts, num_carry, ntb)
+    h, bc, car, tbc, tcar = split_counts(body.jaxpr.invars, len(hoisted), body_nconsts, num_carry, ntb)
     body = _rewire(body, h + bc + tbc + car + tcar, body.jaxpr.outvars)
     # the predicate ignores the tangents
     cond = _rewire(cond_jaxpr, cond_jaxpr.jaxpr.invars + [Var(a) for a in _pick(body_jaxpr.out_avals, carry_nz)],
                    cond_jaxpr.jaxpr.outvars)
 
-    cconsts, bconsts, carry = _split(primals, cond_nconsts, body_nconsts)
-    _, t_bconsts, t_carry = _split(tangents, cond_nconsts, body_nconsts)
+    cconsts, bconsts, carry = split_counts(primals, cond_nconsts, body_nconsts)
+    _, t_bconsts, t_carry = split_counts(tangents, cond_nconsts, body_nconsts)
     outs = while_p.bind(*cconsts, *hoisted, *bconsts, *_pick(t_bconsts, bconst_nz), *carry,
                         *[instantiate(t) for t in _pick(t_carry, carry_nz)], cond_jaxpr=cond, body_jaxpr=body,
                         cond_nconsts=cond_nconsts, body_nconsts=len(hoisted) + body_nconsts + ntb)
@@ -202,8 +193,8 @@ def _body_pullback(closed: ClosedJaxpr, inputs: Sequence, out_cts: Sequence) -> 
 
 
 def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry, unroll):
-    consts, init, xs = _split(primals, num_consts, num_carry)
-    ct_carry, ct_ys = _split(ct, num_carry)
+    consts, init, xs = split_counts(primals, num_consts, num_carry)
+    ct_carry, ct_ys = split_counts(ct, num_carry)
     const_f, carry_f, xs_f = ([is_differentiable(aval_of(v)) for v in part] for part in (consts, init, xs))
     ys_ct = [not _is_zero(c) for c in ct_ys]
     in_avals, num_xs = jaxpr.in_avals, len(xs)
@@ -219,10 +210,10 @@ def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry
     nfc, nfk = sum(carry_f), sum(const_f)
 
     def step(*args):
-        cs, ct_c, acc, car, x, ct_y = _split(args, num_consts, nfc, nfk, num_carry, num_xs)
+        cs, ct_c, acc, car, x, ct_y = split_counts(args, num_consts, nfc, nfk, num_carry, num_xs)
         out_cts = _unpick(ct_c, carry_f, lambda i: None) + _unpick(ct_y, ys_ct, lambda i: None)
         in_cts = _body_pullback(jaxpr, cs + car + x, out_cts)
-        d_consts, d_carry, d_xs = _split(in_cts, num_consts, num_carry)
+        d_consts, d_carry, d_xs = split_counts(in_cts, num_consts, num_carry)
         return ([instantiate(d) for d in _pick(d_carry, carry_f)]
                 + [add_tangents(a, d) for a, d in zip(acc, _pick(d_consts, const_f))]
                 + [instantiate(d) for d in _pick(d_xs, xs_f)])
@@ -236,7 +227,7 @@ def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry
     outs = scan_p.bind(*hoisted, *consts, *ct_init, *acc0, *carries, *xs, *_pick(ct_ys, ys_ct), jaxpr=back,
                        length=length, reverse=not reverse, num_consts=len(hoisted) + num_consts,
                        num_carry=nfc + nfk, unroll=unroll)
-    d_init, d_consts, d_xs = _split(outs, nfc, nfk)
+    d_init, d_consts, d_xs = split_counts(outs, nfc, nfk)
     none = lambda i: None  # noqa: E731
     return _unpick(d_consts, const_f, none) + _unpick(d_init, carry_f, none) + _unpick(d_xs, xs_f, none)
 
@@ -299,15 +290,15 @@ def _fronts(values: Sequence, dims: Sequence, batched: Sequence[bool], size: int
 
 
 def _scan_batch(values, dims, *, axis_size, jaxpr, length, reverse, num_consts, num_carry, unroll):
-    const_b, carry_b, xs_b = _split([d is not None for d in dims], num_consts, num_carry)
+    const_b, carry_b, xs_b = split_counts([d is not None for d in dims], num_consts, num_carry)
     num_ys = len(jaxpr.out_avals) - num_carry
     while True:  # until the carries batched on output are those batched on input
         body, hoisted, out_b = _trace_batched(jaxpr, const_b + carry_b + xs_b, carry_b + [False] * num_ys, axis_size)
         if out_b[:num_carry] == carry_b:
             break
         carry_b = out_b[:num_carry]
-    consts, carry, xs = _split(values, num_consts, num_carry)
-    const_d, carry_d, xs_d = _split(dims, num_consts, num_carry)
+    consts, carry, xs = split_counts(values, num_consts, num_carry)
+    const_d, carry_d, xs_d = split_counts(dims, num_consts, num_carry)
     xs = [move_axis(x, d, 1, axis_size) if d is not None else x for x, d in zip(xs, xs_d)]  # axis 0 is time
     outs = scan_p.bind(*hoisted, *_fronts(consts, const_d, const_b, axis_size),
                        *_fronts(carry, carry_d, carry_b, axis_size), *xs, jaxpr=body, length=length,
@@ -347,7 +338,7 @@ def _cond_batch(values, dims, *, axis_size, branches):
 
 
 def _while_batch(values, dims, *, axis_size, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
-    cc_b, bc_b, carry_b = _split([d is not None for d in dims], cond_nconsts, body_nconsts)
+    cc_b, bc_b, carry_b = split_counts([d is not None for d in dims], cond_nconsts, body_nconsts)
     while True:  # until the batched carries are stable; a batched predicate batches every carry
         cond, cond_hoisted, pred_b = _trace_batched(cond_jaxpr, cc_b + carry_b, [False], axis_size)
         body, body_hoisted, out_b = _trace_batched(body_jaxpr, bc_b + carry_b, carry_b, axis_size)
@@ -355,8 +346,8 @@ def _while_batch(values, dims, *, axis_size, cond_jaxpr, body_jaxpr, cond_nconst
         if new_b == carry_b:
             break
         carry_b = new_b
-    cconsts, bconsts, carry = _split(values, cond_nconsts, body_nconsts)
-    cc_d, bc_d, carry_d = _split(dims, cond_nconsts, body_nconsts)
+    cconsts, bconsts, carry = split_counts(values, cond_nconsts, body_nconsts)
+    cc_d, bc_d, carry_d = split_counts(dims, cond_nconsts, body_nconsts)
     cconsts, bconsts = _fronts(cconsts, cc_d, cc_b, axis_size), _fronts(bconsts, bc_d, bc_b, axis_size)
     carry = _fronts(carry, carry_d, carry_b, axis_size)
     out_dims = [0 if b else None for b in carry_b]
@@ -390,7 +381,7 @@ def _masked_loop(cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr, cc_b: list[bo
         return [lax.reduce_or(predicate(args), (0,))]
 
     def masked_step(*args):
-        cconsts, bconsts, carry = _split(args, num_cc, num_bc)
+        cconsts, bconsts, carry = split_counts(args, num_cc, num_bc)
         running = predicate(cconsts + carry)
         new, new_d = batch_jaxpr_eval(body_jaxpr.jaxpr, [], bconsts + carry, body_dims, size)
         return [_select_rows(running, [old, batch_to_front(n, d, size)]) for old, n, d in zip(carry, new, new_d)]
