@@ -19,7 +19,7 @@ import numpy as np
 from ..._version import __version__
 from ...config import config
 from ...core.ir import ClosedJaxpr
-from . import rules_calls, rules_elementwise, rules_structural  # noqa: F401  (register the CPU rules)
+from . import rules_arrays, rules_calls, rules_elementwise, rules_structural  # noqa: F401  (register the CPU rules)
 from .codegen import generate
 
 

@@ -1,13 +1,15 @@
 """Numba kernels for the array primitives: gather/scatter, sort, batched linalg, convolution and pooling.
 
-Generated code calls these as ``ka.name(...)``. Every kernel takes C-contiguous arrays of a fixed rank and
-plain ints, so each compiles once per dtype (``cache=True``) whatever the shapes and params of the primitive:
-the CPU rules (``rules_arrays.py``) bring operands to that normal form with transposes and reshapes.
+Generated code calls these as ``ka.name(...)``. Every kernel takes C-contiguous arrays of a fixed rank, plain
+ints and int64 arrays of shapes, so each compiles once per dtype (``cache=True``) whatever the shapes and
+params of the primitive. The CPU rules (``rules_arrays.py``) bring operands to that normal form with reshapes
+and the flat layout kernels below.
 
 * gather/scatter see the operand as rows ``(prod(x.shape[:k]), rest)`` and the indices as ``(batch, k)``.
 * sort sees every operand as ``(outer, n, inner)``, sorting along the middle axis (a free reshape).
 * linalg sees a stack of matrices ``(batch, n, n)``.
-* conv sees an already dilated and padded ``(N, C, D, H, W)`` input and ``(O, C/G, KD, KH, KW)`` kernel.
+* conv sees an already dilated and padded ``(N, C, spatial...)`` input and ``(O, C/G, spatial...)`` kernel
+  with their spatial axes flattened, the spatial shapes as int64 arrays.
 * reduce_window sees an already dilated and padded operand, flattened, with its shape as an int64 array.
 * transpose and dilate_pad work on flattened arrays of any rank (shape and params as int64 arrays): they
   compile once per dtype, where NumPy's N-d transposes and strided slice assignments compile slowly in Numba
@@ -56,9 +58,9 @@ def _row(indices, b, dims, clamp):
 def gather(x, indices, dims):
     """``out[b] = x[row(indices[b])]`` for rows ``x`` (N, R), int64 ``indices`` (B, k), ``dims`` (k,) with
     ``prod(dims) == N``; indices are clamped (an operand with no rows gives zeros)."""
-    out = np.zeros((indices.shape[0], x.shape[1]), x.dtype)
     if x.shape[0] == 0:
-        return out
+        return np.zeros((indices.shape[0], x.shape[1]), x.dtype)
+    out = np.empty((indices.shape[0], x.shape[1]), x.dtype)
     for b in range(indices.shape[0]):
         row = _row(indices, b, dims, True)
         for c in range(x.shape[1]):
@@ -368,84 +370,73 @@ _COLUMNS_LIMIT = 1 << 22  # elements of the im2col buffer: batches are processed
 
 
 @numba.njit(**_OPTIONS)
-def _positions(size, taps, dilation, stride):
-    span = (taps - 1) * dilation + 1 if taps > 0 else 0
-    return (size - span) // stride + 1 if size >= span else 0
+def _offsets(counts, steps, strides):
+    """Flat offsets of the points ``sum(i * steps * strides)`` over the grid ``counts``, row-major.
+
+    The taps of a window (steps = dilation) or the window positions (steps = window strides) of an array
+    with row-major ``strides``.
+    """
+    total = 1
+    for k in counts:
+        total *= k
+    offsets = np.zeros(total, np.int64)
+    point = np.zeros(counts.size, np.int64)
+    for t in range(total):
+        for i in range(counts.size):
+            offsets[t] += point[i] * steps[i] * strides[i]
+        for i in range(counts.size - 1, -1, -1):  # next point: odometer over the grid
+            point[i] += 1
+            if point[i] < counts[i]:
+                break
+            point[i] = 0
+    return offsets
 
 
 @numba.njit(**_OPTIONS)
-def conv(x, w, sd, sh, sw, rd, rh, rw, groups):
-    """Grouped cross-correlation of ``x`` (N, C, D, H, W) with ``w`` (O, C/groups, KD, KH, KW).
+def conv(x, w, spatial, kernel, window_strides, dilation, groups):
+    """Grouped cross-correlation of ``x`` (N, C, S) with ``w`` (O, C/groups, T), spatial axes flattened.
 
-    ``x`` is already dilated and padded; ``s*`` are window strides and ``r*`` kernel dilations. Each group
-    is one BLAS product ``w_g (O/G, K) @ columns (K, batch * positions)``, ``K = C/G * KD * KH * KW``, over
-    chunks of the batch whose im2col columns fit ``_COLUMNS_LIMIT``.
+    ``x`` is already dilated and padded to the spatial shape ``spatial``; ``w`` has the spatial shape
+    ``kernel`` with taps ``dilation`` apart. Returns (N, O, P), P the window positions (row-major). Each group
+    is one BLAS product ``w_g (O/G, K) @ columns (K, batch * P)``, ``K = C/G * T``, over chunks of the batch
+    whose im2col columns fit ``_COLUMNS_LIMIT``.
     """
-    n, c, d, h, wd = x.shape
-    o, cg, kd, kh, kw = w.shape
-    od, oh, ow = _positions(d, kd, rd, sd), _positions(h, kh, rh, sh), _positions(wd, kw, rw, sw)
-    out = np.zeros((n, o, od, oh, ow), x.dtype)
-    p, k, og = od * oh * ow, cg * kd * kh * kw, o // groups
+    n = x.shape[0]
+    o, cg, taps = w.shape
+    strides = _row_major_strides(spatial)
+    positions = np.empty(spatial.size, np.int64)
+    for i in range(spatial.size):
+        span = (kernel[i] - 1) * dilation[i] + 1
+        positions[i] = (spatial[i] - span) // window_strides[i] + 1 if spatial[i] >= span else 0
+    tap_offsets = _offsets(kernel, dilation, strides)
+    position_offsets = _offsets(positions, window_strides, strides)
+    p, k, og = position_offsets.size, cg * taps, o // groups
+    out = np.zeros((n, o, p), x.dtype)
     if n == 0 or o == 0 or p == 0 or k == 0:
         return out
-    out3 = out.reshape((n, o, p))
-    w3 = w.reshape((groups, og, k))
     chunk = max(1, min(n, _COLUMNS_LIMIT // (k * p)))
     buffer = np.empty(k * chunk * p, x.dtype)
     for g in range(groups):
+        weights = w[g * og:(g + 1) * og].reshape((og, k))
         for n0 in range(0, n, chunk):
             nb = min(chunk, n - n0)
             columns = buffer[:k * nb * p].reshape((k, nb * p))
-            _im2col(x, columns, n0, nb, g * cg, cg, kd, kh, kw, od, oh, ow, sd, sh, sw, rd, rh, rw)
-            product = np.dot(w3[g], columns)
-            for b in range(nb):
+            for ci in range(cg):  # im2col: row = (feature, tap), column = (image, position)
+                for t in range(taps):
+                    row = ci * taps + t
+                    for b in range(nb):
+                        image = x[n0 + b, g * cg + ci]
+                        for q in range(p):
+                            columns[row, b * p + q] = image[tap_offsets[t] + position_offsets[q]]
+            product = np.dot(weights, columns)
+            for b in range(nb):  # element loops: a slice assignment costs Numba seconds to compile
                 for f in range(og):
                     for q in range(p):
-                        out3[n0 + b, g * og + f, q] = product[f, b * p + q]
+                        out[n0 + b, g * og + f, q] = product[f, b * p + q]
     return out
 
 
-@numba.njit(**_OPTIONS)
-def _im2col(x, columns, n0, nb, c0, cg, kd, kh, kw, od, oh, ow, sd, sh, sw, rd, rh, rw):
-    """Fill ``columns`` (cg*kd*kh*kw, nb*od*oh*ow): row = one kernel tap, column = one output position."""
-    p = od * oh * ow
-    row = 0
-    for ci in range(cg):
-        for i in range(kd):
-            for j in range(kh):
-                for m in range(kw):
-                    for b in range(nb):
-                        image = x[n0 + b, c0 + ci]
-                        col = b * p
-                        for zd in range(od):
-                            for zh in range(oh):
-                                y, z = zd * sd + i * rd, zh * sh + j * rh
-                                for zw in range(ow):
-                                    columns[row, col] = image[y, z, zw * sw + m * rw]
-                                    col += 1
-                    row += 1
-
-
 # -- reduce_window -------------------------------------------------------------------------------------------
-
-@numba.njit(**_OPTIONS)
-def _tap_offsets(window, dilation, strides):
-    """Flat offsets of every tap of a window from its first element, row-major over the window."""
-    count = 1
-    for k in window:
-        count *= k
-    offsets = np.zeros(count, np.int64)
-    tap = np.zeros(window.size, np.int64)
-    for t in range(count):
-        for i in range(window.size):
-            offsets[t] += tap[i] * dilation[i] * strides[i]
-        for i in range(window.size - 1, -1, -1):  # next tap: odometer over the window
-            tap[i] += 1
-            if tap[i] < window[i]:
-                break
-            tap[i] = 0
-    return offsets
-
 
 @numba.njit(**_OPTIONS)
 def reduce_window(x, shape, out_shape, window, window_strides, window_dilation, init, op):
@@ -455,7 +446,7 @@ def reduce_window(x, shape, out_shape, window, window_strides, window_dilation, 
     ``init ⊕ (⊕ over the window's taps)``, with max/min propagating NaN as NumPy does.
     """
     strides = _row_major_strides(shape)
-    offsets = _tap_offsets(window, window_dilation, strides)
+    offsets = _offsets(window, window_dilation, strides)
     step = window_strides * strides
     size = 1
     for m in out_shape:

@@ -1,11 +1,11 @@
 """CPU rules of the array primitives: gather, scatter, sort, inv/solve/det/cholesky, conv_general_dilated and
 reduce_window.
 
-Each rule brings its operands to the fixed-rank, C-contiguous normal form its kernel in ``kernels_arrays``
-(``ka``) expects, with transposes, reshapes and (for the windowed primitives) dilation and padding written as
-NumPy code, calls the kernel, and reshapes or transposes the result back. So a kernel compiles once per
-dtype, never per shape or param. Rank-0 operands become 1-element arrays on the way in and scalars on the
-way out (the convention of generated code).
+Each rule reshapes its operands (free for C-contiguous arrays) into the fixed-rank normal form of its kernel
+in ``kernels_arrays`` (``ka``), calls it, and reshapes the result back; layout changes (transposes, dilation,
+padding) are flat kernels too, with shapes and params passed as int64 arrays. So every kernel compiles once
+per dtype, never per shape or param, and the generated code stays short, which keeps Numba's compile time
+down. Rank-0 operands become 1-element arrays on the way in and scalars on the way out.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 
-from ...core.errors import FnxTypeError
 from ...core.ir import Eqn
 from ...lax import linalg
 from ...lax.convolution import conv_general_dilated_p, reduce_window_p
@@ -24,6 +23,7 @@ from .kernels_arrays import SCATTER_MODES, WINDOW_REDUCERS
 
 
 def rule(prim):
+    """Decorator: register the function as the CPU rule of ``prim``."""
     def register(f):
         cpu_rules[prim] = f
         return f
@@ -128,6 +128,7 @@ def _sort(w: FunctionWriter, eqn: Eqn) -> None:
 # -- linear algebra: stacks of matrices (batch, n, n) ------------------------------------------------------
 
 def _stack(w: FunctionWriter, x) -> str:
+    """``x`` (..., n, m) as a stack (batch, n, m)."""
     shape = x.aval.shape
     return _as_shape(w, x, (math.prod(shape[:-2]), *shape[-2:]))
 
@@ -139,17 +140,8 @@ def _matrix_rule(kernel: str):
     return lower
 
 
-@rule(linalg.det_p)
-def _det(w: FunctionWriter, eqn: Eqn) -> None:
-    out = eqn.outvars[0]
-    if math.prod(out.aval.shape) == 0:
-        w.assign(out, f"np.zeros({tuple(out.aval.shape)}, {np_dtype(out.aval.dtype)})")
-    else:
-        _result(w, out, f"ka.det({_stack(w, eqn.invars[0])})")
-
-
-for _prim, _kernel in ((linalg.inv_p, "inv"), (linalg.solve_p, "solve"), (linalg.cholesky_p, "cholesky")):
-    cpu_rules[_prim] = _matrix_rule(_kernel)
+for _prim in (linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p):
+    cpu_rules[_prim] = _matrix_rule(_prim.name)
 
 
 # -- dilation and padding shared by the windowed primitives -------------------------------------------------
@@ -164,10 +156,7 @@ def _dilate_pad(flat: str, shape: tuple, config: list, fill: str) -> tuple[str, 
     return f"ka.dilate_pad({flat}, {_ints(shape)}, {low}, {high}, {interior}, {fill})", padded
 
 
-# -- conv_general_dilated: canonical (N, C, D, H, W) input, (O, C/G, KD, KH, KW) kernel ---------------------
-
-_MAX_SPATIAL = 3
-
+# -- conv_general_dilated: canonical (N, C, spatial) input and (O, C/G, spatial) kernel, spatial flattened --
 
 @rule(conv_general_dilated_p)
 def _conv(w: FunctionWriter, eqn: Eqn) -> None:
@@ -176,22 +165,17 @@ def _conv(w: FunctionWriter, eqn: Eqn) -> None:
     if _zeros_if_empty(w, out):
         return
     lhs_perm, rhs_perm, out_perm = p["dimension_numbers"]
-    nspatial = len(lhs_perm) - 2
-    if nspatial > _MAX_SPATIAL:
-        raise FnxTypeError(f"jit: conv_general_dilated with {nspatial} spatial axes has no CPU lowering "
-                           f"(at most {_MAX_SPATIAL}); operands {lhs.aval} and {rhs.aval}")
     dtype = lhs.aval.dtype
     x_shape = tuple(lhs.aval.shape[i] for i in lhs_perm)
     config = [(0, 0, 0)] * 2 + [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["lhs_dilation"])]
     x = _transposed(_flat(w, lhs), lhs.aval.shape, tuple(lhs_perm))
     x, x_shape = _dilate_pad(x, x_shape, config, literal(0, dtype))
-    ones = (1,) * (_MAX_SPATIAL - nspatial)
     w_shape = tuple(rhs.aval.shape[i] for i in rhs_perm)
     kernel = _transposed(_flat(w, rhs), rhs.aval.shape, tuple(rhs_perm))
-    x5 = f"{x}.reshape({x_shape[:2] + ones + x_shape[2:]})"
-    w5 = f"{kernel}.reshape({w_shape[:2] + ones + w_shape[2:]})"
-    ints = ", ".join(str(v) for v in (*ones, *p["window_strides"], *ones, *p["rhs_dilation"]))
-    result = f"ka.conv({x5}, {w5}, {ints}, {p['feature_group_count']}).reshape(-1)"
+    x3 = f"{x}.reshape({(*x_shape[:2], math.prod(x_shape[2:]))})"
+    w3 = f"{kernel}.reshape({(*w_shape[:2], math.prod(w_shape[2:]))})"
+    params = ", ".join(_ints(v) for v in (x_shape[2:], w_shape[2:], p["window_strides"], p["rhs_dilation"]))
+    result = f"ka.conv({x3}, {w3}, {params}, {p['feature_group_count']}).reshape(-1)"
     canonical = tuple(out.aval.shape[i] for i in out_perm)
     _result(w, out, _transposed(result, canonical, tuple(int(i) for i in np.argsort(out_perm))))
 

@@ -98,6 +98,19 @@ def _to_float(typingctx, i, like):
     return like(i, like), codegen
 
 
+@intrinsic
+def _muladd(typingctx, a, b, c):
+    """a * b + c, fused into one FMA instruction where the CPU has one (LLVM's fmuladd), else two roundings."""
+    if not (a == b == c and a in (types.float32, types.float64)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ty = args[0].type
+        fn = builder.module.declare_intrinsic("llvm.fmuladd", [ty], ir.FunctionType(ty, [ty, ty, ty]))
+        return builder.call(fn, args)
+    return a(a, b, c), codegen
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Constants of each precision. Everything but the polynomial coefficients is derived from exact values.
 
@@ -280,25 +293,40 @@ _LOG_TABLE = _log_table()
 # ---------------------------------------------------------------------------------------------------------
 # Building blocks. All are inlined; `k` is _F32 or _F64.
 
+# The functions behind the public ones are inlined into the caller in Numba IR (LLVM would not inline code
+# that large, and a call blocks vectorization); their small helpers are left to LLVM's inliner, which
+# compiles much faster. error_model="numpy": a float division must not test for zero (a branch).
 _inline = dict(inline="always", cache=True)
+_helper = dict(cache=True, error_model="numpy")
 
 
-@numba.njit(**_inline)
 def _horner(t, coefficients):
-    """The polynomial with `coefficients` (highest degree first) at t; the loop is unrolled by LLVM."""
-    p = coefficients[0]
-    for c in coefficients[1:]:
-        p = p * t + c
-    return p
+    """The polynomial with `coefficients` (a tuple, highest degree first) at t, in Numba code."""
+    raise TypeError("for Numba code only")
 
 
-@numba.njit(**_inline)
+@overload(_horner)
+def _horner_straight_line(t, coefficients):
+    # Written out as straight-line code: a loop over the tuple might stay a loop, which blocks vectorization.
+    steps = "".join(f"    p = _muladd(p, t, coefficients[{i}])\n" for i in range(1, len(coefficients)))
+    namespace = {"_muladd": _muladd}
+    exec(f"def horner(t, coefficients):\n    p = coefficients[0]\n{steps}    return p\n", namespace)
+    return namespace["horner"]
+
+
+@numba.njit(**_helper)
+def _div(a, b):
+    """a / b without Python's zero check, also inside callers compiled with error_model="python"."""
+    return a / b
+
+
+@numba.njit(**_helper)
 def _rint(x, k):
     """x rounded to the nearest integer (ties to even), for |x| < 2**(mant_bits - 1)."""
     return (x + k.rint_magic) - k.rint_magic
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _two_sum(a, b):
     """(s, e) with s = fl(a + b) and a + b = s + e exactly."""
     s = a + b
@@ -306,7 +334,7 @@ def _two_sum(a, b):
     return s, (a - (s - bb)) + (b - bb)
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _split(a):
     """Dekker's split of a float64 into two halves of at most 26 bits whose sum is a (|a| < 2**995)."""
     c = 134217729.0 * a
@@ -314,7 +342,7 @@ def _split(a):
     return high, a - high
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _two_prod(a, b):
     """(p, e) with p = fl(a * b) and a * b = p + e exactly (float64, no FMA needed)."""
     p = a * b
@@ -323,19 +351,19 @@ def _two_prod(a, b):
     return p, ((a1 * b1 - p) + a1 * b2 + a2 * b1) + a2 * b2
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _copysign(magnitude, sign):
     """`magnitude` (>= 0) with the sign bit of `sign`."""
     return -magnitude if _to_bits(sign) < 0 else magnitude
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _pow2(n, k):
     """2.0**n for an integer n in the normal exponent range."""
     return _from_bits((n + k.bias) << k.mant_bits, k.one)
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _scale(p, n, k):
     """p * 2**n for 0.7 < p < 1.5 and n from (min subnormal exponent - 1) to (max exponent + 1), rounded once.
 
@@ -345,7 +373,7 @@ def _scale(p, n, k):
     return p * _pow2(half, k) * _pow2(n - half, k)
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _exp_reduce(x, k):
     """(n, expm1(r)) with x = n ln2 + r, |r| <= ln2/2, for finite x between exp_lo and exp_hi."""
     n = _rint(x * k.log2e, k)
@@ -355,7 +383,7 @@ def _exp_reduce(x, k):
     return n, r + (r * r * (k.half + r * _horner(r, k.expm1_poly)) + c)
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _log_split(u, k):
     """(f, e) with u = 2**e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for a positive normal u."""
     bits = _to_bits(u)
@@ -363,7 +391,7 @@ def _log_split(u, k):
     return _from_bits(bits - (e << k.mant_bits), u) - k.one, _to_float(e, u)
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _log_kernel(f, c, e, k):
     """log(2**e (1 + f)) + c for f from _log_split and a small correction c."""
     s = f / (k.two + f)
@@ -414,7 +442,7 @@ def _log1p(x, k):
     ub = u - k.one
     err = (k.one - (u - ub)) + (x - ub)  # 1 + x = u + err exactly
     f, e = _log_split(u, k)
-    y = _log_kernel(f, err / u, e, k)  # log(u + err) = log(u) + err/u to well below an ulp
+    y = _log_kernel(f, _div(err, u), e, k)  # log(u + err) = log(u) + err/u to well below an ulp
     y = y if x < k.inf else x
     y = k.nan if x < -k.one else y
     y = -k.inf if x == -k.one else y
@@ -428,7 +456,7 @@ def _tanh(x, k):
     n, em = _exp_reduce(a2, k)
     ni = _to_i32(n)
     t = (em + (k.one - _pow2(-ni, k))) * _pow2(ni, k)  # expm1(2|x|); n is small here
-    y = _copysign(t / (t + k.two), x)
+    y = _copysign(_div(t, t + k.two), x)
     return y if x == x else x
 
 
@@ -438,7 +466,7 @@ def _logistic(x, k):
     xn = xn if xn > k.exp_lo else k.exp_lo
     n, em = _exp_reduce(xn, k)
     t = _scale(k.one + em, _to_i32(n), k)  # exp(-|x|), which cannot overflow
-    y = (k.one if x >= k.zero else t) / (k.one + t)
+    y = _div(k.one if x >= k.zero else t, k.one + t)
     return y if x == x else x
 
 
@@ -455,13 +483,13 @@ def _erf(x, k):
     return y if x == x else x
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _pow_specials(x, y, r, k):
     """Signs and special cases of x**y given r = exp(y log|x|) (C99 / NumPy semantics)."""
     ay = abs(y)
     y_int = ay >= k.int_limit or _rint(y, k) == y
     hy = k.half * (y if ay < k.two * k.int_limit else k.zero)
-    y_odd = _rint(hy, k) != hy
+    y_odd = y_int and _rint(hy, k) != hy
     r = -r if (_to_bits(x) < 0 and y_odd) else r
     r = k.nan if (x < k.zero and x > -k.inf and ay < k.inf and not y_int) else r
     return k.one if (y == k.zero or x == k.one or (x == -k.one and ay == k.inf)) else r
@@ -471,20 +499,20 @@ def _pow_specials(x, y, r, k):
 # sin and cos: exact reduction modulo pi/2 with a table indexed by the exponent, then polynomials in float64.
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _sin_cos_poly(r):
     z = r * r
     return r + r * z * _horner(z, _SIN_FOR_F32), 1.0 - 0.5 * z + z * z * _horner(z, _COS_FOR_F32)
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _quadrant(s, c, q):
     """sin(r + q pi/2) from s = sin(r), c = cos(r) and an integer q."""
     v = c if q & 1 else s
     return -v if q & 2 else v
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _reduce_f32(ax):
     """(q, r) with |x| = (q + 4j) pi/2 + r, |r| <= pi/4 (+ an ulp), r in float64, for finite float32 ax."""
     bits = _to_bits(ax)
@@ -521,13 +549,23 @@ def _cos_f32(x):
     return np.float32(1.0) if ax < np.float32(2.0 ** -12) else y
 
 
+@numba.njit(**_helper)
+def _split_at(v, magic):
+    """(high, low) with v = high + low exactly, high a multiple of the quantum of `magic` (1.5 * 2**(52 - q)
+    rounds to multiples of 2**-q), for |v| far below 2**-q * 2**51."""
+    high = (v + magic) - magic
+    return high, v - high
+
+
 @numba.njit(**_inline)
 def _reduce_f64(ax):
     """(q, r_hi, r_lo) with |x| = (q + 4j) pi/2 + r_hi + r_lo, |r| <= pi/4 (+ an ulp), for finite ax >= 2**-27.
 
     The mantissa M (53 bits) is split into a high part (27 bits, a multiple of 2**26) and a low part, so
-    that every product with a 26-bit table chunk is exact. The products are summed from the largest: the
-    integer parts are dropped (only q mod 4 matters) and the first sums are exact.
+    that its products with the 26-bit table chunks are exact. Chunk j is a multiple of 2**-(24 + 26 j), so
+    the products come in levels of known granularity; each level is cut at the granularity of the level
+    above and the pieces are added where their sums are exact. Only the last, tiny level rounds, which
+    keeps r accurate even for the arguments closest to a multiple of pi/2 (|r| near 2**-61).
     """
     bits = _to_bits(ax)
     e = bits >> 52
@@ -536,17 +574,25 @@ def _reduce_f64(ax):
     mh = _from_bits(mant & ~0x3FFFFFF, ax) * scale
     ml = _from_bits(mant, ax) * scale - mh
     t = _REDUCE_F64
-    # Terms that are multiples of 2**-24 or 2**-50 and below 2**29: reduced modulo 1 exactly.
+    # Levels A (multiples of 2**-24, below 2**29) and B (2**-50, below 2**3): reduce each modulo 1.
     a1, a2, b1, b2 = ml * t[e, 0], mh * t[e, 1], ml * t[e, 1], mh * t[e, 2]
     na1, na2, nb1, nb2 = _rint(a1, _F64), _rint(a2, _F64), _rint(b1, _F64), _rint(b2, _F64)
-    s = ((a1 - na1) + (a2 - na2)) + ((b1 - nb1) + (b2 - nb2))
+    # Level C (2**-76, below 2**-22): the parts above 2**-50 join A and B exactly.
+    c1h, c1l = _split_at(ml * t[e, 2], 6.0)
+    c2h, c2l = _split_at(mh * t[e, 3], 6.0)
+    s = (((a1 - na1) + (a2 - na2)) + ((b1 - nb1) + (b2 - nb2))) + (c1h + c2h)  # exact, |s| < 3
     ns = _rint(s, _F64)
     q = _to_i32(((na1 + na2) + (nb1 + nb2)) + ns) & 3
-    # Smaller terms, as a double-double sum.
-    ch, cl = _two_sum(ml * t[e, 2], mh * t[e, 3])
-    hi, err = _two_sum(s - ns, ch)
-    tail = (ml * t[e, 5] + mh * t[e, 6]) + (ml * t[e, 4] + mh * t[e, 5]) + (ml * t[e, 3] + mh * t[e, 4])
-    lo = (tail + cl) + err
+    # Levels D (2**-102, below 2**-48) and E (2**-128, below 2**-74), cut the same way; F just rounds.
+    d1h, d1l = _split_at(ml * t[e, 3], 8.940696716308594e-08)   # 1.5 * 2**-24
+    d2h, d2l = _split_at(mh * t[e, 4], 8.940696716308594e-08)
+    e1h, e1l = _split_at(ml * t[e, 4], 1.3322676295501878e-15)  # 1.5 * 2**-50
+    e2h, e2l = _split_at(mh * t[e, 5], 1.3322676295501878e-15)
+    l1 = (c1l + c2l) + (d1h + d2h)  # exact
+    l2 = (d1l + d2l) + (e1h + e2h)  # exact
+    l3 = (e1l + e2l) + (ml * t[e, 5] + mh * t[e, 6])
+    hi, err = _two_sum(s - ns, l1)
+    lo = err + (l2 + l3)
     # r = (hi + lo) * pi/2 as a double-double.
     p, perr = _two_prod(hi, _PIO2_HI)
     rest = perr + (hi * _PIO2_LO + lo * _PIO2_HI)
@@ -554,7 +600,7 @@ def _reduce_f64(ax):
     return q, r_hi, rest - (r_hi - p)
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _sin_cos_f64(r_hi, r_lo):
     z = r_hi * r_hi
     s = r_hi + (r_hi * z * _horner(z, _SIN_F64) + r_lo * (1.0 - 0.5 * z))
@@ -597,7 +643,7 @@ def _pow_f32(x, y):
     return np.float32(_pow_specials(xd, yd, r, _F64))
 
 
-@numba.njit(**_inline)
+@numba.njit(**_helper)
 def _log_dd(ax):
     """log(ax) as a double-double (hi, lo), relative error about 2**-64, for positive finite ax."""
     subnormal = ax < 2.0 ** -1022
@@ -641,98 +687,215 @@ def _pow_f64(x, y):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Public API: scalar functions for Numba code (inlined where they are called) and ufuncs over arrays.
+# Public API. Each function, e.g. `tanh`, is called as `vm.tanh(x)`:
+# - in Numba code on a float32/float64 scalar: the scalar code is inlined (Numba IR) where it is called;
+# - in Numba code on an array: a new array from an explicit loop over the inlined scalar code;
+# - from Python, on scalars or arrays: a (cached) Numba ufunc, `vm.ufuncs.tanh`.
+# Both Numba forms vectorize; a ufunc called inside Numba code may not (LLVM inlines only small kernels).
 
 
-def _pick(impl_f32, impl_f64, *argtypes):
-    if all(a == types.float32 for a in argtypes):
-        return impl_f32
-    if all(a == types.float64 for a in argtypes):
-        return impl_f64
-    return None
+class _Ufuncs:
+    """The Numba ufuncs behind the Python-level calls, built (or loaded from Numba's cache) on first use."""
 
 
-def _by_precision(impl_f32, impl_f64):
-    """An @overload typer choosing the implementation from the argument types (all float32 or all float64)."""
-    if impl_f32.__code__.co_argcount == 1:
-        return lambda x: _pick(impl_f32, impl_f64, x)
-    return lambda x, y: _pick(impl_f32, impl_f64, x, y)
+ufuncs = _Ufuncs()
 
 
-def _unary_ufunc(name, kernel):
-    kernel.__name__ = kernel.__qualname__ = f"_{name}_kernel"
-    return numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)(kernel)
+def _unary_array_loop(scalar):
+    def loop(x):
+        src = np.ascontiguousarray(x).reshape(-1)
+        out = np.empty(x.shape, x.dtype)
+        dst = out.reshape(-1)
+        for i in range(src.size):
+            dst[i] = scalar(src[i])
+        return out
+    return loop
+
+
+def _binary_array_loop(scalar, x_is_array, y_is_array):
+    def both(x, y):
+        if x.shape != y.shape:
+            raise ValueError("vecmath.pow: the two arrays must have the same shape")
+        xs = np.ascontiguousarray(x).reshape(-1)
+        ys = np.ascontiguousarray(y).reshape(-1)
+        out = np.empty(x.shape, x.dtype)
+        dst = out.reshape(-1)
+        for i in range(xs.size):
+            dst[i] = scalar(xs[i], ys[i])
+        return out
+
+    def x_only(x, y):
+        xs = np.ascontiguousarray(x).reshape(-1)
+        out = np.empty(x.shape, x.dtype)
+        dst = out.reshape(-1)
+        for i in range(xs.size):
+            dst[i] = scalar(xs[i], y)
+        return out
+
+    def y_only(x, y):
+        ys = np.ascontiguousarray(y).reshape(-1)
+        out = np.empty(y.shape, y.dtype)
+        dst = out.reshape(-1)
+        for i in range(ys.size):
+            dst[i] = scalar(x, ys[i])
+        return out
+    return both if x_is_array and y_is_array else (x_only if x_is_array else y_only)
+
+
+def _float_kind(t):
+    """np.float32 / np.float64 for a Numba float scalar or array type, else None."""
+    dtype = t.dtype if isinstance(t, types.Array) else t
+    return {types.float32: np.float32, types.float64: np.float64}.get(dtype)
+
+
+def _define(stub, impl_f32, impl_f64):
+    """Register the Numba implementations of the public function `stub` (see the comment above)."""
+    name = stub.__name__
+    impls = {np.float32: impl_f32, np.float64: impl_f64}
+
+    def scalar_typer(*argtypes):
+        kinds = {_float_kind(t) for t in argtypes}
+        if len(kinds) == 1 and None not in kinds and all(isinstance(t, types.Float) for t in argtypes):
+            return impls[kinds.pop()]
+        return None
+
+    def array_typer(*argtypes):
+        kinds = {_float_kind(t) for t in argtypes}
+        arrays = [isinstance(t, types.Array) for t in argtypes]
+        if len(kinds) != 1 or None in kinds or not any(arrays):
+            return None
+        if len(argtypes) == 1:
+            return _unary_array_loop(stub)
+        return _binary_array_loop(stub, *arrays)
+
+    unary = impl_f32.__code__.co_argcount == 1
+    overload(stub, inline="always")((lambda x: scalar_typer(x)) if unary else (lambda x, y: scalar_typer(x, y)))
+    overload(stub)((lambda x: array_typer(x)) if unary else (lambda x, y: array_typer(x, y)))
+    kernel = _ufunc_kernels[name]
+    setattr(_Ufuncs, name, property(lambda self: _ufunc(name, kernel)))
+
+
+_built_ufuncs: dict = {}
+
+
+def _ufunc(name, kernel):
+    if name not in _built_ufuncs:
+        _built_ufuncs[name] = numba.vectorize(cache=True)(kernel)
+    return _built_ufuncs[name]
+
+
+def _call_ufunc(name, *args):
+    with np.errstate(all="ignore"):  # lanes computed and then discarded raise spurious FP flags
+        return getattr(ufuncs, name)(*args)
 
 
 def exp(x):
-    """e**x of a float32 or float64 scalar, inside Numba code (outside it: the ufunc, any shape)."""
-    return exp_ufunc(x)
+    """e**x; overflows to inf and underflows gradually (subnormals) to 0.
+
+    >>> float(exp(np.float32(1.0)))
+    2.7182817459106445
+    """
+    return _call_ufunc("exp", x)
 
 
 def expm1(x):
-    """e**x - 1, accurate near 0; scalar in Numba code, ufunc outside."""
-    return expm1_ufunc(x)
+    """e**x - 1, accurate for small x."""
+    return _call_ufunc("expm1", x)
 
 
 def log(x):
-    """Natural logarithm (nan below 0, -inf at 0); scalar in Numba code, ufunc outside."""
-    return log_ufunc(x)
+    """Natural logarithm: -inf at +-0, nan below 0."""
+    return _call_ufunc("log", x)
 
 
 def log1p(x):
-    """log(1 + x), accurate near 0; scalar in Numba code, ufunc outside."""
-    return log1p_ufunc(x)
+    """log(1 + x), accurate for small x: -inf at -1, nan below -1."""
+    return _call_ufunc("log1p", x)
 
 
 def tanh(x):
-    """Hyperbolic tangent; scalar in Numba code, ufunc outside."""
-    return tanh_ufunc(x)
+    """Hyperbolic tangent."""
+    return _call_ufunc("tanh", x)
 
 
 def logistic(x):
-    """The logistic sigmoid 1 / (1 + e**-x), without overflow; scalar in Numba code, ufunc outside."""
-    return logistic_ufunc(x)
+    """The logistic sigmoid 1 / (1 + e**-x), accurate for either sign of x (no overflow)."""
+    return _call_ufunc("logistic", x)
 
 
 def sin(x):
-    """Sine, exact argument reduction for any finite x; scalar in Numba code, ufunc outside."""
-    return sin_ufunc(x)
+    """Sine, with exact argument reduction for every finite x."""
+    return _call_ufunc("sin", x)
 
 
 def cos(x):
-    """Cosine, exact argument reduction for any finite x; scalar in Numba code, ufunc outside."""
-    return cos_ufunc(x)
+    """Cosine, with exact argument reduction for every finite x."""
+    return _call_ufunc("cos", x)
 
 
 def erf(x):
-    """The error function; scalar in Numba code, ufunc outside."""
-    return erf_ufunc(x)
+    """The error function."""
+    return _call_ufunc("erf", x)
 
 
-def pow(x, y):  # noqa: A001 - the name of the operation
-    """x**y for float x and y (both float32 or both float64), C99 special cases; scalar or ufunc."""
-    return pow_ufunc(x, y)
+def pow(x, y):  # noqa: A001 - the operation's name
+    """x**y for x, y of one float type, with the C99 / NumPy special cases (x**0 = 1, 1**y = 1, nan for
+    negative x and non-integer y, signed zeros and infinities for odd integer y)."""
+    return _call_ufunc("pow", x, y)
 
 
-overload(exp, inline="always")(_by_precision(lambda x: _exp(x, _F32), lambda x: _exp(x, _F64)))
-overload(expm1, inline="always")(_by_precision(lambda x: _expm1(x, _F32), lambda x: _expm1(x, _F64)))
-overload(log, inline="always")(_by_precision(lambda x: _log(x, _F32), lambda x: _log(x, _F64)))
-overload(log1p, inline="always")(_by_precision(lambda x: _log1p(x, _F32), lambda x: _log1p(x, _F64)))
-overload(tanh, inline="always")(_by_precision(lambda x: _tanh(x, _F32), lambda x: _tanh(x, _F64)))
-overload(logistic, inline="always")(_by_precision(lambda x: _logistic(x, _F32), lambda x: _logistic(x, _F64)))
-overload(sin, inline="always")(_by_precision(lambda x: _sin_f32(x), lambda x: _sin_f64(x)))
-overload(cos, inline="always")(_by_precision(lambda x: _cos_f32(x), lambda x: _cos_f64(x)))
-overload(erf, inline="always")(_by_precision(lambda x: _erf(x, _F32), lambda x: _erf(x, _F64)))
-overload(pow, inline="always")(_by_precision(lambda x, y: _pow_f32(x, y), lambda x, y: _pow_f64(x, y)))
+# The ufunc kernels are module-level functions so that Numba can cache them.
+def _exp_kernel(x):
+    return exp(x)
 
-exp_ufunc = _unary_ufunc("exp", lambda x: exp(x))
-expm1_ufunc = _unary_ufunc("expm1", lambda x: expm1(x))
-log_ufunc = _unary_ufunc("log", lambda x: log(x))
-log1p_ufunc = _unary_ufunc("log1p", lambda x: log1p(x))
-tanh_ufunc = _unary_ufunc("tanh", lambda x: tanh(x))
-logistic_ufunc = _unary_ufunc("logistic", lambda x: logistic(x))
-sin_ufunc = _unary_ufunc("sin", lambda x: sin(x))
-cos_ufunc = _unary_ufunc("cos", lambda x: cos(x))
-erf_ufunc = _unary_ufunc("erf", lambda x: erf(x))
-pow_ufunc = numba.vectorize(["float32(float32, float32)", "float64(float64, float64)"], cache=True)(
-    lambda x, y: pow(x, y))
+
+def _expm1_kernel(x):
+    return expm1(x)
+
+
+def _log_kernel_ufunc(x):
+    return log(x)
+
+
+def _log1p_kernel(x):
+    return log1p(x)
+
+
+def _tanh_kernel(x):
+    return tanh(x)
+
+
+def _logistic_kernel(x):
+    return logistic(x)
+
+
+def _sin_kernel(x):
+    return sin(x)
+
+
+def _cos_kernel(x):
+    return cos(x)
+
+
+def _erf_kernel(x):
+    return erf(x)
+
+
+def _pow_kernel(x, y):
+    return pow(x, y)
+
+
+_ufunc_kernels = {"exp": _exp_kernel, "expm1": _expm1_kernel, "log": _log_kernel_ufunc, "log1p": _log1p_kernel,
+                  "tanh": _tanh_kernel, "logistic": _logistic_kernel, "sin": _sin_kernel, "cos": _cos_kernel,
+                  "erf": _erf_kernel, "pow": _pow_kernel}
+
+_define(exp, lambda x: _exp(x, _F32), lambda x: _exp(x, _F64))
+_define(expm1, lambda x: _expm1(x, _F32), lambda x: _expm1(x, _F64))
+_define(log, lambda x: _log(x, _F32), lambda x: _log(x, _F64))
+_define(log1p, lambda x: _log1p(x, _F32), lambda x: _log1p(x, _F64))
+_define(tanh, lambda x: _tanh(x, _F32), lambda x: _tanh(x, _F64))
+_define(logistic, lambda x: _logistic(x, _F32), lambda x: _logistic(x, _F64))
+_define(sin, lambda x: _sin_f32(x), lambda x: _sin_f64(x))
+_define(cos, lambda x: _cos_f32(x), lambda x: _cos_f64(x))
+_define(erf, lambda x: _erf(x, _F32), lambda x: _erf(x, _F64))
+_define(pow, lambda x, y: _pow_f32(x, y), lambda x, y: _pow_f64(x, y))
