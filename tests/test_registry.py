@@ -1,10 +1,11 @@
-"""Every primitive has every rule: shape, eager implementation, jvp, vjp and batching (or an explicit mark
-that it has no derivative). An unfinished primitive fails here by name."""
+"""Every primitive has every rule: shape, eager implementation, jvp, vjp, batching and CPU lowering (or an
+explicit mark that it has no derivative). An unfinished primitive fails here by name."""
 import pytest
 
 import fnx  # noqa: F401  (registers every primitive and rule)
 from fnx.core import primitive
 from fnx.transforms.autodiff.engine import jvp_rules, nondifferentiable, vjp_rules
+from fnx.lower.cpu.codegen import cpu_rules
 from fnx.transforms.batching.engine import batching_rules
 
 TEST_ONLY = {"test_cube"}  # defined by tests/test_core_ir.py
@@ -12,7 +13,8 @@ ALL = sorted(name for name in primitive.primitives if name not in TEST_ONLY)
 
 
 @pytest.mark.parametrize("table, what", [
-    (primitive.abstract_eval_rules, "abstract eval"), (primitive.impl_rules, "impl"), (batching_rules, "batching")])
+    (primitive.abstract_eval_rules, "abstract eval"), (primitive.impl_rules, "impl"), (batching_rules, "batching"),
+    (cpu_rules, "CPU lowering")])
 def test_every_primitive_has_the_rule(table, what):
     missing = [n for n in ALL if primitive.primitives[n] not in table]
     assert missing == [], f"primitives without a {what} rule: {missing}"
