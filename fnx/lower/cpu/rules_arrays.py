@@ -30,32 +30,32 @@ def rule(prim):
     return register
 
 
-def _as_shape(w: FunctionWriter, x, shape: tuple) -> str:
+def as_shape(w: FunctionWriter, x, shape: tuple) -> str:
     """``x`` as a C-contiguous array of ``shape`` (same number of elements); a scalar is filled in."""
     if not x.aval.shape:
         return f"np.full({shape}, {w.atom(x)}, {np_dtype(x.aval.dtype)})"
     return f"np.ascontiguousarray({w.atom(x)}).reshape({shape})"
 
 
-def _flat(w: FunctionWriter, x) -> str:
+def flat(w: FunctionWriter, x) -> str:
     """``x`` flattened in C order (a scalar as one element)."""
-    return _as_shape(w, x, (math.prod(x.aval.shape) if x.aval.shape else 1,))
+    return as_shape(w, x, (math.prod(x.aval.shape) if x.aval.shape else 1,))
 
 
-def _transposed(flat: str, shape: tuple, perm: tuple) -> str:
+def transposed(flat: str, shape: tuple, perm: tuple) -> str:
     """The flat C-order elements of ``np.transpose(flat.reshape(shape), perm)``."""
     if perm == tuple(range(len(perm))):
         return flat
-    return f"ka.transpose({flat}, {_ints(shape)}, {_ints(perm)})"
+    return f"ka.transpose({flat}, {ints(shape)}, {ints(perm)})"
 
 
-def _ints(values) -> str:
+def ints(values) -> str:
     """An int64 array literal in generated code."""
     values = tuple(int(v) for v in values)
     return f"np.array({values}, np.int64)" if values else "np.zeros(0, np.int64)"
 
 
-def _result(w: FunctionWriter, v, expr: str) -> None:
+def reshaped_result(w: FunctionWriter, v, expr: str) -> None:
     """Define ``v`` from a kernel result with the same number of elements: reshaped, or its scalar."""
     shape = tuple(v.aval.shape)
     w.assign(v, f"{expr}.reshape(-1)[0]" if shape == () else f"{expr}.reshape({shape})")
@@ -80,10 +80,10 @@ def _indexing_operands(w: FunctionWriter, x, indices) -> tuple[str, str, str, in
     if k == 0:
         index_rows = f"np.zeros(({batch}, 0), np.int64)"
     else:
-        index_rows = _as_shape(w, indices, (batch, k))
+        index_rows = as_shape(w, indices, (batch, k))
         if indices.aval.dtype != np.int64:
             index_rows += ".astype(np.int64)"
-    return _as_shape(w, x, rows), index_rows, _ints(dims), batch
+    return as_shape(w, x, rows), index_rows, ints(dims), batch
 
 
 @rule(gather_p)
@@ -92,7 +92,7 @@ def _gather(w: FunctionWriter, eqn: Eqn) -> None:
     if _zeros_if_empty(w, eqn.outvars[0]):
         return
     rows, index_rows, dims, _ = _indexing_operands(w, x, indices)
-    _result(w, eqn.outvars[0], f"ka.gather({rows}, {index_rows}, {dims})")
+    reshaped_result(w, eqn.outvars[0], f"ka.gather({rows}, {index_rows}, {dims})")
 
 
 @rule(scatter_p)
@@ -101,9 +101,9 @@ def _scatter(w: FunctionWriter, eqn: Eqn) -> None:
     if _zeros_if_empty(w, eqn.outvars[0]):
         return
     rows, index_rows, dims, batch = _indexing_operands(w, x, indices)
-    update_rows = _as_shape(w, updates, (batch, math.prod(x.aval.shape[indices.aval.shape[-1]:])))
+    update_rows = as_shape(w, updates, (batch, math.prod(x.aval.shape[indices.aval.shape[-1]:])))
     mode = SCATTER_MODES[eqn.params["mode"]]
-    _result(w, eqn.outvars[0], f"ka.scatter({rows}, {index_rows}, {update_rows}, {dims}, {mode})")
+    reshaped_result(w, eqn.outvars[0], f"ka.scatter({rows}, {index_rows}, {update_rows}, {dims}, {mode})")
 
 
 # -- sort: every operand as (outer, n, inner), sorted along the middle axis --------------------------------
@@ -116,13 +116,13 @@ def _sort(w: FunctionWriter, eqn: Eqn) -> None:
     names = []
     for x in eqn.invars:
         names.append(w.temp())
-        w.line(f"{names[-1]} = {_as_shape(w, x, blocks)}")
+        w.line(f"{names[-1]} = {as_shape(w, x, blocks)}")
     order = w.temp()
     w.line(f"{order} = ka.identity_permutation{blocks}")
     for key in reversed(names[:p["num_keys"]]):  # least significant key first: each pass is stable
         w.line(f"{order} = ka.sort_permutation({key}, {order})")
     for name, v in zip(names, eqn.outvars):
-        _result(w, v, f"ka.take_along_middle({name}, {order})")
+        reshaped_result(w, v, f"ka.take_along_middle({name}, {order})")
 
 
 # -- linear algebra: stacks of matrices (batch, n, n) ------------------------------------------------------
@@ -130,13 +130,13 @@ def _sort(w: FunctionWriter, eqn: Eqn) -> None:
 def _stack(w: FunctionWriter, x) -> str:
     """``x`` (..., n, m) as a stack (batch, n, m)."""
     shape = x.aval.shape
-    return _as_shape(w, x, (math.prod(shape[:-2]), *shape[-2:]))
+    return as_shape(w, x, (math.prod(shape[:-2]), *shape[-2:]))
 
 
 def _matrix_rule(kernel: str):
     def lower(w: FunctionWriter, eqn: Eqn) -> None:
         if not _zeros_if_empty(w, eqn.outvars[0]):
-            _result(w, eqn.outvars[0], f"ka.{kernel}({', '.join(_stack(w, x) for x in eqn.invars)})")
+            reshaped_result(w, eqn.outvars[0], f"ka.{kernel}({', '.join(_stack(w, x) for x in eqn.invars)})")
     return lower
 
 
@@ -146,14 +146,14 @@ for _prim in (linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p):
 
 # -- dilation and padding shared by the windowed primitives -------------------------------------------------
 
-def _dilate_pad(flat: str, shape: tuple, config: list, fill: str) -> tuple[str, tuple]:
+def dilate_pad(flat: str, shape: tuple, config: list, fill: str) -> tuple[str, tuple]:
     """``flat`` (C-order elements of ``shape``) dilated and padded by ``(low, high, interior)`` per axis, as
     ``lax.pad`` does, new elements holding ``fill``; returns the flat result and its shape."""
     if all(c == (0, 0, 0) for c in config):
         return flat, shape
     padded = tuple(n + max(n - 1, 0) * i + lo + hi for n, (lo, hi, i) in zip(shape, config))
-    low, high, interior = (_ints(c[j] for c in config) for j in range(3))
-    return f"ka.dilate_pad({flat}, {_ints(shape)}, {low}, {high}, {interior}, {fill})", padded
+    low, high, interior = (ints(c[j] for c in config) for j in range(3))
+    return f"ka.dilate_pad({flat}, {ints(shape)}, {low}, {high}, {interior}, {fill})", padded
 
 
 # -- conv_general_dilated: canonical (N, C, spatial) input and (O, C/G, spatial) kernel, spatial flattened --
@@ -168,16 +168,16 @@ def _conv(w: FunctionWriter, eqn: Eqn) -> None:
     dtype = lhs.aval.dtype
     x_shape = tuple(lhs.aval.shape[i] for i in lhs_perm)
     config = [(0, 0, 0)] * 2 + [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["lhs_dilation"])]
-    x = _transposed(_flat(w, lhs), lhs.aval.shape, tuple(lhs_perm))
-    x, x_shape = _dilate_pad(x, x_shape, config, literal(0, dtype))
+    x = transposed(flat(w, lhs), lhs.aval.shape, tuple(lhs_perm))
+    x, x_shape = dilate_pad(x, x_shape, config, literal(0, dtype))
     w_shape = tuple(rhs.aval.shape[i] for i in rhs_perm)
-    kernel = _transposed(_flat(w, rhs), rhs.aval.shape, tuple(rhs_perm))
+    kernel = transposed(flat(w, rhs), rhs.aval.shape, tuple(rhs_perm))
     x3 = f"{x}.reshape({(*x_shape[:2], math.prod(x_shape[2:]))})"
     w3 = f"{kernel}.reshape({(*w_shape[:2], math.prod(w_shape[2:]))})"
-    params = ", ".join(_ints(v) for v in (x_shape[2:], w_shape[2:], p["window_strides"], p["rhs_dilation"]))
+    params = ", ".join(ints(v) for v in (x_shape[2:], w_shape[2:], p["window_strides"], p["rhs_dilation"]))
     result = f"ka.conv({x3}, {w3}, {params}, {p['feature_group_count']}).reshape(-1)"
     canonical = tuple(out.aval.shape[i] for i in out_perm)
-    _result(w, out, _transposed(result, canonical, tuple(int(i) for i in np.argsort(out_perm))))
+    reshaped_result(w, out, transposed(result, canonical, tuple(int(i) for i in np.argsort(out_perm))))
 
 
 # -- reduce_window: the dilated, padded operand flattened, with its shape ------------------------------------
@@ -191,7 +191,7 @@ def _reduce_window(w: FunctionWriter, eqn: Eqn) -> None:
     shape = x.aval.shape or (1,)  # a scalar is a 1-element window of itself
     per_axis = [p[name] or (1,) for name in ("window_dimensions", "window_strides", "window_dilation")]
     config = [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["base_dilation"])]
-    padded, padded_shape = _dilate_pad(_flat(w, x), shape, config, w.atom(init))
-    arrays = ", ".join(_ints(v) for v in (padded_shape, out.aval.shape or (1,), *per_axis))
+    padded, padded_shape = dilate_pad(flat(w, x), shape, config, w.atom(init))
+    arrays = ", ".join(ints(v) for v in (padded_shape, out.aval.shape or (1,), *per_axis))
     op = WINDOW_REDUCERS[p["computation"]]
-    _result(w, out, f"ka.reduce_window({padded}, {arrays}, {w.atom(init)}, {op})")
+    reshaped_result(w, out, f"ka.reduce_window({padded}, {arrays}, {w.atom(init)}, {op})")

@@ -6,6 +6,7 @@ import numpy as np
 from ...core.ir import Eqn
 from ...lax import linalg, reductions, structural as st
 from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
+from .rules_arrays import dilate_pad, flat, transposed
 
 
 def _rank(x) -> int:
@@ -57,7 +58,14 @@ def _reshape(w: FunctionWriter, eqn: Eqn) -> None:
 
 @rule(st.transpose_p)
 def _transpose(w: FunctionWriter, eqn: Eqn) -> None:
-    w.assign(eqn.outvars[0], f"np.transpose({w.atom(eqn.invars[0])}, {tuple(eqn.params['permutation'])})")
+    x, perm = eqn.invars[0], tuple(eqn.params["permutation"])
+    if perm == tuple(range(len(perm))):
+        w.assign(eqn.outvars[0], w.atom(x))
+    elif len(perm) == 2:
+        w.assign(eqn.outvars[0], f"{w.atom(x)}.T")  # a view; Numba compiles .T quickly
+    else:  # a flat kernel: Numba compiles np.transpose with an axes tuple very slowly
+        flat_t = transposed(flat(w, x), x.aval.shape, perm)
+        w.assign(eqn.outvars[0], f"{flat_t}.reshape({tuple(eqn.outvars[0].aval.shape)})")
 
 
 @rule(st.rev_p)
@@ -79,18 +87,11 @@ def _slice(w: FunctionWriter, eqn: Eqn) -> None:
 @rule(st.pad_p)
 def _pad(w: FunctionWriter, eqn: Eqn) -> None:
     x, value = eqn.invars
-    config = eqn.params["padding_config"]
     if _rank(x) == 0:
         w.assign(eqn.outvars[0], w.atom(x))
         return
-    inner = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(x.aval.shape, config)]
-    full = tuple(s + max(lo, 0) + max(hi, 0) for s, (lo, hi, _) in zip(inner, config))
-    buffer = w.temp()
-    w.line(f"{buffer} = np.full({full}, {w.atom(value)}, {np_dtype(x.aval.dtype)})")
-    w.line(f"{buffer}{_index([f'{max(lo, 0)}:{max(lo, 0) + s}:{i + 1}' for s, (lo, _, i) in zip(inner, config)])}"
-           f" = {w.atom(x)}")
-    crop = [f"{max(-lo, 0)}:{n - max(-hi, 0)}" for n, (lo, hi, _) in zip(full, config)]
-    w.assign(eqn.outvars[0], buffer + _index(crop))
+    padded, _ = dilate_pad(flat(w, x), x.aval.shape, list(eqn.params["padding_config"]), w.atom(value))
+    w.assign(eqn.outvars[0], f"{padded}.reshape({tuple(eqn.outvars[0].aval.shape)})")
 
 
 @rule(st.concatenate_p)
@@ -161,10 +162,9 @@ def _as_rows(w: FunctionWriter, x, axes: tuple) -> tuple[str, tuple]:
     """``x`` with ``axes`` moved last and flattened: a (kept, reduced) matrix, and the kept shape."""
     shape = x.aval.shape
     kept = [i for i in range(len(shape)) if i not in axes]
-    perm = tuple(kept + list(axes))
-    source = w.atom(x) if perm == tuple(range(len(shape))) else f"np.transpose({w.atom(x)}, {perm})"
     rows = int(np.prod([shape[i] for i in kept], dtype=np.int64))
-    return f"np.ascontiguousarray({source}).reshape(({rows}, -1))", tuple(shape[i] for i in kept)
+    return f"{transposed(flat(w, x), shape, tuple(kept + list(axes)))}.reshape(({rows}, -1))", \
+        tuple(shape[i] for i in kept)
 
 
 def _reduce(w: FunctionWriter, eqn: Eqn) -> None:
@@ -199,16 +199,13 @@ _CUMULATIVE = {"cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3}
 def _cumulative(w: FunctionWriter, eqn: Eqn) -> None:
     x, axis, reverse = eqn.invars[0], eqn.params["axis"], eqn.params["reverse"]
     shape = x.aval.shape
-    source = w.atom(x) + (_index(["::-1" if i == axis else ":" for i in range(len(shape))]) if reverse else "")
-    perm = [i for i in range(len(shape)) if i != axis] + [axis]
-    moved = tuple(shape[i] for i in perm)
-    rows = f"np.ascontiguousarray(np.transpose({source}, {tuple(perm)})).reshape((-1, {shape[axis]}))"
-    result = f"k.cumulative_rows({rows}, {_CUMULATIVE[eqn.primitive.name]}).reshape({moved})"
+    perm = tuple([i for i in range(len(shape)) if i != axis] + [axis])
+    rows = f"{transposed(flat(w, x), shape, perm)}.reshape((-1, {shape[axis]}))"
+    flip = "[:, ::-1]" if reverse else ""
+    result = f"np.ascontiguousarray(k.cumulative_rows(np.ascontiguousarray({rows}{flip}), " \
+             f"{_CUMULATIVE[eqn.primitive.name]}){flip}).reshape(-1)"
     back = tuple(int(i) for i in np.argsort(perm))
-    out = f"np.transpose({result}, {back})"
-    if reverse:
-        out += _index(["::-1" if i == axis else ":" for i in range(len(shape))])
-    w.assign(eqn.outvars[0], out)
+    w.assign(eqn.outvars[0], f"{transposed(result, tuple(shape[i] for i in perm), back)}.reshape({shape})")
 
 
 for _p in reductions.reduce_primitives.values():
@@ -222,13 +219,16 @@ for _p in reductions.cumulative_primitives.values():
 # -- dot_general ---------------------------------------------------------------------------------------------
 
 def _matrix_operand(w: FunctionWriter, x, perm: tuple, shape: tuple) -> str:
-    """``x`` transposed by ``perm`` and viewed with ``shape`` (2-d or 3-d), copying only when a reshape needs it.
+    """``x`` transposed by ``perm`` and viewed with ``shape`` (2-d or 3-d), copying only when needed.
 
     A transposed 2-d matrix is Fortran-ordered, which BLAS takes as it is.
     """
-    expr = w.atom(x)
-    if perm != tuple(range(len(perm))):
-        expr = f"np.transpose({expr}, {perm})"
+    if perm == tuple(range(len(perm))):
+        expr = w.atom(x)
+    elif len(perm) == 2:
+        expr = f"{w.atom(x)}.T"
+    else:
+        return f"{transposed(flat(w, x), x.aval.shape, perm)}.reshape({shape})"
     if tuple(x.aval.shape[i] for i in perm) == shape:
         return expr
     return f"np.ascontiguousarray({expr}).reshape({shape})"

@@ -6,22 +6,22 @@ range reduction, a polynomial, and a rescaling by ``2**n`` done on the float's b
 (nan, +-inf, +-0, overflow, underflow) handled by selects rather than branches or calls. Inlined into a
 loop over an array, LLVM turns them into SIMD code (8 float32 or 4 float64 lanes with AVX2).
 
-Two ways to use them, for float32 and float64 alike:
+Each is one name, ``vm.tanh`` say (``import fnx.lower.cpu.vecmath as vm``), for float32 and float64:
 
-* scalar functions for Numba code, inlined where called (the fastest way inside an explicit loop)::
-
-      import fnx.lower.cpu.vecmath as vm
+* in Numba code on a scalar, the scalar code is inlined where it is called, so an explicit loop vectorizes::
 
       @numba.njit
       def f(x, out):
           for i in range(x.size):
               out[i] = vm.tanh(x[i])
 
-* ufuncs, for whole arrays, from Python or from Numba code: ``vm.ufuncs.tanh(x)``.
+* in Numba code on an array, ``vm.tanh(x)`` returns a new array (same shape and dtype) computed by such a loop;
+* from Python, ``vm.tanh(x)`` applies a cached Numba ufunc (``vm.ufuncs.tanh``) to a scalar or an array.
 
-Accuracy (measured, see docs/vecmath.md): within 2 ulp of a correctly rounded result everywhere, results
-that are subnormal included (they are produced, not flushed). The polynomial coefficients are minimax fits
-made for this module (weighted Remez exchange, see docs/vecmath.md); every other constant is computed below.
+Accuracy, measured over tens of millions of arguments spread over the whole range (docs/vecmath.md): at most
+2.4 ulp from the exact result, subnormal results included (they are produced, not flushed); special values
+as NumPy. The polynomial coefficients are minimax fits made for this module (weighted Remez exchange, see
+docs/vecmath.md); every other constant is computed below.
 """
 from __future__ import annotations
 
