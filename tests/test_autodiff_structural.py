@@ -15,55 +15,12 @@ from hypothesis import strategies as st
 
 import fnx
 import fnx.numpy as fnp
-import fnx.transforms.autodiff.rules_structural  # noqa: F401  (registers the rules under test)
 from fnx import lax
 from fnx.core.errors import FnxTypeError
-from helpers import assert_same, eager_and_traced
+from gradcheck import check_grads
+from helpers import SEEDS, assert_same, eager_and_traced
 
 SETTINGS = settings(max_examples=15, deadline=None)
-SEEDS = st.integers(0, 2**32 - 1)
-FD_EPS = 1e-6
-
-
-# -- the checker ---------------------------------------------------------------------------------------------
-
-def _numpy(f, *args):
-    return np.asarray(f(*args), dtype=np.float64)
-
-
-def check_grads(f, diff_args, other_args=(), seed=0, rtol=1e-6, atol=1e-8):
-    """Check the derivatives of ``f(*diff_args, *other_args)`` (one float64 output) at ``diff_args``:
-
-    * jvp against central finite differences along a random direction u;
-    * jvp/vjp consistency: ``<v, J u>`` from jvp equals ``<J^T v, u>`` from vjp to 1e-10;
-    * all of this eagerly and through ``make_jaxpr`` (where ``other_args``, e.g. indices, are traced too).
-    """
-    rng = np.random.default_rng(seed)
-    diff_args = [np.asarray(a, dtype=np.float64) for a in diff_args]
-    n = len(diff_args)
-    us = [rng.normal(size=a.shape) for a in diff_args]
-    expected_out = _numpy(f, *diff_args, *other_args)
-    v = rng.normal(size=expected_out.shape)
-
-    def jvp(*a):
-        return fnx.jvp(lambda *d: f(*d, *a[2 * n:]), tuple(a[:n]), tuple(a[n:2 * n]))
-
-    def vjp(*a):
-        return fnx.vjp(lambda *d: f(*d, *a[n + 1:]), *a[:n])[1](a[n])
-
-    plus = _numpy(f, *[a + FD_EPS * u for a, u in zip(diff_args, us)], *other_args)
-    minus = _numpy(f, *[a - FD_EPS * u for a, u in zip(diff_args, us)], *other_args)
-    finite_difference = (plus - minus) / (2 * FD_EPS)
-
-    eager, traced = eager_and_traced(jvp, *diff_args, *us, *other_args)
-    for out, tangent in (eager, traced):
-        np.testing.assert_allclose(out, expected_out, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(tangent, finite_difference, rtol=rtol, atol=atol)
-    eager_cts, traced_cts = eager_and_traced(vjp, *diff_args, v, *other_args)
-    assert_same(traced_cts, eager_cts, rtol=1e-12)
-    forward = float(np.sum(v * eager[1]))
-    backward = sum(float(np.sum(ct * u)) for ct, u in zip(eager_cts, us))
-    assert forward == pytest.approx(backward, rel=1e-10, abs=1e-10)
 
 
 def _normal(seed: int, shape) -> np.ndarray:

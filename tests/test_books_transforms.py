@@ -5,29 +5,12 @@ The numbers are the catalogs' printed or derived values (../shared/books/seed-00
 seed-001-004.md parts B and C, seed-002-ghatak.md §3.9). Each fnx derivative is computed eagerly and through
 its jaxpr (``both``); the training loops here are plain Python loops over ``fnx.grad`` (no scan).
 """
-import importlib
-
 import numpy as np
 import pytest
 
 import fnx
 import fnx.numpy as fnp
-from helpers import assert_same, eager_and_traced
-
-# The rule modules written alongside this file; importing registers their rules (a no-op once fnx imports them).
-for _name in ("autodiff.rules_reductions", "autodiff.rules_structural", "autodiff.rules_linalg",
-              "batching.rules_arrays", "control_flow"):
-    try:
-        importlib.import_module(f"fnx.transforms.{_name}")
-    except ModuleNotFoundError:
-        pass
-
-
-def both(f, *args, rtol=1e-14):
-    """``f(*args)`` eagerly; evaluating its jaxpr must agree. Returns the eager result (NumPy leaves)."""
-    eager, traced = eager_and_traced(f, *args)
-    assert_same(traced, eager, rtol=rtol)
-    return eager
+from helpers import TF_QUADRATIC_PRINTOUT, both, tf_quadratic_printout
 
 
 def sigmoid(xp, z):
@@ -269,21 +252,6 @@ def test_lazyprogrammer_theano_quadratic():
     assert (traced_value, traced_grad) == (-0.25, 0.0)
 
 
-TF_PRINTOUT = """\
-i = 0, cost = 67.990, u = 7.700
-i = 1, cost = 11.508, u = 2.780
-i = 2, cost = 2.471, u = 0.812
-i = 3, cost = 1.025, u = 0.025
-i = 4, cost = 0.794, u = -0.290
-i = 5, cost = 0.757, u = -0.416
-i = 6, cost = 0.751, u = -0.466
-i = 7, cost = 0.750, u = -0.487
-i = 8, cost = 0.750, u = -0.495
-i = 9, cost = 0.750, u = -0.498
-i = 10, cost = 0.750, u = -0.499
-i = 11, cost = 0.750, u = -0.500"""
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_lazyprogrammer_tensorflow_quadratic_printout(dtype):
     """TF evaluates the cost after each update: u -= 0.3 * J'(u), then print J(u) and u."""
@@ -291,11 +259,12 @@ def test_lazyprogrammer_tensorflow_quadratic_printout(dtype):
         return u * u + u + 1.0
     step = fnx.grad(cost)
     u = fnp.asarray(20.0, dtype=dtype)
-    lines = []
-    for i in range(12):
+    costs, us = [], []
+    for _ in range(12):
         u = u - 0.3 * step(u)
-        lines.append("i = %d, cost = %.3f, u = %.3f" % (i, float(cost(u)), float(u)))
-    assert "\n".join(lines) == TF_PRINTOUT
+        costs.append(cost(u))
+        us.append(u)
+    assert tf_quadratic_printout(costs, us) == TF_QUADRATIC_PRINTOUT
     assert u.dtype == dtype
     if dtype == np.float32:
         assert float(u) == pytest.approx(-0.49965608, rel=1e-7)

@@ -15,67 +15,17 @@ from hypothesis import strategies as st
 
 import fnx
 import fnx.numpy as fnp
-import fnx.transforms.autodiff.rules_linalg  # noqa: F401  (rules the loop bodies below need)
-import fnx.transforms.autodiff.rules_reductions  # noqa: F401
-import fnx.transforms.autodiff.rules_structural  # noqa: F401
-import fnx.transforms.batching.rules_arrays  # noqa: F401
-import fnx.transforms.control_flow  # noqa: F401  (registers the rules under test)
 from fnx import lax
 from fnx.core.errors import FnxTypeError
 from fnx.lax.control_flow import cond_p, scan_p, while_p
-from helpers import assert_same, eager_and_traced
+from gradcheck import check_grads
+from helpers import SEEDS, TF_QUADRATIC_PRINTOUT, assert_same, check_vmap, eager_and_traced, tf_quadratic_printout
 
 SETTINGS = settings(max_examples=10, deadline=None)
-SEEDS = st.integers(0, 2**32 - 1)
 EPS = 1e-6
 
 
-# ---------------------------------------------------------------------------------------------- checkers
-
-def _leaves(tree) -> list[np.ndarray]:
-    return [np.asarray(x, dtype=np.float64) for x in fnx.tree_leaves(tree)]
-
-
-def check_grads(f, args, seed=0, rtol=1e-6, atol=1e-7):
-    """Check the derivatives of ``f`` (float64 array arguments, a pytree of float outputs) at ``args``:
-    the jvp along a random u against central differences, and ``<v, J u>`` (jvp) against ``<J^T v, u>``
-    (vjp) to 1e-10; eagerly and through make_jaxpr."""
-    rng = np.random.default_rng(seed)
-    args = [np.asarray(a, dtype=np.float64) for a in args]
-    n = len(args)
-
-    def flat_f(*a):
-        return fnx.tree_leaves(f(*a))
-
-    us = [rng.normal(size=a.shape) for a in args]
-    vs = [rng.normal(size=o.shape) for o in _leaves(flat_f(*args))]
-    plus = _leaves(flat_f(*[a + EPS * u for a, u in zip(args, us)]))
-    minus = _leaves(flat_f(*[a - EPS * u for a, u in zip(args, us)]))
-    finite_difference = [(p - m) / (2 * EPS) for p, m in zip(plus, minus)]
-
-    def jvp(*a):
-        return fnx.jvp(flat_f, a[:n], a[n:])[1]
-
-    def vjp(*a):
-        return fnx.vjp(flat_f, *a[:n])[1](list(a[n:]))
-
-    for t_out, cts in zip(eager_and_traced(jvp, *args, *us), eager_and_traced(vjp, *args, *vs)):
-        for t, fd in zip(_leaves(t_out), finite_difference):
-            np.testing.assert_allclose(t, fd, rtol=rtol, atol=atol)
-        forward = sum(np.sum(v * t) for v, t in zip(vs, _leaves(t_out)))
-        backward = sum(np.sum(c * u) for c, u in zip(_leaves(cts), us))
-        assert abs(forward - backward) <= 1e-10 * max(1.0, abs(forward)), (forward, backward)
-
-
-def check_vmap(f, args, in_axes, out_axes=0, rtol=1e-12):
-    """``vmap(f, in_axes, out_axes)`` equals stacking ``f`` of each example, eagerly and through make_jaxpr."""
-    size = next(np.shape(a)[ax] for a, ax in zip(args, in_axes) if ax is not None)
-    per_example = [f(*[a if ax is None else np.take(a, i, axis=ax) for a, ax in zip(args, in_axes)])
-                   for i in range(size)]
-    expected = fnx.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs], axis=out_axes), *per_example)
-    for result in eager_and_traced(fnx.vmap(f, in_axes=tuple(in_axes), out_axes=out_axes), *args):
-        assert_same(result, expected, rtol=rtol, atol=1e-14)
-
+# ---------------------------------------------------------------------------------------------- helpers
 
 def primitives_in(f, *args) -> set:
     """The names of the primitives in the top level of f's jaxpr."""
@@ -110,7 +60,7 @@ def rnn_args(rng, hidden, inputs, length):
 @given(length=st.integers(0, 4), hidden=st.integers(1, 3), reverse=st.booleans(), seed=SEEDS)
 def test_scan_rnn_derivatives(length, hidden, reverse, seed):
     args = rnn_args(np.random.default_rng(seed), hidden, 2, length)
-    check_grads(lambda *a: rnn(*a, reverse=reverse), args, seed)
+    check_grads(lambda *a: rnn(*a, reverse=reverse), args, seed=seed)
 
 
 @pytest.mark.parametrize("reverse", [False, True])
@@ -213,7 +163,7 @@ def test_cond_derivatives(pred, seed):
     def f(x, y):
         return lax.cond(pred, lambda a, b: (fnp.sin(a) * b + w, b), lambda a, b: (a * b * b, 2.0 * a), x, y)
 
-    check_grads(f, [rng.normal(size=3), rng.normal(size=3)], seed)
+    check_grads(f, [rng.normal(size=3), rng.normal(size=3)], seed=seed)
 
 
 @SETTINGS
@@ -224,7 +174,7 @@ def test_switch_derivatives_with_an_integer_operand(index, seed):
 
     def f(x):
         return lax.switch(index, branches, x, np.int64(5))[0]
-    check_grads(f, [rng.normal(size=2)], seed)
+    check_grads(f, [rng.normal(size=2)], seed=seed)
     assert int(lax.switch(index, branches, fnp.ones(2), np.int64(5))[1]) == [5, 6, 10][min(max(index, 0), 2)]
 
 
@@ -279,21 +229,12 @@ def _grow(x, w):
 def test_while_loop_jvp():
     def f(x, w):
         return _grow(x, w)[0]
-    check_jvp_only(f, [np.array(1.3), np.array(1.7)])
+    check_grads(f, [np.array(1.3), np.array(1.7)], atol=0.0, reverse=False)
     x, w = 1.3, 1.7
     n = int(_grow(x, w)[1])
     assert n == 9
     tangents = [eager_and_traced(lambda *a: fnx.jvp(f, (x, w), a)[1], *t) for t in [(1.0, 0.0), (0.0, 1.0)]]
     np.testing.assert_allclose(np.ravel(tangents), [w ** n] * 2 + [n * x * w ** (n - 1)] * 2, rtol=1e-12)
-
-
-def check_jvp_only(f, args, seed=0):
-    rng = np.random.default_rng(seed)
-    us = [rng.normal(size=np.shape(a)) for a in args]
-    fd = (np.asarray(f(*[a + EPS * u for a, u in zip(args, us)]))
-          - np.asarray(f(*[a - EPS * u for a, u in zip(args, us)]))) / (2 * EPS)
-    for t in eager_and_traced(lambda *a: fnx.jvp(f, a[:len(args)], a[len(args):])[1], *args, *us):
-        np.testing.assert_allclose(t, fd, rtol=1e-6)
 
 
 def test_while_loop_vjp_is_a_clear_error():
@@ -306,7 +247,7 @@ def test_while_loop_vjp_is_a_clear_error():
 def test_jvp_of_while_with_a_carry_that_becomes_differentiable():
     def f(w):
         return lax.while_loop(lambda c: c[1] < 3, lambda c: (c[0] * w + 1.0, c[1] + 1), (0.0, 0))[0]
-    check_jvp_only(f, [np.array(0.8)])  # c_3 = w^2 + w + 1
+    check_grads(f, [np.array(0.8)], atol=0.0, reverse=False)  # c_3 = w^2 + w + 1
     np.testing.assert_allclose(fnx.jvp(f, (0.8,), (1.0,))[1], 2 * 0.8 + 1, rtol=1e-12)
 
 
@@ -546,23 +487,9 @@ def test_lazyprogrammer_tensorflow_quadratic_printout(dtype):
             return u, (cost(u), u)
         return lax.scan(step, u0, None, length=12)[1]
 
-    expected = """\
-i = 0, cost = 67.990, u = 7.700
-i = 1, cost = 11.508, u = 2.780
-i = 2, cost = 2.471, u = 0.812
-i = 3, cost = 1.025, u = 0.025
-i = 4, cost = 0.794, u = -0.290
-i = 5, cost = 0.757, u = -0.416
-i = 6, cost = 0.751, u = -0.466
-i = 7, cost = 0.750, u = -0.487
-i = 8, cost = 0.750, u = -0.495
-i = 9, cost = 0.750, u = -0.498
-i = 10, cost = 0.750, u = -0.499
-i = 11, cost = 0.750, u = -0.500"""
     for costs, us in eager_and_traced(train, np.array(20.0, dtype)):
         assert costs.dtype == us.dtype == np.dtype(dtype)
-        lines = [f"i = {i}, cost = {c:.3f}, u = {u:.3f}" for i, (c, u) in enumerate(zip(costs, us))]
-        assert "\n".join(lines) == expected
+        assert tf_quadratic_printout(costs, us) == TF_QUADRATIC_PRINTOUT
 
 
 # ---------------------------------------------------------------------------------------------- the jaxprs

@@ -12,74 +12,18 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import fnx
 import fnx.numpy as fnp
-import fnx.transforms.autodiff.rules_convolution  # noqa: F401  (registers the rules under test)
-import fnx.transforms.autodiff.rules_linalg  # noqa: F401  (dot_general, for the dense layers)
-import fnx.transforms.autodiff.rules_reductions  # noqa: F401  (reduce_sum, for the losses)
-import fnx.transforms.autodiff.rules_structural  # noqa: F401  (reshape, broadcast, gather, scatter...)
-import fnx.transforms.batching.rules_arrays  # noqa: F401
-import fnx.transforms.batching.rules_convolution  # noqa: F401
 from fnx import lax
 from fnx.core.errors import FnxTypeError
-from helpers import assert_same, eager_and_traced
+from gradcheck import check_grads
+from helpers import SEEDS, assert_same, check_vmap, eager_and_traced
 
 SETTINGS = settings(max_examples=30, deadline=None)
-SEEDS = st.integers(0, 2**32 - 1)
-FD_EPS = 1e-6
 B = 3  # vmap batch size
-
-
-# -- checkers ----------------------------------------------------------------------------------------------
-
-def _numpy(f, *args):
-    return np.asarray(f(*args), dtype=np.float64)
-
-
-def check_grads(f, diff_args, other_args=(), seed=0, rtol=1e-6, atol=1e-8):
-    """Derivatives of ``f(*diff_args, *other_args)`` at ``diff_args`` (float64), eagerly and traced:
-    the jvp along a random direction equals central finite differences, and the vjp agrees with it
-    (``<v, J u>`` to 1e-10). ``other_args`` are not differentiated (their tangents are symbolic zeros)."""
-    rng = np.random.default_rng(seed)
-    diff_args = [np.asarray(a, dtype=np.float64) for a in diff_args]
-    n = len(diff_args)
-    us = [rng.normal(size=a.shape) for a in diff_args]
-    expected_out = _numpy(f, *diff_args, *other_args)
-    v = rng.normal(size=expected_out.shape)
-
-    def jvp(*a):
-        return fnx.jvp(lambda *d: f(*d, *a[2 * n:]), tuple(a[:n]), tuple(a[n:2 * n]))
-
-    def vjp(*a):
-        return fnx.vjp(lambda *d: f(*d, *a[n + 1:]), *a[:n])[1](a[n])
-
-    plus = _numpy(f, *[a + FD_EPS * u for a, u in zip(diff_args, us)], *other_args)
-    minus = _numpy(f, *[a - FD_EPS * u for a, u in zip(diff_args, us)], *other_args)
-    finite_difference = (plus - minus) / (2 * FD_EPS)
-    eager, traced = eager_and_traced(jvp, *diff_args, *us, *other_args)
-    for out, tangent in (eager, traced):
-        np.testing.assert_allclose(out, expected_out, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(tangent, finite_difference, rtol=rtol, atol=atol)
-    eager_cts, traced_cts = eager_and_traced(vjp, *diff_args, v, *other_args)
-    assert_same(traced_cts, eager_cts, rtol=1e-12, atol=1e-14)
-    forward = float(np.sum(v * eager[1]))
-    backward = sum(float(np.sum(ct * u)) for ct, u in zip(eager_cts, us))
-    assert forward == pytest.approx(backward, rel=1e-10, abs=1e-10)
-
-
-def check_vmap(f, args, in_axes, out_axes=0):
-    """``vmap(f, in_axes, out_axes)`` (eager and traced) equals ``f`` looped over the batch and stacked."""
-    def example(a, d, i):
-        return a if d is None else np.take(a, i, axis=d)
-    expected = np.stack([np.asarray(f(*[example(a, d, i) for a, d in zip(args, in_axes)])) for i in range(B)],
-                        axis=out_axes)
-    eager, traced = eager_and_traced(fnx.vmap(f, in_axes=in_axes, out_axes=out_axes), *args)
-    assert_same(eager, expected, rtol=1e-12, atol=1e-13)
-    assert_same(traced, expected, rtol=1e-12, atol=1e-13)
 
 
 def _stack(rng, x, axis):
@@ -87,6 +31,16 @@ def _stack(rng, x, axis):
     if axis is None:
         return x
     return np.stack([rng.normal(size=np.shape(x)).astype(np.asarray(x).dtype) for _ in range(B)], axis=axis)
+
+
+def _assume_nonempty_output(f, *args):
+    """Discard (hypothesis ``assume``) a drawn case whose padding crops away the whole input, or whose output is
+    empty."""
+    try:
+        out = f(*args)
+    except FnxTypeError:
+        assume(False)
+    assume(np.size(out) > 0)
 
 
 # -- conv cases --------------------------------------------------------------------------------------------
@@ -116,11 +70,7 @@ def conv_cases(draw):
 
     def f(x, w):
         return lax.conv_general_dilated(x, w, strides, padding, lhs_dilation, rhs_dilation, perms, groups)
-    try:
-        out = f(lhs, rhs)
-    except FnxTypeError:  # padding cropped away the whole input
-        assume(False)
-    assume(np.size(out) > 0)
+    _assume_nonempty_output(f, lhs, rhs)
     return f, lhs, rhs
 
 
@@ -227,11 +177,7 @@ def pooling_cases(draw, computations=("max", "min", "sum")):
 
     def f(a, i):
         return lax.reduce_window(a, i, computation, windows, strides, padding, base_dilation, window_dilation)
-    try:
-        out = f(x, init)
-    except FnxTypeError:
-        assume(False)
-    assume(np.size(out) > 0)
+    _assume_nonempty_output(f, x, init)
     return f, x, init
 
 

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fnx
-import fnx.lower.cpu.rules_arrays  # noqa: F401  (registers the rules until compile.py imports them)
 import fnx.numpy as fnp
 from fnx import lax
 from fnx.core.errors import FnxTypeError

@@ -24,8 +24,8 @@ from fnx import nn
 from fnx.core.avals import ShapedArray
 from fnx.core.errors import FnxTypeError
 from fnx.nn import initializers as init
-from tests.gradcheck import check_grads
-from tests.helpers import assert_same, check_against_numpy, eager_and_traced
+from gradcheck import check_grads
+from helpers import assert_same, check_against_numpy, eager_and_traced
 
 RNG = np.random.default_rng(0)
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805  # Klambauer et al. (2017)

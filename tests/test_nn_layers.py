@@ -20,10 +20,9 @@ import fnx.numpy as fnp
 from fnx.core.avals import ShapedArray
 from fnx.core.errors import FnxTypeError
 from gradcheck import check_grads
-from helpers import assert_same, check_against_numpy, eager_and_traced
+from helpers import SEEDS, assert_same, check_against_numpy, eager_and_traced
 
 SETTINGS = settings(max_examples=30, deadline=None)
-SEEDS = st.integers(0, 2**32 - 1)
 
 
 def _sigmoid(z):
@@ -646,16 +645,6 @@ def test_bourez_bidirectional_lstm_has_10084967_parameters():
 
 # -- jit: one small check per family ---------------------------------------------------------------------
 
-def _jit_or_skip(f, *args):
-    """``fnx.jit(f)(*args)``, skipping (not failing) while the CPU backend lacks a primitive's lowering."""
-    try:
-        return fnx.jit(f)(*args)
-    except FnxTypeError as e:
-        if "no CPU lowering rule" in str(e):
-            pytest.skip(str(e).splitlines()[0])
-        raise
-
-
 def test_jit_dense_and_normalization():
     """dense -> batch_norm (training, new running statistics) -> layer_norm, in one compiled function.
     (dropout is left out: compiling the threefry generator costs ~20 s; fnx.random's tests cover it.)"""
@@ -668,7 +657,7 @@ def test_jit_dense_and_normalization():
     def f(p, state, x):
         y, state = nn.batch_norm(p["bn"], state, nn.dense(p["dense"], x))
         return nn.layer_norm(p["ln"], y), state
-    assert_same(fnx.tree_map(np.asarray, _jit_or_skip(f, params, bn_state, x)),
+    assert_same(fnx.tree_map(np.asarray, fnx.jit(f)(params, bn_state, x)),
                 fnx.tree_map(np.asarray, f(params, bn_state, x)), rtol=1e-10)
 
 
@@ -678,14 +667,14 @@ def test_jit_conv_and_pools():
 
     def f(p, x):
         return nn.avg_pool(nn.max_pool(nn.conv2d(p, x, padding="SAME"), 2, 1), 2, padding="SAME")
-    assert_same(np.asarray(_jit_or_skip(f, params, x)), np.asarray(f(params, x)), rtol=1e-10)
+    assert_same(np.asarray(fnx.jit(f)(params, x)), np.asarray(f(params, x)), rtol=1e-10)
 
 
 def test_jit_lstm_runner():
     rng = np.random.default_rng(0)
     params, xs = _cell_params(rng, 2, 3, 4), rng.normal(size=(2, 4, 2))
     f = lambda p, xs: nn.rnn(nn.lstm, p, xs)  # noqa: E731
-    assert_same(fnx.tree_map(np.asarray, _jit_or_skip(f, params, xs)), fnx.tree_map(np.asarray, f(params, xs)),
+    assert_same(fnx.tree_map(np.asarray, fnx.jit(f)(params, xs)), fnx.tree_map(np.asarray, f(params, xs)),
                 rtol=1e-10)
 
 

@@ -1,5 +1,4 @@
 """fnx.numpy shape functions against NumPy, eagerly and through make_jaxpr, over generated shapes and dtypes."""
-import re
 
 import numpy as np
 import pytest
@@ -9,21 +8,9 @@ from hypothesis.extra import numpy as hnp
 import fnx
 import fnx.numpy as fnp
 from fnx.core.errors import FnxTypeError
-from helpers import check_against_numpy
+from helpers import DTYPES, check_against_numpy, make_array, raises_eager_and_traced
 
-DTYPES = [np.dtype(d) for d in ("bool", "int8", "uint16", "int64", "float32", "float64")]
 SETTINGS = settings(max_examples=30, deadline=None)
-
-
-def make_array(shape, dtype, seed=0) -> np.ndarray:
-    """A NumPy array of ``shape`` and ``dtype`` with varied small values (from ``seed``)."""
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype)
-    if dtype.kind == "b":
-        return rng.random(shape) < 0.5
-    if dtype.kind in "iu":
-        return rng.integers(0 if dtype.kind == "u" else -100, 100, size=shape).astype(dtype)
-    return rng.standard_normal(shape).astype(dtype)
 
 
 @st.composite
@@ -37,6 +24,22 @@ def arrays(draw, min_dims=0, max_dims=4, min_side=0, max_side=4, shape=None):
 def maybe_negative(draw, axis: int, ndim: int) -> int:
     """``axis`` or its negative spelling ``axis - ndim``, as drawn."""
     return axis - ndim if draw(st.booleans()) else axis
+
+
+def some_axes(draw, candidates: list, ndim: int) -> list:
+    """Some of the ``candidates`` axes (of an array of rank ``ndim``), in a drawn order, each maybe negative."""
+    chosen = draw(st.permutations(candidates))[:draw(st.integers(0, len(candidates)))]
+    return [maybe_negative(draw, a, ndim) for a in chosen]
+
+
+def check_axis_spellings(name: str, x: np.ndarray, axes: list):
+    """``fnp.<name>`` equals ``np.<name>`` on ``x`` with no axis argument, with the tuple ``axes`` and (when
+    there is one) with the single axis ``axes[0]``."""
+    fnx_f, np_f = getattr(fnp, name), getattr(np, name)
+    check_against_numpy(fnx_f, np_f, x)
+    check_against_numpy(lambda a: fnx_f(a, tuple(axes)), lambda a: np_f(a, tuple(axes)), x)
+    if axes:
+        check_against_numpy(lambda a: fnx_f(a, axes[0]), lambda a: np_f(a, axes[0]), x)
 
 
 def reshape_targets(size: int) -> list:
@@ -129,13 +132,7 @@ def test_expand_dims(data):
 @given(data=st.data())
 def test_squeeze(data):
     x = data.draw(arrays(min_side=1, max_side=3))
-    ones = [i for i, n in enumerate(x.shape) if n == 1]
-    chosen = [maybe_negative(data.draw, a, x.ndim) for a in data.draw(st.permutations(ones))[:data.draw(
-        st.integers(0, len(ones)))]]
-    check_against_numpy(fnp.squeeze, np.squeeze, x)
-    check_against_numpy(lambda a: fnp.squeeze(a, tuple(chosen)), lambda a: np.squeeze(a, tuple(chosen)), x)
-    if chosen:
-        check_against_numpy(lambda a: fnp.squeeze(a, chosen[0]), lambda a: np.squeeze(a, chosen[0]), x)
+    check_axis_spellings("squeeze", x, some_axes(data.draw, [i for i, n in enumerate(x.shape) if n == 1], x.ndim))
 
 
 # ------------------------------------------------------------------------------------------- broadcasting
@@ -222,25 +219,21 @@ def arrays_varying(draw, ndim: int, axis: int | None):
     return xs
 
 
+STACKS = {  # name: (largest input rank tested, the axis along which inputs of rank ndim may differ, or None)
+    "hstack": (3, lambda ndim: {0: None, 1: 0}.get(ndim, 1)),
+    "vstack": (3, lambda ndim: 0 if ndim >= 2 else None),
+    "dstack": (4, lambda ndim: 2 if ndim >= 3 else None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STACKS))
 @SETTINGS
-@given(data=st.data(), ndim=st.integers(0, 3))
-def test_hstack(data, ndim):
-    xs = arrays_varying(data.draw, ndim, {0: None, 1: 0}.get(ndim, 1))
-    check_against_numpy(lambda *a: fnp.hstack(a), lambda *a: np.hstack(a), *xs)
-
-
-@SETTINGS
-@given(data=st.data(), ndim=st.integers(0, 3))
-def test_vstack(data, ndim):
-    xs = arrays_varying(data.draw, ndim, 0 if ndim >= 2 else None)
-    check_against_numpy(lambda *a: fnp.vstack(a), lambda *a: np.vstack(a), *xs)
-
-
-@SETTINGS
-@given(data=st.data(), ndim=st.integers(0, 4))
-def test_dstack(data, ndim):
-    xs = arrays_varying(data.draw, ndim, 2 if ndim >= 3 else None)
-    check_against_numpy(lambda *a: fnp.dstack(a), lambda *a: np.dstack(a), *xs)
+@given(data=st.data())
+def test_hstack_vstack_dstack(name, data):
+    max_ndim, varying_axis = STACKS[name]
+    ndim = data.draw(st.integers(0, max_ndim))
+    xs = arrays_varying(data.draw, ndim, varying_axis(ndim))
+    check_against_numpy(lambda *a: getattr(fnp, name)(a), lambda *a: getattr(np, name)(a), *xs)
 
 
 @SETTINGS
@@ -321,12 +314,7 @@ def test_vsplit(shape, how):
 @given(data=st.data())
 def test_flip(data):
     x = data.draw(arrays())
-    chosen = [maybe_negative(data.draw, a, x.ndim) for a in data.draw(st.permutations(range(x.ndim)))[
-        :data.draw(st.integers(0, x.ndim))]]
-    check_against_numpy(fnp.flip, np.flip, x)
-    check_against_numpy(lambda a: fnp.flip(a, tuple(chosen)), lambda a: np.flip(a, tuple(chosen)), x)
-    if chosen:
-        check_against_numpy(lambda a: fnp.flip(a, chosen[0]), lambda a: np.flip(a, chosen[0]), x)
+    check_axis_spellings("flip", x, some_axes(data.draw, list(range(x.ndim)), x.ndim))
 
 
 @SETTINGS
@@ -455,16 +443,6 @@ def test_diagonal(data):
 def shape_pattern(shape) -> str:
     """A regex for ``shape`` printed as a tuple or as an aval, with or without spaces: ``2,\\s*3``."""
     return r",\s*".join(map(str, shape))
-
-
-def raises_eager_and_traced(f, *args, names=()):
-    """``f(*args)`` raises FnxTypeError eagerly and under tracing; each message matches all ``names`` patterns."""
-    for run in (lambda: f(*args), lambda: fnx.make_jaxpr(f)(*args)):
-        with pytest.raises(FnxTypeError) as info:
-            run()
-        message = str(info.value).split("\n  at ")[0]  # not the user's line, which repeats the call
-        for name in names:
-            assert re.search(name, message), f"{name!r} not in: {message}"
 
 
 def test_reshape_size_mismatch_error():

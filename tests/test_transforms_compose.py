@@ -6,7 +6,6 @@ References: closed-form derivatives, central finite differences in float64, Pyth
 """
 from __future__ import annotations
 
-import importlib
 import re
 
 import numpy as np
@@ -19,24 +18,9 @@ import fnx
 import fnx.numpy as fnp
 from fnx.core.errors import FnxTypeError
 from fnx.numpy._vectorize import vectorize
-from helpers import assert_same, eager_and_traced
-
-# The rule modules written alongside this file; importing registers their rules (a no-op once fnx imports them).
-for _name in ("autodiff.rules_reductions", "autodiff.rules_structural", "autodiff.rules_linalg",
-              "batching.rules_arrays", "control_flow"):
-    try:
-        importlib.import_module(f"fnx.transforms.{_name}")
-    except ModuleNotFoundError:
-        pass
+from helpers import assert_same, both, check_against_numpy
 
 RNG = np.random.default_rng(0)
-
-
-def both(f, *args, rtol=1e-12):
-    """``f(*args)`` eagerly; the traced evaluation must agree. Returns the eager result (NumPy leaves)."""
-    eager, traced = eager_and_traced(f, *args)
-    assert_same(traced, eager, rtol=rtol)
-    return eager
 
 
 def numeric_grad(f, tree, eps=1e-6):
@@ -362,34 +346,18 @@ def piecewise(xp):
 def test_vectorize_elementwise_matches_np_vectorize(shapes, seed):
     rng = np.random.default_rng(seed)
     x, y = (rng.normal(size=s) for s in shapes.input_shapes)
-    expected = np.vectorize(piecewise(np))(x, y)
-    eager, traced = eager_and_traced(vectorize(piecewise(fnp)), x, y)
-    assert_same(eager, expected)
-    assert_same(traced, expected)
+    check_against_numpy(vectorize(piecewise(fnp)), np.vectorize(piecewise(np)), x, y)
 
 
+@pytest.mark.parametrize("name, signature, max_dims", [("dot", "(n),(n)->()", 3), ("matmul", "(m,n),(n)->(m)", 2)])
 @settings(max_examples=15, deadline=None)
-@given(shapes=mutually_broadcastable_shapes(signature="(n),(n)->()", max_dims=3, max_side=3),
-       seed=st.integers(0, 99))
-def test_vectorize_dot_signature_matches_np_vectorize(shapes, seed):
+@given(data=st.data(), seed=st.integers(0, 99))
+def test_vectorize_signature_matches_np_vectorize(name, signature, max_dims, data, seed):
+    shapes = data.draw(mutually_broadcastable_shapes(signature=signature, max_dims=max_dims, max_side=3))
     rng = np.random.default_rng(seed)
-    x, y = (rng.normal(size=s) for s in shapes.input_shapes)
-    expected = np.vectorize(np.dot, signature="(n),(n)->()")(x, y)
-    eager, traced = eager_and_traced(vectorize(fnp.dot, signature="(n),(n)->()"), x, y)
-    assert_same(eager, expected, rtol=1e-12)
-    assert_same(traced, expected, rtol=1e-12)
-
-
-@settings(max_examples=15, deadline=None)
-@given(shapes=mutually_broadcastable_shapes(signature="(m,n),(n)->(m)", max_dims=2, max_side=3),
-       seed=st.integers(0, 99))
-def test_vectorize_matvec_signature_matches_np_vectorize(shapes, seed):
-    rng = np.random.default_rng(seed)
-    a, v = (rng.normal(size=s) for s in shapes.input_shapes)
-    expected = np.vectorize(np.matmul, signature="(m,n),(n)->(m)")(a, v)
-    eager, traced = eager_and_traced(vectorize(fnp.matmul, signature="(m,n),(n)->(m)"), a, v)
-    assert_same(eager, expected, rtol=1e-12)
-    assert_same(traced, expected, rtol=1e-12)
+    args = [rng.normal(size=s) for s in shapes.input_shapes]
+    check_against_numpy(vectorize(getattr(fnp, name), signature=signature),
+                        np.vectorize(getattr(np, name), signature=signature), *args, rtol=1e-12)
 
 
 def test_vectorize_several_outputs_and_new_output_dims():

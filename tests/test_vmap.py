@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 import fnx
 import fnx.numpy as fnp
-import fnx.transforms.batching.rules_arrays  # noqa: F401  (registers the rules tested here)
 from fnx import lax
 from fnx.core.errors import FnxTypeError
 from fnx.core.tree import tree_flatten, tree_unflatten

@@ -23,7 +23,7 @@ from ..core import dtypes
 from ..core.array import Array
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
-from ..core.ir import ClosedJaxpr, hoist_consts as _hoist_consts
+from ..core.ir import hoist_consts as _hoist_consts
 from ..core.primitive import def_primitive
 from ..core.tracing import Tracer, abstractify, eval_jaxpr_numpy as _run_numpy, trace_to_jaxpr
 from ..core.tree import PyTreeDef, tree_flatten, tree_unflatten

@@ -8,7 +8,7 @@ from ..core import dtypes
 from ..core.array import Array
 from ..core.primitive import Primitive, bind, impl_rules
 from ..lax.elementwise import binary_primitives as _B, unary_primitives as _U
-from ._util import _trace_stack, as_array, common_dtype, broadcast_operands, cast, dtype_key, promote, to_operand
+from ._util import _trace_stack, as_array, broadcast_operands, cast, common_dtype, promote, to_operand
 
 _NO_PARAMS: dict = {}
 _WEAK = (bool, int, float)
@@ -97,31 +97,54 @@ def _elementwise(p: Primitive, name: str, to_float: bool = False):
     return _doc(f, name, f"``{p.name}``", f"fnp.{name}({args})")
 
 
-_unary = _binary = _elementwise
-
-
-_FLOAT_UNARY = {"sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
-                "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh", "arccosh": "acosh",
-                "arctanh": "atanh", "exp": "exp", "exp2": "exp2", "expm1": "expm1", "log": "log", "log2": "log2",
-                "log10": "log10", "log1p": "log1p", "sqrt": "sqrt", "cbrt": "cbrt"}
-_SAME_UNARY = {"negative": "neg", "sign": "sign", "absolute": "abs"}
-_ROUNDING = {"floor": "floor", "ceil": "ceil", "rint": "round", "trunc": "trunc"}
-_BINARY_SAME = {"add": "add", "subtract": "sub", "multiply": "mul", "floor_divide": "floor_divide",
-                "remainder": "rem", "maximum": "max", "minimum": "min", "equal": "eq", "not_equal": "ne",
-                "less": "lt", "less_equal": "le", "greater": "gt", "greater_equal": "ge",
-                "bitwise_and": "and", "bitwise_or": "or", "bitwise_xor": "xor", "left_shift": "shift_left",
-                "right_shift": "shift_right"}
-_BINARY_FLOAT = {"divide": "div", "arctan2": "atan2", "hypot": "hypot", "copysign": "copysign",
-                 "nextafter": "nextafter", "logaddexp": "logaddexp"}
-
-for _name, _prim in _FLOAT_UNARY.items():
-    globals()[_name] = _unary(_U[_prim], _name, to_float=True)
-for _name, _prim in _SAME_UNARY.items():
-    globals()[_name] = _unary(_U[_prim], _name)
-for _name, _prim in _BINARY_SAME.items():
-    globals()[_name] = _binary(_B[_prim], _name)
-for _name, _prim in _BINARY_FLOAT.items():
-    globals()[_name] = _binary(_B[_prim], _name, to_float=True)
+sin = _elementwise(_U["sin"], "sin", to_float=True)
+cos = _elementwise(_U["cos"], "cos", to_float=True)
+tan = _elementwise(_U["tan"], "tan", to_float=True)
+arcsin = _elementwise(_U["asin"], "arcsin", to_float=True)
+arccos = _elementwise(_U["acos"], "arccos", to_float=True)
+arctan = _elementwise(_U["atan"], "arctan", to_float=True)
+sinh = _elementwise(_U["sinh"], "sinh", to_float=True)
+cosh = _elementwise(_U["cosh"], "cosh", to_float=True)
+tanh = _elementwise(_U["tanh"], "tanh", to_float=True)
+arcsinh = _elementwise(_U["asinh"], "arcsinh", to_float=True)
+arccosh = _elementwise(_U["acosh"], "arccosh", to_float=True)
+arctanh = _elementwise(_U["atanh"], "arctanh", to_float=True)
+exp = _elementwise(_U["exp"], "exp", to_float=True)
+exp2 = _elementwise(_U["exp2"], "exp2", to_float=True)
+expm1 = _elementwise(_U["expm1"], "expm1", to_float=True)
+log = _elementwise(_U["log"], "log", to_float=True)
+log2 = _elementwise(_U["log2"], "log2", to_float=True)
+log10 = _elementwise(_U["log10"], "log10", to_float=True)
+log1p = _elementwise(_U["log1p"], "log1p", to_float=True)
+sqrt = _elementwise(_U["sqrt"], "sqrt", to_float=True)
+cbrt = _elementwise(_U["cbrt"], "cbrt", to_float=True)
+negative = _elementwise(_U["neg"], "negative")
+sign = _elementwise(_U["sign"], "sign")
+absolute = _elementwise(_U["abs"], "absolute")
+add = _elementwise(_B["add"], "add")
+subtract = _elementwise(_B["sub"], "subtract")
+multiply = _elementwise(_B["mul"], "multiply")
+floor_divide = _elementwise(_B["floor_divide"], "floor_divide")
+remainder = _elementwise(_B["rem"], "remainder")
+maximum = _elementwise(_B["max"], "maximum")
+minimum = _elementwise(_B["min"], "minimum")
+equal = _elementwise(_B["eq"], "equal")
+not_equal = _elementwise(_B["ne"], "not_equal")
+less = _elementwise(_B["lt"], "less")
+less_equal = _elementwise(_B["le"], "less_equal")
+greater = _elementwise(_B["gt"], "greater")
+greater_equal = _elementwise(_B["ge"], "greater_equal")
+bitwise_and = _elementwise(_B["and"], "bitwise_and")
+bitwise_or = _elementwise(_B["or"], "bitwise_or")
+bitwise_xor = _elementwise(_B["xor"], "bitwise_xor")
+left_shift = _elementwise(_B["shift_left"], "left_shift")
+right_shift = _elementwise(_B["shift_right"], "right_shift")
+divide = _elementwise(_B["div"], "divide", to_float=True)
+arctan2 = _elementwise(_B["atan2"], "arctan2", to_float=True)
+hypot = _elementwise(_B["hypot"], "hypot", to_float=True)
+copysign = _elementwise(_B["copysign"], "copysign", to_float=True)
+nextafter = _elementwise(_B["nextafter"], "nextafter", to_float=True)
+logaddexp = _elementwise(_B["logaddexp"], "logaddexp", to_float=True)
 
 
 def _rounding(p: Primitive, name: str):
@@ -131,8 +154,10 @@ def _rounding(p: Primitive, name: str):
     return _doc(f, name, f"``{p.name}`` (integers are returned unchanged)", f"fnp.{name}(fnp.array([-1.5, 2.5]))")
 
 
-for _name, _prim in _ROUNDING.items():
-    globals()[_name] = _rounding(_U[_prim], _name)
+floor = _rounding(_U["floor"], "floor")
+ceil = _rounding(_U["ceil"], "ceil")
+rint = _rounding(_U["round"], "rint")
+trunc = _rounding(_U["trunc"], "trunc")
 
 
 def _float_predicate(p: Primitive, name: str, int_value: bool):
@@ -159,12 +184,12 @@ def positive(x):
 def square(x):
     """``x * x`` elementwise."""
     x = as_array(x, "square")
-    return multiply(x, x)  # noqa: F821 (defined above through globals)
+    return multiply(x, x)
 
 
 def reciprocal(x):
     """``1 / x`` elementwise, in the default float for integer input."""
-    return divide(1.0, x)  # noqa: F821
+    return divide(1.0, x)
 
 
 _general_power = _elementwise(_B["pow"], "power")
@@ -191,35 +216,35 @@ def float_power(x, y):
 
 def divmod(x, y):  # noqa: A001 (NumPy's name)
     """``(x // y, x % y)`` elementwise."""
-    return floor_divide(x, y), remainder(x, y)  # noqa: F821
+    return floor_divide(x, y), remainder(x, y)
 
 
 def fmod(x, y):
     """C-style remainder: the result has the sign of ``x`` (NumPy's ``fmod``)."""
     x, y = promote("fmod", x, y)
-    r = remainder(x, y)  # noqa: F821
-    fix = logical_and(not_equal(r, 0), not_equal(signbit_like(r), signbit_like(x)))  # noqa: F821
-    return where(fix, subtract(r, y), r)  # noqa: F821
+    r = remainder(x, y)
+    fix = logical_and(not_equal(r, 0), not_equal(signbit_like(r), signbit_like(x)))
+    return where(fix, subtract(r, y), r)
 
 
 def signbit_like(x):
     """True where ``x`` is negative (for any numeric dtype)."""
-    return signbit(x) if x.dtype.kind == "f" else less(x, 0)  # noqa: F821
+    return signbit(x) if x.dtype.kind == "f" else less(x, 0)
 
 
 def logical_and(x, y):
     """Truth of ``x and y`` elementwise."""
-    return bitwise_and(astype(x, bool), astype(y, bool))  # noqa: F821
+    return bitwise_and(astype(x, bool), astype(y, bool))
 
 
 def logical_or(x, y):
     """Truth of ``x or y`` elementwise."""
-    return bitwise_or(astype(x, bool), astype(y, bool))  # noqa: F821
+    return bitwise_or(astype(x, bool), astype(y, bool))
 
 
 def logical_xor(x, y):
     """Truth of ``x xor y`` elementwise."""
-    return bitwise_xor(astype(x, bool), astype(y, bool))  # noqa: F821
+    return bitwise_xor(astype(x, bool), astype(y, bool))
 
 
 def logical_not(x):
@@ -261,9 +286,9 @@ def clip(x, min=None, max=None, a_min=None, a_max=None):  # noqa: A002 (NumPy's 
     lo, hi = (min if min is not None else a_min), (max if max is not None else a_max)
     x = as_array(x, "clip")
     if lo is not None:
-        x = maximum(x, lo)  # noqa: F821
+        x = maximum(x, lo)
     if hi is not None:
-        x = minimum(x, hi)  # noqa: F821
+        x = minimum(x, hi)
     return x
 
 
@@ -274,18 +299,18 @@ def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float |
         return x
     info = np.finfo(x.dtype)
     x = where(isnan(x), nan, x)
-    x = where(equal(x, np.inf), info.max if posinf is None else posinf, x)  # noqa: F821
-    return where(equal(x, -np.inf), info.min if neginf is None else neginf, x)  # noqa: F821
+    x = where(equal(x, np.inf), info.max if posinf is None else posinf, x)
+    return where(equal(x, -np.inf), info.min if neginf is None else neginf, x)
 
 
 def deg2rad(x):
     """Degrees to radians."""
-    return multiply(astype_float(x), np.pi / 180)  # noqa: F821
+    return multiply(astype_float(x), np.pi / 180)
 
 
 def rad2deg(x):
     """Radians to degrees."""
-    return multiply(astype_float(x), 180 / np.pi)  # noqa: F821
+    return multiply(astype_float(x), 180 / np.pi)
 
 
 def astype_float(x):
@@ -297,15 +322,15 @@ def astype_float(x):
 def sinc(x):
     """The normalized sinc ``sin(pi x) / (pi x)``, 1 at 0."""
     x = astype_float(x)
-    px = multiply(x, np.pi)  # noqa: F821
-    safe = where(equal(x, 0), 1.0, px)  # noqa: F821
-    return where(equal(x, 0), 1.0, divide(sin(safe), safe))  # noqa: F821
+    px = multiply(x, np.pi)
+    safe = where(equal(x, 0), 1.0, px)
+    return where(equal(x, 0), 1.0, divide(sin(safe), safe))
 
 
 def heaviside(x, h0):
     """0 where ``x < 0``, ``h0`` where ``x == 0``, 1 where ``x > 0``."""
     x = astype_float(x)
-    return where(less(x, 0), 0.0, where(equal(x, 0), h0, 1.0))  # noqa: F821
+    return where(less(x, 0), 0.0, where(equal(x, 0), h0, 1.0))
 
 
 def sigmoid(x):
@@ -316,8 +341,8 @@ def sigmoid(x):
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
     """True where ``|a - b| <= atol + rtol * |b|`` (NumPy's ``isclose``)."""
     a, b = promote("isclose", astype_float(a), b)
-    close = less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b))))  # noqa: F821
-    close = logical_or(close, equal(a, b))  # noqa: F821  (equal infinities)
+    close = less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b))))
+    close = logical_or(close, equal(a, b))  # equal infinities
     return logical_or(close, logical_and(isnan(a), isnan(b))) if equal_nan else close
 
 
@@ -327,21 +352,21 @@ def round(x, decimals: int = 0):
     if x.dtype.kind in "biu":
         return x
     if decimals == 0:
-        return rint(x)  # noqa: F821
+        return rint(x)
     scale = 10.0 ** decimals
-    return divide(rint(multiply(x, scale)), scale)  # noqa: F821
+    return divide(rint(multiply(x, scale)), scale)
 
 
 abs = absolute  # noqa: A001,F821
 pow = power  # noqa: A001
-mod = remainder  # noqa: F821
-true_divide = divide  # noqa: F821
-fabs = absolute  # noqa: F821
+mod = remainder
+true_divide = divide
+fabs = absolute
 invert = bitwise_not
 bitwise_invert = bitwise_not
-bitwise_left_shift = left_shift  # noqa: F821
-bitwise_right_shift = right_shift  # noqa: F821
-asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh  # noqa: F821
-atan2 = arctan2  # noqa: F821
+bitwise_left_shift = left_shift
+bitwise_right_shift = right_shift
+asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+atan2 = arctan2
 radians, degrees = deg2rad, rad2deg
 around = round

@@ -165,7 +165,7 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
     nonzero = [not isinstance(t, Zero) for t in tangents]
     _, bconst_nz, carry_nz = split_counts(nonzero, cond_nconsts, body_nconsts)
     body, hoisted, carry_nz, _ = _loop_jvp(body_jaxpr, bconst_nz, carry_nz, [])
-    num_carry, ntb, ntcarry = len(carry_nz), sum(bconst_nz), sum(carry_nz)
+    num_carry, ntb = len(carry_nz), sum(bconst_nz)
     h, bc, car, tbc, tcar = split_counts(body.jaxpr.invars, len(hoisted), body_nconsts, num_carry, ntb)
     body = _rewire(body, h + bc + tbc + car + tcar, body.jaxpr.outvars)
     # the predicate ignores the tangents

@@ -5,7 +5,7 @@ import numpy as np
 
 from ...core.ir import Eqn
 from ...lax import linalg, reductions, structural as st
-from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
+from .codegen import FunctionWriter, cpu_rules, np_dtype
 from .rules_arrays import dilate_pad, flat, transposed
 
 

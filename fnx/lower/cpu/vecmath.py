@@ -16,7 +16,7 @@ Each is one name, ``vm.tanh`` say (``import fnx.lower.cpu.vecmath as vm``), for 
               out[i] = vm.tanh(x[i])
 
 * in Numba code on an array, ``vm.tanh(x)`` returns a new array (same shape and dtype) computed by such a loop;
-* from Python, ``vm.tanh(x)`` applies a cached Numba ufunc (``vm.ufuncs.tanh``) to a scalar or an array.
+* from Python, ``vm.tanh(x)`` takes NumPy scalars or arrays (float32 or float64) and runs the array form.
 
 Accuracy, measured over tens of millions of arguments spread over the whole range (docs/vecmath.md): at most
 2.4 ulp from the exact result, subnormal results included (they are produced, not flushed); special values
@@ -483,7 +483,7 @@ def _erf(x, k):
     return y if x == x else x
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _pow_specials(x, y, r, k):
     """Signs and special cases of x**y given r = exp(y log|x|) (C99 / NumPy semantics)."""
     ay = abs(y)
@@ -499,7 +499,7 @@ def _pow_specials(x, y, r, k):
 # sin and cos: exact reduction modulo pi/2 with a table indexed by the exponent, then polynomials in float64.
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _sin_cos_poly(r):
     z = r * r
     return r + r * z * _horner(z, _SIN_FOR_F32), 1.0 - 0.5 * z + z * z * _horner(z, _COS_FOR_F32)
@@ -512,7 +512,7 @@ def _quadrant(s, c, q):
     return -v if q & 2 else v
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _reduce_f32(ax):
     """(q, r) with |x| = (q + 4j) pi/2 + r, |r| <= pi/4 (+ an ulp), r in float64, for finite float32 ax."""
     bits = _to_bits(ax)
@@ -600,7 +600,7 @@ def _reduce_f64(ax):
     return q, r_hi, rest - (r_hi - p)
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _sin_cos_f64(r_hi, r_lo):
     z = r_hi * r_hi
     s = r_hi + (r_hi * z * _horner(z, _SIN_F64) + r_lo * (1.0 - 0.5 * z))
@@ -643,7 +643,7 @@ def _pow_f32(x, y):
     return np.float32(_pow_specials(xd, yd, r, _F64))
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _log_dd(ax):
     """log(ax) as a double-double (hi, lo), relative error about 2**-64, for positive finite ax."""
     subnormal = ax < 2.0 ** -1022
@@ -690,25 +690,20 @@ def _pow_f64(x, y):
 # Public API. Each function, e.g. `tanh`, is called as `vm.tanh(x)`:
 # - in Numba code on a float32/float64 scalar: the scalar code is inlined (Numba IR) where it is called;
 # - in Numba code on an array: a new array from an explicit loop over the inlined scalar code;
-# - from Python, on scalars or arrays: a (cached) Numba ufunc, `vm.ufuncs.tanh`.
-# Both Numba forms vectorize; a ufunc called inside Numba code may not (LLVM inlines only small kernels).
+# - from Python: the array form, through a cached Numba function on the flattened arguments.
+# (Numba ufuncs would be simpler, but LLVM does not inline the larger kernels into a ufunc's loop.)
 
 
-class _Ufuncs:
-    """The Numba ufuncs behind the Python-level calls, built (or loaded from Numba's cache) on first use."""
-
-
-ufuncs = _Ufuncs()
-
-
+# Loops in the one form found to vectorize whatever the function: `.flat` over a contiguous array (indexing
+# a reshaped view instead keeps LLVM from vectorizing the functions that read tables, sin/cos/pow).
 def _unary_array_loop(scalar):
     def loop(x):
-        src = np.ascontiguousarray(x).reshape(-1)
-        out = np.empty(x.shape, x.dtype)
-        dst = out.reshape(-1)
-        for i in range(src.size):
-            dst[i] = scalar(src[i])
-        return out
+        out = np.empty(x.size, x.dtype)
+        i = 0
+        for v in np.ascontiguousarray(x).flat:
+            out[i] = scalar(v)
+            i += 1
+        return out.reshape(x.shape)
     return loop
 
 
@@ -716,29 +711,28 @@ def _binary_array_loop(scalar, x_is_array, y_is_array):
     def both(x, y):
         if x.shape != y.shape:
             raise ValueError("vecmath.pow: the two arrays must have the same shape")
-        xs = np.ascontiguousarray(x).reshape(-1)
-        ys = np.ascontiguousarray(y).reshape(-1)
-        out = np.empty(x.shape, x.dtype)
-        dst = out.reshape(-1)
-        for i in range(xs.size):
-            dst[i] = scalar(xs[i], ys[i])
-        return out
+        out = np.empty(x.size, x.dtype)
+        i = 0
+        for a, b in zip(np.ascontiguousarray(x).flat, np.ascontiguousarray(y).flat):
+            out[i] = scalar(a, b)
+            i += 1
+        return out.reshape(x.shape)
 
     def x_only(x, y):
-        xs = np.ascontiguousarray(x).reshape(-1)
-        out = np.empty(x.shape, x.dtype)
-        dst = out.reshape(-1)
-        for i in range(xs.size):
-            dst[i] = scalar(xs[i], y)
-        return out
+        out = np.empty(x.size, x.dtype)
+        i = 0
+        for a in np.ascontiguousarray(x).flat:
+            out[i] = scalar(a, y)
+            i += 1
+        return out.reshape(x.shape)
 
     def y_only(x, y):
-        ys = np.ascontiguousarray(y).reshape(-1)
-        out = np.empty(y.shape, y.dtype)
-        dst = out.reshape(-1)
-        for i in range(ys.size):
-            dst[i] = scalar(x, ys[i])
-        return out
+        out = np.empty(y.size, y.dtype)
+        i = 0
+        for b in np.ascontiguousarray(y).flat:
+            out[i] = scalar(x, b)
+            i += 1
+        return out.reshape(y.shape)
     return both if x_is_array and y_is_array else (x_only if x_is_array else y_only)
 
 
@@ -749,8 +743,7 @@ def _float_kind(t):
 
 
 def _define(stub, impl_f32, impl_f64):
-    """Register the Numba implementations of the public function `stub` (see the comment above)."""
-    name = stub.__name__
+    """Register the Numba implementations (scalar, inlined; array) of the public function `stub`."""
     impls = {np.float32: impl_f32, np.float64: impl_f64}
 
     def scalar_typer(*argtypes):
@@ -771,22 +764,19 @@ def _define(stub, impl_f32, impl_f64):
     unary = impl_f32.__code__.co_argcount == 1
     overload(stub, inline="always")((lambda x: scalar_typer(x)) if unary else (lambda x, y: scalar_typer(x, y)))
     overload(stub)((lambda x: array_typer(x)) if unary else (lambda x, y: array_typer(x, y)))
-    kernel = _ufunc_kernels[name]
-    setattr(_Ufuncs, name, property(lambda self: _ufunc(name, kernel)))
 
 
-_built_ufuncs: dict = {}
-
-
-def _ufunc(name, kernel):
-    if name not in _built_ufuncs:
-        _built_ufuncs[name] = numba.vectorize(cache=True)(kernel)
-    return _built_ufuncs[name]
-
-
-def _call_ufunc(name, *args):
-    with np.errstate(all="ignore"):  # lanes computed and then discarded raise spurious FP flags
-        return getattr(ufuncs, name)(*args)
+def _call_from_python(name: str, *args):
+    """Apply function `name` to NumPy arguments of one float dtype (broadcast together); scalars give scalars."""
+    arrays = [np.asarray(a) for a in args]
+    dtypes = {a.dtype for a in arrays}
+    if len(dtypes) != 1 or not dtypes <= {np.dtype(np.float32), np.dtype(np.float64)}:
+        raise TypeError(f"vecmath.{name}: expects float32 or float64 arguments of one dtype, "
+                        f"got {', '.join(str(a.dtype) for a in arrays)}")
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    flat = [np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1) for a in arrays]
+    out = _PYTHON_ENTRIES[name](*flat).reshape(shape)
+    return out if shape else out[()]
 
 
 def exp(x):
@@ -795,99 +785,54 @@ def exp(x):
     >>> float(exp(np.float32(1.0)))
     2.7182817459106445
     """
-    return _call_ufunc("exp", x)
+    return _call_from_python("exp", x)
 
 
 def expm1(x):
     """e**x - 1, accurate for small x."""
-    return _call_ufunc("expm1", x)
+    return _call_from_python("expm1", x)
 
 
 def log(x):
     """Natural logarithm: -inf at +-0, nan below 0."""
-    return _call_ufunc("log", x)
+    return _call_from_python("log", x)
 
 
 def log1p(x):
     """log(1 + x), accurate for small x: -inf at -1, nan below -1."""
-    return _call_ufunc("log1p", x)
+    return _call_from_python("log1p", x)
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _call_ufunc("tanh", x)
+    return _call_from_python("tanh", x)
 
 
 def logistic(x):
     """The logistic sigmoid 1 / (1 + e**-x), accurate for either sign of x (no overflow)."""
-    return _call_ufunc("logistic", x)
+    return _call_from_python("logistic", x)
 
 
 def sin(x):
     """Sine, with exact argument reduction for every finite x."""
-    return _call_ufunc("sin", x)
+    return _call_from_python("sin", x)
 
 
 def cos(x):
     """Cosine, with exact argument reduction for every finite x."""
-    return _call_ufunc("cos", x)
+    return _call_from_python("cos", x)
 
 
 def erf(x):
     """The error function."""
-    return _call_ufunc("erf", x)
+    return _call_from_python("erf", x)
 
 
 def pow(x, y):  # noqa: A001 - the operation's name
     """x**y for x, y of one float type, with the C99 / NumPy special cases (x**0 = 1, 1**y = 1, nan for
     negative x and non-integer y, signed zeros and infinities for odd integer y)."""
-    return _call_ufunc("pow", x, y)
+    return _call_from_python("pow", x, y)
 
-
-# The ufunc kernels are module-level functions so that Numba can cache them.
-def _exp_kernel(x):
-    return exp(x)
-
-
-def _expm1_kernel(x):
-    return expm1(x)
-
-
-def _log_kernel_ufunc(x):
-    return log(x)
-
-
-def _log1p_kernel(x):
-    return log1p(x)
-
-
-def _tanh_kernel(x):
-    return tanh(x)
-
-
-def _logistic_kernel(x):
-    return logistic(x)
-
-
-def _sin_kernel(x):
-    return sin(x)
-
-
-def _cos_kernel(x):
-    return cos(x)
-
-
-def _erf_kernel(x):
-    return erf(x)
-
-
-def _pow_kernel(x, y):
-    return pow(x, y)
-
-
-_ufunc_kernels = {"exp": _exp_kernel, "expm1": _expm1_kernel, "log": _log_kernel_ufunc, "log1p": _log1p_kernel,
-                  "tanh": _tanh_kernel, "logistic": _logistic_kernel, "sin": _sin_kernel, "cos": _cos_kernel,
-                  "erf": _erf_kernel, "pow": _pow_kernel}
 
 _define(exp, lambda x: _exp(x, _F32), lambda x: _exp(x, _F64))
 _define(expm1, lambda x: _expm1(x, _F32), lambda x: _expm1(x, _F64))
@@ -899,3 +844,61 @@ _define(sin, lambda x: _sin_f32(x), lambda x: _sin_f64(x))
 _define(cos, lambda x: _cos_f32(x), lambda x: _cos_f64(x))
 _define(erf, lambda x: _erf(x, _F32), lambda x: _erf(x, _F64))
 _define(pow, lambda x, y: _pow_f32(x, y), lambda x, y: _pow_f64(x, y))
+
+# The Python entry points: module-level functions, so that Numba caches them (one compilation per dtype).
+_entry = dict(cache=True, error_model="numpy", nogil=True)
+
+
+@numba.njit(**_entry)
+def _exp_entry(x):
+    return exp(x)
+
+
+@numba.njit(**_entry)
+def _expm1_entry(x):
+    return expm1(x)
+
+
+@numba.njit(**_entry)
+def _log_entry(x):
+    return log(x)
+
+
+@numba.njit(**_entry)
+def _log1p_entry(x):
+    return log1p(x)
+
+
+@numba.njit(**_entry)
+def _tanh_entry(x):
+    return tanh(x)
+
+
+@numba.njit(**_entry)
+def _logistic_entry(x):
+    return logistic(x)
+
+
+@numba.njit(**_entry)
+def _sin_entry(x):
+    return sin(x)
+
+
+@numba.njit(**_entry)
+def _cos_entry(x):
+    return cos(x)
+
+
+@numba.njit(**_entry)
+def _erf_entry(x):
+    return erf(x)
+
+
+@numba.njit(**_entry)
+def _pow_entry(x, y):
+    return pow(x, y)
+
+
+_PYTHON_ENTRIES = {"exp": _exp_entry, "expm1": _expm1_entry, "log": _log_entry, "log1p": _log1p_entry,
+                   "tanh": _tanh_entry, "logistic": _logistic_entry, "sin": _sin_entry, "cos": _cos_entry,
+                   "erf": _erf_entry, "pow": _pow_entry}
