@@ -56,8 +56,21 @@ def cache_dir() -> str:
     return path
 
 
+def _kernels_fingerprint() -> str:
+    """A hash of the kernel modules: Numba's cache of generated code that inlines them must not outlive them."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for name in ("kernels.py", "kernels_arrays.py", "vecmath.py"):
+        with open(os.path.join(folder, name), "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
+_KERNELS = _kernels_fingerprint()
+
+
 def _load_module(source: str):
-    key = hashlib.sha256(f"{__version__}|{numba.__version__}|{source}".encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"{__version__}|{numba.__version__}|{_KERNELS}|{source}".encode()).hexdigest()[:24]
     name = f"fnx_{key}"
     if name in sys.modules:
         return sys.modules[name]

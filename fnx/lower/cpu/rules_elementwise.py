@@ -10,13 +10,13 @@ from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
 
 _TEMPLATES = {
     "neg": "-{0}", "sign": "np.sign({0})", "abs": "np.abs({0})", "floor": "np.floor({0})", "ceil": "np.ceil({0})",
-    "round": "np.rint({0})", "trunc": "np.trunc({0})", "exp": "np.exp({0})", "exp2": "np.exp2({0})",
-    "expm1": "np.expm1({0})", "log": "np.log({0})", "log2": "np.log2({0})", "log10": "np.log10({0})",
-    "log1p": "np.log1p({0})", "sqrt": "np.sqrt({0})", "cbrt": "np.cbrt({0})", "sin": "np.sin({0})",
-    "cos": "np.cos({0})", "tan": "np.tan({0})", "asin": "np.arcsin({0})", "acos": "np.arccos({0})",
-    "atan": "np.arctan({0})", "sinh": "np.sinh({0})", "cosh": "np.cosh({0})", "tanh": "np.tanh({0})",
+    "round": "np.rint({0})", "trunc": "np.trunc({0})", "exp": "vm.exp({0})", "exp2": "np.exp2({0})",
+    "expm1": "vm.expm1({0})", "log": "vm.log({0})", "log2": "np.log2({0})", "log10": "np.log10({0})",
+    "log1p": "vm.log1p({0})", "sqrt": "np.sqrt({0})", "cbrt": "np.cbrt({0})", "sin": "vm.sin({0})",
+    "cos": "vm.cos({0})", "tan": "np.tan({0})", "asin": "np.arcsin({0})", "acos": "np.arccos({0})",
+    "atan": "np.arctan({0})", "sinh": "np.sinh({0})", "cosh": "np.cosh({0})", "tanh": "vm.tanh({0})",
     "asinh": "np.arcsinh({0})", "acosh": "np.arccosh({0})", "atanh": "np.arctanh({0})",
-    "logistic": "{one} / ({one} + np.exp(-{0}))", "erf": "k.erf({0})", "erfc": "k.erfc({0})",
+    "logistic": "vm.logistic({0})", "erf": "vm.erf({0})", "erfc": "k.erfc({0})",
     "erf_inv": "k.erf_inv({0})", "lgamma": "k.lgamma({0})", "digamma": "k.digamma({0})",
     "is_finite": "np.isfinite({0})", "is_nan": "np.isnan({0})", "is_inf": "np.isinf({0})",
     "signbit": "np.signbit({0})",
@@ -67,6 +67,12 @@ def _select_n(eqn: Eqn, args: list) -> str:
     return expr
 
 
+def _pow(eqn: Eqn, args: list) -> str:
+    """Float powers use the vectorizable ``vm.pow``; integer powers NumPy's."""
+    fn = "vm.pow" if eqn.outvars[0].aval.dtype.kind == "f" else "np.power"
+    return _pin(f"{fn}({args[0]}, {args[1]})", eqn.outvars[0].aval.dtype)
+
+
 def _integer_pow(eqn: Eqn, args: list) -> str:
     x, y, dtype = args[0], eqn.params["y"], eqn.outvars[0].aval.dtype
     if 1 <= y <= 4:  # repeated multiplication: exact as NumPy's, and cheap
@@ -78,7 +84,7 @@ def _integer_pow(eqn: Eqn, args: list) -> str:
 scalar_exprs: dict = {p: _template(_TEMPLATES[name]) for name, p in {**unary_primitives, **binary_primitives}.items()
                       if name in _TEMPLATES}
 scalar_exprs.update({unary_primitives["not"]: _not, unary_primitives["population_count"]: _population_count,
-                     convert_element_type_p: _convert, select_n_p: _select_n, integer_pow_p: _integer_pow,
+                     binary_primitives["pow"]: _pow, convert_element_type_p: _convert, select_n_p: _select_n, integer_pow_p: _integer_pow,
                      stop_gradient_p: lambda eqn, args: args[0]})
 
 

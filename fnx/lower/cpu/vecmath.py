@@ -92,8 +92,10 @@ def _to_float(typingctx, i, like):
 
     def codegen(context, builder, sig, args):
         value = args[0]
-        if value.type.width != 32:  # 32-bit conversions vectorize on every x86 SIMD level
-            value = builder.trunc(value, ir.IntType(32)) if value.type.width > 32 else builder.sext(value, ir.IntType(32))
+        if value.type.width > 32:  # 32-bit conversions vectorize on every x86 SIMD level
+            value = builder.trunc(value, ir.IntType(32))
+        elif value.type.width < 32:
+            value = builder.sext(value, ir.IntType(32))
         return builder.sitofp(value, context.get_value_type(sig.return_type))
     return like(i, like), codegen
 
@@ -263,7 +265,7 @@ def _pi_over_2_tables(mant_bits: int, bias: int, chunk_bits: int, chunks: int) -
     table = np.zeros((2 * bias + 2, chunks))
     for e in range(2 * bias + 2):
         shift = _PI_BITS - (e - bias - mant_bits + fraction_bits)
-        fixed = (_TWO_OVER_PI >> shift) & ((1 << (fraction_bits + 2)) - 1)  # floor(F * 2**fraction_bits) mod 2**(f+2)
+        fixed = (_TWO_OVER_PI >> shift) & ((1 << (fraction_bits + 2)) - 1)  # the row, as a fixed-point integer
         for j in range(chunks):
             low = chunk_bits * (chunks - 1 - j)
             table[e, j] = float((fixed >> low) & mask) * 2.0 ** (low - fraction_bits)
@@ -291,7 +293,7 @@ def _log_table() -> np.ndarray:
 _LOG_TABLE = _log_table()
 
 # ---------------------------------------------------------------------------------------------------------
-# Building blocks. All are inlined; `k` is _F32 or _F64.
+# Building blocks; `k` is _F32 or _F64.
 
 # The functions behind the public ones are inlined into the caller in Numba IR (LLVM would not inline code
 # that large, and a call blocks vectorization); their small helpers are left to LLVM's inliner, which
