@@ -646,8 +646,7 @@ def test_bourez_bidirectional_lstm_has_10084967_parameters():
 # -- jit: one small check per family ---------------------------------------------------------------------
 
 def test_jit_dense_and_normalization():
-    """dense -> batch_norm (training, new running statistics) -> layer_norm, in one compiled function.
-    (dropout is left out: compiling the threefry generator costs ~20 s; fnx.random's tests cover it.)"""
+    """dense -> batch_norm (training, new running statistics) -> layer_norm, in one compiled function."""
     rng = np.random.default_rng(0)
     bn_params, bn_state = nn.batch_norm.init(None, 4)
     params = {"dense": {"w": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}, "bn": bn_params,
@@ -706,3 +705,14 @@ def test_bad_input_raises_a_clear_error(call, message):
     with pytest.raises(FnxTypeError) as info:
         call()
     assert message in str(info.value)
+
+
+DROPOUT = fnx.jit(lambda key, x: nn.dropout(key, x, 0.5))
+
+
+def test_jit_dropout_draws_the_same_mask_as_eager():
+    """The threefry generator compiles too: the jitted dropout equals the eager one for the same key."""
+    x = np.arange(1.0, 21.0).reshape(4, 5)
+    for seed in (0, 1):
+        key = fnx.random.key(seed)
+        assert_same(np.asarray(DROPOUT(key, x)), np.asarray(nn.dropout(key, x, 0.5)))
