@@ -95,13 +95,36 @@ def population_count(x):
 # -- reductions over the last axis of a 2-d array -----------------------------------------------------------
 
 @numba.njit(**_OPTIONS)
-def sum_rows(x):
-    out = np.zeros(x.shape[0], x.dtype)
+def reduce_rows(x, op):
+    """Sum (op 0), product (1), max (2) or min (3) of each row of a 2-d array."""
+    out = np.empty(x.shape[0], x.dtype)
     for i in range(x.shape[0]):
-        acc = out[i]
-        for j in range(x.shape[1]):
-            acc += x[i, j]
-        out[i] = acc
+        if op == 0:
+            out[i] = np.sum(x[i])
+        elif op == 1:
+            out[i] = np.prod(x[i])
+        elif op == 2:
+            out[i] = np.max(x[i])
+        else:
+            out[i] = np.min(x[i])
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def logical_rows(x, op):
+    """All (op 0) or any (op 1) of each row of a 2-d bool array."""
+    out = np.empty(x.shape[0], np.bool_)
+    for i in range(x.shape[0]):
+        out[i] = np.all(x[i]) if op == 0 else np.any(x[i])
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def arg_rows(x, op):
+    """Index of the first maximum (op 0) or minimum (op 1) of each row of a 2-d array."""
+    out = np.empty(x.shape[0], np.int64)
+    for i in range(x.shape[0]):
+        out[i] = np.argmax(x[i]) if op == 0 else np.argmin(x[i])
     return out
 
 
@@ -111,65 +134,6 @@ def sum_columns(x):
     out = np.zeros(x.shape[1], x.dtype)
     for i in range(x.shape[0]):
         out += x[i]
-    return out
-
-
-@numba.njit(**_OPTIONS)
-def prod_rows(x):
-    out = np.ones(x.shape[0], x.dtype)
-    for i in range(x.shape[0]):
-        acc = out[i]
-        for j in range(x.shape[1]):
-            acc *= x[i, j]
-        out[i] = acc
-    return out
-
-
-@numba.njit(**_OPTIONS)
-def max_rows(x):
-    out = np.empty(x.shape[0], x.dtype)
-    for i in range(x.shape[0]):
-        out[i] = np.max(x[i])
-    return out
-
-
-@numba.njit(**_OPTIONS)
-def min_rows(x):
-    out = np.empty(x.shape[0], x.dtype)
-    for i in range(x.shape[0]):
-        out[i] = np.min(x[i])
-    return out
-
-
-@numba.njit(**_OPTIONS)
-def all_rows(x):
-    out = np.empty(x.shape[0], np.bool_)
-    for i in range(x.shape[0]):
-        out[i] = np.all(x[i])
-    return out
-
-
-@numba.njit(**_OPTIONS)
-def any_rows(x):
-    out = np.empty(x.shape[0], np.bool_)
-    for i in range(x.shape[0]):
-        out[i] = np.any(x[i])
-    return out
-
-
-@numba.njit(**_OPTIONS)
-def argmax_rows(x):
-    out = np.empty(x.shape[0], np.int64)
-    for i in range(x.shape[0]):
-        out[i] = np.argmax(x[i])
-    return out
-
-
-@numba.njit(**_OPTIONS)
-def argmin_rows(x):
-    out = np.empty(x.shape[0], np.int64)
-    for i in range(x.shape[0]):
-        out[i] = np.argmin(x[i])
     return out
 
 

@@ -153,9 +153,10 @@ def _dynamic_update_slice(w: FunctionWriter, eqn: Eqn) -> None:
 
 _WHOLE = {"reduce_sum": "np.sum", "reduce_prod": "np.prod", "reduce_max": "np.max", "reduce_min": "np.min",
           "reduce_and": "np.all", "reduce_or": "np.any"}
-_ROWS = {"reduce_sum": "k.sum_rows", "reduce_prod": "k.prod_rows", "reduce_max": "k.max_rows",
-         "reduce_min": "k.min_rows", "reduce_and": "k.all_rows", "reduce_or": "k.any_rows", "argmax": "k.argmax_rows",
-         "argmin": "k.argmin_rows"}
+_ROWS = {"reduce_sum": ("k.reduce_rows", 0), "reduce_prod": ("k.reduce_rows", 1),
+         "reduce_max": ("k.reduce_rows", 2), "reduce_min": ("k.reduce_rows", 3),
+         "reduce_and": ("k.logical_rows", 0), "reduce_or": ("k.logical_rows", 1),
+         "argmax": ("k.arg_rows", 0), "argmin": ("k.arg_rows", 1)}
 
 
 def _as_rows(w: FunctionWriter, x, axes: tuple) -> tuple[str, tuple]:
@@ -181,14 +182,16 @@ def _reduce(w: FunctionWriter, eqn: Eqn) -> None:
         w.assign(eqn.outvars[0], f"k.sum_columns({source}).reshape({tuple(out.shape)})")
     else:
         matrix, kept = _as_rows(w, x, axes)
-        w.assign(eqn.outvars[0], f"{_ROWS[name]}({matrix}).reshape({kept})")
+        kernel, op = _ROWS[name]
+        w.assign(eqn.outvars[0], f"{kernel}({matrix}, {op}).reshape({kept})")
 
 
 def _argreduce(w: FunctionWriter, eqn: Eqn) -> None:
     x, axis = eqn.invars[0], eqn.params["axis"]
     out = eqn.outvars[0].aval
     matrix, kept = _as_rows(w, x, (axis,))
-    result = f"{_ROWS[eqn.primitive.name]}({matrix})"
+    kernel, op = _ROWS[eqn.primitive.name]
+    result = f"{kernel}({matrix}, {op})"
     w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({result}[0])" if out.shape == () else
              f"{result}.reshape({kept}).astype({np_dtype(out.dtype)})")
 
