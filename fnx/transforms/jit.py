@@ -63,10 +63,11 @@ class Lowered:
 class _Entry:
     """One traced signature: the jaxpr (consts hoisted), its consts, the compiled code, the output structure."""
 
-    __slots__ = ("jaxpr", "consts", "executable", "out_tree", "single_output")
+    __slots__ = ("jaxpr", "consts", "const_values", "executable", "out_tree", "single_output")
 
     def __init__(self, jaxpr, consts, out_tree):
         self.jaxpr, self.consts, self.out_tree, self.executable = jaxpr, consts, out_tree, None
+        self.const_values: list = []
         self.single_output = out_tree.num_leaves == 1 and out_tree.node_type is None
 
 
@@ -98,7 +99,7 @@ class Jitted:
             else:
                 entry = self._entries.get(tuple(key))
                 if entry is not None:
-                    outs = entry.executable.call(*values)
+                    outs = entry.executable.call(*entry.const_values, *values)
                     if raw:  # never hand out views of the caller's mutable arrays
                         outs = _unaliased(outs, args)
                     if entry.single_output:
@@ -144,12 +145,11 @@ class Jitted:
             return tree_unflatten(entry.out_tree, outs)
         if entry.executable is None:
             entry.executable = _executable(entry.jaxpr)
-            fast_key = tuple((a.shape, a.dtype.num) for a in avals) if not static and not kwargs and tree == \
-                tree_flatten(([0] * len(args), {}))[1] else None
-            if fast_key is not None and not entry.consts:
-                self._entries[fast_key] = entry
-        values = [np.asarray(c) for c in entry.consts] + [_value(x, a) for x, a in zip(leaves, avals)]
-        outs = _unaliased(entry.executable.call(*values), leaves)
+            entry.const_values = [np.asarray(c) for c in entry.consts]
+            if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
+                self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry  # for the fast path
+        values = [_value(x, a) for x, a in zip(leaves, avals)]
+        outs = _unaliased(entry.executable.call(*entry.const_values, *values), leaves)
         return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
 
     def lower(self, *args, **kwargs) -> Lowered:
