@@ -195,7 +195,10 @@ def test_dot_general_dimension_numbers(problem, seed):
 # -- inv, solve, det, cholesky -----------------------------------------------------------------------------
 
 def _well_conditioned(rng, batch, n):
-    return rng.normal(size=batch + (n, n)) + 3.0 * np.eye(n)
+    """Strictly diagonally dominant matrices: never singular, condition numbers small enough for finite
+    differences (a random matrix + 3I can come arbitrarily close to singular)."""
+    m = rng.normal(size=batch + (n, n))
+    return m + np.eye(n) * (np.abs(m).sum(axis=-1, keepdims=True) + 1.0)
 
 
 def _spd(rng, batch, n):
