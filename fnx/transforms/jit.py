@@ -23,6 +23,7 @@ from ..lower.cpu.rules_calls import register_jit
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
 
+_new_object = object.__new__
 _executables: dict[int, Any] = {}  # id(ClosedJaxpr) -> (closed, Executable): the jaxpr is kept alive with it
 
 
@@ -63,7 +64,7 @@ class Lowered:
 class _Entry:
     """One traced signature: the jaxpr (consts hoisted), its consts, the compiled code, the output structure."""
 
-    __slots__ = ("jaxpr", "consts", "const_values", "executable", "out_tree", "single_output")
+    __slots__ = ("jaxpr", "consts", "const_values", "executable", "call", "out_tree", "single_output")
 
     def __init__(self, jaxpr, consts, out_tree):
         self.jaxpr, self.consts, self.out_tree, self.executable = jaxpr, consts, out_tree, None
@@ -99,11 +100,13 @@ class Jitted:
             else:
                 entry = self._entries.get(tuple(key))
                 if entry is not None:
-                    outs = entry.executable.call(*entry.const_values, *values)
+                    outs = entry.call(*entry.const_values, *values)
                     if raw:  # never hand out views of the caller's mutable arrays
                         outs = _unaliased(outs, args)
                     if entry.single_output:
-                        return Array._wrap(outs[0])
+                        result = _new_object(Array)
+                        result._value = outs[0]
+                        return result
                     return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
         return self._general_call(args, kwargs)
 
@@ -145,6 +148,7 @@ class Jitted:
             return tree_unflatten(entry.out_tree, outs)
         if entry.executable is None:
             entry.executable = _executable(entry.jaxpr)
+            entry.call = entry.executable.call
             entry.const_values = [np.asarray(c) for c in entry.consts]
             if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
                 self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry  # for the fast path
