@@ -52,14 +52,23 @@ def _operand_cotangent(ct, other, x_ndim: int, x_dims: tuple, other_dims: tuple,
     x_free = [d for d in range(x_ndim) if d not in x_contract + x_batch]
     nb = len(x_batch)
     ct_free = tuple(range(free_offset, free_offset + len(o_free)))
-    got = dot_general_p.bind(ct, other, dimension_numbers=((ct_free, tuple(o_free)), (tuple(range(nb)), o_batch)))
     o_contract_sorted = sorted(o_contract)
-    position = {}  # x dimension -> axis of `got`
-    position.update({d: i for i, d in enumerate(x_batch)})
-    position.update({d: nb + i for i, d in enumerate(x_free)})
-    position.update({d: nb + len(x_free) + o_contract_sorted.index(o) for d, o in zip(x_contract, o_contract)})
-    perm = tuple(position[d] for d in range(x_ndim))
-    return lax.transpose(got, perm) if perm != tuple(range(x_ndim)) else got
+
+    def permutation(other_first: bool) -> tuple:
+        """Where each axis of x lands in the product: x's free axes before its contracting ones, or after."""
+        position = {d: i for i, d in enumerate(x_batch)}
+        free_start, contract_start = (nb + len(x_contract), nb) if other_first else (nb, nb + len(x_free))
+        position.update({d: free_start + i for i, d in enumerate(x_free)})
+        position.update({d: contract_start + o_contract_sorted.index(o) for d, o in zip(x_contract, o_contract)})
+        return tuple(position[d] for d in range(x_ndim))
+
+    identity = tuple(range(x_ndim))
+    if permutation(False) != identity and permutation(True) == identity:
+        # the other operand first gives x's layout directly (e.g. a weight gradient x^T @ ct): no transpose
+        return dot_general_p.bind(other, ct, dimension_numbers=((tuple(o_free), ct_free), (o_batch, tuple(range(nb)))))
+    got = dot_general_p.bind(ct, other, dimension_numbers=((ct_free, tuple(o_free)), (tuple(range(nb)), o_batch)))
+    perm = permutation(False)
+    return lax.transpose(got, perm) if perm != identity else got
 
 
 def _dot_general_vjp(ct, primals, out, *, dimension_numbers):
