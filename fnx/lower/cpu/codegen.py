@@ -19,6 +19,14 @@ from ..fusion import Cluster, fuse
 
 cpu_rules: dict[Primitive, Callable[["FunctionWriter", Eqn], None]] = {}
 
+
+def cpu_rule(prim: Primitive):
+    """Decorator: register the function as the CPU rule of ``prim``."""
+    def register(f):
+        cpu_rules[prim] = f
+        return f
+    return register
+
 NUMBA_OPTIONS = "cache=True, error_model='numpy', nogil=True"
 
 

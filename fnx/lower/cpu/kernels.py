@@ -15,11 +15,6 @@ _FLOATS = ["float32(float32)", "float64(float64)"]
 
 
 @numba.vectorize(_FLOATS, cache=True)
-def erf(x):
-    return math.erf(x)
-
-
-@numba.vectorize(_FLOATS, cache=True)
 def erfc(x):
     return math.erfc(x)
 

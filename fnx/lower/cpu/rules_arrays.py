@@ -18,16 +18,8 @@ from ...lax import linalg
 from ...lax.convolution import conv_general_dilated_p, reduce_window_p
 from ...lax.indexing import gather_p, scatter_p
 from ...lax.sorting import sort_p
-from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
+from .codegen import FunctionWriter, cpu_rule, cpu_rules, literal, np_dtype
 from .kernels_arrays import SCATTER_MODES, WINDOW_REDUCERS
-
-
-def rule(prim):
-    """Decorator: register the function as the CPU rule of ``prim``."""
-    def register(f):
-        cpu_rules[prim] = f
-        return f
-    return register
 
 
 def as_shape(w: FunctionWriter, x, shape: tuple) -> str:
@@ -86,7 +78,7 @@ def _indexing_operands(w: FunctionWriter, x, indices) -> tuple[str, str, str, in
     return as_shape(w, x, rows), index_rows, ints(dims), batch
 
 
-@rule(gather_p)
+@cpu_rule(gather_p)
 def _gather(w: FunctionWriter, eqn: Eqn) -> None:
     x, indices = eqn.invars
     if _zeros_if_empty(w, eqn.outvars[0]):
@@ -95,7 +87,7 @@ def _gather(w: FunctionWriter, eqn: Eqn) -> None:
     reshaped_result(w, eqn.outvars[0], f"ka.gather({rows}, {index_rows}, {dims})")
 
 
-@rule(scatter_p)
+@cpu_rule(scatter_p)
 def _scatter(w: FunctionWriter, eqn: Eqn) -> None:
     x, indices, updates = eqn.invars
     if _zeros_if_empty(w, eqn.outvars[0]):
@@ -108,7 +100,7 @@ def _scatter(w: FunctionWriter, eqn: Eqn) -> None:
 
 # -- sort: every operand as (outer, n, inner), sorted along the middle axis --------------------------------
 
-@rule(sort_p)
+@cpu_rule(sort_p)
 def _sort(w: FunctionWriter, eqn: Eqn) -> None:
     p = eqn.params
     shape, axis = eqn.invars[0].aval.shape, p["dimension"]
@@ -158,7 +150,7 @@ def dilate_pad(flat: str, shape: tuple, config: list, fill: str) -> tuple[str, t
 
 # -- conv_general_dilated: canonical (N, C, spatial) input and (O, C/G, spatial) kernel, spatial flattened --
 
-@rule(conv_general_dilated_p)
+@cpu_rule(conv_general_dilated_p)
 def _conv(w: FunctionWriter, eqn: Eqn) -> None:
     lhs, rhs = eqn.invars
     out, p = eqn.outvars[0], eqn.params
@@ -182,7 +174,7 @@ def _conv(w: FunctionWriter, eqn: Eqn) -> None:
 
 # -- reduce_window: the dilated, padded operand flattened, with its shape ------------------------------------
 
-@rule(reduce_window_p)
+@cpu_rule(reduce_window_p)
 def _reduce_window(w: FunctionWriter, eqn: Eqn) -> None:
     x, init = eqn.invars
     out, p = eqn.outvars[0], eqn.params

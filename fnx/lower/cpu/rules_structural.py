@@ -5,7 +5,7 @@ import numpy as np
 
 from ...core.ir import Eqn
 from ...lax import linalg, reductions, structural as st
-from .codegen import FunctionWriter, cpu_rules, np_dtype
+from .codegen import FunctionWriter, cpu_rule, cpu_rules, np_dtype
 from .rules_arrays import dilate_pad, flat, transposed
 
 
@@ -21,14 +21,7 @@ def _contiguous(w: FunctionWriter, x) -> str:
     return f"np.ascontiguousarray({w.atom(x)})"
 
 
-def rule(prim):
-    def register(f):
-        cpu_rules[prim] = f
-        return f
-    return register
-
-
-@rule(st.broadcast_in_dim_p)
+@cpu_rule(st.broadcast_in_dim_p)
 def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
     (x,), p = eqn.invars, eqn.params
     shape = tuple(p["shape"])
@@ -45,7 +38,7 @@ def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
     w.assign(eqn.outvars[0], f"np.broadcast_to({source}, {shape})")
 
 
-@rule(st.reshape_p)
+@cpu_rule(st.reshape_p)
 def _reshape(w: FunctionWriter, eqn: Eqn) -> None:
     x, shape = eqn.invars[0], tuple(eqn.params["new_sizes"])
     if _rank(x) == 0:
@@ -56,7 +49,7 @@ def _reshape(w: FunctionWriter, eqn: Eqn) -> None:
         w.assign(eqn.outvars[0], f"{_contiguous(w, x)}.reshape({shape})")
 
 
-@rule(st.transpose_p)
+@cpu_rule(st.transpose_p)
 def _transpose(w: FunctionWriter, eqn: Eqn) -> None:
     x, perm = eqn.invars[0], tuple(eqn.params["permutation"])
     if perm == tuple(range(len(perm))):
@@ -68,7 +61,7 @@ def _transpose(w: FunctionWriter, eqn: Eqn) -> None:
         w.assign(eqn.outvars[0], f"{flat_t}.reshape({tuple(eqn.outvars[0].aval.shape)})")
 
 
-@rule(st.rev_p)
+@cpu_rule(st.rev_p)
 def _rev(w: FunctionWriter, eqn: Eqn) -> None:
     x, dims = eqn.invars[0], eqn.params["dimensions"]
     if _rank(x) == 0 or not dims:
@@ -77,14 +70,14 @@ def _rev(w: FunctionWriter, eqn: Eqn) -> None:
     w.assign(eqn.outvars[0], w.atom(x) + _index(["::-1" if d in dims else ":" for d in range(_rank(x))]))
 
 
-@rule(st.slice_p)
+@cpu_rule(st.slice_p)
 def _slice(w: FunctionWriter, eqn: Eqn) -> None:
     p = eqn.params
     parts = [f"{lo}:{hi}:{s}" for lo, hi, s in zip(p["start_indices"], p["limit_indices"], p["strides"])]
     w.assign(eqn.outvars[0], w.atom(eqn.invars[0]) + _index(parts) if parts else w.atom(eqn.invars[0]))
 
 
-@rule(st.pad_p)
+@cpu_rule(st.pad_p)
 def _pad(w: FunctionWriter, eqn: Eqn) -> None:
     x, value = eqn.invars
     if _rank(x) == 0:
@@ -94,13 +87,13 @@ def _pad(w: FunctionWriter, eqn: Eqn) -> None:
     w.assign(eqn.outvars[0], f"{padded}.reshape({tuple(eqn.outvars[0].aval.shape)})")
 
 
-@rule(st.concatenate_p)
+@cpu_rule(st.concatenate_p)
 def _concatenate(w: FunctionWriter, eqn: Eqn) -> None:
     parts = ", ".join(_contiguous(w, x) for x in eqn.invars)
     w.assign(eqn.outvars[0], f"np.concatenate(({parts},), axis={eqn.params['dimension']})")
 
 
-@rule(st.iota_p)
+@cpu_rule(st.iota_p)
 def _iota(w: FunctionWriter, eqn: Eqn) -> None:
     p = eqn.params
     shape, d = tuple(p["shape"]), p["dimension"]
@@ -109,7 +102,7 @@ def _iota(w: FunctionWriter, eqn: Eqn) -> None:
     w.assign(eqn.outvars[0], f"np.broadcast_to({ramp}.reshape({expanded}), {shape})")
 
 
-@rule(st.bitcast_convert_type_p)
+@cpu_rule(st.bitcast_convert_type_p)
 def _bitcast(w: FunctionWriter, eqn: Eqn) -> None:
     x, dtype = eqn.invars[0], np_dtype(eqn.params["new_dtype"])
     if _rank(x) == 0:
@@ -127,7 +120,7 @@ def _clamped_starts(w: FunctionWriter, starts, sizes, shape) -> list:
     return names
 
 
-@rule(st.dynamic_slice_p)
+@cpu_rule(st.dynamic_slice_p)
 def _dynamic_slice(w: FunctionWriter, eqn: Eqn) -> None:
     x, *starts = eqn.invars
     sizes = eqn.params["slice_sizes"]
@@ -138,7 +131,7 @@ def _dynamic_slice(w: FunctionWriter, eqn: Eqn) -> None:
     w.assign(eqn.outvars[0], w.atom(x) + _index([f"{a}:{a} + {k}" for a, k in zip(s, sizes)]))
 
 
-@rule(st.dynamic_update_slice_p)
+@cpu_rule(st.dynamic_update_slice_p)
 def _dynamic_update_slice(w: FunctionWriter, eqn: Eqn) -> None:
     x, update, *starts = eqn.invars
     if _rank(x) == 0:
@@ -237,7 +230,7 @@ def _matrix_operand(w: FunctionWriter, x, perm: tuple, shape: tuple) -> str:
     return f"np.ascontiguousarray({expr}).reshape({shape})"
 
 
-@rule(linalg.dot_general_p)
+@cpu_rule(linalg.dot_general_p)
 def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
     lhs, rhs = eqn.invars
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
