@@ -4,8 +4,9 @@ Operands share one dtype (``fnx.numpy`` promotes first) and one shape, except th
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
-import scipy.special as sp
 
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive, def_primitive
@@ -14,6 +15,18 @@ from ._rules import elementwise_shape, require_dtype_kind, same_dtype
 
 # dtype rules: which input kinds an op accepts, and whether its output is bool
 _FLOAT, _NUMERIC, _SIGNED, _INT_BOOL, _INT, _ANY = "f", "iuf", "if", "biu", "iu", "biuf"
+
+
+def _special(name: str):
+    """``scipy.special.<name>``, imported at its first call: importing scipy.special takes ~0.4 s."""
+    def call(*args, **kwargs):
+        import scipy.special
+        return getattr(scipy.special, name)(*args, **kwargs)
+    call.__name__ = name
+    return call
+
+
+sp = SimpleNamespace(**{name: _special(name) for name in ("expit", "erf", "erfc", "erfinv", "gammaln", "digamma")})
 
 _UNARY = {  # name: (numpy function, accepted kinds, bool output)
     "neg": (np.negative, _NUMERIC, False), "sign": (np.sign, _NUMERIC, False), "abs": (np.abs, _NUMERIC, False),

@@ -18,8 +18,6 @@ from ..core.ir import ClosedJaxpr, hoist_consts
 from ..core.primitive import _trace_stack, def_primitive
 from ..core.tracing import Tracer, abstractify, eval_jaxpr, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
-from ..lower.cpu import compile_jaxpr
-from ..lower.cpu.rules_calls import register_jit
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
 
@@ -30,6 +28,7 @@ _executables: dict[int, Any] = {}  # id(ClosedJaxpr) -> (closed, Executable): th
 def _executable(jaxpr: ClosedJaxpr):
     entry = _executables.get(id(jaxpr))
     if entry is None or entry[0] is not jaxpr:
+        from ..lower.cpu import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
         entry = _executables[id(jaxpr)] = (jaxpr, compile_jaxpr(jaxpr))
     return entry[1]
 
@@ -43,7 +42,6 @@ def _jit_impl(*args, jaxpr, name):
 
 
 jit_p = def_primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=True)
-register_jit(jit_p)
 
 
 class Lowered:

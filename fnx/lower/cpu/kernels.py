@@ -1,7 +1,8 @@
 """Numba kernels shared by all generated code: compiled once per install (``cache=True``).
 
 Generated functions call these as ``k.name(...)`` for what NumPy-in-Numba lacks or does slowly: special
-functions, selects with broadcasting, reductions over the last axis of a 2-d view, gather/scatter.
+functions of a scalar (jitted functions, not ufuncs: Numba rebuilds a ufunc's wrappers at every import,
+seconds), reductions over the last axis of a 2-d view, matrix products.
 """
 from __future__ import annotations
 
@@ -11,21 +12,20 @@ import numba
 import numpy as np
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
-_FLOATS = ["float32(float32)", "float64(float64)"]
 
 
-@numba.vectorize(_FLOATS, cache=True)
+@numba.njit(**_OPTIONS)
 def erfc(x):
     return math.erfc(x)
 
 
-@numba.vectorize(_FLOATS, cache=True)
+@numba.njit(**_OPTIONS)
 def lgamma(x):
     return math.lgamma(x)
 
 
 @numba.njit(**_OPTIONS)
-def _erf_inv_scalar(y):
+def erf_inv(y):
     """Inverse error function: Giles' single-precision approximation, then two Newton steps in float64."""
     if y <= -1.0:
         return -np.inf if y == -1.0 else np.nan
@@ -50,13 +50,8 @@ def _erf_inv_scalar(y):
     return x
 
 
-@numba.vectorize(_FLOATS, cache=True)
-def erf_inv(y):
-    return _erf_inv_scalar(y)
-
-
 @numba.njit(**_OPTIONS)
-def _digamma_scalar(x):
+def digamma(x):
     """psi(x): reflection for x < 0, recurrence up to x >= 6, then the asymptotic series."""
     if x <= 0.0 and x == math.floor(x):
         return np.nan
@@ -72,12 +67,7 @@ def _digamma_scalar(x):
     return result + math.log(x) - 0.5 / x - series
 
 
-@numba.vectorize(_FLOATS, cache=True)
-def digamma(x):
-    return _digamma_scalar(x)
-
-
-@numba.vectorize(["uint8(uint8)", "uint16(uint16)", "uint32(uint32)", "uint64(uint64)"], cache=True)
+@numba.njit(**_OPTIONS)
 def population_count(x):
     """Set bits of an unsigned integer (signed ones are reinterpreted by the caller)."""
     v, one, count = np.uint64(x), np.uint64(1), 0

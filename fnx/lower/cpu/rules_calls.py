@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...core.ir import Eqn
 from ...lax.control_flow import cond_p, scan_p, while_p
 from ...transforms.autodiff.custom import custom_jvp_call_p, custom_vjp_call_p
+from ...transforms.jit import jit_p
 from .codegen import FunctionWriter, cpu_rules, np_dtype
 
 
@@ -95,8 +96,4 @@ def _while(w: FunctionWriter, eqn: Eqn) -> None:
 
 cpu_rules[custom_jvp_call_p] = cpu_rules[custom_vjp_call_p] = _custom_call
 cpu_rules[scan_p], cpu_rules[cond_p], cpu_rules[while_p] = _scan, _cond, _while
-
-
-def register_jit(jit_p) -> None:
-    """The rule of the ``jit`` primitive (defined by fnx.transforms.jit, which imports this backend)."""
-    cpu_rules[jit_p] = _jit
+cpu_rules[jit_p] = _jit
