@@ -56,6 +56,56 @@ def test_structural_ops_and_products_match_eager():
                 rtol=1e-12, atol=1e-12)
 
 
+# every elementwise primitive, on arrays (the fused loops) and on rank-0 values (Numba scalars), per dtype kind
+from fnx.lax.elementwise import binary_primitives, integer_pow_p, unary_primitives  # noqa: E402
+
+_FLOAT_UNARY = [n for n, p in unary_primitives.items() if n not in ("not", "population_count")]
+_FLOAT_BINARY = [n for n in binary_primitives if n not in ("and", "or", "xor", "shift_left", "shift_right")]
+_INT_UNARY = ["neg", "sign", "abs", "not", "population_count"]
+_INT_BINARY = [n for n in binary_primitives if n not in ("div", "atan2", "hypot", "copysign", "nextafter",
+                                                         "logaddexp")]
+
+
+def every_elementwise_primitive(f32, f64, s64, i32, u8, b):
+    """x in (0.1, 0.9) is inside every float function's domain (acosh gets 1 + x); y in (0.5, 1.5)."""
+    out = {}
+    for name, x in (("f32", f32), ("f64", f64), ("scalar", s64)):
+        y = x + 0.6
+        for op in _FLOAT_UNARY:
+            out[f"{op} {name}"] = unary_primitives[op].bind(x + 1.0 if op == "acosh" else x)
+        for op in _FLOAT_BINARY:
+            out[f"{op} {name}"] = binary_primitives[op].bind(x, y)
+        out[f"integer_pow {name}"] = integer_pow_p.bind(x, y=-3)
+    j = i32 % 5 + 1  # positive divisors and small shifts
+    for op in _INT_UNARY:
+        out[f"{op} i32"] = unary_primitives[op].bind(u8 if op == "population_count" else i32)
+    for op in _INT_BINARY:
+        out[f"{op} i32"] = binary_primitives[op].bind(i32, j)
+    out["integer_pow i32"] = integer_pow_p.bind(i32, y=3)
+    out.update({f"{op} bool": binary_primitives[op].bind(b, ~b) for op in ("and", "or", "xor", "eq")})
+    out["not bool"] = unary_primitives["not"].bind(b)
+    return out
+
+
+def test_every_elementwise_primitive_matches_eager_on_arrays_and_scalars():
+    x = RNG.uniform(0.1, 0.9, 6)
+    args = (x.astype(np.float32), x, np.float64(0.3), np.array([-7, -2, 0, 3, 9, 100], np.int32),
+            np.array([0, 1, 7, 128, 255, 3], np.uint8), np.array([True, False, True, True, False, False]))
+    jitted, eager = ELEMENTWISE_PRIMITIVES(*args), every_elementwise_primitive(*args)
+    assert jitted.keys() == eager.keys()
+    for key in eager:
+        a, e = np.asarray(jitted[key]), np.asarray(eager[key])
+        tol = dict(rtol=2e-6, atol=1e-7) if e.dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+        assert a.dtype == e.dtype and a.shape == e.shape, key
+        if e.dtype.kind == "f":
+            np.testing.assert_allclose(a, e, **tol, err_msg=key)
+        else:
+            np.testing.assert_array_equal(a, e, err_msg=key)
+
+
+ELEMENTWISE_PRIMITIVES = fnx.jit(every_elementwise_primitive)
+
+
 def test_calls_reuse_the_compiled_code_and_retrace_per_signature():
     f = fnx.jit(lambda v: v * 2.0 + 1.0)
     for _ in range(3):

@@ -17,9 +17,10 @@ is zero on entry can get a nonzero tangent from the body, and an unbatched carry
 rules find the carries that need a tangent (or a batch axis) by iterating to a fixed point: trace the body
 with the current guess, add the carries that came out nonzero (or batched), repeat until nothing changes.
 
-Reverse mode through ``scan`` runs the loop twice: a forward scan that also stacks every step's input
-carry, then a scan in the opposite direction that, at each step, recomputes the body at (carry_i, x_i),
-pulls the cotangents back through it, and accumulates the consts' cotangents in its carry. ``cond`` is
+Reverse mode through ``scan`` runs the loop twice: a forward scan that also stacks every step's residuals
+(the values of the body that its backward pass reads: found by tracing that pass), then a scan in the
+opposite direction that, at each step, pulls the cotangents back through the body from those values
+(nothing is recomputed) and accumulates the consts' cotangents in its carry. ``cond`` is
 differentiated branch by branch (a cond over the branches' vjps). A ``while`` loop cannot be reversed: its
 trip count is only known at run time, so there is nowhere to keep the per-iteration values.
 
@@ -33,9 +34,10 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from .. import lax
+from .. import numpy as fnp
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
-from ..core.ir import ClosedJaxpr, Jaxpr, Var, hoist_consts
+from ..core.ir import ClosedJaxpr, Jaxpr, Var, dce, hoist_consts
 from ..core.tracing import trace_to_jaxpr
 from ..lax.control_flow import cond_p, scan_p, split_counts, while_p
 from .autodiff.engine import (Zero, add_tangents, aval_of, backward_pass, forward_values, instantiate,
@@ -192,39 +194,71 @@ def _body_pullback(closed: ClosedJaxpr, inputs: Sequence, out_cts: Sequence) -> 
     return backward_pass(closed.jaxpr, env, list(out_cts))
 
 
+def _residual_candidates(j: Jaxpr, num_consts: int) -> list:
+    """The body's variables a backward pass may read (each equation's operands and results), consts aside."""
+    seen = {id(v) for v in j.invars[:num_consts]}
+    found = []
+    for eqn in j.eqns:
+        for v in (*eqn.invars, *eqn.outvars):
+            if isinstance(v, Var) and id(v) not in seen:
+                seen.add(id(v))
+                found.append(v)
+    return found
+
+
+def _used_inputs(closed: ClosedJaxpr) -> list[bool]:
+    """For each input of ``closed``: whether any live equation or output uses it."""
+    j = dce(closed.jaxpr)
+    used = {id(x) for eqn in j.eqns for x in eqn.invars} | {id(v) for v in j.outvars}
+    return [id(v) in used for v in j.invars]
+
+
 def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry, unroll):
     consts, init, xs = split_counts(primals, num_consts, num_carry)
     ct_carry, ct_ys = split_counts(ct, num_carry)
     const_f, carry_f, xs_f = ([is_differentiable(aval_of(v)) for v in part] for part in (consts, init, xs))
     ys_ct = [not _is_zero(c) for c in ct_ys]
-    in_avals, num_xs = jaxpr.in_avals, len(xs)
+    in_avals = jaxpr.in_avals
     carry_avals = in_avals[num_consts:num_consts + num_carry]
-
-    # forward: the same loop, also stacking the carry each step starts from
     j = jaxpr.jaxpr
-    stacking = _rewire(jaxpr, j.invars, j.outvars[:num_carry] + j.invars[num_consts:num_consts + num_carry])
-    carries = scan_p.bind(*consts, *init, *xs, jaxpr=stacking, length=length, reverse=reverse,
-                          num_consts=num_consts, num_carry=num_carry, unroll=unroll)[num_carry:]
-
-    # backward: consts; carry = (carry cotangents, consts' cotangents so far); xs = (carries, xs, ys' cotangents)
     nfc, nfk = sum(carry_f), sum(const_f)
 
-    def step(*args):
-        cs, ct_c, acc, car, x, ct_y = split_counts(args, num_consts, nfc, nfk, num_carry, num_xs)
-        out_cts = _unpick(ct_c, carry_f, lambda i: None) + _unpick(ct_y, ys_ct, lambda i: None)
-        in_cts = _body_pullback(jaxpr, cs + car + x, out_cts)
-        d_consts, d_carry, d_xs = split_counts(in_cts, num_consts, num_carry)
-        return ([instantiate(d) for d in _pick(d_carry, carry_f)]
-                + [add_tangents(a, d) for a, d in zip(acc, _pick(d_consts, const_f))]
-                + [instantiate(d) for d in _pick(d_xs, xs_f)])
+    # backward: consts; carry = (carry cotangents, consts' cotangents so far); xs = (residuals, ys' cotangents)
+    def backward(residuals: list):
+        def step(*args):
+            cs, ct_c, acc, res, ct_y = split_counts(args, num_consts, nfc, nfk, len(residuals))
+            env = {id(v): x for v, x in zip(j.invars[:num_consts] + residuals, cs + res)}
+            # values the pass reads without computing with them (e.g. a result whose vjp ignores it): placeholders
+            env.update({id(v): fnp.zeros(v.aval.shape, v.aval.dtype) for v in candidates if id(v) not in env})
+            out_cts = _unpick(ct_c, carry_f, lambda i: None) + _unpick(ct_y, ys_ct, lambda i: None)
+            in_cts = backward_pass(j, env, out_cts)
+            d_consts, d_carry, d_xs = split_counts(in_cts, num_consts, num_carry)
+            return ([instantiate(d) for d in _pick(d_carry, carry_f)]
+                    + [add_tangents(a, d) for a, d in zip(acc, _pick(d_consts, const_f))]
+                    + [instantiate(d) for d in _pick(d_xs, xs_f)])
+        return _trace(step, in_avals[:num_consts] + _pick(carry_avals, carry_f)
+                      + _pick(in_avals[:num_consts], const_f) + [v.aval for v in residuals]
+                      + _pick(j.out_avals[num_carry:], ys_ct))
 
-    back, hoisted = _trace(step, in_avals[:num_consts] + _pick(carry_avals, carry_f)
-                           + _pick(in_avals[:num_consts], const_f) + in_avals[num_consts:]
-                           + _pick(j.out_avals[num_carry:], ys_ct))
+    # the residuals: the body's values that the backward pass reads (found by tracing it with all candidates)
+    candidates = _residual_candidates(j, num_consts)
+    back, hoisted = backward(candidates)
+    skip = len(hoisted) + num_consts + nfc + nfk
+    residuals = _pick(candidates, _used_inputs(back)[skip:skip + len(candidates)])
+    back, hoisted = backward(residuals)
+
+    # forward: the same loop, also stacking the residuals of every step (the xs are already stacked)
+    x_slots = {id(v): i for i, v in enumerate(j.invars[num_consts + num_carry:])}
+    computed = [v for v in residuals if id(v) not in x_slots]
+    stacking = _rewire(jaxpr, j.invars, j.outvars[:num_carry] + computed)
+    stacked = iter(scan_p.bind(*consts, *init, *xs, jaxpr=stacking, length=length, reverse=reverse,
+                               num_consts=num_consts, num_carry=num_carry, unroll=unroll)[num_carry:])
+    stacked = [xs[x_slots[id(v)]] if id(v) in x_slots else next(stacked) for v in residuals]
+
     ct_init = [instantiate(Zero(a) if _is_zero(c) else c)
                for c, a in zip(_pick(ct_carry, carry_f), _pick(carry_avals, carry_f))]
     acc0 = [instantiate(Zero(a)) for a in _pick(in_avals[:num_consts], const_f)]
-    outs = scan_p.bind(*hoisted, *consts, *ct_init, *acc0, *carries, *xs, *_pick(ct_ys, ys_ct), jaxpr=back,
+    outs = scan_p.bind(*hoisted, *consts, *ct_init, *acc0, *stacked, *_pick(ct_ys, ys_ct), jaxpr=back,
                        length=length, reverse=not reverse, num_consts=len(hoisted) + num_consts,
                        num_carry=nfc + nfk, unroll=unroll)
     d_init, d_consts, d_xs = split_counts(outs, nfc, nfk)

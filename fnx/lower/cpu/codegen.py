@@ -13,9 +13,10 @@ from typing import Callable
 import numpy as np
 
 from ...core.errors import FnxTypeError
-from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce
+from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from ...core.primitive import Primitive
-from ..fusion import Cluster, fuse
+from ..fusion import REDUCTIONS, Cluster, fuse
+from ..simplify import simplify
 
 cpu_rules: dict[Primitive, Callable[["FunctionWriter", Eqn], None]] = {}
 
@@ -58,7 +59,7 @@ class ModuleWriter:
         name = f"f{self.count}"
         self.count += 1
         writer = FunctionWriter(self, name)
-        self.functions.append(writer.write(dce(jaxpr)))
+        self.functions.append(writer.write(simplify(jaxpr)))
         return name
 
     def source(self) -> str:
@@ -75,6 +76,7 @@ class FunctionWriter:
         self.names: dict[int, str] = {}
         self.lines: list[str] = []
         self.temp_count = 0
+        self.c_contiguous: set[str] = set()  # names of arrays known to be C-contiguous
 
     def write(self, jaxpr: Jaxpr) -> str:
         params = [self.define(v, "a") for v in jaxpr.constvars + jaxpr.invars]
@@ -107,6 +109,21 @@ class FunctionWriter:
             return literal(x.val, x.aval.dtype)
         return self.names[id(x)]
 
+    def contiguous(self, x) -> str:
+        """The expression of ``x`` as a C-contiguous array (a copy only when it may not be one already)."""
+        name = self.atom(x)
+        return name if name in self.c_contiguous else f"np.ascontiguousarray({name})"
+
+    def assign_contiguous(self, v: Var, expr: str) -> str:
+        """``assign`` for an expression known to give a C-contiguous array (a new one, or a reshape of one)."""
+        name = self.assign(v, expr)
+        self.c_contiguous.add(name)
+        return name
+
+    def alias(self, v: Var, x) -> None:
+        """Name ``v`` by the expression of ``x``: a value that needs no code of its own."""
+        self.names[id(v)] = self.atom(x)
+
     def line(self, text: str) -> None:
         self.lines.append(text)
 
@@ -122,8 +139,12 @@ class FunctionWriter:
         shape = cluster.shape
         index = [self.temp() for _ in shape]
         at = "[" + ", ".join(index) + "]"
-        for v in cluster.outputs:
-            self.line(f"{self.define(v)} = np.empty({shape}, {np_dtype(v.aval.dtype)})")
+        for v, eqn in zip(cluster.outputs, _producers(cluster)):
+            if eqn.primitive in REDUCTIONS:
+                self._start_reduction(eqn)
+            else:
+                self.line(f"{self.define(v)} = np.empty({shape}, {np_dtype(v.aval.dtype)})")
+                self.c_contiguous.add(self.names[id(v)])
         if 0 in shape:
             return
         for depth, (i, n) in enumerate(zip(index, shape)):
@@ -139,6 +160,9 @@ class FunctionWriter:
         outputs = {id(v) for v in cluster.outputs}
         for eqn in cluster.eqns:
             out = eqn.outvars[0]
+            if eqn.primitive in REDUCTIONS:
+                self._accumulate(eqn, element(eqn.invars[0]), index, pad)
+                continue
             if eqn.primitive.name == "broadcast_in_dim":
                 expr = self._broadcast_load(eqn, index)
             else:
@@ -147,6 +171,24 @@ class FunctionWriter:
             self.line(f"{pad}{local[id(out)]} = {expr}")
             if id(out) in outputs:
                 self.line(f"{pad}{self.names[id(out)]}{at} = {local[id(out)]}")
+
+    def _start_reduction(self, eqn: Eqn) -> None:
+        """Before the loop: the reduction's result (an array of the kept axes, or a scalar) set to its identity."""
+        out = eqn.outvars[0].aval
+        init = literal(_reduction_identity(eqn.primitive.name, out.dtype), out.dtype)
+        name = self.define(eqn.outvars[0])
+        self.line(f"{name} = {init}" if out.shape == () else f"{name} = np.full({out.shape}, {init})")
+        self.c_contiguous.add(name)
+
+    def _accumulate(self, eqn: Eqn, value: str, index: list, pad: str) -> None:
+        """In the loop: combine the element ``value`` into the reduction's result at the kept axes' position."""
+        out, axes = eqn.outvars[0], eqn.params["axes"]
+        kept = [i for d, i in enumerate(index) if d not in axes]
+        target = self.names[id(out)] + (f"[{', '.join(kept)}]" if kept else "")
+        combined = _ACCUMULATE[eqn.primitive.name].format(target, value)
+        if out.aval.dtype != np.bool_:
+            combined = f"{np_dtype(out.aval.dtype)}({combined})"
+        self.line(f"{pad}{target} = {combined}")
 
     def _broadcast_load(self, eqn: Eqn, index: list) -> str:
         """The element of a broadcast operand that lands at the loop position ``index``."""
@@ -160,6 +202,26 @@ class FunctionWriter:
     def sub_function(self, closed: ClosedJaxpr) -> str:
         """The name of a module function computing a (const-free) sub-jaxpr."""
         return self.module.add_jaxpr(closed.jaxpr)
+
+
+_ACCUMULATE = {"reduce_sum": "{0} + {1}", "reduce_prod": "{0} * {1}", "reduce_max": "np.maximum({0}, {1})",
+               "reduce_min": "np.minimum({0}, {1})"}
+
+
+def _reduction_identity(name: str, dtype: np.dtype):
+    """The starting value of a reduction: 0, 1, or the lowest (max) / highest (min) value of the dtype."""
+    if name in ("reduce_sum", "reduce_prod"):
+        return int(name == "reduce_prod")
+    if dtype == np.bool_:
+        return name == "reduce_min"
+    lowest, highest = (-np.inf, np.inf) if dtype.kind == "f" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    return lowest if name == "reduce_max" else highest
+
+
+def _producers(cluster: Cluster) -> list:
+    """The equation computing each of the cluster's outputs, in order."""
+    by_output = {id(e.outvars[0]): e for e in cluster.eqns}
+    return [by_output[id(v)] for v in cluster.outputs]
 
 
 def generate(closed: ClosedJaxpr) -> tuple[str, str]:

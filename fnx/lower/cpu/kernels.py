@@ -52,18 +52,19 @@ def erf_inv(y):
 
 @numba.njit(**_OPTIONS)
 def digamma(x):
-    """psi(x): reflection for x < 0, recurrence up to x >= 6, then the asymptotic series."""
+    """psi(x): reflection for x < 0, recurrence up to x >= 10, then the asymptotic series (error < 1e-15)."""
     if x <= 0.0 and x == math.floor(x):
         return np.nan
     result = 0.0
     if x < 0.0:
         result -= math.pi / math.tan(math.pi * x)
         x = 1.0 - x
-    while x < 6.0:
+    while x < 10.0:
         result -= 1.0 / x
         x += 1.0
     f = 1.0 / (x * x)
-    series = f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))))
+    series = f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132
+                                                                          - f * (691.0 / 32760))))))
     return result + math.log(x) - 0.5 / x - series
 
 

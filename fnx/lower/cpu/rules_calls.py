@@ -1,8 +1,8 @@
 """CPU rules of the primitives that hold jaxprs: nested jit, custom derivatives, scan, cond and while.
 
 Each sub-jaxpr becomes a function of the generated module; loops and branches become Python loops and
-branches around calls to it, all inside the one compiled function. Loop carries and branch results are
-copied into fresh arrays so that their Numba types agree from one iteration (or branch) to the next.
+branches around calls to it, all inside the one compiled function. Loop carries and branch results are made
+C-contiguous so that their Numba types agree from one iteration (or branch) to the next.
 """
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from .codegen import FunctionWriter, cpu_rules, np_dtype
 
 
 def _fresh(expr: str, aval) -> str:
-    """A writable, contiguous copy of an array (scalars as they are), so loop and branch types unify."""
-    return f"np.copy({expr})" if aval.shape else f"{np_dtype(aval.dtype)}({expr})"
+    """An array as a C-contiguous one (scalars pinned to their dtype), so loop and branch types unify.
+
+    No copy is needed otherwise: generated code never writes into an array after computing it.
+    """
+    return f"np.ascontiguousarray({expr})" if aval.shape else f"{np_dtype(aval.dtype)}({expr})"
 
 
 def _call(w: FunctionWriter, eqn: Eqn, jaxpr, args: list) -> None:

@@ -10,8 +10,8 @@ from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
 
 _TEMPLATES = {
     "neg": "-{0}", "sign": "np.sign({0})", "abs": "np.abs({0})", "floor": "np.floor({0})", "ceil": "np.ceil({0})",
-    "round": "np.rint({0})", "trunc": "np.trunc({0})", "exp": "vm.exp({0})", "exp2": "np.exp2({0})",
-    "expm1": "vm.expm1({0})", "log": "vm.log({0})", "log2": "np.log2({0})", "log10": "np.log10({0})",
+    "round": "np.rint({0})", "trunc": "np.trunc({0})", "exp": "vm.exp({0})",
+    "expm1": "vm.expm1({0})", "log": "vm.log({0})", "log10": "np.log10({0})",
     "log1p": "vm.log1p({0})", "sqrt": "np.sqrt({0})", "cbrt": "np.cbrt({0})", "sin": "vm.sin({0})",
     "cos": "vm.cos({0})", "tan": "np.tan({0})", "asin": "np.arcsin({0})", "acos": "np.arccos({0})",
     "atan": "np.arctan({0})", "sinh": "np.sinh({0})", "cosh": "np.cosh({0})", "tanh": "vm.tanh({0})",
@@ -73,6 +73,16 @@ def _pow(eqn: Eqn, args: list) -> str:
     return _pin(f"{fn}({args[0]}, {args[1]})", eqn.outvars[0].aval.dtype)
 
 
+def _in_float64(fn: str):
+    """``fn`` computed in float64 for float32 operands: Numba's float32 np.exp2/np.log2 clash with their float64
+    versions in one module (an LLVM type error); rounding the float64 result once stays within an ulp."""
+    def expr(eqn: Eqn, args: list) -> str:
+        dtype = eqn.outvars[0].aval.dtype
+        arg = f"np.float64({args[0]})" if dtype == np.float32 else args[0]
+        return _pin(f"{fn}({arg})", dtype)
+    return expr
+
+
 def _integer_pow(eqn: Eqn, args: list) -> str:
     x, y, dtype = args[0], eqn.params["y"], eqn.outvars[0].aval.dtype
     if 1 <= y <= 4:  # repeated multiplication: exact as NumPy's, and cheap
@@ -84,8 +94,9 @@ def _integer_pow(eqn: Eqn, args: list) -> str:
 scalar_exprs: dict = {p: _template(_TEMPLATES[name]) for name, p in {**unary_primitives, **binary_primitives}.items()
                       if name in _TEMPLATES}
 scalar_exprs.update({unary_primitives["not"]: _not, unary_primitives["population_count"]: _population_count,
-                     binary_primitives["pow"]: _pow, convert_element_type_p: _convert, select_n_p: _select_n, integer_pow_p: _integer_pow,
-                     stop_gradient_p: lambda eqn, args: args[0]})
+                     unary_primitives["exp2"]: _in_float64("np.exp2"), unary_primitives["log2"]: _in_float64("np.log2"),
+                     binary_primitives["pow"]: _pow, convert_element_type_p: _convert, select_n_p: _select_n,
+                     integer_pow_p: _integer_pow, stop_gradient_p: lambda eqn, args: args[0]})
 
 
 def _scalar_rule(expr):

@@ -17,16 +17,12 @@ def _index(parts: list) -> str:
     return "[" + ", ".join(parts) + ("," if len(parts) == 1 else "") + "]"
 
 
-def _contiguous(w: FunctionWriter, x) -> str:
-    return f"np.ascontiguousarray({w.atom(x)})"
-
-
 @cpu_rule(st.broadcast_in_dim_p)
 def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
     (x,), p = eqn.invars, eqn.params
     shape = tuple(p["shape"])
-    if shape == ():
-        w.assign(eqn.outvars[0], w.atom(x))
+    if shape == x.aval.shape:  # nothing to broadcast (the dimensions are then in order)
+        w.alias(eqn.outvars[0], x)
         return
     if _rank(x) == 0:
         w.assign(eqn.outvars[0], f"np.full({shape}, {w.atom(x)})")
@@ -34,7 +30,7 @@ def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
     expanded = [1] * len(shape)
     for i, d in enumerate(p["broadcast_dimensions"]):
         expanded[d] = x.aval.shape[i]
-    source = w.atom(x) if tuple(expanded) == x.aval.shape else f"{_contiguous(w, x)}.reshape({tuple(expanded)})"
+    source = w.atom(x) if tuple(expanded) == x.aval.shape else f"{w.contiguous(x)}.reshape({tuple(expanded)})"
     w.assign(eqn.outvars[0], f"np.broadcast_to({source}, {shape})")
 
 
@@ -44,9 +40,9 @@ def _reshape(w: FunctionWriter, eqn: Eqn) -> None:
     if _rank(x) == 0:
         w.assign(eqn.outvars[0], f"np.full({shape}, {w.atom(x)})")
     elif shape == ():
-        w.assign(eqn.outvars[0], f"{_contiguous(w, x)}.reshape(-1)[0]")
+        w.assign(eqn.outvars[0], f"{w.contiguous(x)}.reshape(-1)[0]")
     else:
-        w.assign(eqn.outvars[0], f"{_contiguous(w, x)}.reshape({shape})")
+        w.assign_contiguous(eqn.outvars[0], f"{w.contiguous(x)}.reshape({shape})")
 
 
 @cpu_rule(st.transpose_p)
@@ -89,7 +85,7 @@ def _pad(w: FunctionWriter, eqn: Eqn) -> None:
 
 @cpu_rule(st.concatenate_p)
 def _concatenate(w: FunctionWriter, eqn: Eqn) -> None:
-    parts = ", ".join(_contiguous(w, x) for x in eqn.invars)
+    parts = ", ".join(w.contiguous(x) for x in eqn.invars)
     w.assign(eqn.outvars[0], f"np.concatenate(({parts},), axis={eqn.params['dimension']})")
 
 
@@ -108,7 +104,7 @@ def _bitcast(w: FunctionWriter, eqn: Eqn) -> None:
     if _rank(x) == 0:
         w.assign(eqn.outvars[0], f"np.array([{w.atom(x)}]).view({dtype})[0]")
     else:
-        w.assign(eqn.outvars[0], f"{_contiguous(w, x)}.view({dtype})")
+        w.assign(eqn.outvars[0], f"{w.contiguous(x)}.view({dtype})")
 
 
 def _clamped_starts(w: FunctionWriter, starts, sizes, shape) -> list:
@@ -171,12 +167,12 @@ def _reduce(w: FunctionWriter, eqn: Eqn) -> None:
     elif name == "reduce_sum" and axes == tuple(range(len(axes))):  # leading axes: no transpose needed
         shape = x.aval.shape
         rows = int(np.prod(shape[:len(axes)], dtype=np.int64))
-        source = f"np.ascontiguousarray({w.atom(x)}).reshape(({rows}, -1))"
-        w.assign(eqn.outvars[0], f"k.sum_columns({source}).reshape({tuple(out.shape)})")
+        source = f"{w.contiguous(x)}.reshape(({rows}, -1))"
+        w.assign_contiguous(eqn.outvars[0], f"k.sum_columns({source}).reshape({tuple(out.shape)})")
     else:
         matrix, kept = _as_rows(w, x, axes)
         kernel, op = _ROWS[name]
-        w.assign(eqn.outvars[0], f"{kernel}({matrix}, {op}).reshape({kept})")
+        w.assign_contiguous(eqn.outvars[0], f"{kernel}({matrix}, {op}).reshape({kept})")
 
 
 def _argreduce(w: FunctionWriter, eqn: Eqn) -> None:
@@ -254,6 +250,6 @@ def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
     if out.shape == ():
         w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({product}.reshape(-1)[0])")
     elif tuple(out.shape) == natural:
-        w.assign(eqn.outvars[0], product)
+        w.assign_contiguous(eqn.outvars[0], product)
     else:
-        w.assign(eqn.outvars[0], f"{product}.reshape({tuple(out.shape)})")
+        w.assign_contiguous(eqn.outvars[0], f"{product}.reshape({tuple(out.shape)})")

@@ -1,0 +1,93 @@
+"""Jaxpr simplifications made before code generation, shared by the backends.
+
+Reverse mode through ``scan`` leaves work that a whole-program view removes:
+
+* ``merge_scans``: the forward scan that stacks residuals runs the same body (the very same equations) on the
+  same operands as the primal scan; the two become one scan with the outputs of both.
+* ``prune``: dead-code elimination that also looks inside loops. A scan whose stacked outputs (ys) are partly
+  unused loses them, and its body the code computing them: the backward scan computes the cotangent of every
+  input, also of data that nobody differentiates.
+"""
+from __future__ import annotations
+
+from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var, dce
+from ..lax.control_flow import scan_p
+
+
+def simplify(jaxpr: Jaxpr) -> Jaxpr:
+    """Both simplifications, in the order that lets them work (merging needs the bodies unpruned)."""
+    return prune(merge_scans(jaxpr))
+
+
+def merge_scans(jaxpr: Jaxpr) -> Jaxpr:
+    """``jaxpr`` with each scan that repeats an earlier one (same body equations, operands and params) folded
+    into it: the earlier scan also returns the later one's extra outputs, whose uses are renamed."""
+    rename: dict[int, Var] = {}
+    first: dict[tuple, int] = {}  # a scan's key -> its position in `eqns`
+    eqns: list[Eqn] = []
+    for eqn in jaxpr.eqns:
+        if any(isinstance(x, Var) and id(x) in rename for x in eqn.invars):
+            eqn = Eqn(eqn.primitive, [_renamed(x, rename) for x in eqn.invars], eqn.outvars, eqn.params)
+        if eqn.primitive is scan_p:
+            key = _scan_key(eqn)
+            if key in first:
+                eqns[first[key]] = _merged(eqns[first[key]], eqn, rename)
+                continue
+            first[key] = len(eqns)
+        eqns.append(eqn)
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [_renamed(v, rename) for v in jaxpr.outvars])
+
+
+def _renamed(x, rename: dict):
+    return rename.get(id(x), x) if isinstance(x, Var) else x
+
+
+def _scan_key(eqn: Eqn) -> tuple:
+    body = eqn.params["jaxpr"].jaxpr
+    params = tuple((k, v) for k, v in sorted(eqn.params.items()) if k != "jaxpr")
+    return (id(body.eqns), tuple(map(id, body.invars)), tuple(id(x) if isinstance(x, Var) else repr(x)
+                                                             for x in eqn.invars), params)
+
+
+def _merged(earlier: Eqn, later: Eqn, rename: dict) -> Eqn:
+    """One scan computing both: the later scan's outputs that the earlier one has are renamed to those."""
+    num_carry = earlier.params["num_carry"]
+    body, later_body = earlier.params["jaxpr"].jaxpr, later.params["jaxpr"].jaxpr
+    body_outs, outer_outs = list(body.outvars), list(earlier.outvars)
+    slot = {(i < num_carry, id(v)): i for i, v in enumerate(body_outs)}  # a final carry is not a stacked y
+    for i, (v, outer) in enumerate(zip(later_body.outvars, later.outvars)):
+        key = (i < num_carry, id(v))
+        if key in slot:
+            rename[id(outer)] = outer_outs[slot[key]]
+        else:
+            slot[key] = len(body_outs)
+            body_outs.append(v)
+            outer_outs.append(outer)
+    merged = ClosedJaxpr(Jaxpr(body.constvars, body.invars, body.eqns, body_outs), earlier.params["jaxpr"].consts)
+    return Eqn(scan_p, earlier.invars, outer_outs, {**earlier.params, "jaxpr": merged})
+
+
+def prune(jaxpr: Jaxpr) -> Jaxpr:
+    """``jaxpr`` without the equations, and the scans' stacked outputs, that nothing uses."""
+    live = {id(v) for v in jaxpr.outvars if isinstance(v, Var)}
+    kept = []
+    for eqn in reversed(jaxpr.eqns):
+        if not any(id(v) in live for v in eqn.outvars):
+            continue
+        if eqn.primitive is scan_p:
+            eqn = _prune_scan(eqn, live)
+        kept.append(eqn)
+        live.update(id(x) for x in eqn.invars if isinstance(x, Var))
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, kept[::-1], jaxpr.outvars)
+
+
+def _prune_scan(eqn: Eqn, live: set) -> Eqn:
+    """The scan without its unused stacked outputs (its carries all stay: each step needs them)."""
+    num_carry, body = eqn.params["num_carry"], eqn.params["jaxpr"]
+    used = [True] * num_carry + [id(v) in live for v in eqn.outvars[num_carry:]]
+    if all(used):
+        return eqn
+    j = body.jaxpr
+    outvars = [v for v, u in zip(j.outvars, used) if u]
+    new_body = ClosedJaxpr(dce(Jaxpr(j.constvars, j.invars, j.eqns, outvars)), body.consts)
+    return Eqn(scan_p, eqn.invars, [v for v, u in zip(eqn.outvars, used) if u], {**eqn.params, "jaxpr": new_body})
