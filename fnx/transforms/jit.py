@@ -62,11 +62,11 @@ class Lowered:
 class _Entry:
     """One traced signature: the jaxpr (consts hoisted), its consts, the compiled code, the output structure."""
 
-    __slots__ = ("jaxpr", "consts", "const_values", "executable", "call", "out_tree", "single_output")
+    __slots__ = ("jaxpr", "consts", "executable", "call", "out_tree", "single_output")
 
     def __init__(self, jaxpr, consts, out_tree):
         self.jaxpr, self.consts, self.out_tree, self.executable = jaxpr, consts, out_tree, None
-        self.const_values: list = []
+        self.call = None  # the compiled code, consts bound: call(*flat_values) -> outputs
         self.single_output = out_tree.num_leaves == 1 and out_tree.node_type is None
 
 
@@ -83,30 +83,30 @@ class Jitted:
     # -- the call path ---------------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not (kwargs or self.static_argnums or _trace_stack):
-            values, key, raw = [], [], False
-            for a in args:
-                kind = type(a)
-                if kind is Array:
-                    value = a._value
-                elif kind is np.ndarray:
-                    value, raw = a, True
-                else:  # pytrees, scalars, tracers: the general path
-                    break
-                values.append(value)
-                key.append((value.shape, value.dtype.num))
-            else:
-                entry = self._entries.get(tuple(key))
-                if entry is not None:
-                    outs = entry.call(*entry.const_values, *values)
-                    if raw:  # never hand out views of the caller's mutable arrays
-                        outs = _unaliased(outs, args)
-                    if entry.single_output:
-                        result = _new_object(Array)
-                        result._value = outs[0]
-                        return result
-                    return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
+        if not (kwargs or _trace_stack or self.static_argnums):
+            try:  # the fast path: fnx Arrays of a signature seen before
+                values = [a._value for a in args]
+            except AttributeError:  # NumPy arrays, scalars, pytrees
+                return self._call_with_numpy(args)
+            entry = self._entries.get(tuple([(v.shape, v.dtype.num) for v in values]))
+            if entry is not None:
+                outs = entry.call(*values)
+                if entry.single_output:
+                    result = _new_object(Array)
+                    result._value = outs[0]
+                    return result
+                return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
         return self._general_call(args, kwargs)
+
+    def _call_with_numpy(self, args: tuple):
+        """The fast path for Arrays and NumPy arrays mixed (outputs that are views of a NumPy input are copied)."""
+        values = [a._value if type(a) is Array else a for a in args]
+        if all(type(v) is np.ndarray for v in values):
+            entry = self._entries.get(tuple([(v.shape, v.dtype.num) for v in values]))
+            if entry is not None:
+                outs = _unaliased(entry.call(*values), args)
+                return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
+        return self._general_call(args, {})
 
     def _split(self, args: tuple, kwargs: dict):
         static = tuple((i, args[i]) for i in sorted(self.static_argnums) if i < len(args))
@@ -146,12 +146,12 @@ class Jitted:
             return tree_unflatten(entry.out_tree, outs)
         if entry.executable is None:
             entry.executable = _executable(entry.jaxpr)
-            entry.call = entry.executable.call
-            entry.const_values = [np.asarray(c) for c in entry.consts]
+            consts = [np.asarray(c) for c in entry.consts]
+            entry.call = functools.partial(entry.executable.call, *consts) if consts else entry.executable.call
             if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
                 self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry  # for the fast path
         values = [_value(x, a) for x, a in zip(leaves, avals)]
-        outs = _unaliased(entry.executable.call(*entry.const_values, *values), leaves)
+        outs = _unaliased(entry.call(*values), leaves)
         return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
 
     def lower(self, *args, **kwargs) -> Lowered:

@@ -137,6 +137,11 @@ class FunctionWriter:
         """One loop nest over the cluster's shape computing all its equations element by element."""
         from .rules_elementwise import scalar_exprs
         shape = cluster.shape
+        if all(_fills(eqn) for eqn in cluster.eqns):  # constants: no loop needed
+            for eqn in cluster.eqns:
+                out = eqn.outvars[0]
+                self.assign_contiguous(out, f"np.full({shape}, {self.atom(eqn.invars[0])}, {np_dtype(out.aval.dtype)})")
+            return
         index = [self.temp() for _ in shape]
         at = "[" + ", ".join(index) + "]"
         for v, eqn in zip(cluster.outputs, _producers(cluster)):
@@ -216,6 +221,12 @@ def _reduction_identity(name: str, dtype: np.dtype):
         return name == "reduce_min"
     lowest, highest = (-np.inf, np.inf) if dtype.kind == "f" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
     return lowest if name == "reduce_max" else highest
+
+
+def _fills(eqn: Eqn) -> bool:
+    """Whether ``eqn`` broadcasts a scalar (to an array filled with it)."""
+    x = eqn.invars[0]
+    return eqn.primitive.name == "broadcast_in_dim" and (isinstance(x, Literal) or x.aval.shape == ())
 
 
 def _producers(cluster: Cluster) -> list:
