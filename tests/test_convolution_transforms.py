@@ -254,6 +254,49 @@ def test_reduce_window_empty_output_grads_are_zero():
     assert_same([gx, gi], [np.zeros((2, 1)), np.float64(0.0)])
 
 
+def _pool_vjp(f):
+    """``(x, init, ct) -> cotangents of (x, init)``: select_and_scatter_add and the init's share."""
+    return lambda a, i, c: fnx.vjp(f, a, i)[1](c)
+
+
+def _pool_jvp(f):
+    """``(x, init, tx, ti) -> tangent``: select_and_gather_add."""
+    return lambda a, i, ta, ti: fnx.jvp(f, (a, i), (ta, ti))[1]
+
+
+@settings(max_examples=15, deadline=None)
+@given(pooling_cases(computations=("max", "min")), SEEDS)
+def test_max_min_pool_second_derivatives(case, seed):
+    """The selection primitives are linear in the (co)tangents and locally constant in the operand."""
+    f, x, init = case
+    rng = np.random.default_rng(seed)
+    ct = rng.normal(size=np.shape(f(x, init)))
+    check_grads(_pool_vjp(f), [x, init, ct])
+    check_grads(_pool_jvp(f), [x, init, rng.normal(size=x.shape), np.float64(rng.normal())])
+
+
+@settings(max_examples=15, deadline=None)
+@given(pooling_cases(computations=("max", "min")), st.sampled_from([0, None]), st.sampled_from([0, None]), SEEDS)
+def test_max_min_pool_derivatives_vmap(case, x_axis, init_axis, seed):
+    """Batched cotangents always; the operand and init batched or not (a batched init goes per example)."""
+    f, x, init = case
+    rng = np.random.default_rng(seed)
+    xs = _stack(rng, x, x_axis)
+    inits = np.round(rng.normal(size=B), 1) + 0.05 if init_axis == 0 else init
+    cts = rng.normal(size=(B,) + np.shape(f(x, init)))
+    check_vmap(_pool_vjp(f), [xs, inits, cts], (x_axis, init_axis, 0))
+    check_vmap(_pool_jvp(f), [xs, inits, rng.normal(size=(B,) + x.shape), np.float64(0.5)],
+               (x_axis, init_axis, 0, None))
+
+
+def test_max_pool_derivatives_with_nans_and_ties():
+    """The first NaN of a window is its max (as argmax); among equal values the first one gets the derivative."""
+    x = np.array([[1.0, np.nan, 2.0, np.nan, 0.0, 0.0], [0.0, 0.0, -1.0, 0.0, 0.0, 0.0]])
+    (ct_x,) = fnx.vjp(lambda a: lax.reduce_window(a, -np.inf, "max", (2, 2), (1, 2), "VALID"), x)[1](
+        np.array([[10.0, 100.0, 1000.0]]))
+    assert_same(ct_x, np.array([[0.0, 10.0, 0.0, 100.0, 1000.0, 0.0], [0.0] * 6]))
+
+
 # -- vmap --------------------------------------------------------------------------------------------------
 
 AXES = st.sampled_from([0, 1, -1, None])

@@ -218,6 +218,63 @@ def test_reduce_window_kernel_matches_impl(axes, computation):
     np.testing.assert_allclose(got.reshape(expected.shape), expected, rtol=1e-12)
 
 
+# -- select_and_scatter_add / select_and_gather_add (the max/min pooling derivatives) ----------------------
+
+def select_cases(x32, x64, ct32, ct64, t64):
+    """Max and min pools with padding (init competing), base and window dilation, NaNs and ties."""
+    scatter, gather = convolution.select_and_scatter_add_p.bind, convolution.select_and_gather_add_p.bind
+    same = dict(window_dimensions=(1, 1, 3, 3), window_strides=(1, 1, 2, 2), padding=((0, 0), (0, 0), (1, 1), (1, 1)),
+                base_dilation=(1, 1, 1, 1), window_dilation=(1, 1, 1, 1))
+    dilated = dict(window_dimensions=(1, 2, 2, 2), window_strides=(1, 1, 1, 3), padding=((0, 0), (1, 0), (0, 2), (1, -1)),
+                   base_dilation=(1, 1, 2, 1), window_dilation=(1, 1, 1, 2))
+    init32, init64 = np.float32(-np.inf), np.float64(0.25)  # 0.25 wins some windows of x64
+    return [
+        scatter(ct32, x32, init32, computation="max", **same),
+        gather(x32, np.float32(7.0), x32, init32, computation="max", **same),
+        scatter(ct64, x64, init64, computation="min", **dilated),
+        gather(t64, np.float64(-3.0), x64, init64, computation="min", **dilated),
+        scatter(ct64[0, 0, 0, 0], x64[0, 0, 0, 0], np.float64(9.0), computation="max",  # rank 0: init wins
+                **{k: () for k in same}),
+    ]
+
+
+def test_select_and_scatter_and_gather_match_eager():
+    x64 = np.round(rng.normal(size=(2, 3, 7, 6)), 1)  # rounded: ties
+    x64[1, 2, 4, 4] = x64[0, 1, 2, 3] = np.nan
+    x32 = x64.astype(np.float32)
+    same_windows = (2, 3, 4, 3)
+    dilated_windows = convolution._reduce_window_eval(
+        convolution._aval(x64), convolution._aval(np.float64(0)), computation="min", window_dimensions=(1, 2, 2, 2),
+        window_strides=(1, 1, 1, 3), padding=((0, 0), (1, 0), (0, 2), (1, -1)), base_dilation=(1, 1, 2, 1),
+        window_dilation=(1, 1, 1, 2)).shape
+    args = (x32, x64, rng.normal(size=same_windows).astype(np.float32), rng.normal(size=dilated_windows),
+            rng.normal(size=x64.shape))
+    assert_jit_matches_eager(select_cases, *args)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)),
+                min_size=1, max_size=3), st.sampled_from(["max", "min"]), st.booleans(), st.booleans())
+def test_select_kernels_match_impl(axes, computation, with_nan, init_wins):
+    shape = tuple(a[0] + (a[1] - 1) * a[3] for a in axes)  # every window fits at least once
+    x = np.round(rng.normal(size=shape), 1)  # ties
+    if with_nan:
+        x.reshape(-1)[rng.integers(x.size)] = np.nan
+    init = np.float64(0.0 if init_wins else (-np.inf if computation == "max" else np.inf))
+    window, strides, dilation = (tuple(a[i] for a in axes) for i in (1, 2, 3))
+    params = dict(computation=computation, window_dimensions=window, window_strides=strides,
+                  padding=((0, 0),) * len(axes), base_dilation=(1,) * len(axes), window_dilation=dilation)
+    out_shape = convolution._reduce_window_impl(x, init, **params).shape
+    source, tangent = rng.normal(size=out_shape), rng.normal(size=shape)
+    shapes = (np.array(shape), np.array(out_shape), np.array(window), np.array(strides), np.array(dilation))
+    op = ka.WINDOW_REDUCERS[computation]
+    got = ka.select_and_scatter_add(x.reshape(-1), source.reshape(-1), *shapes, init, op)
+    np.testing.assert_array_equal(got.reshape(shape), convolution._select_and_scatter_add_impl(source, x, init, **params))
+    got = ka.select_and_gather_add(x.reshape(-1), tangent.reshape(-1), 5.0, *shapes, init, op)
+    expected = convolution._select_and_gather_add_impl(tangent, np.float64(5.0), x, init, **params)
+    np.testing.assert_array_equal(got.reshape(out_shape), expected)
+
+
 # -- the flat layout kernels behind the windowed rules -------------------------------------------------------
 
 @settings(max_examples=30, deadline=None)
@@ -236,6 +293,13 @@ def test_transpose_and_dilate_pad_kernels_match_numpy(axes, random):
         got = ka.dilate_pad(x.reshape(-1), np.array(shape), *(np.array([c[j] for c in config]) for j in range(3)),
                             -1.0)
         np.testing.assert_array_equal(got, np.asarray(expected).reshape(-1))
+        back = ka.undilate_pad(got, np.array(shape), *(np.array([c[j] for c in config]) for j in range(3)))
+        kept = np.ones(shape, bool)  # the elements that negative padding did not crop read back; the others are 0
+        for axis, (n, (lo, hi, i)) in enumerate(zip(shape, config)):
+            position = lo + np.arange(n) * (i + 1)
+            inside = (position >= 0) & (position < n + max(n - 1, 0) * i + lo + hi)
+            kept &= inside.reshape([-1 if a == axis else 1 for a in range(len(shape))])
+        np.testing.assert_array_equal(back, np.where(kept, x, 0.0).reshape(-1))
 
 
 # -- gradients through the rules (the derivative rules emit gathers, scatters, convs and windows) -----------

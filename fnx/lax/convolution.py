@@ -375,3 +375,90 @@ def reduce_window(operand, init_value, computation, window_dimensions: Sequence[
                   base_dilation=base_dilation, window_dilation=window_dilation)
     _reduce_window_eval(_aval(operand), _aval(init_value), **params)
     return reduce_window_p.bind(operand, init_value, **params)
+
+
+# -- select_and_scatter_add and select_and_gather_add: the derivatives of a max/min reduce_window --------------
+#
+# In every window of a max/min reduce_window one tap receives the window's derivative: the first tap
+# (row-major over the window) holding the window's max/min, a NaN counting as beyond everything (as argmax);
+# a tap on padding or on a base-dilation hole stands for init_value, which also competes after every tap.
+# ``select_and_scatter_add(source, operand, init)`` adds each window's ``source`` value to the operand
+# element it chose (the vjp); ``select_and_gather_add(tangent, tangent_init, operand, init)`` reads
+# ``tangent`` at that element, or ``tangent_init`` where init_value was chosen (the jvp). Each is linear in
+# its first operand(s) and the transpose of the other. Both take the params of the reduce_window.
+
+_SCATTER, _GATHER = "select_and_scatter_add", "select_and_gather_add"
+
+
+def window_tap_indices(shape, out_shape, *, window_dimensions, window_strides, padding, base_dilation,
+                       window_dilation) -> np.ndarray:
+    """For every window, the flat index into ``concat(x.ravel(), [init])`` of each tap, then ``init``'s.
+
+    Shape ``out_shape + (taps + 1,)``; a tap on padding or a dilation hole reads ``init`` (index ``x.size``).
+    """
+    size, ndim = int(np.prod(shape, dtype=np.int64)), len(shape)
+    flat = np.zeros(tuple(out_shape) + tuple(window_dimensions), np.int64)
+    outside = np.zeros(flat.shape, bool)
+    row_stride = np.cumprod((1,) + tuple(shape[:0:-1]))[::-1]  # row-major strides of x, in elements
+    for axis, (n, m, k, s, (lo, _), a, r) in enumerate(zip(shape, out_shape, window_dimensions, window_strides,
+                                                           padding, base_dilation, window_dilation)):
+        offset = np.arange(m)[:, None] * s + np.arange(k)[None, :] * r - lo  # position in the dilated operand
+        index = offset // a
+        holes = (offset % a != 0) | (index < 0) | (index >= n)
+        grid = [1] * (2 * ndim)
+        grid[axis], grid[ndim + axis] = m, k
+        flat = flat + (index * row_stride[axis]).reshape(grid)
+        outside = outside | holes.reshape(grid)
+    flat = np.where(outside, size, flat).reshape(tuple(out_shape) + (int(np.prod(window_dimensions)),))
+    return np.concatenate([flat, np.full(tuple(out_shape) + (1,), size, np.int64)], axis=-1)
+
+
+def _chosen_elements(operand: np.ndarray, init, computation: str, window: dict) -> np.ndarray:
+    """Per window, the flat index of the operand element receiving its derivative (``operand.size``: init)."""
+    out_shape = _reduce_window_eval(_aval(operand), _aval(np.asarray(init)), computation=computation,
+                                    **window).shape
+    indices = window_tap_indices(operand.shape, out_shape, **window)
+    values = np.concatenate([operand.ravel(), np.reshape(init, (1,))])[indices]
+    pick = np.argmax if computation == "max" else np.argmin
+    return np.take_along_axis(indices, pick(values, axis=-1)[..., None], -1)[..., 0]
+
+
+def _select_eval(op: str, operand, init, computation: str, window: dict) -> ShapedArray:
+    """The shape of the windows, after checking what both primitives need of the operand and init."""
+    require_dtype_kind(op, operand, "f", "float")
+    if computation not in ("max", "min"):
+        raise FnxTypeError(f"{op}: computation must be 'max' or 'min', got {computation!r}")
+    return _reduce_window_eval(operand, init, computation=computation, **window)
+
+
+def _select_and_scatter_add_eval(source, operand, init, *, computation, **window):
+    windows = _select_eval(_SCATTER, operand, init, computation, window)
+    if source.shape != windows.shape or source.dtype != operand.dtype:
+        raise FnxTypeError(f"{_SCATTER}: source must be {windows} (one value per window), got {source}")
+    return ShapedArray(operand.shape, operand.dtype)
+
+
+def _select_and_scatter_add_impl(source, operand, init, *, computation, **window):
+    operand = np.asarray(operand)
+    chosen = _chosen_elements(operand, init, computation, window)
+    flat = np.zeros(operand.size + 1, operand.dtype)
+    np.add.at(flat, chosen.ravel(), np.asarray(source).ravel())
+    return flat[:operand.size].reshape(operand.shape)
+
+
+def _select_and_gather_add_eval(tangent, tangent_init, operand, init, *, computation, **window):
+    windows = _select_eval(_GATHER, operand, init, computation, window)
+    if tangent.shape != operand.shape or tangent_init.shape != () or \
+            {tangent.dtype, tangent_init.dtype} != {operand.dtype}:
+        raise FnxTypeError(f"{_GATHER}: tangents must be laid out as the operand {operand} and a scalar, got "
+                           f"{describe([tangent, tangent_init])}")
+    return windows
+
+
+def _select_and_gather_add_impl(tangent, tangent_init, operand, init, *, computation, **window):
+    chosen = _chosen_elements(np.asarray(operand), init, computation, window)
+    return np.concatenate([np.asarray(tangent).ravel(), np.reshape(tangent_init, (1,))])[chosen]
+
+
+select_and_scatter_add_p = def_primitive(_SCATTER, _select_and_scatter_add_eval, _select_and_scatter_add_impl)
+select_and_gather_add_p = def_primitive(_GATHER, _select_and_gather_add_eval, _select_and_gather_add_impl)

@@ -10,10 +10,15 @@ and the flat layout kernels below.
 * linalg sees a stack of matrices ``(batch, n, n)``.
 * conv sees an already dilated and padded ``(N, C, spatial...)`` input and ``(O, C/G, spatial...)`` kernel
   with their spatial axes flattened, the spatial shapes as int64 arrays.
-* reduce_window sees an already dilated and padded operand, flattened, with its shape as an int64 array.
-* transpose and dilate_pad work on flattened arrays of any rank (shape and params as int64 arrays): they
-  compile once per dtype, where NumPy's N-d transposes and strided slice assignments compile slowly in Numba
-  for every rank and layout.
+* reduce_window and the max/min pooling derivatives (select_and_scatter_add, select_and_gather_add) see an
+  already dilated and padded operand, flattened, with its shape as an int64 array.
+* transpose, dilate_pad and undilate_pad work on flattened arrays of any rank (shape and params as int64
+  arrays): they compile once per dtype, where NumPy's N-d transposes and strided slice assignments compile
+  slowly in Numba for every rank and layout.
+
+Each generated function that calls a kernel links in the kernel's code and compiles it again with its own
+(Numba links callees as LLVM IR), so a kernel's size shows in the first call of every jitted function using
+it: kernels stay small, and specialised variants are added only where they pay for themselves.
 """
 from __future__ import annotations
 
@@ -310,19 +315,66 @@ def _row_major_strides(shape):
 
 
 @numba.njit(**_OPTIONS)
+def _offsets(counts, steps, strides):
+    """Flat offsets ``sum(i * steps * strides)`` of the points of the grid ``counts``, row-major.
+
+    The taps of a window (steps = dilation) or the window positions (steps = window strides) of an array
+    with row-major ``strides``. Built one axis at a time: every offset so far expands, in place from the
+    back, into ``counts[i]`` consecutive ones.
+    """
+    total = 1
+    for k in counts:
+        total *= k
+    offsets = np.zeros(total, np.int64)
+    if total == 0:
+        return offsets
+    size = 1
+    for i in range(counts.size):
+        step = steps[i] * strides[i]
+        for a in range(size - 1, -1, -1):
+            base = offsets[a]
+            for j in range(counts[i]):
+                offsets[a * counts[i] + j] = base + j * step
+        size *= counts[i]
+    return offsets
+
+
+@numba.njit(**_OPTIONS)
+def _copy_run(source, start, step, target, at, count):
+    """``target[at:at + count] = source[start::step][:count]``; a unit step gets its own loop, which
+    vectorizes."""
+    if step == 1:
+        for j in range(count):
+            target[at + j] = source[start + j]
+    else:
+        for j in range(count):
+            target[at + j] = source[start + j * step]
+
+
+@numba.njit(**_OPTIONS)
 def transpose(x, shape, permutation):
-    """The flat C-order elements of ``np.transpose(x.reshape(shape), permutation)``."""
-    strides = _row_major_strides(shape)
-    step = np.empty(shape.size, np.int64)
-    count = np.empty(shape.size, np.int64)
-    for i in range(shape.size):
-        step[i], count[i] = strides[permutation[i]], shape[permutation[i]]
+    """The flat C-order elements of ``np.transpose(x.reshape(shape), permutation)``.
+
+    Rows of the result's last axis are copied in an inner loop with one source step (contiguous when the
+    last axis stays last); an odometer over the other axes moves between rows. The CPU rules merge axes
+    that stay adjacent first (``rules_arrays.transposed``), so most transposes have rank 2 or 3.
+    """
+    rank = shape.size
     out = np.empty(x.size, x.dtype)
-    position = np.zeros(shape.size, np.int64)
+    if x.size == 0 or rank == 0:
+        out[:] = x
+        return out
+    strides = _row_major_strides(shape)
+    step = np.empty(rank, np.int64)
+    count = np.empty(rank, np.int64)
+    for i in range(rank):
+        step[i], count[i] = strides[permutation[i]], shape[permutation[i]]
+    run, run_step = count[rank - 1], step[rank - 1]
+    position = np.zeros(rank, np.int64)
     source = 0
-    for e in range(x.size):
-        out[e] = x[source]
-        for i in range(shape.size - 1, -1, -1):  # next output element: odometer over the output
+    for start in range(0, x.size, run):
+        _copy_run(x, source, run_step, out, start, run)
+        for i in range(rank - 2, -1, -1):  # next row: odometer over the other axes
             position[i] += 1
             source += step[i]
             if position[i] < count[i]:
@@ -333,73 +385,104 @@ def transpose(x, shape, permutation):
 
 
 @numba.njit(**_OPTIONS)
-def dilate_pad(x, shape, low, high, interior, fill):
-    """The flat C-order elements of ``x.reshape(shape)`` with ``interior[i]`` holes between neighbours along
-    axis i, then ``low[i]``/``high[i]`` elements added (or removed, when negative) at its ends, as lax.pad;
-    new elements hold ``fill``."""
+def _padded_targets(shape, low, high, interior):
+    """Where each element of an array of ``shape`` lands when dilated and padded as ``lax.pad`` does: its flat
+    index in the result (-1 when negative padding cropped it), and the result's shape."""
     rank = shape.size
     out_shape = np.empty(rank, np.int64)
     for i in range(rank):
-        inner = shape[i] + max(shape[i] - 1, 0) * interior[i]
-        out_shape[i] = inner + low[i] + high[i]
+        out_shape[i] = shape[i] + max(shape[i] - 1, 0) * interior[i] + low[i] + high[i]
     out_strides = _row_major_strides(out_shape)
     size = 1
-    for n in out_shape:
+    for n in shape:
         size *= n
-    out = np.full(size, fill, x.dtype)
+    targets = np.empty(size, np.int64)
     position = np.zeros(rank, np.int64)
-    for e in range(x.size):
+    for e in range(size):
         target, inside = 0, True
         for i in range(rank):
             p = low[i] + position[i] * (interior[i] + 1)
             inside = inside and 0 <= p < out_shape[i]
             target += p * out_strides[i]
-        if inside:
-            out[target] = x[e]
+        targets[e] = target if inside else -1
         for i in range(rank - 1, -1, -1):
             position[i] += 1
             if position[i] < shape[i]:
                 break
             position[i] = 0
+    return targets, out_shape
+
+
+@numba.njit(**_OPTIONS)
+def dilate_pad(x, shape, low, high, interior, fill):
+    """The flat C-order elements of ``x.reshape(shape)`` with ``interior[i]`` holes between neighbours along
+    axis i, then ``low[i]``/``high[i]`` elements added (or removed, when negative) at its ends, as lax.pad;
+    new elements hold ``fill``."""
+    targets, out_shape = _padded_targets(shape, low, high, interior)
+    size = 1
+    for n in out_shape:
+        size *= n
+    out = np.full(size, fill, x.dtype)
+    for e in range(x.size):
+        if targets[e] >= 0:
+            out[targets[e]] = x[e]
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def undilate_pad(padded, shape, low, high, interior):
+    """The inverse of ``dilate_pad``: the elements of an array of ``shape`` read back from ``padded`` (flat),
+    zero where negative padding had cropped them. It is also the transpose of ``dilate_pad``."""
+    targets, _ = _padded_targets(shape, low, high, interior)
+    out = np.zeros(targets.size, padded.dtype)
+    for e in range(targets.size):
+        if targets[e] >= 0:
+            out[e] = padded[targets[e]]
     return out
 
 
 # -- convolution ---------------------------------------------------------------------------------------------
+#
+# im2col + one BLAS product per image and feature group, written straight into the output. The patch matrix
+# is built in whichever layout copies longer runs: rows (feature, tap) x columns (position) when the window
+# positions' last axis is longer than the window's (a forward convolution), else rows (position) x columns
+# (feature, tap) (a weight gradient, whose "window" is the cotangent). Each run is a row of the image along
+# its last axis, read with a fixed step.
 
-_COLUMNS_LIMIT = 1 << 22  # elements of the im2col buffer: batches are processed in chunks that fit
+@numba.njit(**_OPTIONS)
+def _patches_by_tap(image, tap_offsets, position_rows, run, step, patches):
+    """``patches[(c, t), q] = image[c, tap_offsets[t] + offset of position q]`` (K, P)."""
+    taps = tap_offsets.size
+    for c in range(image.shape[0]):
+        for t in range(taps):
+            row = patches[c * taps + t]
+            for r in range(position_rows.size):
+                source = tap_offsets[t] + position_rows[r]
+                for j in range(run):
+                    row[r * run + j] = image[c, source + j * step]
 
 
 @numba.njit(**_OPTIONS)
-def _offsets(counts, steps, strides):
-    """Flat offsets of the points ``sum(i * steps * strides)`` over the grid ``counts``, row-major.
-
-    The taps of a window (steps = dilation) or the window positions (steps = window strides) of an array
-    with row-major ``strides``.
-    """
-    total = 1
-    for k in counts:
-        total *= k
-    offsets = np.zeros(total, np.int64)
-    point = np.zeros(counts.size, np.int64)
-    for t in range(total):
-        for i in range(counts.size):
-            offsets[t] += point[i] * steps[i] * strides[i]
-        for i in range(counts.size - 1, -1, -1):  # next point: odometer over the grid
-            point[i] += 1
-            if point[i] < counts[i]:
-                break
-            point[i] = 0
-    return offsets
+def _patches_by_position(image, position_offsets, tap_rows, run, step, patches):
+    """``patches[q, (c, t)] = image[c, position_offsets[q] + offset of tap t]`` (P, K)."""
+    taps = tap_rows.size * run
+    for q in range(position_offsets.size):
+        row = patches[q]
+        for c in range(image.shape[0]):
+            for r in range(tap_rows.size):
+                source = position_offsets[q] + tap_rows[r]
+                target = c * taps + r * run
+                for j in range(run):
+                    row[target + j] = image[c, source + j * step]
 
 
 @numba.njit(**_OPTIONS)
 def conv(x, w, spatial, kernel, window_strides, dilation, groups):
     """Grouped cross-correlation of ``x`` (N, C, S) with ``w`` (O, C/groups, T), spatial axes flattened.
 
-    ``x`` is already dilated and padded to the spatial shape ``spatial``; ``w`` has the spatial shape
-    ``kernel`` with taps ``dilation`` apart. Returns (N, O, P), P the window positions (row-major). Each group
-    is one BLAS product ``w_g (O/G, K) @ columns (K, batch * P)``, ``K = C/G * T``, over chunks of the batch
-    whose im2col columns fit ``_COLUMNS_LIMIT``.
+    ``x`` is already dilated and padded to the spatial shape ``spatial`` (at least one axis); ``w`` has the
+    spatial shape ``kernel`` with taps ``dilation`` apart. Returns (N, O, P), P the window positions
+    (row-major): for each image and group, ``w_g (O/G, K) @ patches (K, P)``, ``K = C/G * T``.
     """
     n = x.shape[0]
     o, cg, taps = w.shape
@@ -408,35 +491,48 @@ def conv(x, w, spatial, kernel, window_strides, dilation, groups):
     for i in range(spatial.size):
         span = (kernel[i] - 1) * dilation[i] + 1
         positions[i] = (spatial[i] - span) // window_strides[i] + 1 if spatial[i] >= span else 0
-    tap_offsets = _offsets(kernel, dilation, strides)
-    position_offsets = _offsets(positions, window_strides, strides)
-    p, k, og = position_offsets.size, cg * taps, o // groups
-    out = np.zeros((n, o, p), x.dtype)
+    p, k, og = 1, cg * taps, o // groups
+    for m in positions:
+        p *= m
     if n == 0 or o == 0 or p == 0 or k == 0:
-        return out
-    chunk = max(1, min(n, _COLUMNS_LIMIT // (k * p)))
-    buffer = np.empty(k * chunk * p, x.dtype)
-    for g in range(groups):
-        weights = w[g * og:(g + 1) * og].reshape((og, k))
-        for n0 in range(0, n, chunk):
-            nb = min(chunk, n - n0)
-            columns = buffer[:k * nb * p].reshape((k, nb * p))
-            for ci in range(cg):  # im2col: row = (feature, tap), column = (image, position)
-                for t in range(taps):
-                    row = ci * taps + t
-                    for b in range(nb):
-                        image = x[n0 + b, g * cg + ci]
-                        for q in range(p):
-                            columns[row, b * p + q] = image[tap_offsets[t] + position_offsets[q]]
-            product = np.dot(weights, columns)
-            for b in range(nb):  # element loops: a slice assignment costs Numba seconds to compile
-                for f in range(og):
-                    for q in range(p):
-                        out[n0 + b, g * og + f, q] = product[f, b * p + q]
+        return np.zeros((n, o, p), x.dtype)
+    out = np.empty((n, o, p), x.dtype)
+    last = spatial.size - 1
+    tap_run, tap_step = kernel[last], dilation[last]
+    position_run, position_step = positions[last], window_strides[last]
+    tap_offsets, position_offsets = _offsets(kernel, dilation, strides), _offsets(positions, window_strides, strides)
+    tap_rows = _offsets(kernel[:last], dilation[:last], strides[:last])
+    position_rows = _offsets(positions[:last], window_strides[:last], strides[:last])
+    by_position = tap_run > position_run
+    patches = np.empty((p, k) if by_position else (k, p), x.dtype)
+    for b in range(n):
+        for g in range(groups):
+            image = x[b, g * cg:(g + 1) * cg]
+            weights = w[g * og:(g + 1) * og].reshape((og, k))
+            if by_position:
+                _patches_by_position(image, position_offsets, tap_rows, tap_run, tap_step, patches)
+                np.dot(weights, patches.T, out[b, g * og:(g + 1) * og])
+            else:
+                _patches_by_tap(image, tap_offsets, position_rows, position_run, position_step, patches)
+                np.dot(weights, patches, out[b, g * og:(g + 1) * og])
     return out
 
 
-# -- reduce_window -------------------------------------------------------------------------------------------
+# -- reduce_window and the max/min pooling derivatives -------------------------------------------------------
+#
+# Each sees the operand already dilated and padded (flat, with its shape). The windows are taken a row at a
+# time (a row: the windows along the last axis, ``step`` elements apart); for each tap an inner loop runs
+# along the row, so the loops are regular and the bookkeeping is per row, not per window.
+
+@numba.njit(**_OPTIONS)
+def _window_rows(shape, out_shape, window, window_strides, window_dilation):
+    """The flat offsets of the first window of every row (row-major over ``out_shape[:-1]``), of the taps of a
+    window, and the step between neighbouring windows of a row."""
+    strides = _row_major_strides(shape)
+    last = shape.size - 1
+    rows = _offsets(out_shape[:last], window_strides[:last], strides[:last])
+    return rows, _offsets(window, window_dilation, strides), window_strides[last]
+
 
 @numba.njit(**_OPTIONS)
 def reduce_window(x, shape, out_shape, window, window_strides, window_dilation, init, op):
@@ -445,32 +541,134 @@ def reduce_window(x, shape, out_shape, window, window_strides, window_dilation, 
     ``op`` is a ``WINDOW_REDUCERS`` value; the result (flat, ``prod(out_shape)`` elements) is
     ``init ⊕ (⊕ over the window's taps)``, with max/min propagating NaN as NumPy does.
     """
-    strides = _row_major_strides(shape)
-    offsets = _offsets(window, window_dilation, strides)
-    step = window_strides * strides
-    size = 1
-    for m in out_shape:
-        size *= m
-    out = np.empty(size, x.dtype)
-    position = np.zeros(out_shape.size, np.int64)
-    base = 0
-    for e in range(size):
+    rows, taps, step = _window_rows(shape, out_shape, window, window_strides, window_dilation)
+    run = out_shape[out_shape.size - 1]
+    out = np.empty(rows.size * run, x.dtype)
+    for r in range(rows.size):
+        acc = out[r * run:(r + 1) * run]
+        for j in range(run):
+            acc[j] = x[rows[r] + taps[0] + j * step] if op == 2 else init
+        for t in range(1 if op == 2 else 0, taps.size):
+            base = rows[r] + taps[t]
+            if op == 0:
+                for j in range(run):
+                    acc[j] = _maximum(acc[j], x[base + j * step])
+            elif op == 1:
+                for j in range(run):
+                    acc[j] = _minimum(acc[j], x[base + j * step])
+            else:
+                for j in range(run):
+                    acc[j] += x[base + j * step]
         if op == 2:
-            total = x[base + offsets[0]]
-            for t in range(1, offsets.size):
-                total += x[base + offsets[t]]
-            out[e] = total + init
+            for j in range(run):
+                acc[j] += init
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def _first_max(x, start, taps, init):
+    """The first tap of the window at ``start`` holding its max, or -1 when ``init`` is larger; no NaNs."""
+    chosen, best = 0, x[start + taps[0]]
+    for t in range(1, taps.size):
+        if x[start + taps[t]] > best:
+            chosen, best = t, x[start + taps[t]]
+    return -1 if init > best else chosen
+
+
+@numba.njit(**_OPTIONS)
+def _first_min(x, start, taps, init):
+    """``_first_max`` for the min."""
+    chosen, best = 0, x[start + taps[0]]
+    for t in range(1, taps.size):
+        if x[start + taps[t]] < best:
+            chosen, best = t, x[start + taps[t]]
+    return -1 if init < best else chosen
+
+
+@numba.njit(**_OPTIONS)
+def _first_extreme_or_nan(x, start, taps, init, op):
+    """``_first_max`` (op 0) / ``_first_min`` (op 1) where NaNs count as beyond everything, as in np.argmax and
+    np.argmin: the first NaN tap is chosen, else a NaN ``init``."""
+    for t in range(taps.size):
+        if x[start + taps[t]] != x[start + taps[t]]:
+            return t
+    if init != init:
+        return -1
+    return _first_max(x, start, taps, init) if op == 0 else _first_min(x, start, taps, init)
+
+
+@numba.njit(**_OPTIONS)
+def _may_hold_nan(x, init):
+    count = 0
+    for i in range(x.size):  # a count, with no early exit, vectorizes
+        count += x[i] != x[i]
+    return count > 0 or init != init
+
+
+@numba.njit(**_OPTIONS)
+def _choose_row(x, row, step, taps, init, op, chosen):
+    """For each window ``j`` of the row at ``row`` (windows ``step`` apart) of a max (op 0) / min (op 1)
+    ``reduce_window`` free of NaNs: ``chosen[j]`` = the flat index of the tap receiving its derivative, the
+    first holding the extreme, or -1 when ``init`` (competing after every tap) is beyond them."""
+    if op == 0:
+        for j in range(chosen.size):
+            t = _first_max(x, row + j * step, taps, init)
+            chosen[j] = row + j * step + taps[t] if t >= 0 else -1
+    else:
+        for j in range(chosen.size):
+            t = _first_min(x, row + j * step, taps, init)
+            chosen[j] = row + j * step + taps[t] if t >= 0 else -1
+
+
+@numba.njit(**_OPTIONS)
+def _choose_row_with_nans(x, row, step, taps, init, op, chosen):
+    """``_choose_row`` where ``x`` or ``init`` may hold NaNs (a separate function: the NaN-free one then
+    compiles to tighter code)."""
+    for j in range(chosen.size):
+        t = _first_extreme_or_nan(x, row + j * step, taps, init, op)
+        chosen[j] = row + j * step + taps[t] if t >= 0 else -1
+
+
+@numba.njit(**_OPTIONS)
+def _choose_rows(x, shape, out_shape, window, window_strides, window_dilation, init, op):
+    """What the selection kernels loop over: the rows of windows, the taps, the step along a row, whether NaNs
+    may occur, and a buffer for the chosen taps of one row."""
+    rows, taps, step = _window_rows(shape, out_shape, window, window_strides, window_dilation)
+    return rows, taps, step, _may_hold_nan(x, init), np.empty(out_shape[out_shape.size - 1], np.int64)
+
+
+@numba.njit(**_OPTIONS)
+def select_and_scatter_add(x, source, shape, out_shape, window, window_strides, window_dilation, init, op):
+    """The derivative of a max (op 0) / min (op 1) ``reduce_window`` of ``x`` with respect to ``x`` (already
+    dilated and padded with ``init``, flat, of ``shape``): ``source`` (one value per window, ``out_shape``)
+    added at each window's chosen tap (see ``_choose_row``); nothing where ``init`` was chosen."""
+    rows, taps, step, nan, chosen = _choose_rows(x, shape, out_shape, window, window_strides, window_dilation,
+                                                 init, op)
+    out = np.zeros(x.size, source.dtype)
+    for r in range(rows.size):
+        if nan:
+            _choose_row_with_nans(x, rows[r], step, taps, init, op, chosen)
         else:
-            acc = init
-            for t in range(offsets.size):
-                v = x[base + offsets[t]]
-                acc = _maximum(acc, v) if op == 0 else _minimum(acc, v)
-            out[e] = acc
-        for i in range(out_shape.size - 1, -1, -1):  # next window: odometer over the output
-            position[i] += 1
-            base += step[i]
-            if position[i] < out_shape[i]:
-                break
-            base -= step[i] * position[i]
-            position[i] = 0
+            _choose_row(x, rows[r], step, taps, init, op, chosen)
+        for j in range(chosen.size):
+            if chosen[j] >= 0:
+                out[chosen[j]] += source[r * chosen.size + j]
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def select_and_gather_add(x, tangent, tangent_init, shape, out_shape, window, window_strides, window_dilation,
+                          init, op):
+    """For every window of ``x`` (as in ``select_and_scatter_add``), ``tangent`` (laid out as ``x``) at its
+    chosen tap, or ``tangent_init`` where ``init`` was chosen: the jvp of a max/min ``reduce_window``."""
+    rows, taps, step, nan, chosen = _choose_rows(x, shape, out_shape, window, window_strides, window_dilation,
+                                                 init, op)
+    out = np.empty(rows.size * chosen.size, tangent.dtype)
+    for r in range(rows.size):
+        if nan:
+            _choose_row_with_nans(x, rows[r], step, taps, init, op, chosen)
+        else:
+            _choose_row(x, rows[r], step, taps, init, op, chosen)
+        for j in range(chosen.size):
+            out[r * chosen.size + j] = tangent[chosen[j]] if chosen[j] >= 0 else tangent_init
     return out

@@ -1,5 +1,5 @@
-"""CPU rules of the array primitives: gather, scatter, sort, inv/solve/det/cholesky, conv_general_dilated and
-reduce_window.
+"""CPU rules of the array primitives: gather, scatter, sort, inv/solve/det/cholesky, conv_general_dilated,
+reduce_window and the max/min pooling derivatives (select_and_scatter_add, select_and_gather_add).
 
 Each rule reshapes its operands (free for C-contiguous arrays) into the fixed-rank normal form of its kernel
 in ``kernels_arrays`` (``ka``), calls it, and reshapes the result back; layout changes (transposes, dilation,
@@ -15,7 +15,8 @@ import numpy as np
 
 from ...core.ir import Eqn
 from ...lax import linalg
-from ...lax.convolution import conv_general_dilated_p, reduce_window_p
+from ...lax.convolution import conv_general_dilated_p, reduce_window_p, select_and_gather_add_p, \
+    select_and_scatter_add_p
 from ...lax.indexing import gather_p, scatter_p
 from ...lax.sorting import sort_p
 from .codegen import FunctionWriter, cpu_rule, cpu_rules, literal, np_dtype
@@ -36,9 +37,29 @@ def flat(w: FunctionWriter, x) -> str:
 
 def transposed(flat: str, shape: tuple, perm: tuple) -> str:
     """The flat C-order elements of ``np.transpose(flat.reshape(shape), perm)``."""
+    shape, perm = _merged_axes(shape, perm)
     if perm == tuple(range(len(perm))):
         return flat
     return f"ka.transpose({flat}, {ints(shape)}, {ints(perm)})"
+
+
+def _merged_axes(shape: tuple, perm: tuple) -> tuple[tuple, tuple]:
+    """An equivalent, smaller transpose: axes of size 1 dropped, and axes that stay neighbours merged.
+
+    >>> _merged_axes((64, 20, 24, 24), (1, 0, 2, 3))
+    ((64, 20, 576), (1, 0, 2))
+    """
+    kept = [a for a in range(len(shape)) if shape[a] != 1]
+    perm = [kept.index(a) for a in perm if shape[a] != 1]
+    groups: list[list[int]] = []  # runs of source axes that stay together, in the result's order
+    for a in perm:
+        if groups and groups[-1][-1] + 1 == a:
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    order = sorted(range(len(groups)), key=lambda g: groups[g][0])  # the merged axes in source order
+    merged_shape = tuple(math.prod(shape[kept[a]] for a in groups[g]) for g in order)
+    return merged_shape, tuple(order.index(g) for g in range(len(groups)))
 
 
 def ints(values) -> str:
@@ -166,13 +187,27 @@ def _conv(w: FunctionWriter, eqn: Eqn) -> None:
     kernel = transposed(flat(w, rhs), rhs.aval.shape, tuple(rhs_perm))
     x3 = f"{x}.reshape({(*x_shape[:2], math.prod(x_shape[2:]))})"
     w3 = f"{kernel}.reshape({(*w_shape[:2], math.prod(w_shape[2:]))})"
-    params = ", ".join(ints(v) for v in (x_shape[2:], w_shape[2:], p["window_strides"], p["rhs_dilation"]))
+    unit = () if x_shape[2:] else (1,)  # no spatial axes: one of size 1
+    params = ", ".join(ints(v + unit) for v in (x_shape[2:], w_shape[2:], p["window_strides"], p["rhs_dilation"]))
     result = f"ka.conv({x3}, {w3}, {params}, {p['feature_group_count']}).reshape(-1)"
     canonical = tuple(out.aval.shape[i] for i in out_perm)
     reshaped_result(w, out, transposed(result, canonical, tuple(int(i) for i in np.argsort(out_perm))))
 
 
-# -- reduce_window: the dilated, padded operand flattened, with its shape ------------------------------------
+# -- reduce_window and its derivatives: the operand dilated and padded with init, flattened, with its shape ---
+
+def _window_operand(w: FunctionWriter, x, init, params: dict) -> tuple[str, tuple, list]:
+    """``x`` dilated and padded with ``init`` (flat; a scalar as one element), its shape and the pad config."""
+    config = [(lo, hi, d - 1) for (lo, hi), d in zip(params["padding"], params["base_dilation"])]
+    padded, padded_shape = dilate_pad(flat(w, x), x.aval.shape or (1,), config, w.atom(init))
+    return padded, padded_shape, config
+
+
+def _window_params(padded_shape: tuple, out, params: dict) -> str:
+    """The shape arrays every window kernel takes after its operands."""
+    per_axis = [params[name] or (1,) for name in ("window_dimensions", "window_strides", "window_dilation")]
+    return ", ".join(ints(v) for v in (padded_shape, out.aval.shape or (1,), *per_axis))
+
 
 @cpu_rule(reduce_window_p)
 def _reduce_window(w: FunctionWriter, eqn: Eqn) -> None:
@@ -180,10 +215,40 @@ def _reduce_window(w: FunctionWriter, eqn: Eqn) -> None:
     out, p = eqn.outvars[0], eqn.params
     if _zeros_if_empty(w, out):
         return
-    shape = x.aval.shape or (1,)  # a scalar is a 1-element window of itself
-    per_axis = [p[name] or (1,) for name in ("window_dimensions", "window_strides", "window_dilation")]
-    config = [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["base_dilation"])]
-    padded, padded_shape = dilate_pad(flat(w, x), shape, config, w.atom(init))
-    arrays = ", ".join(ints(v) for v in (padded_shape, out.aval.shape or (1,), *per_axis))
+    padded, padded_shape, _ = _window_operand(w, x, init, p)
     op = WINDOW_REDUCERS[p["computation"]]
-    reshaped_result(w, out, f"ka.reduce_window({padded}, {arrays}, {w.atom(init)}, {op})")
+    reshaped_result(w, out, f"ka.reduce_window({padded}, {_window_params(padded_shape, out, p)}, {w.atom(init)}, "
+                            f"{op})")
+
+
+@cpu_rule(select_and_gather_add_p)
+def _select_and_gather_add(w: FunctionWriter, eqn: Eqn) -> None:
+    tangent, tangent_init, x, init = eqn.invars
+    out, p = eqn.outvars[0], eqn.params
+    if _zeros_if_empty(w, out):
+        return
+    padded, padded_shape, config = _window_operand(w, x, init, p)
+    padded_tangent, _ = dilate_pad(flat(w, tangent), x.aval.shape or (1,), config, w.atom(tangent_init))
+    op = WINDOW_REDUCERS[p["computation"]]
+    reshaped_result(w, out, f"ka.select_and_gather_add({padded}, {padded_tangent}, {w.atom(tangent_init)}, "
+                            f"{_window_params(padded_shape, out, p)}, {w.atom(init)}, {op})")
+
+
+@cpu_rule(select_and_scatter_add_p)
+def _select_and_scatter_add(w: FunctionWriter, eqn: Eqn) -> None:
+    source, x, init = eqn.invars
+    out, p = eqn.outvars[0], eqn.params
+    if _zeros_if_empty(w, out):
+        return
+    if 0 in source.aval.shape:
+        w.assign(out, f"np.zeros({tuple(out.aval.shape)}, {np_dtype(out.aval.dtype)})")
+        return
+    padded, padded_shape, config = _window_operand(w, x, init, p)
+    op = WINDOW_REDUCERS[p["computation"]]
+    result = (f"ka.select_and_scatter_add({padded}, {flat(w, source)}, {_window_params(padded_shape, source, p)}, "
+              f"{w.atom(init)}, {op})")
+    if any(c != (0, 0, 0) for c in config):  # back from the padded layout: the padding's share is dropped
+        shape = x.aval.shape or (1,)
+        result = f"ka.undilate_pad({result}, {ints(shape)}, " + ", ".join(ints(c[j] for c in config)
+                                                                        for j in range(3)) + ")"
+    reshaped_result(w, out, result)

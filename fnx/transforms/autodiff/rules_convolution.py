@@ -30,7 +30,10 @@ transposed back to the operands' layouts.
 * ``max``/``min``: the derivative of each window goes to one element: the first tap (row-major order over the
   window) holding the extreme value; a padding tap, or no tap at all, sends it to ``init_value``. Where several
   taps tie only the first gets it (like JAX's select-and-scatter, unlike the elementwise ``max`` that splits
-  ties). The taps of every window are static, so the rule gathers them with a constant index array.
+  ties). Two primitives do the picking (``fnx.lax.convolution``): ``select_and_scatter_add`` (the vjp: each
+  window's cotangent added at its chosen element) and ``select_and_gather_add`` (the jvp: the tangent read at
+  it). Each is linear in its cotangent or tangents and constant in the operand, and the transpose of the
+  other, so their own rules are short.
 """
 from __future__ import annotations
 
@@ -40,7 +43,8 @@ import numpy as np
 
 from ... import lax
 from ... import numpy as fnp
-from ...lax.convolution import conv_general_dilated_p, reduce_window_p
+from ...lax.convolution import conv_general_dilated_p, reduce_window_p, select_and_gather_add_p, \
+    select_and_scatter_add_p
 from .engine import Zero, add_tangents, aval_of, instantiate, jvp_rules, vjp_rules
 
 
@@ -152,74 +156,56 @@ def _sum_vjp(ct, primals, out, *, window_dimensions, window_strides, padding, ba
 
 # -- reduce_window: max and min ----------------------------------------------------------------------------
 
-def _tap_indices(shape, out_shape, *, window_dimensions, window_strides, padding, base_dilation,
-                 window_dilation) -> np.ndarray:
-    """For every window, the flat index into ``concat(x.ravel(), [init])`` of each tap, then ``init``'s.
-
-    Shape ``out_shape + (taps + 1, 1)``, ready for ``lax.gather``; a tap on padding or a dilation hole reads
-    ``init`` (index ``x.size``).
-    """
-    size, ndim = math.prod(shape), len(shape)
-    flat = np.zeros(tuple(out_shape) + tuple(window_dimensions), np.int64)
-    outside = np.zeros(flat.shape, bool)
-    row_stride = np.cumprod((1,) + tuple(shape[:0:-1]))[::-1]  # row-major strides of x, in elements
-    for axis, (n, m, k, s, (lo, _), a, r) in enumerate(zip(shape, out_shape, window_dimensions, window_strides,
-                                                           padding, base_dilation, window_dilation)):
-        offset = np.arange(m)[:, None] * s + np.arange(k)[None, :] * r - lo  # position in the dilated operand
-        index = offset // a
-        holes = (offset % a != 0) | (index < 0) | (index >= n)
-        grid = [1] * (2 * ndim)
-        grid[axis], grid[ndim + axis] = m, k
-        flat = flat + (index * row_stride[axis]).reshape(grid)
-        outside = outside | holes.reshape(grid)
-    flat = np.where(outside, size, flat).reshape(tuple(out_shape) + (-1,))
-    flat = np.concatenate([flat, np.full(tuple(out_shape) + (1,), size, np.int64)], axis=-1)
-    return flat[..., None]
-
-
-def _taps(values, init, indices: np.ndarray):
-    """The taps of every window of ``values`` (plus ``init`` last): shape ``out_shape + (taps + 1,)``."""
-    flat = lax.concatenate([lax.reshape(values, (math.prod(aval_of(values).shape),)), lax.reshape(init, (1,))], 0)
-    return lax.gather(flat, indices)
-
-
-def _chosen(x, init, indices: np.ndarray, computation: str):
-    """A bool mask, one per tap: the tap of every window that receives its derivative."""
-    taps = _taps(x, init, indices)
-    last = taps.ndim - 1
-    arg = lax.argmax(taps, last) if computation == "max" else lax.argmin(taps, last)
-    positions = lax.broadcasted_iota(arg.dtype, taps.shape, last)
-    return lax.eq(positions, lax.broadcast_in_dim(arg, taps.shape, tuple(range(last))))
-
-
 def _extreme_jvp(primals, tangents, **params):
     x, init = primals
     out = reduce_window_p.bind(x, init, **params)
-    if 0 in aval_of(out).shape:
-        return out, fnp.zeros(aval_of(out).shape, aval_of(out).dtype)
-    indices = _tap_indices(aval_of(x).shape, aval_of(out).shape, **_window_params(params))
-    chosen = _chosen(x, init, indices, params["computation"])
-    t_taps = _taps(instantiate(tangents[0]), instantiate(tangents[1]), indices)
-    return out, fnp.sum(fnp.where(chosen, t_taps, fnp.zeros((), t_taps.dtype)), axis=-1)
+    return out, select_and_gather_add_p.bind(instantiate(tangents[0]), instantiate(tangents[1]), x, init, **params)
 
 
 def _extreme_vjp(ct, primals, out, **params):
     x, init = primals
-    shape, dtype = aval_of(x).shape, aval_of(x).dtype
-    if 0 in aval_of(ct).shape:
-        return [fnp.zeros(shape, dtype), fnp.zeros((), dtype)]
-    indices = _tap_indices(shape, aval_of(ct).shape, **_window_params(params))
-    chosen = _chosen(x, init, indices, params["computation"])
-    updates = fnp.where(chosen, fnp.expand_dims(ct, -1), fnp.zeros((), dtype))
-    size = math.prod(shape)
-    flat = lax.scatter_add(fnp.zeros((size + 1,), dtype), indices, updates)
-    ct_x = lax.reshape(lax.slice(flat, (0,), (size,)), shape)
-    ct_init = lax.reshape(lax.slice(flat, (size,), (size + 1,)), ())
-    return [ct_x, ct_init]
+    return [select_and_scatter_add_p.bind(ct, x, init, **params), _init_cotangent(ct, x, init, params)]
 
 
-def _window_params(params: dict) -> dict:
-    return {k: v for k, v in params.items() if k != "computation"}
+def _init_cotangent(ct, x, init, params):
+    """The sum of ``ct`` over the windows whose derivative goes to ``init``: where a 0/1 tangent picks 1."""
+    dtype = aval_of(x).dtype
+    chose_init = select_and_gather_add_p.bind(fnp.zeros(aval_of(x).shape, dtype), fnp.ones((), dtype), x, init,
+                                              **params)
+    return fnp.sum(fnp.multiply(ct, chose_init))
+
+
+# -- select_and_gather_add and select_and_scatter_add: linear in the tangents, constant in the operand -------
+
+def _gather_jvp(primals, tangents, **params):
+    _, _, x, init = primals
+    out = select_and_gather_add_p.bind(*primals, **params)
+    if all(isinstance(t, Zero) for t in tangents[:2]):
+        return out, Zero(aval_of(out))
+    return out, select_and_gather_add_p.bind(instantiate(tangents[0]), instantiate(tangents[1]), x, init, **params)
+
+
+def _gather_vjp(ct, primals, out, **params):
+    _, _, x, init = primals
+    return [select_and_scatter_add_p.bind(ct, x, init, **params), _init_cotangent(ct, x, init, params), None, None]
+
+
+def _scatter_jvp(primals, tangents, **params):
+    _, x, init = primals
+    out = select_and_scatter_add_p.bind(*primals, **params)
+    if isinstance(tangents[0], Zero):
+        return out, Zero(aval_of(out))
+    return out, select_and_scatter_add_p.bind(tangents[0], x, init, **params)
+
+
+def _scatter_vjp(ct, primals, out, **params):
+    _, x, init = primals
+    zero = fnp.zeros((), aval_of(x).dtype)
+    return [select_and_gather_add_p.bind(ct, zero, x, init, **params), None, None]
+
+
+jvp_rules[select_and_gather_add_p], vjp_rules[select_and_gather_add_p] = _gather_jvp, _gather_vjp
+jvp_rules[select_and_scatter_add_p], vjp_rules[select_and_scatter_add_p] = _scatter_jvp, _scatter_vjp
 
 
 # -- reduce_window: dispatch on the computation ------------------------------------------------------------

@@ -15,15 +15,22 @@ vmap axis. A batched ``init_value`` cannot be a scalar, so the result is rebuilt
 ``max``/``min`` combine the reduction with the neutral element as init with the per-example init
 (padding taps hold init, which cannot change ``max(init, ...)``); ``sum`` adds init times
 ``1 + (number of padding taps)`` of every window.
+
+**select_and_scatter_add / select_and_gather_add** (max/min pooling's derivatives): batched arrays move to the
+front and the window gets a unit axis there. A batched scalar (init, tangent_init) cannot join a window, so
+then each example is computed on its own and the results are stacked.
 """
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
 from ... import lax
-from ...lax.convolution import _reduce_window_impl, conv_general_dilated_p, reduce_window_p
+from ... import numpy as fnp
+from ...lax.convolution import _reduce_window_impl, conv_general_dilated_p, reduce_window_p, \
+    select_and_gather_add_p, select_and_scatter_add_p
 from .engine import batch_to_front, batching_rules, shape_of
 
 
@@ -145,3 +152,25 @@ def _batched_init(operand, op_dim, init, init_dim, axis_size, *, computation, **
 
 
 batching_rules[reduce_window_p] = _reduce_window_rule
+
+
+# -- select_and_scatter_add, select_and_gather_add ------------------------------------------------------------
+
+def _select_batch(prim, scalars, values, dims, *, axis_size, **params):
+    """vmap of either selection primitive; ``scalars`` are the positions of its scalar operands (init, and
+    tangent_init for the gather)."""
+    if any(dims[i] is not None for i in scalars):
+        values = [v if d is None else batch_to_front(v, d, axis_size) for v, d in zip(values, dims)]
+        examples = [[v if d is None else v[i] for v, d in zip(values, dims)] for i in range(axis_size)]
+        return fnp.stack([prim.bind(*example, **params) for example in examples]), 0
+    values = [v if i in scalars else batch_to_front(v, d, axis_size) for i, (v, d) in enumerate(zip(values, dims))]
+    return prim.bind(*values, **_with_unit_window_axis(params)), 0
+
+
+def _with_unit_window_axis(params: dict) -> dict:
+    unit = dict(window_dimensions=1, window_strides=1, padding=(0, 0), base_dilation=1, window_dilation=1)
+    return {k: (unit[k], *v) if k in unit else v for k, v in params.items()}
+
+
+batching_rules[select_and_gather_add_p] = partial(_select_batch, select_and_gather_add_p, (1, 3))
+batching_rules[select_and_scatter_add_p] = partial(_select_batch, select_and_scatter_add_p, (2,))
