@@ -139,11 +139,12 @@ class FunctionWriter:
         shape = cluster.shape
         if all(_fills(eqn) for eqn in cluster.eqns):  # constants: no loop needed
             for eqn in cluster.eqns:
-                out = eqn.outvars[0]
-                self.assign_contiguous(out, f"np.full({shape}, {self.atom(eqn.invars[0])}, {np_dtype(out.aval.dtype)})")
+                x, dtype = eqn.invars[0], np_dtype(eqn.outvars[0].aval.dtype)
+                self.assign_contiguous(eqn.outvars[0], f"np.full({shape}, {self.atom(x)}, {dtype})")
             return
         index = [self.temp() for _ in shape]
         at = "[" + ", ".join(index) + "]"
+        reductions = [eqn for eqn in cluster.eqns if eqn.primitive in REDUCTIONS]
         for v, eqn in zip(cluster.outputs, _producers(cluster)):
             if eqn.primitive in REDUCTIONS:
                 self._start_reduction(eqn)
@@ -152,7 +153,11 @@ class FunctionWriter:
                 self.c_contiguous.add(self.names[id(v)])
         if 0 in shape:
             return
+        partial = {id(eqn): self.temp() for eqn in reductions if 0 < _reduced_suffix(eqn, len(shape)) < len(shape)}
         for depth, (i, n) in enumerate(zip(index, shape)):
+            for eqn in reductions:  # a partial result over the innermost loops starts before them
+                if id(eqn) in partial and _reduced_suffix(eqn, len(shape)) == depth:
+                    self.line("    " * depth + f"{partial[id(eqn)]} = {self._identity(eqn)}")
             self.line("    " * depth + f"for {i} in range({n}):")
         pad = "    " * len(shape)
         local: dict[int, str] = {}
@@ -166,7 +171,7 @@ class FunctionWriter:
         for eqn in cluster.eqns:
             out = eqn.outvars[0]
             if eqn.primitive in REDUCTIONS:
-                self._accumulate(eqn, element(eqn.invars[0]), index, pad)
+                self._accumulate(eqn, partial.get(id(eqn)) or self._target(eqn, index), element(eqn.invars[0]), pad)
                 continue
             if eqn.primitive.name == "broadcast_in_dim":
                 expr = self._broadcast_load(eqn, index)
@@ -176,24 +181,32 @@ class FunctionWriter:
             self.line(f"{pad}{local[id(out)]} = {expr}")
             if id(out) in outputs:
                 self.line(f"{pad}{self.names[id(out)]}{at} = {local[id(out)]}")
+        for eqn in sorted(reductions, key=lambda e: -_reduced_suffix(e, len(shape))):  # after their loops
+            if id(eqn) in partial:
+                self._accumulate(eqn, self._target(eqn, index), partial[id(eqn)],
+                                 "    " * _reduced_suffix(eqn, len(shape)))
+
+    def _identity(self, eqn: Eqn) -> str:
+        dtype = eqn.outvars[0].aval.dtype
+        return literal(_reduction_identity(eqn.primitive.name, dtype), dtype)
 
     def _start_reduction(self, eqn: Eqn) -> None:
         """Before the loop: the reduction's result (an array of the kept axes, or a scalar) set to its identity."""
-        out = eqn.outvars[0].aval
-        init = literal(_reduction_identity(eqn.primitive.name, out.dtype), out.dtype)
+        out, init = eqn.outvars[0].aval, self._identity(eqn)
         name = self.define(eqn.outvars[0])
         self.line(f"{name} = {init}" if out.shape == () else f"{name} = np.full({out.shape}, {init})")
         self.c_contiguous.add(name)
 
-    def _accumulate(self, eqn: Eqn, value: str, index: list, pad: str) -> None:
-        """In the loop: combine the element ``value`` into the reduction's result at the kept axes' position."""
-        out, axes = eqn.outvars[0], eqn.params["axes"]
-        kept = [i for d, i in enumerate(index) if d not in axes]
-        target = self.names[id(out)] + (f"[{', '.join(kept)}]" if kept else "")
+    def _target(self, eqn: Eqn, index: list) -> str:
+        """The reduction result's element at the kept axes' loop position."""
+        kept = [i for d, i in enumerate(index) if d not in eqn.params["axes"]]
+        return self.names[id(eqn.outvars[0])] + (f"[{', '.join(kept)}]" if kept else "")
+
+    def _accumulate(self, eqn: Eqn, target: str, value: str, pad: str) -> None:
+        """``target = target (+, *, max or min) value`` in the reduction's dtype."""
+        dtype = eqn.outvars[0].aval.dtype
         combined = _ACCUMULATE[eqn.primitive.name].format(target, value)
-        if out.aval.dtype != np.bool_:
-            combined = f"{np_dtype(out.aval.dtype)}({combined})"
-        self.line(f"{pad}{target} = {combined}")
+        self.line(f"{pad}{target} = {combined if dtype == np.bool_ else f'{np_dtype(dtype)}({combined})'}")
 
     def _broadcast_load(self, eqn: Eqn, index: list) -> str:
         """The element of a broadcast operand that lands at the loop position ``index``."""
@@ -221,6 +234,18 @@ def _reduction_identity(name: str, dtype: np.dtype):
         return name == "reduce_min"
     lowest, highest = (-np.inf, np.inf) if dtype.kind == "f" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
     return lowest if name == "reduce_max" else highest
+
+
+def _reduced_suffix(eqn: Eqn, rank: int) -> int:
+    """The loop depth from which every loop runs over a reduced axis (``rank`` if the last axis is kept).
+
+    A reduction accumulates the innermost of those loops in a scalar (a register, so the loop vectorizes)
+    and combines it into the result once per position of the outer loops.
+    """
+    depth = rank
+    while depth > 0 and depth - 1 in eqn.params["axes"]:
+        depth -= 1
+    return depth
 
 
 def _fills(eqn: Eqn) -> bool:
