@@ -84,11 +84,14 @@ class Jitted:
 
     def __call__(self, *args, **kwargs):
         if not (kwargs or _trace_stack or self.static_argnums):
-            try:  # the fast path: fnx Arrays of a signature seen before
-                values = [a._value for a in args]
-            except AttributeError:  # NumPy arrays, scalars, pytrees
-                return self._call_with_numpy(args)
-            entry = self._entries.get(tuple([(v.shape, v.dtype.num) for v in values]))
+            values, key = [], []
+            for a in args:  # the fast path: fnx Arrays of a signature seen before
+                if type(a) is not Array:  # NumPy arrays, scalars, pytrees
+                    return self._call_with_numpy(args)
+                value = a._value
+                values.append(value)
+                key.append((value.shape, value.dtype.num))
+            entry = self._entries.get(tuple(key))
             if entry is not None:
                 outs = entry.call(*values)
                 if entry.single_output:
