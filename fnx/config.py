@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ._memory import keep_freed_memory
+
 _FLOATS = ("float32", "float64")
 
 
@@ -22,17 +24,26 @@ class Config:
     def __init__(self) -> None:
         self.default_float = np.dtype("float64")
         self.cache_dir = ""
+        self.keep_freed_memory = 0
         self._on_change: list = []  # caches that depend on the settings (e.g. type promotion)
         self.update("default_float", os.environ.get("FNX_DEFAULT_FLOAT", "float64"))
         self.update("cache_dir", os.environ.get("FNX_CACHE_DIR", _default_cache_dir()))
+        self.update("keep_freed_memory", os.environ.get("FNX_KEEP_FREED_MEMORY", 1 << 30))
 
     def update(self, name: str, value: Any) -> None:
         """Change one setting: ``fnx.config.update("default_float", "float32")``."""
         if name == "cache_dir":
             self.cache_dir = os.path.abspath(os.path.expanduser(str(value)))
             return
+        if name == "keep_freed_memory":
+            if int(value) < 0:
+                raise ValueError(f"fnx.config.update: keep_freed_memory must be a number of bytes >= 0, got {value!r}")
+            self.keep_freed_memory = int(value)
+            keep_freed_memory(self.keep_freed_memory)
+            return
         if name != "default_float":
-            raise KeyError(f"fnx.config.update: unknown setting {name!r}; known: 'default_float', 'cache_dir'")
+            raise KeyError(f"fnx.config.update: unknown setting {name!r}; known: 'default_float', 'cache_dir', "
+                           f"'keep_freed_memory'")
         if str(np.dtype(value)) not in _FLOATS:
             raise ValueError(f"fnx.config.update: default_float must be one of {_FLOATS}, got {value!r}")
         self.default_float = np.dtype(value)

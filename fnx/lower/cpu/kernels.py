@@ -170,10 +170,12 @@ def int_matmul(a, b):
 
 @numba.njit(**_OPTIONS)
 def batched_float_matmul(a, b):
-    """(B, M, K) @ (B, K, N) -> (B, M, N) for floats."""
+    """(B, M, K) @ (B, K, N) -> (B, M, N) for floats: one BLAS product per batch entry, written in place."""
+    if a.shape[2] == 0:
+        return np.zeros((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
     out = np.empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
     for i in range(a.shape[0]):
-        out[i] = float_matmul(np.ascontiguousarray(a[i]), np.ascontiguousarray(b[i]))
+        np.dot(np.ascontiguousarray(a[i]), np.ascontiguousarray(b[i]), out[i])
     return out
 
 

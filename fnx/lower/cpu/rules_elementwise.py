@@ -36,9 +36,17 @@ def _pin(expr: str, dtype) -> str:
     return expr if dtype == np.bool_ else f"{np_dtype(dtype)}({expr})"
 
 
-def _template(template: str):
+# Operations whose Numba result on floats of one type has that type: no pin needed (a pin is a call that
+# Numba types and lowers at every use, which adds up in compile time).
+_KEEP_FLOAT_TYPE = {"neg", "abs", "sqrt", "floor", "ceil", "trunc", "add", "sub", "mul", "div", "max", "min",
+                    "exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "logistic", "erf"}
+
+
+def _template(template: str, name: str):
     def expr(eqn: Eqn, args: list) -> str:
-        return _pin(template.format(*args, one=literal(1, eqn.invars[0].aval.dtype)), eqn.outvars[0].aval.dtype)
+        text = template.format(*args)
+        dtype = eqn.outvars[0].aval.dtype
+        return text if dtype.kind == "f" and name in _KEEP_FLOAT_TYPE else _pin(text, dtype)
     return expr
 
 
@@ -91,8 +99,8 @@ def _integer_pow(eqn: Eqn, args: list) -> str:
 
 
 # The expression of one element of each elementwise primitive, given its operands' element expressions.
-scalar_exprs: dict = {p: _template(_TEMPLATES[name]) for name, p in {**unary_primitives, **binary_primitives}.items()
-                      if name in _TEMPLATES}
+scalar_exprs: dict = {p: _template(_TEMPLATES[name], name)
+                      for name, p in {**unary_primitives, **binary_primitives}.items() if name in _TEMPLATES}
 scalar_exprs.update({unary_primitives["not"]: _not, unary_primitives["population_count"]: _population_count,
                      unary_primitives["exp2"]: _in_float64("np.exp2"), unary_primitives["log2"]: _in_float64("np.log2"),
                      binary_primitives["pow"]: _pow, convert_element_type_p: _convert, select_n_p: _select_n,

@@ -8,7 +8,8 @@ loop over an array, LLVM turns them into SIMD code (8 float32 or 4 float64 lanes
 
 Each is one name, ``vm.tanh`` say (``import fnx.lower.cpu.vecmath as vm``), for float32 and float64:
 
-* in Numba code on a scalar, the scalar code is inlined where it is called, so an explicit loop vectorizes::
+* in Numba code on a scalar, the scalar code ends up inlined where it is called, so an explicit loop
+  vectorizes::
 
       @numba.njit
       def f(x, out):
@@ -18,10 +19,11 @@ Each is one name, ``vm.tanh`` say (``import fnx.lower.cpu.vecmath as vm``), for 
 * in Numba code on an array, ``vm.tanh(x)`` returns a new array (same shape and dtype) computed by such a loop;
 * from Python, ``vm.tanh(x)`` takes NumPy scalars or arrays (float32 or float64) and runs the array form.
 
-Accuracy, measured over tens of millions of arguments spread over the whole range (docs/vecmath.md): at most
-2.4 ulp from the exact result, subnormal results included (they are produced, not flushed); special values
-as NumPy. The polynomial coefficients are minimax fits made for this module (weighted Remez exchange, see
-docs/vecmath.md); every other constant is computed below.
+Accuracy, measured over tens of millions of arguments spread over the whole range (all float32 arguments for
+tanh and logistic; docs/vecmath.md): at most 3.1 ulp from the exact result (float32 tanh, which trades
+accuracy for speed; 2.5 ulp for the others), subnormal results included (they are produced, not flushed);
+special values as NumPy. The polynomial coefficients are minimax fits made for this module (weighted Remez
+exchange, or tools/vecmath/fit_float32.py; see docs/vecmath.md); every other constant is computed below.
 """
 from __future__ import annotations
 
@@ -176,6 +178,8 @@ class _Consts(NamedTuple):
     expm1_lo: object          # expm1(x) rounds to -1 below this
     expm1_nmax: object        # 1 - 2**-n rounds to 1 above this n
     tanh_clamp: object        # tanh(x) rounds to 1 above this
+    logistic_hi: object       # logistic(x) rounds to 1 above this
+    two_64: object            # 2**64, the scale of logistic's terms
     erf_split: object         # erf switches from its odd polynomial to 1 - exp(-x^2) R(x) here
     erf_center: object
     erf_one: object           # erf(x) rounds to 1 above this
@@ -185,7 +189,7 @@ class _Consts(NamedTuple):
     erf_large: tuple          # erfc(x) = exp(-x^2) R(x - erf_center) on [erf_split, erf_one]: R
 
 
-def _consts(ftype, itype, mant_bits, bias, ln2_hi_bits, exp_range, expm1_lo, tanh_clamp, erf_range,
+def _consts(ftype, itype, mant_bits, bias, ln2_hi_bits, exp_range, expm1_lo, tanh_clamp, logistic_hi, erf_range,
             expm1_poly, log_poly, erf_small, erf_large) -> _Consts:
     f = ftype
     ln2_hi = _round_to_bits(_LN2, ln2_hi_bits)
@@ -196,7 +200,8 @@ def _consts(ftype, itype, mant_bits, bias, ln2_hi_bits, exp_range, expm1_lo, tan
         sqrt_half_bits=itype(f(np.sqrt(0.5)).view(itype)), int_limit=f(2.0 ** mant_bits),
         log2e=f(1 / _LN2), ln2_hi=f(ln2_hi), ln2_lo=f(_LN2 - decimal.Decimal(ln2_hi)),
         exp_lo=f(exp_range[0]), exp_hi=f(exp_range[1]), expm1_lo=f(expm1_lo), expm1_nmax=itype(mant_bits + 3),
-        tanh_clamp=f(tanh_clamp), erf_split=f(erf_range[0]), erf_center=f(erf_range[1]), erf_one=f(erf_range[2]),
+        tanh_clamp=f(tanh_clamp), logistic_hi=f(logistic_hi), two_64=f(2.0 ** 64),
+        erf_split=f(erf_range[0]), erf_center=f(erf_range[1]), erf_one=f(erf_range[2]),
         expm1_poly=_poly(*expm1_poly, dtype=f), log_poly=_poly(*log_poly, dtype=f),
         erf_small=_poly(erf_small[0] - 1, *erf_small[1:], dtype=f), erf_large=_poly(*erf_large, dtype=f))
 
@@ -204,7 +209,7 @@ def _consts(ftype, itype, mant_bits, bias, ln2_hi_bits, exp_range, expm1_lo, tan
 # Minimax fits (relative error, except R of log: absolute); their own error is in units of 2**-24 / 2**-53.
 _F32 = _consts(
     np.float32, np.int32, 23, 127, ln2_hi_bits=16, exp_range=(-104.0, 89.0), expm1_lo=-30.0, tanh_clamp=10.0,
-    erf_range=(0.9, 2.425, 3.95),
+    logistic_hi=30.0, erf_range=(0.9, 2.425, 3.95),
     expm1_poly=(0.16666635757463147, 0.041666512359671164, 0.0083416433943053, 0.0013930418731330813,
                 0.00014905458972189924),  # 0.055
     log_poly=(0.6666666575428968, 0.40000339827748593, 0.2853598836101703, 0.23618691141693174),  # 0.0003
@@ -217,7 +222,7 @@ _F32 = _consts(
 )
 _F64 = _consts(
     np.float64, np.int64, 52, 1023, ln2_hi_bits=42, exp_range=(-746.0, 710.0), expm1_lo=-40.0, tanh_clamp=20.0,
-    erf_range=(0.9, 3.45, 6.0),
+    logistic_hi=40.0, erf_range=(0.9, 3.45, 6.0),
     expm1_poly=(0.16666666666666674, 0.04166666666666667, 0.008333333333322195, 0.0013888888888880934,
                 0.00019841269886630226, 2.4801587333981097e-05, 2.755724229231303e-06, 2.7557264282654e-07,
                 2.5110066616968968e-08, 2.0918150109870442e-09),  # 0.005
@@ -251,6 +256,21 @@ _COS_F64 = _poly(0.041666666666666664, -0.0013888888888888525, 2.480158730028243
 # log1p(u) = u - u^2/2 + u^3 W(u) for |u| <= 1/256 (pow's double-double logarithm): W, absolute error 2**-81.
 _LOG1P_W = _poly(0.3333333333333334, -0.25000000000000006, 0.1999999999691584, -0.16666666663890922,
                  0.1428605403848932, -0.1250030577759714, dtype=np.float64)
+
+# float32 tanh and logistic have shorter algorithms of their own (fits: tools/vecmath/fit_float32.py).
+# tanh(x/2) = x P(x^2) / (2 Q(x^2)) for |x| <= 9.02, relative error times sech(x) (see _tanh_f32): 2**-27.
+# Both polynomials are scaled by 1.82: q and the final denominator then sit near the top of their binades,
+# where their rounding is smaller relative to their value (tanh's error: 3.1 ulp at most, 4.8 unscaled).
+_TANH32_SCALE = 1.82
+_TANH32_M = _poly(*(_TANH32_SCALE * c for c in (1.0, 0.029777425541747105, 0.00011433269833178811)),
+                  dtype=np.float32)
+_TANH32_Q = _poly(*(2 * _TANH32_SCALE * c for c in (1.0, 0.11311072456257323, 0.0012069291423381777,
+                                                    1.2306759364372165e-06)), dtype=np.float32)
+_TANH32_SATURATED = np.float32(9.02 ** 2)  # tanh(x) rounds to +-1 for |x| >= 9.0109
+# exp(-r) for |r| <= ln2/2, times 2**64 (exact scaling), relative error 2**-28.9.
+_EXP_NEG32 = _poly(*(2.0 ** 64 * c for c in (1.0, -1.0000000321839995, 0.49999994205530324, -0.1666643116916037,
+                                             0.04166800257808956, -0.008374163456886496, 0.0013843644155855021)),
+                   dtype=np.float32)
 
 
 def _pi_over_2_tables(mant_bits: int, bias: int, chunk_bits: int, chunks: int) -> np.ndarray:
@@ -295,9 +315,10 @@ _LOG_TABLE = _log_table()
 # ---------------------------------------------------------------------------------------------------------
 # Building blocks; `k` is _F32 or _F64.
 
-# The functions behind the public ones are inlined into the caller in Numba IR (LLVM would not inline code
-# that large, and a call blocks vectorization); their small helpers are left to LLVM's inliner, which
-# compiles much faster. error_model="numpy": a float division must not test for zero (a branch).
+# The functions behind the public ones are inlined (in Numba IR) into one cached function per public function
+# and dtype, which callers call and LLVM inlines into their loops; for pow, sin, cos and erf, too large for
+# LLVM's inliner (a call blocks vectorization), into every caller (see _define). Their small helpers are left
+# to LLVM's inliner, which compiles much faster. error_model="numpy": a float division must not test for zero (a branch).
 _inline = dict(inline="always", cache=True)
 _helper = dict(cache=True, error_model="numpy")
 
@@ -464,12 +485,53 @@ def _tanh(x, k):
 
 @numba.njit(**_inline)
 def _logistic(x, k):
-    xn = -abs(x)
-    xn = xn if xn > k.exp_lo else k.exp_lo
-    n, em = _exp_reduce(xn, k)
-    t = _scale(k.one + em, _to_i32(n), k)  # exp(-|x|), which cannot overflow
-    y = _div(k.one if x >= k.zero else t, k.one + t)
-    return y if x == x else x
+    """1 / (1 + e**-x) = s / (s + 2**64 (1 + em)), with e**-x = 2**n (1 + em) and s = 2**(64 - n).
+
+    For exp_lo <= x <= logistic_hi every term is a normal float and the one division rounds the result once,
+    subnormal or not; there is no cancellation for either sign of x. min / max keep nan.
+    """
+    xc = min(max(x, k.exp_lo), k.logistic_hi)
+    n, em = _exp_reduce(-xc, k)
+    s = _pow2(np.int32(64) - _to_i32(n), k)
+    return _div(s, _muladd(em, k.two_64, s + k.two_64))
+
+
+# float32 tanh and logistic: fewer operations than the generic versions above (the vector loops that use them
+# are bound by the number of arithmetic instructions), and every special case still as NumPy.
+
+
+@numba.njit(**_inline)
+def _tanh_f32(x):
+    """tanh(x) = 2t / (1 + t^2) with t = tanh(x/2) = m/q, a rational in x: one division, no exp.
+
+    Where tanh saturates, the doubling formula is flat in t, so the rounding errors of m and q fade out
+    (x m/q alone would be 5 ulp off near 1). |x| < 2**-12 gives x (its exact rounding, -0 and subnormals
+    included), |x| > 9.02 gives +-1, nan stays nan (both comparisons are false).
+    """
+    z = x * x
+    m = x * _horner(z, _TANH32_M)
+    q = _horner(z, _TANH32_Q)
+    mq = m * q
+    y = _div(mq + mq, _muladd(q, q, m * m))
+    y = x if z < np.float32(2.0 ** -24) else y
+    one = _from_bits((_to_bits(x) & np.int32(-0x80000000)) | np.int32(0x3F800000), x)  # +-1, the sign of x
+    return one if z > _TANH32_SATURATED else y
+
+
+@numba.njit(**_inline)
+def _logistic_f32(x):
+    """1 / (1 + e**-x) = s / (s + 2**64 e**-r), with e**-x = 2**n e**-r and s = 2**(64 - n).
+
+    Scaling by 2**(64 - n) keeps every term a normal float for -104 <= x <= 30, so one division gives the
+    result, rounded once even when it is subnormal; no select on the sign of x and no cancellation.
+    """
+    xc = min(x, _F32.logistic_hi)  # logistic(x) rounds to 1 from x = 17.3 on; min keeps nan
+    kf = _muladd(xc, -_F32.log2e, _F32.rint_magic)  # the integer n = rint(-x log2(e)) in its low bits
+    n = kf - _F32.rint_magic
+    r = _muladd(n, _F32.ln2_lo, _muladd(n, _F32.ln2_hi, xc))  # -x = n ln2 - r, |r| <= ln2/2
+    s = _from_bits(np.int32((127 + 64) << 23) - (_to_bits(kf) << 23), x)  # 2**(64 - n), from n's bits
+    y = _div(s, _horner(r, _EXP_NEG32) + s)
+    return np.float32(0.0) if x < _F32.exp_lo else y
 
 
 @numba.njit(**_inline)
@@ -744,9 +806,26 @@ def _float_kind(t):
     return {types.float32: np.float32, types.float64: np.float64}.get(dtype)
 
 
-def _define(stub, impl_f32, impl_f64):
-    """Register the Numba implementations (scalar, inlined; array) of the public function `stub`."""
+def _scalar_function(stub, impl, dtype):
+    """``impl`` as a jitted function of its own, compiled once per dtype and cached on disk.
+
+    Code calling it gets a call that LLVM inlines into the caller's loop, where it vectorizes; inlining into
+    Numba's IR at every call site (``inline="always"``) costs ~0.3 s of compile time per site instead.
+    """
+    impl.__name__ = impl.__qualname__ = f"{stub.__name__}_{np.dtype(dtype).name}"  # its own disk-cache entry
+    return numba.njit(cache=True, error_model="numpy")(impl)
+
+
+def _define(stub, impl_f32, impl_f64, inline_in_ir: bool = False):
+    """Register the Numba implementations of ``stub``: on scalars, a call of a cached function (or, with
+    ``inline_in_ir``, the code itself, for functions too large for LLVM to inline: pow, sin, cos, erf); on
+    arrays, a loop."""
+    unary = impl_f32.__code__.co_argcount == 1
     impls = {np.float32: impl_f32, np.float64: impl_f64}
+    if not inline_in_ir:
+        calls = {dtype: _scalar_function(stub, impl, dtype) for dtype, impl in impls.items()}
+        impls = {dtype: (lambda f: (lambda x: f(x)) if unary else (lambda x, y: f(x, y)))(calls[dtype])
+                 for dtype in impls}
 
     def scalar_typer(*argtypes):
         kinds = {_float_kind(t) for t in argtypes}
@@ -763,8 +842,8 @@ def _define(stub, impl_f32, impl_f64):
             return _unary_array_loop(stub)
         return _binary_array_loop(stub, *arrays)
 
-    unary = impl_f32.__code__.co_argcount == 1
-    overload(stub, inline="always")((lambda x: scalar_typer(x)) if unary else (lambda x, y: scalar_typer(x, y)))
+    overload(stub, inline="always" if inline_in_ir else "never")(
+        (lambda x: scalar_typer(x)) if unary else (lambda x, y: scalar_typer(x, y)))
     overload(stub)((lambda x: array_typer(x)) if unary else (lambda x, y: array_typer(x, y)))
 
 
@@ -840,12 +919,12 @@ _define(exp, lambda x: _exp(x, _F32), lambda x: _exp(x, _F64))
 _define(expm1, lambda x: _expm1(x, _F32), lambda x: _expm1(x, _F64))
 _define(log, lambda x: _log(x, _F32), lambda x: _log(x, _F64))
 _define(log1p, lambda x: _log1p(x, _F32), lambda x: _log1p(x, _F64))
-_define(tanh, lambda x: _tanh(x, _F32), lambda x: _tanh(x, _F64))
-_define(logistic, lambda x: _logistic(x, _F32), lambda x: _logistic(x, _F64))
-_define(sin, lambda x: _sin_f32(x), lambda x: _sin_f64(x))
-_define(cos, lambda x: _cos_f32(x), lambda x: _cos_f64(x))
-_define(erf, lambda x: _erf(x, _F32), lambda x: _erf(x, _F64))
-_define(pow, lambda x, y: _pow_f32(x, y), lambda x, y: _pow_f64(x, y))
+_define(tanh, lambda x: _tanh_f32(x), lambda x: _tanh(x, _F64))
+_define(logistic, lambda x: _logistic_f32(x), lambda x: _logistic(x, _F64))
+_define(sin, lambda x: _sin_f32(x), lambda x: _sin_f64(x), inline_in_ir=True)
+_define(cos, lambda x: _cos_f32(x), lambda x: _cos_f64(x), inline_in_ir=True)
+_define(erf, lambda x: _erf(x, _F32), lambda x: _erf(x, _F64), inline_in_ir=True)
+_define(pow, lambda x, y: _pow_f32(x, y), lambda x, y: _pow_f64(x, y), inline_in_ir=True)
 
 # The Python entry points: module-level functions, so that Numba caches them (one compilation per dtype).
 _entry = dict(cache=True, error_model="numpy", nogil=True)
