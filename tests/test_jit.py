@@ -202,3 +202,13 @@ def test_a_second_process_loads_the_compiled_code_from_the_disk_cache(tmp_path):
     assert (hits1, misses1) == ("0", "1")  # compiled in the first process
     assert (hits2, misses2) == ("1", "0")  # loaded from the cache in the second
     assert len(list(tmp_path.glob("fnx_*.py"))) == 1
+
+
+@pytest.mark.parametrize("inner", [0, 1, 3])
+def test_batched_matmul_kernel_matches_numpy(inner):
+    from fnx.lower.cpu import kernels
+    a, b = RNG.standard_normal((4, 5, inner)), RNG.standard_normal((4, inner, 6))
+    for dtype in (np.float32, np.float64):
+        out = kernels.batched_float_matmul(a.astype(dtype), b.astype(dtype))
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out, a @ b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)

@@ -174,6 +174,13 @@ def batched_float_matmul(a, b):
     if a.shape[2] == 0:
         return np.zeros((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
     out = np.empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+    if a.shape[2] == 1:  # outer products (per-example weight gradients): a loop beats a BLAS call per entry
+        for i in range(a.shape[0]):
+            for m in range(a.shape[1]):
+                x = a[i, m, 0]
+                for n in range(b.shape[2]):
+                    out[i, m, n] = x * b[i, 0, n]
+        return out
     for i in range(a.shape[0]):
         np.dot(np.ascontiguousarray(a[i]), np.ascontiguousarray(b[i]), out[i])
     return out
