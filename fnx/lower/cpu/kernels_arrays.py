@@ -638,6 +638,15 @@ def _choose_rows(x, shape, out_shape, window, window_strides, window_dilation, i
 
 
 @numba.njit(**_OPTIONS)
+def _choose_in_row(x, row, step, taps, init, op, chosen, nan):
+    """``_choose_row``, or its slower NaN-aware twin when ``x`` has NaNs."""
+    if nan:
+        _choose_row_with_nans(x, row, step, taps, init, op, chosen)
+    else:
+        _choose_row(x, row, step, taps, init, op, chosen)
+
+
+@numba.njit(**_OPTIONS)
 def select_and_scatter_add(x, source, shape, out_shape, window, window_strides, window_dilation, init, op):
     """The derivative of a max (op 0) / min (op 1) ``reduce_window`` of ``x`` with respect to ``x`` (already
     dilated and padded with ``init``, flat, of ``shape``): ``source`` (one value per window, ``out_shape``)
@@ -646,10 +655,7 @@ def select_and_scatter_add(x, source, shape, out_shape, window, window_strides, 
                                                  init, op)
     out = np.zeros(x.size, source.dtype)
     for r in range(rows.size):
-        if nan:
-            _choose_row_with_nans(x, rows[r], step, taps, init, op, chosen)
-        else:
-            _choose_row(x, rows[r], step, taps, init, op, chosen)
+        _choose_in_row(x, rows[r], step, taps, init, op, chosen, nan)
         for j in range(chosen.size):
             if chosen[j] >= 0:
                 out[chosen[j]] += source[r * chosen.size + j]
@@ -665,10 +671,7 @@ def select_and_gather_add(x, tangent, tangent_init, shape, out_shape, window, wi
                                                  init, op)
     out = np.empty(rows.size * chosen.size, tangent.dtype)
     for r in range(rows.size):
-        if nan:
-            _choose_row_with_nans(x, rows[r], step, taps, init, op, chosen)
-        else:
-            _choose_row(x, rows[r], step, taps, init, op, chosen)
+        _choose_in_row(x, rows[r], step, taps, init, op, chosen, nan)
         for j in range(chosen.size):
             out[r * chosen.size + j] = tangent[chosen[j]] if chosen[j] >= 0 else tangent_init
     return out
