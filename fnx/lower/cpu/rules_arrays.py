@@ -27,7 +27,7 @@ def as_shape(w: FunctionWriter, x, shape: tuple) -> str:
     """``x`` as a C-contiguous array of ``shape`` (same number of elements); a scalar is filled in."""
     if not x.aval.shape:
         return f"np.full({shape}, {w.atom(x)}, {np_dtype(x.aval.dtype)})"
-    return f"np.ascontiguousarray({w.atom(x)}).reshape({shape})"
+    return f"{w.contiguous(x)}.reshape({shape})"
 
 
 def flat(w: FunctionWriter, x) -> str:
@@ -71,7 +71,10 @@ def ints(values) -> str:
 def reshaped_result(w: FunctionWriter, v, expr: str) -> None:
     """Define ``v`` from a kernel result with the same number of elements: reshaped, or its scalar."""
     shape = tuple(v.aval.shape)
-    w.assign(v, f"{expr}.reshape(-1)[0]" if shape == () else f"{expr}.reshape({shape})")
+    if shape == ():
+        w.assign(v, f"{expr}.reshape(-1)[0]")
+    else:  # Numba reshapes only contiguous arrays, so the result is one
+        w.assign_contiguous(v, f"{expr}.reshape({shape})")
 
 
 def _zeros_if_empty(w: FunctionWriter, v) -> bool:
