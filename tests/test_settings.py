@@ -26,7 +26,8 @@ def test_freed_memory_is_reused_without_page_faults():
         reused = _faults_touching_a_fresh_array(64 << 20)  # ...and the next array reuses its pages
         assert keep_freed_memory(0)  # glibc's defaults: a big array is a fresh mapping, whose pages fault
         fresh = _faults_touching_a_fresh_array(64 << 20)
-        assert fresh > 100 and reused * 10 < fresh, (reused, fresh)
+        # at least one fault per 2 MiB (transparent huge pages) to one per 4 KiB page
+        assert fresh >= 16 and reused * 10 < fresh, (reused, fresh)
     finally:
         fnx.config.update("keep_freed_memory", fnx.config.keep_freed_memory)
 
