@@ -12,15 +12,22 @@ import importlib.util
 import os
 import sys
 import tempfile
+import warnings
 
 import numba
 import numpy as np
+from numba.core.errors import NumbaIRAssumptionWarning
 
 from ..._version import __version__
 from ...config import config
 from ...core.ir import ClosedJaxpr
 from . import rules_arrays, rules_calls, rules_elementwise, rules_structural  # noqa: F401  (register the CPU rules)
 from .codegen import generate
+
+# Numba's SSA pass emits this "please report" warning when it inlines vecmath's pow/sin/cos/erf into a loop
+# in its IR (a pedantic check of variable scopes; the compiled code is right, as the tests check): not the
+# user's concern.
+warnings.filterwarnings("ignore", message="variable '.*' is not in scope", category=NumbaIRAssumptionWarning)
 
 
 class Executable:
