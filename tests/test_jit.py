@@ -212,3 +212,23 @@ def test_batched_matmul_kernel_matches_numpy(inner):
         out = kernels.batched_float_matmul(a.astype(dtype), b.astype(dtype))
         assert out.dtype == dtype
         np.testing.assert_allclose(out, a @ b, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+
+
+def dot_generals(a, b, c, i):
+    """Contractions whose operands are given transposed, both axes contracted in swapped order, batch axes
+    in the middle, and integers (each in float and int where it applies)."""
+    dg = fnx.lax.dot_general
+    return (dg(a, b, (((0,), (0,)), ((), ()))), dg(a, b, (((1,), (1,)), ((), ()))),
+            dg(a[:3], b[:3], (((0, 1), (1, 0)), ((), ()))), dg(c, c, (((2,), (2,)), ((1,), (1,)))),
+            dg(i, i, (((0,), (0,)), ((), ()))), dg(i, i.T, (((1,), (0,)), ((), ()))))
+
+
+def test_dot_general_layouts_match_eager():
+    a, b = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 3))
+    c = RNG.standard_normal((2, 5, 3))
+    i = RNG.integers(-5, 5, size=(3, 3)).astype(np.int32)
+    args = (a.astype(np.float32), b.astype(np.float32), c, i)
+    jitted, eager = fnx.jit(dot_generals)(*args), dot_generals(*args)
+    for x, y in zip(jitted, eager):
+        assert np.asarray(x).dtype == np.asarray(y).dtype
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=2e-6)

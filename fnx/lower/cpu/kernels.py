@@ -149,16 +149,25 @@ def cumulative_rows(x, op):
 # -- products ------------------------------------------------------------------------------------------------
 
 @numba.njit(**_OPTIONS)
-def float_matmul(a, b):
-    """(M, K) @ (K, N) for floats, on BLAS."""
-    if a.shape[1] == 0:
-        return np.zeros((a.shape[0], b.shape[1]), a.dtype)
-    return np.dot(a, b)
+def float_matmul(a, b, transpose_a, transpose_b):
+    """(M, K) @ (K, N) for floats, on BLAS; ``a`` is given as (K, M) when ``transpose_a`` (``b`` likewise).
+
+    The flags, not transposed views, keep callers to one signature (C-contiguous arrays): a view's layout
+    would make Numba compile and load one more specialization per combination.
+    """
+    m, n = (a.shape[1] if transpose_a else a.shape[0]), (b.shape[0] if transpose_b else b.shape[1])
+    if (a.shape[0] if transpose_a else a.shape[1]) == 0:
+        return np.zeros((m, n), a.dtype)
+    if transpose_a:
+        return np.dot(a.T, b.T) if transpose_b else np.dot(a.T, b)
+    return np.dot(a, b.T) if transpose_b else np.dot(a, b)
 
 
 @numba.njit(**_OPTIONS)
-def int_matmul(a, b):
-    """(M, K) @ (K, N) for integers (Numba's np.dot takes floats only)."""
+def int_matmul(a, b, transpose_a, transpose_b):
+    """(M, K) @ (K, N) for integers (Numba's np.dot takes floats only); flags as ``float_matmul``'s."""
+    a = np.ascontiguousarray(a.T) if transpose_a else a
+    b = np.ascontiguousarray(b.T) if transpose_b else b
     out = np.zeros((a.shape[0], b.shape[1]), a.dtype)
     for i in range(a.shape[0]):
         for k in range(a.shape[1]):

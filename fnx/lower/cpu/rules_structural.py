@@ -210,20 +210,14 @@ for _p in reductions.cumulative_primitives.values():
 
 # -- dot_general ---------------------------------------------------------------------------------------------
 
-def _matrix_operand(w: FunctionWriter, x, perm: tuple, shape: tuple) -> str:
-    """``x`` transposed by ``perm`` and viewed with ``shape`` (2-d or 3-d), copying only when needed.
-
-    A transposed 2-d matrix is Fortran-ordered, which BLAS takes as it is.
-    """
-    if perm == tuple(range(len(perm))):
-        expr = w.atom(x)
-    elif len(perm) == 2:
-        expr = f"{w.atom(x)}.T"
-    else:
-        return f"{transposed(flat(w, x), x.aval.shape, perm)}.reshape({shape})"
-    if tuple(x.aval.shape[i] for i in perm) == shape:
-        return expr
-    return f"np.ascontiguousarray({expr}).reshape({shape})"
+def _matrix_operand(w: FunctionWriter, x, perm: tuple, shape: tuple) -> tuple[str, bool]:
+    """``x`` transposed by ``perm`` and viewed with ``shape`` (2-d or 3-d), copying only when needed: a
+    C-contiguous array, and whether it is given transposed (a 2-d swap, which BLAS does itself)."""
+    if perm == (1, 0) and (x.aval.shape[1], x.aval.shape[0]) == shape:
+        return w.contiguous(x), True
+    if perm != tuple(range(len(perm))):
+        return f"{transposed(flat(w, x), x.aval.shape, perm)}.reshape({shape})", False
+    return (w.contiguous(x) if tuple(x.aval.shape) == shape else f"{w.contiguous(x)}.reshape({shape})"), False
 
 
 @cpu_rule(linalg.dot_general_p)
@@ -238,13 +232,13 @@ def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
     b, m, kk, n = size(ls, lb), size(ls, lf), size(ls, lc), size(rs, rf)
     kind = "float" if out.dtype.kind == "f" else "int"
     if b == 1:
-        left = _matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (m, kk))
-        right = _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (kk, n))
-        product = f"k.{kind}_matmul({left}, {right})"
+        (left, left_t), (right, right_t) = (_matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (m, kk)),
+                                            _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (kk, n)))
+        product = f"k.{kind}_matmul({left}, {right}, {left_t}, {right_t})"
         natural = (m, n)
     else:
-        left = _matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (b, m, kk))
-        right = _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (b, kk, n))
+        left = _matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (b, m, kk))[0]  # 3-d: never swapped
+        right = _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (b, kk, n))[0]
         product = f"k.batched_{kind}_matmul({left}, {right})"
         natural = (b, m, n)
     if out.shape == ():
