@@ -205,8 +205,11 @@ class FunctionWriter:
         """Before the loop: the reduction's result (an array of the kept axes, or a scalar) set to its identity."""
         out, init = eqn.outvars[0].aval, self._identity(eqn)
         name = self.define(eqn.outvars[0])
-        self.line(f"{name} = {init}" if out.shape == () else f"{name} = np.full({out.shape}, {init})")
-        self.c_contiguous.add(name)
+        if out.shape == ():
+            self.line(f"{name} = {init}")
+        else:
+            self.line(f"{name} = np.full({out.shape}, {init})")
+            self.c_contiguous.add(name)
 
     def _target(self, eqn: Eqn, index: list) -> str:
         """The reduction result's element at the kept axes' loop position."""

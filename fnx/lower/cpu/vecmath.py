@@ -806,14 +806,14 @@ def _float_kind(t):
     return {types.float32: np.float32, types.float64: np.float64}.get(dtype)
 
 
-def _scalar_function(stub, impl, dtype):
-    """``impl`` as a jitted function of its own, compiled once per dtype and cached on disk.
-
-    Code calling it gets a call that LLVM inlines into the caller's loop, where it vectorizes; inlining into
-    Numba's IR at every call site (``inline="always"``) costs ~0.3 s of compile time per site instead.
+def _scalar_call(stub, impl, dtype):
+    """An implementation that calls ``impl`` compiled as a jitted function of its own (once per dtype, cached
+    on disk). LLVM inlines that call into the caller's loop, where it vectorizes; inlining into Numba's IR at
+    every call site (``inline="always"``) costs ~0.3 s of compile time per site instead.
     """
     impl.__name__ = impl.__qualname__ = f"{stub.__name__}_{np.dtype(dtype).name}"  # its own disk-cache entry
-    return numba.njit(cache=True, error_model="numpy")(impl)
+    compiled = numba.njit(cache=True, error_model="numpy")(impl)
+    return (lambda x: compiled(x)) if impl.__code__.co_argcount == 1 else (lambda x, y: compiled(x, y))
 
 
 def _define(stub, impl_f32, impl_f64, inline_in_ir: bool = False):
@@ -823,9 +823,7 @@ def _define(stub, impl_f32, impl_f64, inline_in_ir: bool = False):
     unary = impl_f32.__code__.co_argcount == 1
     impls = {np.float32: impl_f32, np.float64: impl_f64}
     if not inline_in_ir:
-        calls = {dtype: _scalar_function(stub, impl, dtype) for dtype, impl in impls.items()}
-        impls = {dtype: (lambda f: (lambda x: f(x)) if unary else (lambda x, y: f(x, y)))(calls[dtype])
-                 for dtype in impls}
+        impls = {dtype: _scalar_call(stub, impl, dtype) for dtype, impl in impls.items()}
 
     def scalar_typer(*argtypes):
         kinds = {_float_kind(t) for t in argtypes}
