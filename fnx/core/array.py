@@ -5,6 +5,7 @@ import numpy as np
 
 from .array_methods import ArrayMethods
 from .avals import ShapedArray
+from .errors import DeletedArrayError
 
 
 class Device:
@@ -26,6 +27,24 @@ class Device:
 
 
 CPU = Device("cpu")
+
+
+class _DeletedBuffer:
+    """What a deleted Array holds instead of its NumPy buffer: any use of it raises DeletedArrayError."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def _fail(self, *args, **kwargs):
+        raise DeletedArrayError(f"this Array {self.reason}: it can no longer be used")
+
+    __getattr__ = __array__ = __bool__ = __int__ = __float__ = __index__ = __complex__ = _fail
+    __len__ = __iter__ = __getitem__ = __format__ = _fail
+
+    def __repr__(self) -> str:
+        return f"<deleted: {self.reason}>"
 
 
 class Array(ArrayMethods):
@@ -76,8 +95,18 @@ class Array(ArrayMethods):
         view.flags.writeable = False  # the buffer is shared: NumPy code must not change it
         return view
 
+    def delete(self, reason: str = "was deleted") -> None:
+        """Free the buffer now; any later use of this Array raises ``DeletedArrayError`` (as in JAX)."""
+        self._value = _DeletedBuffer(reason)
+
+    def is_deleted(self) -> bool:
+        """Whether the Array was deleted, by ``delete()`` or by donating it to a jitted function."""
+        return type(self._value) is _DeletedBuffer
+
     def __repr__(self) -> str:
         value = self._value
+        if type(value) is _DeletedBuffer:
+            return f"Array({value!r})"
         body = repr(value.item()) if value.ndim == 0 else np.array2string(value, separator=", ", prefix="Array(")
         return f"Array({body}, dtype={value.dtype})"
 

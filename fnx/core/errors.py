@@ -32,6 +32,13 @@ class FnxTypeError(TypeError):
         super().__init__(_with_location(message))
 
 
+class DeletedArrayError(RuntimeError):
+    """An Array was used after it was deleted (donated to a jitted function, or ``Array.delete()``)."""
+
+    def __init__(self, message: str):
+        super().__init__(_with_location(message))
+
+
 class ConcretizationError(TypeError):
     """A traced value was used where a concrete Python value is needed (``bool``, ``int``, an index, NumPy)."""
 

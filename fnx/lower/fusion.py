@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from ..core.ir import Eqn, Jaxpr, Var
 from ..core.primitive import Primitive
+from ..lax.convolution import conv_general_dilated_p
 from ..lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
+from ..lax.linalg import dot_general_p
 from ..lax.reductions import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from ..lax.structural import broadcast_in_dim_p, convert_element_type_p, select_n_p
 
@@ -76,3 +78,58 @@ def _mark_outputs(jaxpr: Jaxpr, items: list) -> None:
         if isinstance(item, Cluster):
             item.outputs = [eqn.outvars[0] for eqn in item.eqns if eqn.primitive in REDUCTIONS
                             or id(eqn.outvars[0]) in returned or used_by.get(id(eqn.outvars[0]), set()) - {n}]
+
+
+def _fresh_outputs(eqn: Eqn) -> bool:
+    """Whether the equation's outputs are new memory, never a view of an input (any other may be one)."""
+    if eqn.primitive in REDUCTIONS:
+        return bool(eqn.params["axes"])  # reducing no axis returns the operand itself
+    return eqn.primitive in (dot_general_p, conv_general_dilated_p)
+
+
+def buffer_reuse(jaxpr: Jaxpr, items: list, donated: list) -> dict[int, Var]:
+    """For cluster outputs that can be written into a donated input's buffer: ``id(output) -> that input``.
+
+    A donated input ``d`` can hold a cluster's output of its shape and dtype when nothing reads ``d`` (or a
+    value that may be a view of it) after that cluster, ``d`` is not returned, and inside the cluster ``d`` is
+    read only element by element at the loop position, so each element is read before it is overwritten
+    (the backend stores a loop iteration's outputs after computing them all).
+    """
+    owner = {id(d): d for d in donated}  # id(value) -> the donated input whose memory it may share
+    last_use: dict[int, int] = {}
+    for n, item in enumerate(items):
+        for eqn in (item.eqns if isinstance(item, Cluster) else [item]):
+            sources = [owner[id(x)] for x in eqn.invars if isinstance(x, Var) and id(x) in owner]
+            for d in sources:
+                last_use[id(d)] = n
+            if sources and not isinstance(item, Cluster) and not _fresh_outputs(eqn):
+                # a possible view of an input (a scalar is a value, never a view)
+                owner.update((id(v), sources[0]) for v in eqn.outvars if v.aval.shape != ())
+                if len({id(d) for d in sources}) > 1:
+                    return {}  # rare: a value that may alias two donated inputs; donate nothing
+    for v in jaxpr.outvars:
+        if isinstance(v, Var) and id(v) in owner:
+            last_use[id(owner[id(v)])] = len(items)
+    reuse: dict[int, Var] = {}
+    for n, item in enumerate(items):
+        if isinstance(item, Cluster):
+            free = [d for d in donated if last_use.get(id(d)) == n and _read_in_place(item, d, owner)]
+            for v in item.outputs:
+                match = next((d for d in free if d.aval == v.aval), None) if id(v) not in _reduced(item) else None
+                if match is not None:
+                    reuse[id(v)] = match
+                    free.remove(match)
+    return reuse
+
+
+def _reduced(cluster: Cluster) -> set:
+    return {id(e.outvars[0]) for e in cluster.eqns if e.primitive in REDUCTIONS}
+
+
+def _read_in_place(cluster: Cluster, d: Var, owner: dict) -> bool:
+    """Whether ``cluster`` reads donated ``d``'s memory only as ``d`` itself, at the loop position."""
+    for eqn in cluster.eqns:
+        for x in eqn.invars:
+            if isinstance(x, Var) and owner.get(id(x)) is d and (x is not d or eqn.primitive is broadcast_in_dim_p):
+                return False
+    return True

@@ -8,6 +8,7 @@ wrap the transformed jaxpr in a new ``jit`` equation, so ``grad(jit(f))`` runs c
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -22,14 +23,15 @@ from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_ru
 from .batching.engine import batch_to_front, batching_rules, vmap
 
 _new_object = object.__new__
-_executables: dict[int, Any] = {}  # id(ClosedJaxpr) -> (closed, Executable): the jaxpr is kept alive with it
+# (id(ClosedJaxpr), donated inputs) -> (closed, Executable): the jaxpr is kept alive with its code
+_executables: dict[tuple, Any] = {}
 
 
-def _executable(jaxpr: ClosedJaxpr):
-    entry = _executables.get(id(jaxpr))
+def _executable(jaxpr: ClosedJaxpr, donated: frozenset = frozenset()):
+    entry = _executables.get((id(jaxpr), donated))
     if entry is None or entry[0] is not jaxpr:
         from ..lower.cpu import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
-        entry = _executables[id(jaxpr)] = (jaxpr, compile_jaxpr(jaxpr))
+        entry = _executables[(id(jaxpr), donated)] = (jaxpr, compile_jaxpr(jaxpr, donated))
     return entry[1]
 
 
@@ -47,9 +49,9 @@ jit_p = def_primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=Tru
 class Lowered:
     """What ``jit(f).lower(*args)`` returns: the jaxpr and the generated Numba source."""
 
-    def __init__(self, closed: ClosedJaxpr):
+    def __init__(self, closed: ClosedJaxpr, donated: frozenset = frozenset()):
         self.jaxpr = closed
-        self.executable = _executable(closed)
+        self.executable = _executable(closed, donated)
 
     def as_text(self) -> str:
         """The jaxpr, then the Python source that Numba compiles."""
@@ -62,10 +64,11 @@ class Lowered:
 class _Entry:
     """One traced signature: the jaxpr (consts hoisted), its consts, the compiled code, the output structure."""
 
-    __slots__ = ("jaxpr", "consts", "executable", "call", "out_tree", "single_output")
+    __slots__ = ("jaxpr", "consts", "executable", "call", "out_tree", "single_output", "donated")
 
-    def __init__(self, jaxpr, consts, out_tree):
+    def __init__(self, jaxpr, consts, out_tree, donated: frozenset):
         self.jaxpr, self.consts, self.out_tree, self.executable = jaxpr, consts, out_tree, None
+        self.donated = donated  # positions of the flat arguments whose buffers are donated
         self.call = None  # the compiled code, consts bound: call(*flat_values) -> outputs
         self.single_output = out_tree.num_leaves == 1 and out_tree.node_type is None
 
@@ -73,17 +76,24 @@ class _Entry:
 class Jitted:
     """A function compiled on first call for each signature of its arguments (see ``fnx.jit``)."""
 
-    def __init__(self, fun: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str]):
+    def __init__(self, fun: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str],
+                 donate_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self.name = getattr(fun, "__name__", type(fun).__name__)  # a functools.partial has no __name__
         self.static_argnums = frozenset(static_argnums)
         self.static_argnames = frozenset(static_argnames)
+        self.donate_argnums = frozenset(donate_argnums)
+        if self.static_argnums & self.donate_argnums:
+            raise FnxTypeError(f"jit({self.name}): arguments {sorted(self.static_argnums & self.donate_argnums)}"
+                               " are both static and donated")
+        self._general_only = bool(self.static_argnums or self.donate_argnums)  # no fast path
         self._entries: dict = {}
 
     # -- the call path ---------------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        if not (kwargs or _trace_stack or self.static_argnums):
+        if not (kwargs or _trace_stack or self._general_only):
             values, key = [], []
             for a in args:  # the fast path: fnx Arrays of a signature seen before
                 if type(a) is not Array:  # NumPy arrays, scalars, pytrees
@@ -137,38 +147,66 @@ class Jitted:
         try:
             hash(static)
         except TypeError:
-            raise FnxTypeError(f"jit({self.__name__}): static arguments must be hashable, got {static!r}") from None
+            raise FnxTypeError(f"jit({self.name}): static arguments must be hashable, got {static!r}") from None
         leaves, tree = tree_flatten(dynamic)
         avals = [abstractify(x) for x in leaves]
         key = (static, tree, tuple((a.shape, a.dtype, type(x) in (bool, int, float)) for a, x in zip(avals, leaves)))
         entry = self._entries.get(key)
         if entry is None:
-            entry = self._entries[key] = _Entry(*self._trace(static, tree, avals))
+            entry = self._entries[key] = _Entry(*self._trace(static, tree, avals), self._donated_leaves(args))
         if _trace_stack or any(isinstance(x, Tracer) for x in leaves):
-            outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.__name__)
+            outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.name)
             return tree_unflatten(entry.out_tree, outs)
         if entry.executable is None:
-            entry.executable = _executable(entry.jaxpr)
+            entry.executable = _executable(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated))
             consts = [np.asarray(c) for c in entry.consts]
             entry.call = functools.partial(entry.executable.call, *consts) if consts else entry.executable.call
             if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
                 self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry  # for the fast path
-        values = [_value(x, a) for x, a in zip(leaves, avals)]
+        values = [_donated_value(x, a, leaves) if i in entry.donated else _value(x, a)
+                  for i, (x, a) in enumerate(zip(leaves, avals))]
         outs = _unaliased(entry.call(*values), leaves)
+        for i in entry.donated:
+            if type(leaves[i]) is Array:
+                leaves[i].delete(f"{avals[i]} was donated to jit({self.name}) (donate_argnums)")
         return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
+
+    def _donated_leaves(self, args: tuple) -> frozenset:
+        """The positions, among the flat dynamic arguments, of the leaves of the arguments in donate_argnums."""
+        donated, start = [], 0
+        for i, a in enumerate(args):
+            if i not in self.static_argnums:
+                n = len(tree_flatten(a)[0])
+                if i in self.donate_argnums:
+                    donated += range(start, start + n)
+                start += n
+        return frozenset(donated)
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Trace and compile for these arguments; ``.as_text()`` shows the jaxpr and the generated source."""
         static, dynamic = self._split(args, kwargs)
         leaves, tree = tree_flatten(dynamic)
         jaxpr, consts, _ = self._trace(static, tree, [abstractify(x) for x in leaves])
-        return Lowered(jaxpr)
+        return Lowered(jaxpr, frozenset(len(consts) + i for i in self._donated_leaves(args)))
 
 
 def _unaliased(outs, args) -> list:
     """Outputs that may be views of the caller's (mutable) NumPy arrays, copied."""
     raw = [a for a in args if type(a) is np.ndarray]
     return [o.copy() if any(np.may_share_memory(o, a) for a in raw) else o for o in outs]
+
+
+def _donated_value(x, aval, leaves: list):
+    """A donated argument's buffer for the compiled code to overwrite: an Array's own when nothing else can see
+    it (no view, no other reference, not passed twice, C order), else a private copy. A NumPy array is never
+    overwritten."""
+    value = x._value if type(x) is Array and sum(y is x for y in leaves) == 1 else None
+    if type(value) is np.ndarray and value.dtype == aval.dtype and value.flags.c_contiguous \
+            and value.flags.writeable and sys.getrefcount(value) <= 3:  # x._value, `value`, getrefcount's own
+        base = value.base  # None, or the Numba memory record of a compiled function's output
+        if base is None or (type(base).__name__ == "_MemInfo" and sys.getrefcount(base) <= 3):
+            return value
+    return np.array(_value(x, aval), order="C")
 
 
 def _value(x, aval):
@@ -181,7 +219,10 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     """Compile ``fun`` with Numba, once per signature (shapes, dtypes, pytree structure, static values).
 
     ``static_argnums``/``static_argnames`` mark arguments that are Python values baked into the trace
-    (they must be hashable); ``donate_argnums`` is accepted for compatibility (buffers are not donated yet).
+    (they must be hashable). ``donate_argnums`` marks arguments whose buffers the compiled code may overwrite
+    with outputs of the same shape and dtype (the SGD update of a training step, in place): a donated fnx
+    Array is deleted by the call, and using it afterwards raises ``DeletedArrayError``; NumPy arrays passed
+    there are copied, never overwritten.
 
     >>> import fnx, fnx.numpy as fnp
     >>> @fnx.jit
@@ -191,10 +232,12 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     Array([1., 1., 1.], dtype=float64)
     """
     if fun is None:
-        return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames)
+        return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames,
+                                 donate_argnums=donate_argnums)
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
-    return Jitted(fun, nums, names)
+    donate = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
+    return Jitted(fun, nums, names, donate)
 
 
 # ---------------------------------------------------------------------------------------------- rules

@@ -17,7 +17,7 @@ import numpy as np
 from ...core.errors import FnxTypeError
 from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from ...core.primitive import Primitive
-from ..fusion import REDUCTIONS, Cluster, fuse
+from ..fusion import REDUCTIONS, Cluster, buffer_reuse, fuse
 from ..simplify import simplify
 
 cpu_rules: dict[Primitive, Callable[["FunctionWriter", Eqn], None]] = {}
@@ -64,12 +64,13 @@ class ModuleWriter:
             return text
         return self.constants.setdefault(text, f"c{len(self.constants)}")
 
-    def add_jaxpr(self, jaxpr: Jaxpr) -> str:
-        """Write a function computing ``jaxpr`` (constvars first, then invars); return its name."""
+    def add_jaxpr(self, jaxpr: Jaxpr, donated: frozenset = frozenset()) -> str:
+        """Write a function computing ``jaxpr`` (constvars first, then invars); return its name. The inputs at
+        the positions ``donated`` may be overwritten."""
         name = f"f{self.count}"
         self.count += 1
         writer = FunctionWriter(self, name)
-        self.functions.append(writer.write(simplify(jaxpr)))
+        self.functions.append(writer.write(simplify(jaxpr), donated))
         return name
 
     def source(self) -> str:
@@ -88,10 +89,14 @@ class FunctionWriter:
         self.lines: list[str] = []
         self.temp_count = 0
         self.c_contiguous: set[str] = set()  # names of arrays known to be C-contiguous
+        self.reuse: dict[int, Var] = {}  # a cluster output -> the donated input whose buffer it is written to
 
-    def write(self, jaxpr: Jaxpr) -> str:
-        params = [self.define(v, "a") for v in jaxpr.constvars + jaxpr.invars]
-        for item in fuse(jaxpr):
+    def write(self, jaxpr: Jaxpr, donated: frozenset = frozenset()) -> str:
+        inputs = jaxpr.constvars + jaxpr.invars
+        params = [self.define(v, "a") for v in inputs]
+        items = fuse(jaxpr)
+        self.reuse = buffer_reuse(jaxpr, items, [inputs[i] for i in sorted(donated)])
+        for item in items:
             if isinstance(item, Cluster):
                 self.write_cluster(item)
                 continue
@@ -159,6 +164,8 @@ class FunctionWriter:
         for v, eqn in zip(cluster.outputs, _producers(cluster)):
             if eqn.primitive in REDUCTIONS:
                 self._start_reduction(eqn)
+            elif id(v) in self.reuse:
+                self.alias(v, self.reuse[id(v)])
             else:
                 self.line(f"{self.define(v)} = np.empty({shape}, {np_dtype(v.aval.dtype)})")
                 self.c_contiguous.add(self.names[id(v)])
@@ -178,7 +185,7 @@ class FunctionWriter:
                 return self.atom(x)
             return local.get(id(x)) or f"{self.atom(x)}{at}"
 
-        outputs = {id(v) for v in cluster.outputs}
+        outputs, stores = {id(v) for v in cluster.outputs}, []
         for eqn in cluster.eqns:
             out = eqn.outvars[0]
             if eqn.primitive in REDUCTIONS:
@@ -191,7 +198,8 @@ class FunctionWriter:
             local[id(out)] = self.temp()
             self.line(f"{pad}{local[id(out)]} = {expr}")
             if id(out) in outputs:
-                self.line(f"{pad}{self.names[id(out)]}{at} = {local[id(out)]}")
+                stores.append(f"{pad}{self.names[id(out)]}{at} = {local[id(out)]}")
+        self.lines += stores  # after every load of the iteration: an output may overwrite a donated input
         for eqn in sorted(reductions, key=lambda e: -_reduced_suffix(e, len(shape))):  # after their loops
             if id(eqn) in partial:
                 self._accumulate(eqn, self._target(eqn, index), partial[id(eqn)],
@@ -276,8 +284,11 @@ def _producers(cluster: Cluster) -> list:
     return [by_output[id(v)] for v in cluster.outputs]
 
 
-def generate(closed: ClosedJaxpr) -> tuple[str, str]:
-    """The module source for a jaxpr whose consts are passed as leading arguments, and the entry's name."""
+def generate(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> tuple[str, str]:
+    """The module source for a jaxpr whose consts are passed as leading arguments, and the entry's name.
+
+    ``donated``: positions of inputs whose buffers may hold outputs (see ``fnx.lower.fusion.buffer_reuse``).
+    """
     module = ModuleWriter()
-    entry = module.add_jaxpr(closed.jaxpr)
+    entry = module.add_jaxpr(closed.jaxpr, donated)
     return module.source(), entry

@@ -94,8 +94,11 @@ def _load_module(source: str):
     return module
 
 
-def compile_jaxpr(closed: ClosedJaxpr) -> Executable:
-    """Generate, load and wrap the Numba function for ``closed`` (compiled lazily on the first call)."""
-    source, entry = generate(closed)
+def compile_jaxpr(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> Executable:
+    """Generate, load and wrap the Numba function for ``closed`` (compiled lazily on the first call).
+
+    ``donated``: positions of inputs whose buffers the code may overwrite with outputs (``jit``'s donation).
+    """
+    source, entry = generate(closed, donated)
     module = _load_module(source)
     return Executable(closed, getattr(module, entry), source)
