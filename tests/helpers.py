@@ -51,13 +51,17 @@ def check_against_numpy(fnx_f, numpy_f, *args, rtol=1e-7, atol=0.0, check_dtype=
     assert_same(traced, expected, rtol, atol, check_dtype)
 
 
-def both(f, *args, rtol=1e-14):
+def both(f, *args, rtol=1e-14, compiled=False):
     """``f(*args)`` eagerly, checked against its traced evaluation (to ``rtol``); the eager result as NumPy.
+    ``compiled``: also against ``fnx.jit(f)(*args)``, to 1e-9 (jit sums in another order and computes
+    transcendental functions with vecmath, a few ulp from NumPy's).
 
     Example: ``assert both(lambda x: x * 2.0, np.float64(3.0)) == 6.0``.
     """
     eager, traced = eager_and_traced(f, *args)
     assert_same(traced, eager, rtol=rtol)
+    if compiled:
+        assert_same(fnx.tree_map(np.asarray, fnx.jit(f)(*args)), eager, rtol=max(rtol, 1e-9), atol=1e-12)
     return eager
 
 

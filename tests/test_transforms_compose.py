@@ -2,7 +2,7 @@
 calls grad, ...) and ``fnx.numpy.vectorize`` (vmap under NumPy's ``np.vectorize`` semantics).
 
 References: closed-form derivatives, central finite differences in float64, Python loops over the batch, and
-``np.vectorize``. Every composed function is run eagerly and through its jaxpr (``eager_and_traced``).
+``np.vectorize``. Every composed function is run eagerly, through its jaxpr and compiled with ``fnx.jit`` (``both``).
 """
 from __future__ import annotations
 
@@ -18,9 +18,15 @@ import fnx
 import fnx.numpy as fnp
 from fnx.core.errors import FnxTypeError
 from fnx.numpy._vectorize import vectorize
-from helpers import assert_same, both, check_against_numpy
+import helpers
+from helpers import assert_same, check_against_numpy
 
 RNG = np.random.default_rng(0)
+
+
+def both(f, *args, rtol=1e-14):
+    """Every composition here is run three ways: eagerly, through its jaxpr, and compiled by ``fnx.jit``."""
+    return helpers.both(f, *args, rtol=rtol, compiled=True)
 
 
 def numeric_grad(f, tree, eps=1e-6):
