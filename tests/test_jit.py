@@ -178,6 +178,38 @@ def test_transforms_compose_with_jit():
     assert "jit[" in text and "add" in text
 
 
+@fnx.custom_jvp
+def softplus(x):
+    return fnp.log1p(fnp.exp(x))
+
+
+softplus.defjvp(lambda primals, tangents: (softplus(primals[0]), tangents[0] * fnp.sigmoid(primals[0])))
+
+
+@fnx.custom_vjp
+def clip_gradient(x):
+    return x
+
+
+clip_gradient.defvjp(lambda x: (x, None), lambda _, g: (fnp.clip(g, -1.0, 1.0),))
+INNER = fnx.jit(lambda v: fnp.cos(v) * v)
+
+
+def the_remaining_primitives(x, i):
+    """The primitives no other jitted test function uses: custom derivatives, a nested jit, argmin, the other
+    cumulative reductions, bitcasts."""
+    values = (softplus(x), clip_gradient(x) * 2.0, INNER(x) + 1.0, fnp.argmin(x, axis=1), fnp.cumprod(x, axis=0),
+              fnx.lax.cummax(x, axis=1), fnx.lax.cummin(x, axis=0, reverse=True),
+              fnx.lax.bitcast_convert_type(i, np.float32), fnx.lax.bitcast_convert_type(x, np.int64))
+    return values, fnx.grad(lambda v: fnp.sum(softplus(v) * clip_gradient(v) * 3.0))(x)
+
+
+def test_the_remaining_primitives_match_eager():
+    with np.errstate(all="ignore"):
+        assert_same(fnx.tree_map(np.asarray, fnx.jit(the_remaining_primitives)(X, I)),
+                    fnx.tree_map(np.asarray, the_remaining_primitives(X, I)), rtol=1e-12, atol=1e-12)
+
+
 def test_lower_shows_the_jaxpr_and_the_generated_source():
     text = fnx.jit(lambda v: fnp.tanh(v) * 2.0).lower(np.ones(3, np.float32)).as_text()
     assert "tanh a" in text and "@numba.njit" in text and "vm.tanh" in text and "np.float32(2.0)" in text
