@@ -77,34 +77,35 @@ def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> tup
     ([3, 1, 2], PyTreeDef(dict[('a', 'b')](*, PyTreeDef(tuple(*, *)))))
     """
     leaves: list = []
+    return leaves, _flatten(tree, is_leaf, leaves)
 
-    def walk(x) -> PyTreeDef:
-        rules = None if (is_leaf is not None and is_leaf(x)) else _node_rules(x)
-        if rules is None:
-            leaves.append(x)
-            return _LEAF
-        children, aux = rules[0](x)
-        return PyTreeDef(type(x), aux, tuple(walk(c) for c in children))
 
-    return leaves, walk(tree)
+# Module-level recursion, not a nested function calling itself: such a closure is a reference cycle, which
+# would keep the leaves (a jitted function's outputs: megabytes) alive until the garbage collector runs.
+def _flatten(x, is_leaf, leaves: list) -> PyTreeDef:
+    rules = None if (is_leaf is not None and is_leaf(x)) else _node_rules(x)
+    if rules is None:
+        leaves.append(x)
+        return _LEAF
+    children, aux = rules[0](x)
+    return PyTreeDef(type(x), aux, tuple(_flatten(c, is_leaf, leaves) for c in children))
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves) -> Any:
     """Rebuild a pytree of structure ``treedef`` from ``leaves``."""
-    it = iter(leaves)
+    return _build(treedef, iter(leaves))
 
-    def build(td: PyTreeDef):
-        if td.node_type is None:
-            return next(it)
-        children = [build(c) for c in td.children]
-        rules = _registry.get(td.node_type)
-        if rules is None:  # namedtuple or dataclass
-            if issubclass(td.node_type, tuple):
-                return td.node_type(*children)
-            return td.node_type(**dict(zip(td.aux, children)))
-        return rules[1](td.aux, children)
 
-    return build(treedef)
+def _build(td: PyTreeDef, it):
+    if td.node_type is None:
+        return next(it)
+    children = [_build(c, it) for c in td.children]
+    rules = _registry.get(td.node_type)
+    if rules is None:  # namedtuple or dataclass
+        if issubclass(td.node_type, tuple):
+            return td.node_type(*children)
+        return td.node_type(**dict(zip(td.aux, children)))
+    return rules[1](td.aux, children)
 
 
 def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
