@@ -271,14 +271,18 @@ def multi_dot(arrays: Sequence):
     if any(x.ndim != 2 for x in xs):
         raise FnxTypeError(f"multi_dot: needs 2-d arrays (the first and last may be 1-d), got shapes "
                            f"{[tuple(x.shape) for x in arrays]}")
-    split = _chain_splits([x.shape for x in xs])
-
-    def product(i: int, j: int):
-        return xs[i] if i == j else matmul(product(i, split[i][j]), product(split[i][j] + 1, j))
-
-    out = product(0, len(xs) - 1)
+    out = _chain_product(xs, _chain_splits([x.shape for x in xs]), 0, len(xs) - 1)
     shape = out.shape[1 if first_1d else 0:1 if last_1d else 2]
     return lax.reshape(out, shape) if shape != out.shape else out
+
+
+def _chain_product(xs: list, split, i: int, j: int):
+    """The product of ``xs[i..j]`` in the order ``split`` gives (not a nested function: one that calls itself
+    is a reference cycle, which would keep the matrices alive until the garbage collector runs)."""
+    if i == j:
+        return xs[i]
+    k = split[i][j]
+    return matmul(_chain_product(xs, split, i, k), _chain_product(xs, split, k + 1, j))
 
 
 def outer(x1, x2):
