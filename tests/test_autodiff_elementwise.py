@@ -35,6 +35,27 @@ def test_unary_derivatives(name, shape, seed):
     check_grads(getattr(fnp, name), [uniform(shape, *UNARY[name], seed)])
 
 
+SPECIAL = {"erf": (-2, 2), "erfc": (-2, 2), "erf_inv": (-0.9, 0.9), "lgamma": (0.2, 6), "digamma": (0.2, 6),
+           "digamma of negatives": (-2.9, -2.1)}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+@settings(max_examples=8, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 1000))
+def test_special_function_derivatives(name, shape, seed):
+    check_grads(getattr(fnx.lax, name.split()[0]), [uniform(shape, *SPECIAL[name], seed)])
+
+
+def test_trigamma_and_higher_derivatives_of_digamma_match_scipy():
+    from scipy import special
+    x = np.concatenate([np.linspace(-5.5, 40.0, 3001), [1e-3, 0.5, 1e3, 1e6]])
+    x = x[np.abs(x - np.round(x)) > 1e-6]  # away from the poles at 0, -1, -2, ...
+    d1 = fnx.vmap(fnx.grad(fnx.lax.digamma))(x)
+    np.testing.assert_allclose(d1, special.polygamma(1, x), rtol=1e-12)
+    d2 = fnx.vmap(fnx.grad(fnx.grad(fnx.lax.digamma)))(x)
+    np.testing.assert_allclose(d2, special.polygamma(2, x), rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", sorted(BINARY))
 @settings(max_examples=8, deadline=None)
 @given(shape=shapes, scalar_y=st.booleans(), seed=st.integers(0, 1000))
