@@ -130,6 +130,11 @@ class FunctionWriter:
             return self.module.constant(literal(x.val, x.aval.dtype))
         return self.names[id(x)]
 
+    def shape(self, shape: tuple) -> str:
+        """A shape as a kernel argument (``k.empty``, ``k.full``): a module constant, a tuple of int64. A literal
+        ``(128, 512)`` would make Numba specialize the kernel for that very shape."""
+        return self.module.constant("(" + "".join(f"np.int64({int(n)}), " for n in shape) + ")")
+
     def contiguous(self, x) -> str:
         """The expression of ``x`` as a C-contiguous array (a copy only when it may not be one already)."""
         name = self.atom(x)
@@ -161,7 +166,7 @@ class FunctionWriter:
         if all(_fills(eqn) for eqn in cluster.eqns):  # constants: no loop needed
             for eqn in cluster.eqns:
                 x, dtype = eqn.invars[0], np_dtype(eqn.outvars[0].aval.dtype)
-                self.assign_contiguous(eqn.outvars[0], f"np.full({shape}, {self.atom(x)}, {dtype})")
+                self.assign_contiguous(eqn.outvars[0], f"k.full({self.shape(shape)}, {self.atom(x)}, {dtype})")
             return
         self._allocate_outputs(cluster)
         if 0 in shape:
@@ -189,7 +194,7 @@ class FunctionWriter:
             elif id(v) in self.reuse:
                 self.alias(v, self.reuse[id(v)])
             else:
-                self.line(f"{self.define(v)} = np.empty({cluster.shape}, {np_dtype(v.aval.dtype)})")
+                self.line(f"{self.define(v)} = k.empty({self.shape(cluster.shape)}, {np_dtype(v.aval.dtype)})")
                 self.c_contiguous.add(self.names[id(v)])
 
     def _write_loops(self, cluster: Cluster, outer_range: str = "range") -> None:
@@ -244,7 +249,7 @@ class FunctionWriter:
         if out.shape == ():
             self.line(f"{name} = {init}")
         else:
-            self.line(f"{name} = np.full({out.shape}, {init})")
+            self.line(f"{name} = k.full({self.shape(out.shape)}, {init}, {np_dtype(out.dtype)})")
             self.c_contiguous.add(name)
 
     def _target(self, eqn: Eqn, index: list) -> str:

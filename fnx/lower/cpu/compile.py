@@ -14,6 +14,10 @@ import sys
 import tempfile
 import warnings
 
+from ._scipy_blas import preload_scipy_blas
+
+preload_scipy_blas()  # before Numba starts: it imports SciPy's BLAS module, and with it all of scipy.linalg
+
 import numba
 import numpy as np
 from numba.core.errors import NumbaIRAssumptionWarning

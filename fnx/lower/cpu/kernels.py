@@ -1,8 +1,9 @@
 """Numba kernels shared by all generated code: compiled once per install (``cache=True``).
 
-Generated functions call these as ``k.name(...)`` for what NumPy-in-Numba lacks or does slowly: special
-functions of a scalar (jitted functions, not ufuncs: Numba rebuilds a ufunc's wrappers at every import,
-seconds), reductions over the last axis of a 2-d view, matrix products.
+Generated functions call these as ``k.name(...)`` for what NumPy-in-Numba lacks or does slowly: allocation
+and reshapes (which Numba would compile again in every process), special functions of a scalar (jitted
+functions, not ufuncs: Numba rebuilds a ufunc's wrappers at every import, seconds), reductions over the last
+axis of a 2-d view, matrix products.
 """
 from __future__ import annotations
 
@@ -12,6 +13,37 @@ import numba
 import numpy as np
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+
+
+# -- allocation and reshapes ---------------------------------------------------------------------------------
+# Generated code allocates and reshapes through these rather than with np.empty, np.full and .reshape: Numba
+# compiles its implementation of those again in every process (0.05-0.15 s each, at a first call), where a
+# kernel loads from its disk cache. Shapes come as tuples of int64 held in module constants, not as literal
+# ints, which Numba would make a new specialization of the kernel for.
+
+@numba.njit(**_OPTIONS)
+def empty(shape, dtype):
+    """``np.empty(shape, dtype)``."""
+    return np.empty(shape, dtype)
+
+
+@numba.njit(**_OPTIONS)
+def full(shape, value, dtype):
+    """``np.full(shape, value, dtype)``."""
+    return np.full(shape, value, dtype)
+
+
+@numba.njit(**_OPTIONS)
+def reshape(x, shape):
+    """``x.reshape(shape)`` for a C-contiguous ``x`` (a view)."""
+    return x.reshape(shape)
+
+
+@numba.njit(**_OPTIONS)
+def assign(view, x):
+    """``view[...] = x`` for arrays of one shape. Numba's slice assignment brings in the formatting of its
+    shape-mismatch error message, seconds of compiling in every process that writes it inline."""
+    view[...] = x
 
 
 @numba.njit(**_OPTIONS)

@@ -23,11 +23,32 @@ from .codegen import FunctionWriter, cpu_rule, cpu_rules, literal, np_dtype
 from .kernels_arrays import SCATTER_MODES, WINDOW_REDUCERS
 
 
+def int_arg(w: FunctionWriter, value: int) -> str:
+    """An int kernel argument (an op code, a count) as a module constant of type int64: Numba would
+    specialize the kernel for a literal's very value (see ``FunctionWriter.shape``)."""
+    return w.module.constant(f"np.int64({int(value)})")
+
+
+def bool_arg(w: FunctionWriter, value: bool) -> str:
+    """A bool kernel argument (a flag) as a module constant of type bool, for the same reason."""
+    return w.module.constant(f"np.bool_({bool(value)})")
+
+
+def full(w: FunctionWriter, shape: tuple, value: str, dtype) -> str:
+    """An array of ``shape`` filled with ``value``: ``k.full``, which Numba loads from its cache."""
+    return f"k.full({w.shape(shape)}, {value}, {np_dtype(dtype)})"
+
+
+def reshaped(w: FunctionWriter, expr: str, shape: tuple) -> str:
+    """The C-contiguous array ``expr`` viewed with ``shape`` (``-1`` allowed): ``k.reshape``."""
+    return f"k.reshape({expr}, {w.shape(shape)})"
+
+
 def as_shape(w: FunctionWriter, x, shape: tuple) -> str:
     """``x`` as a C-contiguous array of ``shape`` (same number of elements); a scalar is filled in."""
     if not x.aval.shape:
-        return f"np.full({shape}, {w.atom(x)}, {np_dtype(x.aval.dtype)})"
-    return f"{w.contiguous(x)}.reshape({shape})"
+        return full(w, shape, w.atom(x), x.aval.dtype)
+    return reshaped(w, w.contiguous(x), shape)
 
 
 def flat(w: FunctionWriter, x) -> str:
@@ -35,12 +56,12 @@ def flat(w: FunctionWriter, x) -> str:
     return as_shape(w, x, (math.prod(x.aval.shape) if x.aval.shape else 1,))
 
 
-def transposed(flat: str, shape: tuple, perm: tuple) -> str:
+def transposed(w: FunctionWriter, flat: str, shape: tuple, perm: tuple) -> str:
     """The flat C-order elements of ``np.transpose(flat.reshape(shape), perm)``."""
     shape, perm = _merged_axes(shape, perm)
     if perm == tuple(range(len(perm))):
         return flat
-    return f"ka.transpose({flat}, {ints(shape)}, {ints(perm)})"
+    return f"ka.transpose({flat}, {ints(w, shape)}, {ints(w, perm)})"
 
 
 def _merged_axes(shape: tuple, perm: tuple) -> tuple[tuple, tuple]:
@@ -62,19 +83,21 @@ def _merged_axes(shape: tuple, perm: tuple) -> tuple[tuple, tuple]:
     return merged_shape, tuple(order.index(g) for g in range(len(groups)))
 
 
-def ints(values) -> str:
-    """An int64 array literal in generated code."""
+def ints(w: FunctionWriter, values) -> str:
+    """An int64 array of ``values`` (shapes, params) as a kernel argument: a module constant, which Numba
+    bakes into the code, where ``np.array((...), np.int64)`` would make it compile ``np.array`` for each
+    length of tuple in every process."""
     values = tuple(int(v) for v in values)
-    return f"np.array({values}, np.int64)" if values else "np.zeros(0, np.int64)"
+    return w.module.constant(f"np.array({values}, np.int64)" if values else "np.zeros(0, np.int64)")
 
 
 def reshaped_result(w: FunctionWriter, v, expr: str) -> None:
     """Define ``v`` from a kernel result with the same number of elements: reshaped, or its scalar."""
     shape = tuple(v.aval.shape)
     if shape == ():
-        w.assign(v, f"{expr}.reshape(-1)[0]")
+        w.assign(v, f"{reshaped(w, expr, (-1,))}[0]")
     else:  # Numba reshapes only contiguous arrays, so the result is one
-        w.assign_contiguous(v, f"{expr}.reshape({shape})")
+        w.assign_contiguous(v, reshaped(w, expr, shape))
 
 
 def _zeros_if_empty(w: FunctionWriter, v) -> bool:
@@ -99,7 +122,7 @@ def _indexing_operands(w: FunctionWriter, x, indices) -> tuple[str, str, str, in
         index_rows = as_shape(w, indices, (batch, k))
         if indices.aval.dtype != np.int64:
             index_rows += ".astype(np.int64)"
-    return as_shape(w, x, rows), index_rows, ints(dims), batch
+    return as_shape(w, x, rows), index_rows, ints(w, dims), batch
 
 
 @cpu_rule(gather_p)
@@ -118,7 +141,7 @@ def _scatter(w: FunctionWriter, eqn: Eqn) -> None:
         return
     rows, index_rows, dims, batch = _indexing_operands(w, x, indices)
     update_rows = as_shape(w, updates, (batch, math.prod(x.aval.shape[indices.aval.shape[-1]:])))
-    mode = SCATTER_MODES[eqn.params["mode"]]
+    mode = int_arg(w, SCATTER_MODES[eqn.params["mode"]])
     reshaped_result(w, eqn.outvars[0], f"ka.scatter({rows}, {index_rows}, {update_rows}, {dims}, {mode})")
 
 
@@ -134,7 +157,7 @@ def _sort(w: FunctionWriter, eqn: Eqn) -> None:
         names.append(w.temp())
         w.line(f"{names[-1]} = {as_shape(w, x, blocks)}")
     order = w.temp()
-    w.line(f"{order} = ka.identity_permutation{blocks}")
+    w.line(f"{order} = ka.identity_permutation({', '.join(int_arg(w, n) for n in blocks)})")
     for key in reversed(names[:p["num_keys"]]):  # least significant key first: each pass is stable
         w.line(f"{order} = ka.sort_permutation({key}, {order})")
     for name, v in zip(names, eqn.outvars):
@@ -162,14 +185,14 @@ for _prim in (linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p):
 
 # -- dilation and padding shared by the windowed primitives -------------------------------------------------
 
-def dilate_pad(flat: str, shape: tuple, config: list, fill: str) -> tuple[str, tuple]:
+def dilate_pad(w: FunctionWriter, flat: str, shape: tuple, config: list, fill: str) -> tuple[str, tuple]:
     """``flat`` (C-order elements of ``shape``) dilated and padded by ``(low, high, interior)`` per axis, as
     ``lax.pad`` does, new elements holding ``fill``; returns the flat result and its shape."""
     if all(c == (0, 0, 0) for c in config):
         return flat, shape
     padded = tuple(n + max(n - 1, 0) * i + lo + hi for n, (lo, hi, i) in zip(shape, config))
-    low, high, interior = (ints(c[j] for c in config) for j in range(3))
-    return f"ka.dilate_pad({flat}, {ints(shape)}, {low}, {high}, {interior}, {fill})", padded
+    low, high, interior = (ints(w, (c[j] for c in config)) for j in range(3))
+    return f"ka.dilate_pad({flat}, {ints(w, shape)}, {low}, {high}, {interior}, {fill})", padded
 
 
 # -- conv_general_dilated: canonical (N, C, spatial) input and (O, C/G, spatial) kernel, spatial flattened --
@@ -184,17 +207,17 @@ def _conv(w: FunctionWriter, eqn: Eqn) -> None:
     dtype = lhs.aval.dtype
     x_shape = tuple(lhs.aval.shape[i] for i in lhs_perm)
     config = [(0, 0, 0)] * 2 + [(lo, hi, d - 1) for (lo, hi), d in zip(p["padding"], p["lhs_dilation"])]
-    x = transposed(flat(w, lhs), lhs.aval.shape, tuple(lhs_perm))
-    x, x_shape = dilate_pad(x, x_shape, config, literal(0, dtype))
+    x = transposed(w, flat(w, lhs), lhs.aval.shape, tuple(lhs_perm))
+    x, x_shape = dilate_pad(w, x, x_shape, config, literal(0, dtype))
     w_shape = tuple(rhs.aval.shape[i] for i in rhs_perm)
-    kernel = transposed(flat(w, rhs), rhs.aval.shape, tuple(rhs_perm))
-    x3 = f"{x}.reshape({(*x_shape[:2], math.prod(x_shape[2:]))})"
-    w3 = f"{kernel}.reshape({(*w_shape[:2], math.prod(w_shape[2:]))})"
+    kernel = transposed(w, flat(w, rhs), rhs.aval.shape, tuple(rhs_perm))
+    x3 = reshaped(w, x, (*x_shape[:2], math.prod(x_shape[2:])))
+    w3 = reshaped(w, kernel, (*w_shape[:2], math.prod(w_shape[2:])))
     unit = () if x_shape[2:] else (1,)  # no spatial axes: one of size 1
-    params = ", ".join(ints(v + unit) for v in (x_shape[2:], w_shape[2:], p["window_strides"], p["rhs_dilation"]))
-    result = f"ka.conv({x3}, {w3}, {params}, {p['feature_group_count']}).reshape(-1)"
+    params = ", ".join(ints(w, v + unit) for v in (x_shape[2:], w_shape[2:], p["window_strides"], p["rhs_dilation"]))
+    result = reshaped(w, f"ka.conv({x3}, {w3}, {params}, {int_arg(w, p['feature_group_count'])})", (-1,))
     canonical = tuple(out.aval.shape[i] for i in out_perm)
-    reshaped_result(w, out, transposed(result, canonical, tuple(int(i) for i in np.argsort(out_perm))))
+    reshaped_result(w, out, transposed(w, result, canonical, tuple(int(i) for i in np.argsort(out_perm))))
 
 
 # -- reduce_window and its derivatives: the operand dilated and padded with init, flattened, with its shape ---
@@ -202,14 +225,14 @@ def _conv(w: FunctionWriter, eqn: Eqn) -> None:
 def _window_operand(w: FunctionWriter, x, init, params: dict) -> tuple[str, tuple, list]:
     """``x`` dilated and padded with ``init`` (flat; a scalar as one element), its shape and the pad config."""
     config = [(lo, hi, d - 1) for (lo, hi), d in zip(params["padding"], params["base_dilation"])]
-    padded, padded_shape = dilate_pad(flat(w, x), x.aval.shape or (1,), config, w.atom(init))
+    padded, padded_shape = dilate_pad(w, flat(w, x), x.aval.shape or (1,), config, w.atom(init))
     return padded, padded_shape, config
 
 
-def _window_params(padded_shape: tuple, out, params: dict) -> str:
+def _window_params(w: FunctionWriter, padded_shape: tuple, out, params: dict) -> str:
     """The shape arrays every window kernel takes after its operands."""
     per_axis = [params[name] or (1,) for name in ("window_dimensions", "window_strides", "window_dilation")]
-    return ", ".join(ints(v) for v in (padded_shape, out.aval.shape or (1,), *per_axis))
+    return ", ".join(ints(w, v) for v in (padded_shape, out.aval.shape or (1,), *per_axis))
 
 
 @cpu_rule(reduce_window_p)
@@ -219,8 +242,8 @@ def _reduce_window(w: FunctionWriter, eqn: Eqn) -> None:
     if _zeros_if_empty(w, out):
         return
     padded, padded_shape, _ = _window_operand(w, x, init, p)
-    op = WINDOW_REDUCERS[p["computation"]]
-    reshaped_result(w, out, f"ka.reduce_window({padded}, {_window_params(padded_shape, out, p)}, {w.atom(init)}, "
+    op = int_arg(w, WINDOW_REDUCERS[p["computation"]])
+    reshaped_result(w, out, f"ka.reduce_window({padded}, {_window_params(w, padded_shape, out, p)}, {w.atom(init)}, "
                             f"{op})")
 
 
@@ -231,10 +254,10 @@ def _select_and_gather_add(w: FunctionWriter, eqn: Eqn) -> None:
     if _zeros_if_empty(w, out):
         return
     padded, padded_shape, config = _window_operand(w, x, init, p)
-    padded_tangent, _ = dilate_pad(flat(w, tangent), x.aval.shape or (1,), config, w.atom(tangent_init))
-    op = WINDOW_REDUCERS[p["computation"]]
+    padded_tangent, _ = dilate_pad(w, flat(w, tangent), x.aval.shape or (1,), config, w.atom(tangent_init))
+    op = int_arg(w, WINDOW_REDUCERS[p["computation"]])
     reshaped_result(w, out, f"ka.select_and_gather_add({padded}, {padded_tangent}, {w.atom(tangent_init)}, "
-                            f"{_window_params(padded_shape, out, p)}, {w.atom(init)}, {op})")
+                            f"{_window_params(w, padded_shape, out, p)}, {w.atom(init)}, {op})")
 
 
 @cpu_rule(select_and_scatter_add_p)
@@ -247,11 +270,11 @@ def _select_and_scatter_add(w: FunctionWriter, eqn: Eqn) -> None:
         w.assign(out, f"np.zeros({tuple(out.aval.shape)}, {np_dtype(out.aval.dtype)})")
         return
     padded, padded_shape, config = _window_operand(w, x, init, p)
-    op = WINDOW_REDUCERS[p["computation"]]
-    result = (f"ka.select_and_scatter_add({padded}, {flat(w, source)}, {_window_params(padded_shape, source, p)}, "
+    op = int_arg(w, WINDOW_REDUCERS[p["computation"]])
+    result = (f"ka.select_and_scatter_add({padded}, {flat(w, source)}, {_window_params(w, padded_shape, source, p)}, "
               f"{w.atom(init)}, {op})")
     if any(c != (0, 0, 0) for c in config):  # back from the padded layout: the padding's share is dropped
         shape = x.aval.shape or (1,)
-        result = f"ka.undilate_pad({result}, {ints(shape)}, " + ", ".join(ints(c[j] for c in config)
+        result = f"ka.undilate_pad({result}, {ints(w, shape)}, " + ", ".join(ints(w, (c[j] for c in config))
                                                                         for j in range(3)) + ")"
     reshaped_result(w, out, result)

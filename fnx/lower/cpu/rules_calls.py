@@ -48,7 +48,7 @@ def _scan(w: FunctionWriter, eqn: Eqn) -> None:
         w.line(f"{name} = {_fresh(w.atom(x), x.aval)}")
     ys = [w.temp() for _ in eqn.outvars[nk:]]
     for name, v in zip(ys, eqn.outvars[nk:]):
-        w.line(f"{name} = np.empty({tuple(v.aval.shape)}, {np_dtype(v.aval.dtype)})")
+        w.line(f"{name} = k.empty({w.shape(v.aval.shape)}, {np_dtype(v.aval.dtype)})")
     length, step, result = p["length"], w.temp(), w.temp()
     w.line(f"for {step} in range({length}):")
     index = f"{length - 1} - {step}" if p["reverse"] else step
@@ -56,8 +56,9 @@ def _scan(w: FunctionWriter, eqn: Eqn) -> None:
     w.line(f"    {result} = {body}({', '.join(args)})")
     for i, (name, x) in enumerate(zip(carry, carry_in)):
         w.line(f"    {name} = {_fresh(f'{result}[{i}]', x.aval)}")
-    for i, name in enumerate(ys):
-        w.line(f"    {name}[{index}] = {result}[{nk + i}]")
+    for i, (name, v) in enumerate(zip(ys, eqn.outvars[nk:])):
+        y = f"{result}[{nk + i}]"
+        w.line(f"    k.assign({name}[{index}], {y})" if len(v.aval.shape) > 1 else f"    {name}[{index}] = {y}")
     for v, name in zip(eqn.outvars, carry + ys):
         w.assign(v, name)
 

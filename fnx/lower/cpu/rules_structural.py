@@ -6,7 +6,7 @@ import numpy as np
 from ...core.ir import Eqn
 from ...lax import linalg, reductions, structural as st
 from .codegen import FunctionWriter, cpu_rule, cpu_rules, np_dtype
-from .rules_arrays import dilate_pad, flat, transposed
+from .rules_arrays import bool_arg, dilate_pad, flat, full, int_arg, reshaped, transposed
 
 
 def _rank(x) -> int:
@@ -25,12 +25,12 @@ def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
         w.alias(eqn.outvars[0], x)
         return
     if _rank(x) == 0:
-        w.assign(eqn.outvars[0], f"np.full({shape}, {w.atom(x)})")
+        w.assign_contiguous(eqn.outvars[0], full(w, shape, w.atom(x), x.aval.dtype))
         return
     expanded = [1] * len(shape)
     for i, d in enumerate(p["broadcast_dimensions"]):
         expanded[d] = x.aval.shape[i]
-    source = w.atom(x) if tuple(expanded) == x.aval.shape else f"{w.contiguous(x)}.reshape({tuple(expanded)})"
+    source = w.atom(x) if tuple(expanded) == x.aval.shape else reshaped(w, w.contiguous(x), tuple(expanded))
     w.assign(eqn.outvars[0], f"np.broadcast_to({source}, {shape})")
 
 
@@ -38,11 +38,11 @@ def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
 def _reshape(w: FunctionWriter, eqn: Eqn) -> None:
     x, shape = eqn.invars[0], tuple(eqn.params["new_sizes"])
     if _rank(x) == 0:
-        w.assign(eqn.outvars[0], f"np.full({shape}, {w.atom(x)})")
+        w.assign_contiguous(eqn.outvars[0], full(w, shape, w.atom(x), x.aval.dtype))
     elif shape == ():
-        w.assign(eqn.outvars[0], f"{w.contiguous(x)}.reshape(-1)[0]")
+        w.assign(eqn.outvars[0], f"{reshaped(w, w.contiguous(x), (-1,))}[0]")
     else:
-        w.assign_contiguous(eqn.outvars[0], f"{w.contiguous(x)}.reshape({shape})")
+        w.assign_contiguous(eqn.outvars[0], reshaped(w, w.contiguous(x), shape))
 
 
 @cpu_rule(st.transpose_p)
@@ -53,8 +53,8 @@ def _transpose(w: FunctionWriter, eqn: Eqn) -> None:
     elif len(perm) == 2:
         w.assign(eqn.outvars[0], f"{w.atom(x)}.T")  # a view; Numba compiles .T quickly
     else:  # a flat kernel: Numba compiles np.transpose with an axes tuple very slowly
-        flat_t = transposed(flat(w, x), x.aval.shape, perm)
-        w.assign(eqn.outvars[0], f"{flat_t}.reshape({tuple(eqn.outvars[0].aval.shape)})")
+        flat_t = transposed(w, flat(w, x), x.aval.shape, perm)
+        w.assign_contiguous(eqn.outvars[0], reshaped(w, flat_t, tuple(eqn.outvars[0].aval.shape)))
 
 
 @cpu_rule(st.rev_p)
@@ -79,8 +79,8 @@ def _pad(w: FunctionWriter, eqn: Eqn) -> None:
     if _rank(x) == 0:
         w.assign(eqn.outvars[0], w.atom(x))
         return
-    padded, _ = dilate_pad(flat(w, x), x.aval.shape, list(eqn.params["padding_config"]), w.atom(value))
-    w.assign(eqn.outvars[0], f"{padded}.reshape({tuple(eqn.outvars[0].aval.shape)})")
+    padded, _ = dilate_pad(w, flat(w, x), x.aval.shape, list(eqn.params["padding_config"]), w.atom(value))
+    w.assign_contiguous(eqn.outvars[0], reshaped(w, padded, tuple(eqn.outvars[0].aval.shape)))
 
 
 @cpu_rule(st.concatenate_p)
@@ -95,7 +95,7 @@ def _iota(w: FunctionWriter, eqn: Eqn) -> None:
     shape, d = tuple(p["shape"]), p["dimension"]
     ramp = f"np.arange({shape[d]}).astype({np_dtype(p['dtype'])})"
     expanded = tuple(n if i == d else 1 for i, n in enumerate(shape))
-    w.assign(eqn.outvars[0], f"np.broadcast_to({ramp}.reshape({expanded}), {shape})")
+    w.assign(eqn.outvars[0], f"np.broadcast_to({reshaped(w, ramp, expanded)}, {shape})")
 
 
 @cpu_rule(st.bitcast_convert_type_p)
@@ -135,13 +135,11 @@ def _dynamic_update_slice(w: FunctionWriter, eqn: Eqn) -> None:
         return
     s = _clamped_starts(w, starts, update.aval.shape, x.aval.shape)
     out = w.assign(eqn.outvars[0], f"{w.atom(x)}.copy()")
-    w.line(f"{out}{_index([f'{a}:{a} + {k}' for a, k in zip(s, update.aval.shape)])} = {w.atom(update)}")
+    w.line(f"k.assign({out}{_index([f'{a}:{a} + {k}' for a, k in zip(s, update.aval.shape)])}, {w.atom(update)})")
 
 
 # -- reductions ----------------------------------------------------------------------------------------------
 
-_WHOLE = {"reduce_sum": "np.sum", "reduce_prod": "np.prod", "reduce_max": "np.max", "reduce_min": "np.min",
-          "reduce_and": "np.all", "reduce_or": "np.any"}
 _ROWS = {"reduce_sum": ("k.reduce_rows", 0), "reduce_prod": ("k.reduce_rows", 1),
          "reduce_max": ("k.reduce_rows", 2), "reduce_min": ("k.reduce_rows", 3),
          "reduce_and": ("k.logical_rows", 0), "reduce_or": ("k.logical_rows", 1),
@@ -153,7 +151,7 @@ def _as_rows(w: FunctionWriter, x, axes: tuple) -> tuple[str, tuple]:
     shape = x.aval.shape
     kept = [i for i in range(len(shape)) if i not in axes]
     rows = int(np.prod([shape[i] for i in kept], dtype=np.int64))
-    return f"{transposed(flat(w, x), shape, tuple(kept + list(axes)))}.reshape(({rows}, -1))", \
+    return reshaped(w, transposed(w, flat(w, x), shape, tuple(kept + list(axes))), (rows, -1)), \
         tuple(shape[i] for i in kept)
 
 
@@ -162,17 +160,19 @@ def _reduce(w: FunctionWriter, eqn: Eqn) -> None:
     out = eqn.outvars[0].aval
     if not axes:
         w.assign(eqn.outvars[0], w.atom(x))
-    elif out.shape == ():
-        w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({_WHOLE[name]}({w.atom(x)}))")
+    elif out.shape == ():  # one row of all the elements
+        kernel, op = _ROWS[name]
+        whole = f"{kernel}({reshaped(w, w.contiguous(x), (1, -1))}, {int_arg(w, op)})[0]"
+        w.assign(eqn.outvars[0], whole if out.dtype == np.bool_ else f"{np_dtype(out.dtype)}({whole})")
     elif name == "reduce_sum" and axes == tuple(range(len(axes))):  # leading axes: no transpose needed
         shape = x.aval.shape
         rows = int(np.prod(shape[:len(axes)], dtype=np.int64))
-        source = f"{w.contiguous(x)}.reshape(({rows}, -1))"
-        w.assign_contiguous(eqn.outvars[0], f"k.sum_columns({source}).reshape({tuple(out.shape)})")
+        source = reshaped(w, w.contiguous(x), (rows, -1))
+        w.assign_contiguous(eqn.outvars[0], reshaped(w, f"k.sum_columns({source})", tuple(out.shape)))
     else:
         matrix, kept = _as_rows(w, x, axes)
         kernel, op = _ROWS[name]
-        w.assign_contiguous(eqn.outvars[0], f"{kernel}({matrix}, {op}).reshape({kept})")
+        w.assign_contiguous(eqn.outvars[0], reshaped(w, f"{kernel}({matrix}, {int_arg(w, op)})", kept))
 
 
 def _argreduce(w: FunctionWriter, eqn: Eqn) -> None:
@@ -180,9 +180,9 @@ def _argreduce(w: FunctionWriter, eqn: Eqn) -> None:
     out = eqn.outvars[0].aval
     matrix, kept = _as_rows(w, x, (axis,))
     kernel, op = _ROWS[eqn.primitive.name]
-    result = f"{kernel}({matrix}, {op})"
+    result = f"{kernel}({matrix}, {int_arg(w, op)})"
     w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({result}[0])" if out.shape == () else
-             f"{result}.reshape({kept}).astype({np_dtype(out.dtype)})")
+             f"{reshaped(w, result, kept)}.astype({np_dtype(out.dtype)})")
 
 
 _CUMULATIVE = {"cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3}
@@ -192,12 +192,12 @@ def _cumulative(w: FunctionWriter, eqn: Eqn) -> None:
     x, axis, reverse = eqn.invars[0], eqn.params["axis"], eqn.params["reverse"]
     shape = x.aval.shape
     perm = tuple([i for i in range(len(shape)) if i != axis] + [axis])
-    rows = f"{transposed(flat(w, x), shape, perm)}.reshape((-1, {shape[axis]}))"
+    rows = reshaped(w, transposed(w, flat(w, x), shape, perm), (-1, shape[axis]))
     flip = "[:, ::-1]" if reverse else ""
-    result = f"np.ascontiguousarray(k.cumulative_rows(np.ascontiguousarray({rows}{flip}), " \
-             f"{_CUMULATIVE[eqn.primitive.name]}){flip}).reshape(-1)"
+    result = reshaped(w, f"np.ascontiguousarray(k.cumulative_rows(np.ascontiguousarray({rows}{flip}), "
+                         f"{int_arg(w, _CUMULATIVE[eqn.primitive.name])}){flip})", (-1,))
     back = tuple(int(i) for i in np.argsort(perm))
-    w.assign(eqn.outvars[0], f"{transposed(result, tuple(shape[i] for i in perm), back)}.reshape({shape})")
+    w.assign_contiguous(eqn.outvars[0], reshaped(w, transposed(w, result, tuple(shape[i] for i in perm), back), shape))
 
 
 for _p in reductions.reduce_primitives.values():
@@ -216,8 +216,8 @@ def _matrix_operand(w: FunctionWriter, x, perm: tuple, shape: tuple) -> tuple[st
     if perm == (1, 0) and (x.aval.shape[1], x.aval.shape[0]) == shape:
         return w.contiguous(x), True
     if perm != tuple(range(len(perm))):
-        return f"{transposed(flat(w, x), x.aval.shape, perm)}.reshape({shape})", False
-    return (w.contiguous(x) if tuple(x.aval.shape) == shape else f"{w.contiguous(x)}.reshape({shape})"), False
+        return reshaped(w, transposed(w, flat(w, x), x.aval.shape, perm), shape), False
+    return (w.contiguous(x) if tuple(x.aval.shape) == shape else reshaped(w, w.contiguous(x), shape)), False
 
 
 @cpu_rule(linalg.dot_general_p)
@@ -234,7 +234,7 @@ def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
     if b == 1:
         (left, left_t), (right, right_t) = (_matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (m, kk)),
                                             _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (kk, n)))
-        product = f"k.{kind}_matmul({left}, {right}, {left_t}, {right_t})"
+        product = f"k.{kind}_matmul({left}, {right}, {bool_arg(w, left_t)}, {bool_arg(w, right_t)})"
         natural = (m, n)
     else:
         left = _matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (b, m, kk))[0]  # 3-d: never swapped
@@ -242,8 +242,8 @@ def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
         product = f"k.batched_{kind}_matmul({left}, {right})"
         natural = (b, m, n)
     if out.shape == ():
-        w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({product}.reshape(-1)[0])")
+        w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({reshaped(w, product, (-1,))}[0])")
     elif tuple(out.shape) == natural:
         w.assign_contiguous(eqn.outvars[0], product)
     else:
-        w.assign_contiguous(eqn.outvars[0], f"{product}.reshape({tuple(out.shape)})")
+        w.assign_contiguous(eqn.outvars[0], reshaped(w, product, tuple(out.shape)))
