@@ -11,16 +11,20 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import fnx
+from fnx.lower.simplify import simplify
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+import blas_bound  # noqa: E402
 import models_numpy  # noqa: E402
+import models_traced  # noqa: E402
 import workloads  # noqa: E402
 
 
@@ -83,3 +87,22 @@ def test_quick_run_checks_numpy_and_fnx_and_prints_the_tables():
         assert re.search(rf"^{w.name}\s.*\sok$", out, re.M), out
         assert re.search(rf"^{w.name}\s+[\d.]+ (us|ms|s)\s", out[out.index("first call"):], re.M), out
     assert "eager dispatch" in out and "target: add(x, 1.0)" in out
+
+
+@pytest.mark.parametrize("name", ["mlp_step", "epoch"])
+def test_blas_bound_times_the_products_fnx_computes(name):
+    """``blas_bound.py`` times the matrix products of one step: the same (output shape, contracted size) as
+    the dot_generals of fnx's jaxpr for the workload, after the simplifications jit makes."""
+    params, x, labels = workloads.BY_NAME[name].inputs(True)
+    if name == "epoch":
+        x, labels = x[0], labels[0]
+    F = SimpleNamespace(np=fnx.numpy, lax=fnx.lax, value_and_grad=fnx.value_and_grad, tree_map=fnx.tree_map)
+    jaxpr = simplify(fnx.make_jaxpr(lambda *a: models_traced._train_step(F, *a))(params, x, labels).jaxpr)
+    in_jaxpr = sorted((tuple(e.outvars[0].aval.shape),
+                       int(np.prod([e.invars[0].aval.shape[d] for d in e.params["dimension_numbers"][0][0]])))
+                      for e in jaxpr.eqns if e.primitive.name == "dot_general")
+    timed = sorted(((a.shape[ta], b.shape[1 - tb]), a.shape[1 - ta])
+                   for a, b, ta, tb in blas_bound.step_products(params, x))
+    assert timed == in_jaxpr
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "blas_bound.py"), "--quick"], check=True,
+                   capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)))

@@ -1,0 +1,65 @@
+"""How long the matrix products alone of the MLP workloads take: the floor under fnx's time for them.
+
+``python benchmarks/blas_bound.py`` (``--quick``: tiny sizes) times, on one thread pinned to one core, the products a training step of
+``mlp_step`` and of ``epoch`` needs (per layer: ``x @ W`` forward, ``h.T @ dy`` for the weight gradient and,
+above the first layer, ``dy @ W.T`` for the input's), through the BLAS kernel fnx's generated code calls.
+Compare with ``run.py --threads 1``: when these products alone take about as long as JAX's whole step, a
+fnx/JAX target below 1 is out of reach with this BLAS.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+import workloads  # noqa: E402
+from fnx.lower.cpu import kernels  # noqa: E402
+
+
+def step_products(params: list, x: np.ndarray) -> list:
+    """The (a, b, transpose_a, transpose_b) operands of every product in one SGD step of the MLP ``params``."""
+    rng = np.random.default_rng(0)
+    products, h = [], x
+    for i, (w, _) in enumerate(params):
+        out = rng.standard_normal((h.shape[0], w.shape[1])).astype(np.float32)  # stands for h @ w and dy
+        products += [(h, w, False, False), (h, out, True, False)]
+        if i > 0:
+            products.append((out, w, False, True))
+        h = out
+    return products
+
+
+def seconds_per_step(products: list, steps: int = 20, repeat: int = 15) -> float:
+    """The median over ``repeat`` loops of ``steps`` steps of the time per step."""
+    calls = [(a, b, np.bool_(ta), np.bool_(tb)) for a, b, ta, tb in products]
+    times = []
+    for _ in range(repeat + 1):  # the first loop warms up
+        start = time.perf_counter()
+        for _ in range(steps):
+            for call in calls:
+                kernels.float_matmul(*call)
+        times.append((time.perf_counter() - start) / steps)
+    return float(np.median(times[1:]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    quick = "--quick" in (sys.argv[1:] if argv is None else argv)  # tiny sizes, one loop: a smoke run
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    loops = dict(steps=1, repeat=1) if quick else {}
+    params, x, _ = workloads.mlp_step_inputs(quick)
+    step = seconds_per_step(step_products(params, x), **loops)
+    print(f"mlp_step: the 8 matrix products of a step take {step * 1e3:.2f} ms")
+    params, xs, _ = workloads.epoch_inputs(quick)
+    step = seconds_per_step(step_products(params, xs[0]), **loops)
+    print(f"epoch:    the 5 matrix products of a step take {step * 1e3:.3f} ms, "
+          f"{step * xs.shape[0] * 1e3:.1f} ms for the {xs.shape[0]} steps")
+
+
+if __name__ == "__main__":
+    main()
