@@ -175,17 +175,21 @@ class FunctionWriter:
         self._allocate_outputs(cluster)
         if 0 in shape:
             return
-        if not _parallel(cluster):
+        if _parallel(cluster):
+            self._write_parallel_loops(cluster)
+        else:
             self._write_loops(cluster)
-            return
+
+    def _write_parallel_loops(self, cluster: Cluster) -> None:
+        """The loop nest in a ``parallel=True`` function of its own, called here, whose outer loop is a prange.
+        It takes the cluster's inputs and its (allocated) outputs, under the names they have here."""
         sub = FunctionWriter(self.module, f"{self.name}_loop{self.temp_count}")
         self.temp_count += 1
-        params = {}  # the sub-function reads the cluster's inputs and writes its outputs under their names here
         for x in [x for eqn in cluster.eqns for x in eqn.invars] + cluster.outputs:
             if isinstance(x, Var) and id(x) in self.names:
-                params[id(x)] = sub.names[id(x)] = self.names[id(x)]
+                sub.names[id(x)] = self.names[id(x)]
         sub._write_loops(cluster, "numba.prange")
-        args = ", ".join(dict.fromkeys(params.values()))
+        args = ", ".join(dict.fromkeys(sub.names.values()))
         self.module.add_function(f"def {sub.name}({args}):\n" + "\n".join("    " + line for line in sub.lines),
                                  parallel=True)
         self.line(f"{sub.name}({args})")
