@@ -74,11 +74,11 @@ class _Entry:
 
 
 class Jitted:
-    """A function compiled on first call for each signature of its arguments (see ``fnx.jit``)."""
+    """The state of a jitted function: its compiled entries per signature, and the slow call path. What
+    ``fnx.jit`` returns is ``Jitted.function()``, a plain function holding the fast path."""
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str],
                  donate_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
         self.fun = fun
         self.name = getattr(fun, "__name__", type(fun).__name__)  # a functools.partial has no __name__
         self.static_argnums = frozenset(static_argnums)
@@ -87,29 +87,43 @@ class Jitted:
         if self.static_argnums & self.donate_argnums:
             raise FnxTypeError(f"jit({self.name}): arguments {sorted(self.static_argnums & self.donate_argnums)}"
                                " are both static and donated")
-        self._general_only = bool(self.static_argnums or self.donate_argnums)  # no fast path
         self._entries: dict = {}
 
     # -- the call path ---------------------------------------------------------------------------------------
 
-    def __call__(self, *args, **kwargs):
-        if not (kwargs or _trace_stack or self._general_only):
-            values, key = [], []
-            for a in args:  # the fast path: fnx Arrays of a signature seen before
-                if type(a) is not Array:  # NumPy arrays, scalars, pytrees
-                    return self._call_with_numpy(args)
-                value = a._value
-                values.append(value)
-                key.append((value.shape, value.dtype.num))
-            entry = self._entries.get(tuple(key))
-            if entry is not None:
-                outs = entry.call(*values)
-                if entry.single_output:
-                    result = _new_object(Array)
-                    result._value = outs[0]
-                    return result
-                return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
-        return self._general_call(args, kwargs)
+    def function(self) -> Callable:
+        """The jitted function: a closure rather than this object's method, since calling a plain function
+        costs ~0.25 us less per call than calling an object (measured on a 10-element ``x + 1``). It carries
+        ``lower`` and the entries, and calls the compiled code directly for fnx Arrays of a signature seen
+        before; everything else takes the general path."""
+        entries, general, with_numpy = self._entries, self._general_call, self._call_with_numpy
+
+        def jitted(*args, **kwargs):
+            if not (kwargs or _trace_stack):
+                values, key = [], []
+                for a in args:
+                    if type(a) is not Array:  # NumPy arrays, scalars, pytrees
+                        return with_numpy(args)
+                    value = a._value
+                    values.append(value)
+                    key.append((value.shape, value.dtype.num))
+                entry = entries.get(tuple(key))
+                if entry is not None:
+                    outs = entry.call(*values)
+                    if entry.single_output:
+                        result = _new_object(Array)
+                        result._value = outs[0]
+                        return result
+                    return tree_unflatten(entry.out_tree, [Array._wrap(o) for o in outs])
+            return general(args, kwargs)
+
+        def jitted_general(*args, **kwargs):  # static or donated arguments: no fast path
+            return general(args, kwargs)
+
+        wrapper = jitted_general if self.static_argnums or self.donate_argnums else jitted
+        functools.update_wrapper(wrapper, self.fun)
+        wrapper.lower, wrapper._entries = self.lower, self._entries
+        return wrapper
 
     def _call_with_numpy(self, args: tuple):
         """The fast path for Arrays and NumPy arrays mixed (outputs that are views of a NumPy input are copied)."""
@@ -237,7 +251,7 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
     donate = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
-    return Jitted(fun, nums, names, donate)
+    return Jitted(fun, nums, names, donate).function()
 
 
 # ---------------------------------------------------------------------------------------------- rules
