@@ -229,7 +229,7 @@ def _value(x, aval):
 
 
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = ()):
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = ()) -> Callable:
     """Compile ``fun`` with Numba, once per signature (shapes, dtypes, pytree structure, static values).
 
     ``static_argnums``/``static_argnames`` mark arguments that are Python values baked into the trace
