@@ -1,8 +1,9 @@
-"""How long the matrix products alone of the MLP workloads take: the floor under fnx's time for them.
+"""How long the matrix products alone of the MLP and RNN workloads take: the floor under fnx's time for them.
 
-``python benchmarks/blas_bound.py`` (``--quick``: tiny sizes) times, on one thread pinned to one core, the products a training step of
-``mlp_step`` and of ``epoch`` needs (per layer: ``x @ W`` forward, ``h.T @ dy`` for the weight gradient and,
-above the first layer, ``dy @ W.T`` for the input's), through the BLAS kernel fnx's generated code calls.
+``python benchmarks/blas_bound.py`` (``--quick``: tiny sizes) times, on one thread pinned to one core, the
+products a training step of ``mlp_step`` and of ``epoch`` needs (per layer: ``x @ W`` forward, ``h.T @ dy``
+for the weight gradient and, above the first layer, ``dy @ W.T`` for the input's), and those of one RNN
+step forward and backward, through the BLAS kernel fnx's generated code calls.
 Compare with ``run.py --threads 1``: when these products alone take about as long as JAX's whole step, a
 fnx/JAX target below 1 is out of reach with this BLAS.
 """
@@ -34,6 +35,15 @@ def step_products(params: list, x: np.ndarray) -> list:
     return products
 
 
+def rnn_step_products(params: dict, xs: np.ndarray) -> list:
+    """The products of one step of the RNN's forward and backward pass: ``x @ wx`` and ``h @ wh`` forward;
+    ``dz @ wh.T``, ``h.T @ dz`` and ``x.T @ dz`` backward."""
+    h = np.random.default_rng(0).standard_normal((xs.shape[1], params["wh"].shape[0])).astype(np.float32)
+    x, wx, wh = xs[0], params["wx"], params["wh"]
+    return [(x, wx, False, False), (h, wh, False, False), (h, wh, False, True), (h, h, True, False),
+            (x, h, True, False)]
+
+
 def seconds_per_step(products: list, steps: int = 20, repeat: int = 15) -> float:
     """The median over ``repeat`` loops of ``steps`` steps of the time per step."""
     calls = [(a, b, np.bool_(ta), np.bool_(tb)) for a, b, ta, tb in products]
@@ -59,6 +69,10 @@ def main(argv: list[str] | None = None) -> None:
     step = seconds_per_step(step_products(params, xs[0]), **loops)
     print(f"epoch:    the 5 matrix products of a step take {step * 1e3:.3f} ms, "
           f"{step * xs.shape[0] * 1e3:.1f} ms for the {xs.shape[0]} steps")
+    params, xs = workloads.rnn_inputs(quick)
+    step = seconds_per_step(rnn_step_products(params, xs), **loops)
+    print(f"rnn:      the 5 matrix products of a step (forward and backward) take {step * 1e3:.3f} ms, "
+          f"{step * xs.shape[0] * 1e3:.2f} ms for the {xs.shape[0]} steps")
 
 
 if __name__ == "__main__":

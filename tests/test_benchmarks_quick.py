@@ -98,11 +98,27 @@ def test_blas_bound_times_the_products_fnx_computes(name):
         x, labels = x[0], labels[0]
     F = SimpleNamespace(np=fnx.numpy, lax=fnx.lax, value_and_grad=fnx.value_and_grad, tree_map=fnx.tree_map)
     jaxpr = simplify(fnx.make_jaxpr(lambda *a: models_traced._train_step(F, *a))(params, x, labels).jaxpr)
-    in_jaxpr = sorted((tuple(e.outvars[0].aval.shape),
-                       int(np.prod([e.invars[0].aval.shape[d] for d in e.params["dimension_numbers"][0][0]])))
-                      for e in jaxpr.eqns if e.primitive.name == "dot_general")
-    timed = sorted(((a.shape[ta], b.shape[1 - tb]), a.shape[1 - ta])
-                   for a, b, ta, tb in blas_bound.step_products(params, x))
-    assert timed == in_jaxpr
+    assert _products([jaxpr]) == sorted(_product_shape(*p) for p in blas_bound.step_products(params, x))
     subprocess.run([sys.executable, str(REPO / "benchmarks" / "blas_bound.py"), "--quick"], check=True,
                    capture_output=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def test_blas_bound_times_the_products_of_an_rnn_step():
+    """For the RNN, the products of one step are those inside the (simplified) scan bodies."""
+    params, xs = workloads.rnn_inputs(True)
+    F = SimpleNamespace(np=fnx.numpy, lax=fnx.lax, jit=lambda f: f, value_and_grad=fnx.value_and_grad)
+    jaxpr = simplify(fnx.make_jaxpr(models_traced.rnn_value_and_grad(F))(params, xs).jaxpr)
+    bodies = [simplify(e.params["jaxpr"].jaxpr) for e in jaxpr.eqns if e.primitive.name == "scan"]
+    assert [e.primitive.name for e in jaxpr.eqns].count("dot_general") == 0 and len(bodies) == 2
+    assert _products(bodies) == sorted(_product_shape(*p) for p in blas_bound.rnn_step_products(params, xs))
+
+
+def _products(jaxprs: list) -> list:
+    """(output shape, contracted size) of every dot_general of ``jaxprs``, sorted."""
+    return sorted((tuple(e.outvars[0].aval.shape),
+                   int(np.prod([e.invars[0].aval.shape[d] for d in e.params["dimension_numbers"][0][0]])))
+                  for j in jaxprs for e in j.eqns if e.primitive.name == "dot_general")
+
+
+def _product_shape(a, b, transpose_a, transpose_b) -> tuple:
+    return (a.shape[transpose_a], b.shape[1 - transpose_b]), a.shape[1 - transpose_a]
