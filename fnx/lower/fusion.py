@@ -95,6 +95,8 @@ def buffer_reuse(jaxpr: Jaxpr, items: list, donated: list) -> dict[int, Var]:
     read only element by element at the loop position, so each element is read before it is overwritten
     (the backend stores a loop iteration's outputs after computing them all).
     """
+    if not donated:
+        return {}
     owner = {id(d): d for d in donated}  # id(value) -> the donated input whose memory it may share
     last_use: dict[int, int] = {}
     for n, item in enumerate(items):
