@@ -139,6 +139,15 @@ class FunctionWriter:
         ``(128, 512)`` would make Numba specialize the kernel for that very shape."""
         return self.module.constant("(" + "".join(f"np.int64({int(n)}), " for n in shape) + ")")
 
+    def empty(self, shape: tuple, dtype) -> str:
+        """A new array of ``shape``: ``k.empty``, which Numba loads from its cache (``np.empty`` in the generated
+        function would be compiled again in every process)."""
+        return f"k.empty({self.shape(shape)}, {np_dtype(np.dtype(dtype))})"
+
+    def full(self, shape: tuple, value: str, dtype) -> str:
+        """A new array of ``shape`` filled with the expression ``value``: ``k.full``, for the same reason."""
+        return f"k.full({self.shape(shape)}, {value}, {np_dtype(np.dtype(dtype))})"
+
     def contiguous(self, x) -> str:
         """The expression of ``x`` as a C-contiguous array (a copy only when it may not be one already)."""
         name = self.atom(x)
@@ -169,8 +178,8 @@ class FunctionWriter:
         shape = cluster.shape
         if all(_fills(eqn) for eqn in cluster.eqns):  # constants: no loop needed
             for eqn in cluster.eqns:
-                x, dtype = eqn.invars[0], np_dtype(eqn.outvars[0].aval.dtype)
-                self.assign_contiguous(eqn.outvars[0], f"k.full({self.shape(shape)}, {self.atom(x)}, {dtype})")
+                out = eqn.outvars[0]
+                self.assign_contiguous(out, self.full(shape, self.atom(eqn.invars[0]), out.aval.dtype))
             return
         self._allocate_outputs(cluster)
         if 0 in shape:
@@ -202,7 +211,7 @@ class FunctionWriter:
             elif id(v) in self.reuse:
                 self.alias(v, self.reuse[id(v)])
             else:
-                self.line(f"{self.define(v)} = k.empty({self.shape(cluster.shape)}, {np_dtype(v.aval.dtype)})")
+                self.line(f"{self.define(v)} = {self.empty(cluster.shape, v.aval.dtype)}")
                 self.c_contiguous.add(self.names[id(v)])
 
     def _write_loops(self, cluster: Cluster, outer_range: str = "range") -> None:
@@ -257,7 +266,7 @@ class FunctionWriter:
         if out.shape == ():
             self.line(f"{name} = {init}")
         else:
-            self.line(f"{name} = k.full({self.shape(out.shape)}, {init}, {np_dtype(out.dtype)})")
+            self.line(f"{name} = {self.full(out.shape, init, out.dtype)}")
             self.c_contiguous.add(name)
 
     def _target(self, eqn: Eqn, index: list) -> str:

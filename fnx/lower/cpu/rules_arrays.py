@@ -34,11 +34,6 @@ def bool_arg(w: FunctionWriter, value: bool) -> str:
     return w.module.constant(f"np.bool_({bool(value)})")
 
 
-def full(w: FunctionWriter, shape: tuple, value: str, dtype) -> str:
-    """An array of ``shape`` filled with ``value``: ``k.full``, which Numba loads from its cache."""
-    return f"k.full({w.shape(shape)}, {value}, {np_dtype(dtype)})"
-
-
 def reshaped(w: FunctionWriter, expr: str, shape: tuple) -> str:
     """The C-contiguous array ``expr`` viewed with ``shape`` (``-1`` allowed): ``k.reshape``."""
     return f"k.reshape({expr}, {w.shape(shape)})"
@@ -47,7 +42,7 @@ def reshaped(w: FunctionWriter, expr: str, shape: tuple) -> str:
 def as_shape(w: FunctionWriter, x, shape: tuple) -> str:
     """``x`` as a C-contiguous array of ``shape`` (same number of elements); a scalar is filled in."""
     if not x.aval.shape:
-        return full(w, shape, w.atom(x), x.aval.dtype)
+        return w.full(shape, w.atom(x), x.aval.dtype)
     return reshaped(w, w.contiguous(x), shape)
 
 

@@ -48,7 +48,7 @@ def _scan(w: FunctionWriter, eqn: Eqn) -> None:
         w.line(f"{name} = {_fresh(w.atom(x), x.aval)}")
     ys = [w.temp() for _ in eqn.outvars[nk:]]
     for name, v in zip(ys, eqn.outvars[nk:]):
-        w.line(f"{name} = k.empty({w.shape(v.aval.shape)}, {np_dtype(v.aval.dtype)})")
+        w.line(f"{name} = {w.empty(v.aval.shape, v.aval.dtype)}")
     length, step, result = p["length"], w.temp(), w.temp()
     w.line(f"for {step} in range({length}):")
     index = f"{length - 1} - {step}" if p["reverse"] else step

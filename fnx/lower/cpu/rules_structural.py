@@ -6,7 +6,7 @@ import numpy as np
 from ...core.ir import Eqn
 from ...lax import linalg, reductions, structural as st
 from .codegen import FunctionWriter, cpu_rule, cpu_rules, np_dtype
-from .rules_arrays import bool_arg, dilate_pad, flat, full, int_arg, reshaped, transposed
+from .rules_arrays import bool_arg, dilate_pad, flat, int_arg, reshaped, transposed
 
 
 def _rank(x) -> int:
@@ -25,7 +25,7 @@ def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
         w.alias(eqn.outvars[0], x)
         return
     if _rank(x) == 0:
-        w.assign_contiguous(eqn.outvars[0], full(w, shape, w.atom(x), x.aval.dtype))
+        w.assign_contiguous(eqn.outvars[0], w.full(shape, w.atom(x), x.aval.dtype))
         return
     expanded = [1] * len(shape)
     for i, d in enumerate(p["broadcast_dimensions"]):
@@ -38,7 +38,7 @@ def _broadcast_in_dim(w: FunctionWriter, eqn: Eqn) -> None:
 def _reshape(w: FunctionWriter, eqn: Eqn) -> None:
     x, shape = eqn.invars[0], tuple(eqn.params["new_sizes"])
     if _rank(x) == 0:
-        w.assign_contiguous(eqn.outvars[0], full(w, shape, w.atom(x), x.aval.dtype))
+        w.assign_contiguous(eqn.outvars[0], w.full(shape, w.atom(x), x.aval.dtype))
     elif shape == ():
         w.assign(eqn.outvars[0], f"{reshaped(w, w.contiguous(x), (-1,))}[0]")
     else:
