@@ -9,7 +9,6 @@ Each setting has an environment variable that sets its starting value, and can b
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import numpy as np
@@ -49,8 +48,6 @@ class Config:
                 raise ValueError(f"fnx.config.update: parallel_loops must be a number of elements >= 0 (0: never), "
                                  f"got {value!r}")
             self.parallel_loops = int(value)
-            if self.parallel_loops:
-                _use_workqueue_threads()
             return
         if name != "default_float":
             raise KeyError(f"fnx.config.update: unknown setting {name!r}; known: 'default_float', 'cache_dir', "
@@ -60,16 +57,6 @@ class Config:
         self.default_float = np.dtype(value)
         for clear in self._on_change:
             clear()
-
-
-def _use_workqueue_threads() -> None:
-    """Numba's own thread pool for parallel loops, unless the user chose one (NUMBA_THREADING_LAYER): OpenMP's
-    threads spin at every barrier, and on a shared 2-core machine a loop went from 0.5 ms to 6 ms with them."""
-    if "NUMBA_THREADING_LAYER" not in os.environ:
-        os.environ["NUMBA_THREADING_LAYER"] = "workqueue"  # read when Numba is imported
-        numba_config = sys.modules.get("numba.core.config")
-        if numba_config is not None:
-            numba_config.THREADING_LAYER = "workqueue"
 
 
 def _default_cache_dir() -> str:
