@@ -1,12 +1,15 @@
-"""The backend-independent analyses of fnx/lower: fusion of elementwise chains and reductions into loops, and
-the jaxpr simplifications (scan merging and pruning) that reverse mode through scan relies on."""
+"""The backend-independent analyses of fnx/lower: fusion of elementwise chains and reductions into loops, the
+jaxpr simplifications (scan merging and pruning) that reverse mode through scan relies on, and the matrix
+products moved out of scan loops."""
 import numpy as np
 
 import fnx
 import fnx.numpy as fnp
 from fnx.lax.control_flow import scan_p
 from fnx.lower.fusion import REDUCTIONS, Cluster, fuse
-from fnx.lower.simplify import simplify
+from fnx.lax.linalg import dot_general_p
+from fnx.lower import loop_motion
+from fnx.lower.simplify import merge_scans, prune, simplify
 from helpers import assert_same
 
 RNG = np.random.default_rng(3)
@@ -73,3 +76,99 @@ def test_reverse_mode_through_scan_runs_one_forward_and_one_backward_loop():
     expected_value, expected_grad = grad_w(W, XS)
     assert_same(np.asarray(value), np.asarray(expected_value), rtol=1e-12)
     assert_same(np.asarray(grad), np.asarray(expected_grad), rtol=1e-12)
+
+
+# -- matrix products moved out of scan loops (fnx.lower.loop_motion) ------------------------------------------
+
+def _products_in_loops(jaxpr):
+    return [sum(e.primitive is dot_general_p for e in s.params["jaxpr"].jaxpr.eqns) for s in _scans(jaxpr)]
+
+
+def rnn_with_input_projection(params, xs):
+    def step(h, x):
+        h = fnp.tanh(x @ params["wx"] + h @ params["wh"] + params["b"])
+        return h, h
+    _, hs = fnx.lax.scan(step, fnp.zeros((xs.shape[1], params["wh"].shape[0])), xs)
+    return fnp.mean(hs * hs)
+
+
+RNN_PARAMS = {"wx": RNG.standard_normal((4, 5)) * 0.5, "wh": RNG.standard_normal((5, 5)) * 0.5,
+              "b": RNG.standard_normal(5)}
+RNN_XS = RNG.standard_normal((7, 3, 4))
+
+
+def test_the_rnn_loops_keep_only_the_recurrent_products_and_match_numpy():
+    grad_rnn = fnx.value_and_grad(rnn_with_input_projection)
+    jaxpr = fnx.make_jaxpr(grad_rnn)(RNN_PARAMS, RNN_XS).jaxpr
+    # forward: x @ wx moves before the loop; backward: the sums of h.T @ dz and x.T @ dz move after it
+    assert _products_in_loops(simplify(jaxpr)) == [1, 1]
+    assert _products_in_loops(prune(merge_scans(jaxpr))) == [2, 3]
+    value, grads = fnx.jit(grad_rnn)(RNN_PARAMS, RNN_XS)
+    expected = _numpy_rnn_value_and_grad(RNN_PARAMS, RNN_XS)
+    assert_same(np.asarray(value), expected[0], rtol=1e-12)
+    assert_same(fnx.tree_map(np.asarray, grads), expected[1], rtol=1e-11)
+
+
+def _numpy_rnn_value_and_grad(params, xs):
+    """The same loss and its gradients by backpropagation through time, written out in NumPy."""
+    wx, wh = params["wx"], params["wh"]
+    hs = [np.zeros((xs.shape[1], wh.shape[0]))]
+    for x in xs:
+        hs.append(np.tanh(x @ wx + hs[-1] @ wh + params["b"]))
+    states = np.stack(hs[1:])
+    grads = {"wx": np.zeros_like(wx), "wh": np.zeros_like(wh), "b": np.zeros_like(params["b"])}
+    dh = np.zeros_like(hs[0])
+    for t in reversed(range(len(xs))):
+        dz = (dh + 2 * states[t] / states.size) * (1 - states[t] ** 2)
+        grads["wx"] += xs[t].T @ dz
+        grads["wh"] += hs[t].T @ dz
+        grads["b"] += dz.sum(axis=0)
+        dh = dz @ wh.T
+    return np.mean(states ** 2), grads
+
+
+def loops_with_movable_products(w, u, v, xs, ys):
+    """Products of the steps' inputs with a constant on either side or with batch axes; sums of products of
+    the inputs, of the carry and of values computed from it; a sum that is also read (it stays); a reversed
+    loop."""
+    dot = fnx.lax.dot_general
+    outer = (((), ()), ((), ()))
+
+    def step(carry, x):
+        h, acc, acc_prev, both, seen = carry
+        x0, x1, xb = x
+        y_left = w @ x0  # the constant on the left: the steps axis lands in the middle of the product
+        y_batch = dot(xb, v, (((1,), (1,)), ((0,), (0,))))  # batch axes come first
+        h_new = fnp.tanh(y_left + h @ u)  # recurrent: stays in the loop
+        acc = acc + dot(h_new, x1, outer)  # a value computed from the carry, times the step's input
+        acc_prev = acc_prev + dot(h, x1, outer)  # the carry itself
+        both = both + dot(x0, x0, outer)  # both operands are the step's input
+        seen = seen + dot(x0, x1, outer)  # also emitted below: stays
+        return (h_new, acc, acc_prev, both, seen), (y_batch, seen)
+    init = (fnp.zeros(5), fnp.zeros((5, 3)), fnp.zeros((5, 3)), fnp.zeros((3, 3)), fnp.zeros((3, 3)))
+    forward = fnx.lax.scan(step, init, xs)
+
+    def back_step(c, y):
+        c1, c2 = c
+        return (c1 + dot(y, y, (((0,), (0,)), ((), ()))), c2 + y.T @ y), y.sum()
+    backward = fnx.lax.scan(back_step, (fnp.zeros((4, 4)), fnp.zeros((4, 4))), ys, reverse=True)
+    return forward, backward
+
+
+MOVABLE_ARGS = (RNG.standard_normal((5, 3)), RNG.standard_normal((5, 5)) * 0.5, RNG.standard_normal((2, 3, 3)),
+                (RNG.standard_normal((6, 3)), RNG.standard_normal((6, 3)), RNG.standard_normal((6, 2, 3))),
+                RNG.standard_normal((6, 2, 4)))
+
+
+def test_products_move_out_of_loops_in_every_position_and_match_eager():
+    jaxpr = prune(merge_scans(fnx.make_jaxpr(loops_with_movable_products)(*MOVABLE_ARGS).jaxpr))
+    assert _products_in_loops(jaxpr) == [7, 2]
+    assert _products_in_loops(simplify(jaxpr)) == [2, 0]  # h @ u and the sum that is also emitted stay
+    assert_same(fnx.tree_map(np.asarray, fnx.jit(loops_with_movable_products)(*MOVABLE_ARGS)),
+                fnx.tree_map(np.asarray, loops_with_movable_products(*MOVABLE_ARGS)), rtol=1e-12)
+
+
+def test_no_product_moves_when_its_stacked_arrays_would_pass_the_memory_cap(monkeypatch):
+    monkeypatch.setattr(loop_motion, "MAX_STACKED_BYTES", 0)
+    jaxpr = prune(merge_scans(fnx.make_jaxpr(loops_with_movable_products)(*MOVABLE_ARGS).jaxpr))
+    assert _products_in_loops(simplify(jaxpr)) == [6, 1]  # sums of products of the inputs alone stack nothing

@@ -212,9 +212,14 @@ for _p in reductions.cumulative_primitives.values():
 
 def _matrix_operand(w: FunctionWriter, x, perm: tuple, shape: tuple) -> tuple[str, bool]:
     """``x`` transposed by ``perm`` and viewed with ``shape`` (2-d or 3-d), copying only when needed: a
-    C-contiguous array, and whether it is given transposed (a 2-d swap, which BLAS does itself)."""
-    if perm == (1, 0) and (x.aval.shape[1], x.aval.shape[0]) == shape:
-        return w.contiguous(x), True
+    C-contiguous array, and whether it is given transposed (BLAS transposes a matrix itself, so a ``perm``
+    that moves leading axes behind the others is a reshape to a matrix and a flag)."""
+    split = perm[0] if len(shape) == 2 and perm else 0
+    if split and perm == tuple(range(split, len(perm))) + tuple(range(split)):
+        dims = x.aval.shape
+        matrix = (int(np.prod(dims[:split], dtype=np.int64)), int(np.prod(dims[split:], dtype=np.int64)))
+        if matrix[::-1] == shape:
+            return (w.contiguous(x) if len(dims) == 2 else reshaped(w, w.contiguous(x), matrix)), True
     if perm != tuple(range(len(perm))):
         return reshaped(w, transposed(w, flat(w, x), x.aval.shape, perm), shape), False
     return (w.contiguous(x) if tuple(x.aval.shape) == shape else reshaped(w, w.contiguous(x), shape)), False
