@@ -101,7 +101,11 @@ def test_the_rnn_loops_keep_only_the_recurrent_products_and_match_numpy():
     grad_rnn = fnx.value_and_grad(rnn_with_input_projection)
     jaxpr = fnx.make_jaxpr(grad_rnn)(RNN_PARAMS, RNN_XS).jaxpr
     # forward: x @ wx moves before the loop; backward: the sums of h.T @ dz and x.T @ dz move after it
-    assert _products_in_loops(simplify(jaxpr)) == [1, 1]
+    simple = simplify(jaxpr)
+    assert _products_in_loops(simple) == [1, 1]
+    # backward, dz @ wh.T reads a copy of wh transposed before the loop: no product reads its right side transposed
+    assert all(e.params["dimension_numbers"][0][1] == (0,) for s in _scans(simple)
+               for e in s.params["jaxpr"].jaxpr.eqns if e.primitive is dot_general_p)
     assert _products_in_loops(prune(merge_scans(jaxpr))) == [2, 3]
     value, grads = fnx.jit(grad_rnn)(RNN_PARAMS, RNN_XS)
     expected = _numpy_rnn_value_and_grad(RNN_PARAMS, RNN_XS)

@@ -40,7 +40,7 @@ def _custom_call(w: FunctionWriter, eqn: Eqn) -> None:
 def _scan(w: FunctionWriter, eqn: Eqn) -> None:
     p = eqn.params
     nc, nk = p["num_consts"], p["num_carry"]
-    consts = [w.atom(x) for x in eqn.invars[:nc]]
+    consts = [_contiguous_once(w, x) for x in eqn.invars[:nc]]
     carry_in, xs = eqn.invars[nc:nc + nk], eqn.invars[nc + nk:]
     body = w.sub_function(p["jaxpr"])
     carry = [w.temp() for _ in carry_in]
@@ -61,6 +61,17 @@ def _scan(w: FunctionWriter, eqn: Eqn) -> None:
         w.line(f"    k.assign({name}[{index}], {y})" if len(v.aval.shape) > 1 else f"    {name}[{index}] = {y}")
     for v, name in zip(eqn.outvars, carry + ys):
         w.assign(v, name)
+
+
+def _contiguous_once(w: FunctionWriter, x) -> str:
+    """A loop constant as a C-contiguous array made before the loop: the body would copy a view (e.g. a
+    transpose) in every step."""
+    name, contiguous = w.atom(x), w.contiguous(x) if x.aval.shape else w.atom(x)
+    if contiguous == name:
+        return name
+    copy = w.temp()
+    w.line(f"{copy} = {contiguous}")
+    return copy
 
 
 def _cond(w: FunctionWriter, eqn: Eqn) -> None:
