@@ -12,6 +12,8 @@ import math
 import numba
 import numpy as np
 
+from .blas import gemm
+
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 
 
@@ -182,17 +184,18 @@ def cumulative_rows(x, op):
 
 @numba.njit(**_OPTIONS)
 def float_matmul(a, b, transpose_a, transpose_b):
-    """(M, K) @ (K, N) for floats, on BLAS; ``a`` is given as (K, M) when ``transpose_a`` (``b`` likewise).
+    """(M, K) @ (K, N) for floats, on BLAS (``blas.gemm``); ``a`` is given as (K, M) when ``transpose_a``
+    (``b`` likewise).
 
     The flags, not transposed views, keep callers to one signature (C-contiguous arrays): a view's layout
     would make Numba compile and load one more specialization per combination.
     """
     m, n = (a.shape[1] if transpose_a else a.shape[0]), (b.shape[0] if transpose_b else b.shape[1])
-    if (a.shape[0] if transpose_a else a.shape[1]) == 0:
+    if (a.shape[0] if transpose_a else a.shape[1]) == 0 or m == 0 or n == 0:  # BLAS takes no empty matrix
         return np.zeros((m, n), a.dtype)
-    if transpose_a:
-        return np.dot(a.T, b.T) if transpose_b else np.dot(a.T, b)
-    return np.dot(a, b.T) if transpose_b else np.dot(a, b)
+    out = np.empty((m, n), a.dtype)
+    gemm(a, b, transpose_a, transpose_b, out)
+    return out
 
 
 @numba.njit(**_OPTIONS)
@@ -222,8 +225,9 @@ def batched_float_matmul(a, b):
                 for n in range(b.shape[2]):
                     out[i, m, n] = x * b[i, 0, n]
         return out
-    for i in range(a.shape[0]):
-        np.dot(np.ascontiguousarray(a[i]), np.ascontiguousarray(b[i]), out[i])
+    if a.shape[1] and b.shape[2]:
+        for i in range(a.shape[0]):
+            gemm(a[i], b[i], False, False, out[i])
     return out
 
 
