@@ -117,11 +117,15 @@ def test_blas_bound_times_the_products_of_an_rnn_pass():
 
 
 def _products(jaxprs: list) -> list:
-    """(output shape as a matrix, contracted size) of every dot_general of ``jaxprs``, sorted; the output's
-    leading axes are merged, as the CPU backend does to make it one matrix product."""
-    return sorted(((int(np.prod(e.outvars[0].aval.shape[:-1])), e.outvars[0].aval.shape[-1]),
-                   int(np.prod([e.invars[0].aval.shape[d] for d in e.params["dimension_numbers"][0][0]])))
-                  for j in jaxprs for e in j.eqns if e.primitive.name == "dot_general")
+    """(output shape as a matrix, contracted size) of every matrix product of ``jaxprs`` (a dot_general, or a
+    product_update: a weight update folded into its product), sorted; the output's leading axes are merged,
+    as the CPU backend does to make it one matrix product."""
+    found = []
+    for e in (e for j in jaxprs for e in j.eqns if e.primitive.name in ("dot_general", "product_update")):
+        lhs = e.invars[-2]  # a product_update's operands come after its target and scale
+        contracted = int(np.prod([lhs.aval.shape[d] for d in e.params["dimension_numbers"][0][0]]))
+        found.append(((int(np.prod(e.outvars[0].aval.shape[:-1])), e.outvars[0].aval.shape[-1]), contracted))
+    return sorted(found)
 
 
 def _product_shape(a, b, transpose_a, transpose_b) -> tuple:

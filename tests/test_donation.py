@@ -88,7 +88,11 @@ HAZARDS = {
     "rolled": (lambda x: fnp.roll(x, 1, axis=1) - x, lambda x: np.roll(x, 1, axis=1) - x),
     "reshaped_view": (lambda x: x.reshape(-1)[::-1].reshape(x.shape) + x,
                       lambda x: x.reshape(-1)[::-1].reshape(x.shape) + x),
+    # a weight update folded into its product (fnx/lower/product_updates.py), whose product reads the target
+    "update_reads_target": (lambda x: x - 0.1 * (x.T @ x), lambda x: x - 0.1 * (x.T @ x)),
+    "update_then_read": (lambda x: (x - 0.1 * (G5 @ G5.T), x.sum()), lambda x: (x - 0.1 * (G5 @ G5.T), x.sum())),
 }
+G5 = RNG.standard_normal((5, 3))
 
 
 @pytest.mark.parametrize("name", sorted(HAZARDS))
@@ -103,6 +107,18 @@ def test_donation_never_changes_a_result(name):
         np.testing.assert_allclose(np.asarray(g), e, rtol=1e-12)
     if name in ("read_after_write", "reduced_then_used"):
         assert _address(got[0]) == address
+
+
+def test_a_donated_weight_is_updated_in_place_by_its_gradient_product():
+    """``w - lr * x.T @ dy`` is one BLAS call that adds into the donated ``w`` itself."""
+    w, x, dy = (RNG.standard_normal(s).astype(np.float32) for s in ((5, 3), (8, 5), (8, 3)))
+    donated = fnp.asarray(w)
+    address = _address(donated)
+    step = fnx.jit(lambda w, x, dy: w - 0.25 * (x.T @ dy), donate_argnums=0)
+    assert "float_matmul_update" in step.lower(w, x, dy).as_text()
+    new = step(donated, x, dy)
+    np.testing.assert_allclose(np.asarray(new), w - 0.25 * (x.T @ dy), rtol=1e-5, atol=1e-6)
+    assert _address(new) == address
 
 
 def test_donation_under_transforms_and_arguments_both_static_and_donated():

@@ -9,6 +9,7 @@ from fnx.lax.control_flow import scan_p
 from fnx.lower.fusion import REDUCTIONS, Cluster, fuse
 from fnx.lax.linalg import dot_general_p
 from fnx.lower import loop_motion
+from fnx.lower.product_updates import product_update_p
 from fnx.lower.simplify import merge_scans, prune, simplify
 from helpers import assert_same
 
@@ -81,7 +82,9 @@ def test_reverse_mode_through_scan_runs_one_forward_and_one_backward_loop():
 # -- matrix products moved out of scan loops (fnx.lower.loop_motion) ------------------------------------------
 
 def _products_in_loops(jaxpr):
-    return [sum(e.primitive is dot_general_p for e in s.params["jaxpr"].jaxpr.eqns) for s in _scans(jaxpr)]
+    """The number of matrix products in each scan body (dot_generals, and updates folded into products)."""
+    return [sum(e.primitive in (dot_general_p, product_update_p) for e in s.params["jaxpr"].jaxpr.eqns)
+            for s in _scans(jaxpr)]
 
 
 def rnn_with_input_projection(params, xs):
@@ -176,3 +179,70 @@ def test_no_product_moves_when_its_stacked_arrays_would_pass_the_memory_cap(monk
     monkeypatch.setattr(loop_motion, "MAX_STACKED_BYTES", 0)
     jaxpr = prune(merge_scans(fnx.make_jaxpr(loops_with_movable_products)(*MOVABLE_ARGS).jaxpr))
     assert _products_in_loops(simplify(jaxpr)) == [6, 1]  # sums of products of the inputs alone stack nothing
+
+
+# -- updates folded into their products (fnx.lower.product_updates), and loops that own their carries --------
+
+def updates(w, x, dy, lr, wi, xi, w3, x3):
+    """Four updates that fold into their products, and four look-alikes that must not."""
+    g = x.T @ dy
+    folded = (w - 0.1 * (x.T @ dy), w + (x.T @ dy) * lr, (x.T @ dy) + w, w - x.T @ dy)
+    kept = (w - 0.1 * g, g,  # the product is also returned
+            (w * 2.0) - 0.1 * (x.T @ dy),  # the target is computed here, not an input
+            wi - xi.T @ xi,  # integers
+            w3 - fnp.matmul(x3, x3))  # batch axes
+    return folded, kept
+
+
+UPDATE_ARGS = (RNG.standard_normal((4, 3)), RNG.standard_normal((6, 4)), RNG.standard_normal((6, 3)), 0.3,
+               RNG.integers(-5, 5, (4, 4)), RNG.integers(-5, 5, (6, 4)), RNG.standard_normal((2, 3, 3)),
+               RNG.standard_normal((2, 3, 3)))
+
+
+def test_updates_fold_into_their_products_only_where_nothing_else_needs_the_product():
+    jaxpr = simplify(fnx.make_jaxpr(updates)(*UPDATE_ARGS).jaxpr)
+    assert sum(e.primitive is product_update_p for e in jaxpr.eqns) == 4
+    assert_same(fnx.tree_map(np.asarray, fnx.jit(updates)(*UPDATE_ARGS)),
+                fnx.tree_map(np.asarray, updates(*UPDATE_ARGS)), rtol=1e-12)
+
+
+def train_in_a_loop(w, b, xs):
+    """SGD on a carried weight: the loop owns w and b, so their updates write into them."""
+    def step(carry, x):
+        w, b = carry
+        dy = fnp.tanh(x @ w + b)
+        return (w - 0.1 * (x.T @ dy), b - 0.1 * dy.sum(axis=0)), fnp.sum(dy)
+    return fnx.lax.scan(step, (w, b), xs)
+
+
+def carries_a_loop_cannot_own(w, xs):
+    """Carries whose new value is an input, a view, or also another carry; and a weight also emitted."""
+    def step(carry, x):
+        w, passed, h, h2, viewed = carry
+        w_new = w - 0.1 * (x.T @ x)
+        h_new = fnp.tanh(h + x.sum())
+        return (w_new, x, h_new, h_new, viewed.T), w  # the old w is emitted: no update in place
+    return fnx.lax.scan(step, (w, xs[0], w, w, w), xs)
+
+
+LOOP_W, LOOP_XS = RNG.standard_normal((4, 4)), RNG.standard_normal((5, 6, 4))
+
+
+def _owned(f, *args):
+    from fnx.lower.cpu.rules_calls import _owned_carries
+    (loop,) = _scans(simplify(fnx.make_jaxpr(f)(*args).jaxpr))
+    return _owned_carries(loop.params["jaxpr"].jaxpr, loop.params["num_carry"])
+
+
+def test_a_loop_updates_the_carries_it_owns_in_place_and_no_others():
+    b = RNG.standard_normal(4)
+    assert _owned(train_in_a_loop, LOOP_W, b, LOOP_XS) == [True, True]
+    assert _owned(carries_a_loop_cannot_own, LOOP_W, LOOP_XS) == [True, False, False, False, False]
+    w_before, b_before = LOOP_W.copy(), b.copy()
+    for f, args in ((train_in_a_loop, (LOOP_W, b, LOOP_XS)), (carries_a_loop_cannot_own, (LOOP_W, LOOP_XS))):
+        compiled = fnx.jit(f)
+        first = fnx.tree_map(np.asarray, compiled(*args))
+        assert_same(first, fnx.tree_map(np.asarray, f(*args)), rtol=1e-12)
+        assert_same(fnx.tree_map(np.asarray, compiled(*args)), first)  # the inputs were not overwritten
+    assert_same(LOOP_W, w_before)
+    assert_same(b, b_before)

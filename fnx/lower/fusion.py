@@ -9,6 +9,7 @@ for the next item, since the result is complete only when the loop ends.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..core.ir import Eqn, Jaxpr, Var
@@ -18,6 +19,7 @@ from ..lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
 from ..lax.linalg import dot_general_p
 from ..lax.reductions import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
 from ..lax.structural import broadcast_in_dim_p, convert_element_type_p, select_n_p
+from .product_updates import product_update_p
 
 ELEMENTWISE: frozenset[Primitive] = frozenset([*unary_primitives.values(), *binary_primitives.values(),
                                                integer_pow_p, convert_element_type_p, select_n_p])
@@ -84,11 +86,12 @@ def _fresh_outputs(eqn: Eqn) -> bool:
     """Whether the equation's outputs are new memory, never a view of an input (any other may be one)."""
     if eqn.primitive in REDUCTIONS:
         return bool(eqn.params["axes"])  # reducing no axis returns the operand itself
-    return eqn.primitive in (dot_general_p, conv_general_dilated_p)
+    return eqn.primitive in (dot_general_p, conv_general_dilated_p, product_update_p)
 
 
 def buffer_reuse(jaxpr: Jaxpr, items: list, donated: list) -> dict[int, Var]:
-    """For cluster outputs that can be written into a donated input's buffer: ``id(output) -> that input``.
+    """For the outputs that can be written into a donated input's buffer: ``id(output) -> that input``. They
+    are cluster outputs, and ``product_update`` results that update the donated input itself.
 
     A donated input ``d`` can hold a cluster's output of its shape and dtype when nothing reads ``d`` (or a
     value that may be a view of it) after that cluster, ``d`` is not returned, and inside the cluster ``d`` is
@@ -114,14 +117,36 @@ def buffer_reuse(jaxpr: Jaxpr, items: list, donated: list) -> dict[int, Var]:
             last_use[id(owner[id(v)])] = len(items)
     reuse: dict[int, Var] = {}
     for n, item in enumerate(items):
-        if isinstance(item, Cluster):
-            free = [d for d in donated if last_use.get(id(d)) == n and _read_in_place(item, d, owner)]
-            for v in item.outputs:
-                match = next((d for d in free if d.aval == v.aval), None) if id(v) not in _reduced(item) else None
-                if match is not None:
-                    reuse[id(v)] = match
-                    free.remove(match)
+        if not isinstance(item, Cluster):
+            if item.primitive is product_update_p and _updates_in_place(item, n, donated, last_use, owner):
+                reuse[id(item.outvars[0])] = item.invars[0]
+            continue
+        free = [d for d in donated if last_use.get(id(d)) == n and _read_in_place(item, d, owner)]
+        for v in item.outputs:
+            match = next((d for d in free if d.aval == v.aval), None) if id(v) not in _reduced(item) else None
+            if match is not None:
+                reuse[id(v)] = match
+                free.remove(match)
     return reuse
+
+
+def _updates_in_place(eqn: Eqn, n: int, donated: list, last_use: dict, owner: dict) -> bool:
+    """Whether the ``product_update`` item ``n`` may write into its donated target: its last use, and its
+    product's operands do not share the target's memory (BLAS would read what it writes)."""
+    target = eqn.invars[0]
+    return (any(d is target for d in donated) and last_use.get(id(target)) == n
+            and not any(isinstance(x, Var) and owner.get(id(x)) is target for x in eqn.invars[1:]))
+
+
+def new_outputs(jaxpr: Jaxpr, items: list) -> list[bool]:
+    """For each output of ``jaxpr``: whether it is memory the function itself made and returns once (a
+    cluster's output, a product, a reduction), never an input or a view of one. A loop can then own it: its
+    next step may update it in place."""
+    made = {id(v) for item in items if isinstance(item, Cluster) for v in item.outputs}
+    made.update(id(v) for item in items if not isinstance(item, Cluster) and _fresh_outputs(item)
+                for v in item.outvars)
+    counts = Counter(id(v) for v in jaxpr.outvars)
+    return [isinstance(v, Var) and id(v) in made and counts[id(v)] == 1 for v in jaxpr.outvars]
 
 
 def _reduced(cluster: Cluster) -> set:

@@ -8,19 +8,22 @@ Reverse mode through ``scan`` leaves work that a whole-program view removes:
   unused loses them, and its body the code computing them: the backward scan computes the cotangent of every
   input, also of data that nobody differentiates.
 
-After both, ``fnx.lower.loop_motion`` moves matrix products out of the scans that allow it.
+After both, ``fnx.lower.loop_motion`` moves matrix products out of the scans that allow it, and
+``fnx.lower.product_updates`` folds updates such as ``w - lr * (x.T @ dy)`` into their products.
 """
 from __future__ import annotations
 
 from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var, dce
 from ..lax.control_flow import scan_p
 from .loop_motion import move_products_out_of_loops
+from .product_updates import fold_product_updates
 
 
 def simplify(jaxpr: Jaxpr) -> Jaxpr:
-    """All simplifications, in the order that lets them work: merging needs the bodies unpruned, and moving
-    products out of a loop needs it pruned (an unused product would be moved, not removed)."""
-    return prune(move_products_out_of_loops(prune(merge_scans(jaxpr))))
+    """All simplifications, in the order that lets them work: merging needs the bodies unpruned, moving
+    products out of a loop needs it pruned (an unused product would be moved, not removed), and a product
+    moved after its loop can still absorb the update it feeds."""
+    return prune(fold_product_updates(move_products_out_of_loops(prune(merge_scans(jaxpr)))))
 
 
 def merge_scans(jaxpr: Jaxpr) -> Jaxpr:

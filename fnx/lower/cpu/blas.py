@@ -96,22 +96,22 @@ def _data(typingctx, array):
     return types.CPointer(array.dtype)(array), codegen
 
 
-def gemm(a, b, transpose_a, transpose_b, out):
-    """``out[:] = op(a) @ op(b)`` for C-contiguous float32 or float64 matrices, in compiled code only
-    (``op`` transposes when its flag is set). No dimension may be 0."""
+def gemm(a, b, transpose_a, transpose_b, out, alpha, beta):
+    """``out[:] = alpha * op(a) @ op(b) + beta * out`` for C-contiguous float32 or float64 matrices, in
+    compiled code only (``op`` transposes when its flag is set). No dimension may be 0."""
 
 
 @overload(gemm, jit_options={"error_model": "numpy", "nogil": True})
-def _gemm(a, b, transpose_a, transpose_b, out):
+def _gemm(a, b, transpose_a, transpose_b, out, alpha, beta):
     arrays = (a, b, out)
     if not all(isinstance(x, types.Array) and x.ndim == 2 and x.layout == "C" and x.dtype == a.dtype
                for x in arrays) or a.dtype not in _EXTERNAL:
         raise NumbaTypeError(f"gemm: needs C-contiguous float32 or float64 matrices of one dtype, got {arrays}")
     call, real = _EXTERNAL[a.dtype], np.dtype(str(a.dtype)).type
 
-    def impl(a, b, transpose_a, transpose_b, out):
+    def impl(a, b, transpose_a, transpose_b, out, alpha, beta):
         m, n = out.shape
         call(ROW_MAJOR, TRANS if transpose_a else NO_TRANS, TRANS if transpose_b else NO_TRANS, m, n,
-             a.shape[0] if transpose_a else a.shape[1], real(1), _data(a), a.shape[1], _data(b), b.shape[1],
-             real(0), _data(out), n)
+             a.shape[0] if transpose_a else a.shape[1], real(alpha), _data(a), a.shape[1], _data(b), b.shape[1],
+             real(beta), _data(out), n)
     return impl

@@ -291,9 +291,10 @@ class FunctionWriter:
         parts = ["0" if n == 1 else index[d] for n, d in zip(x.aval.shape, dims)]
         return f"{self.atom(x)}[{', '.join(parts)}]"
 
-    def sub_function(self, closed: ClosedJaxpr) -> str:
-        """The name of a module function computing a (const-free) sub-jaxpr."""
-        return self.module.add_jaxpr(closed.jaxpr)
+    def sub_function(self, closed: ClosedJaxpr, donated: frozenset = frozenset()) -> str:
+        """The name of a module function computing a (const-free) sub-jaxpr; it may overwrite the inputs at
+        the positions ``donated``."""
+        return self.module.add_jaxpr(closed.jaxpr, donated)
 
 
 _ACCUMULATE = {"reduce_sum": "{0} + {1}", "reduce_prod": "{0} * {1}", "reduce_max": "np.maximum({0}, {1})",

@@ -36,6 +36,12 @@ def full(shape, value, dtype):
 
 
 @numba.njit(**_OPTIONS)
+def copy(x):
+    """``x.copy()``: a new C-contiguous array."""
+    return x.copy()
+
+
+@numba.njit(**_OPTIONS)
 def reshape(x, shape):
     """``x.reshape(shape)`` for a C-contiguous ``x`` (a view)."""
     return x.reshape(shape)
@@ -194,7 +200,17 @@ def float_matmul(a, b, transpose_a, transpose_b):
     if (a.shape[0] if transpose_a else a.shape[1]) == 0 or m == 0 or n == 0:  # BLAS takes no empty matrix
         return np.zeros((m, n), a.dtype)
     out = np.empty((m, n), a.dtype)
-    gemm(a, b, transpose_a, transpose_b, out)
+    gemm(a, b, transpose_a, transpose_b, out, 1.0, 0.0)
+    return out
+
+
+@numba.njit(**_OPTIONS)
+def float_matmul_update(w, a, b, transpose_a, transpose_b, scale, in_place):
+    """``w + scale * (op(a) @ op(b))`` in one BLAS call (flags as ``float_matmul``'s), written into ``w``
+    itself when ``in_place``: an SGD step ``w - lr * x.T @ dy`` makes no gradient array and no second pass."""
+    out = w if in_place else w.copy()
+    if (a.shape[0] if transpose_a else a.shape[1]) and out.shape[0] and out.shape[1]:
+        gemm(a, b, transpose_a, transpose_b, out, scale, 1.0)
     return out
 
 
@@ -227,7 +243,7 @@ def batched_float_matmul(a, b):
         return out
     if a.shape[1] and b.shape[2]:
         for i in range(a.shape[0]):
-            gemm(a[i], b[i], False, False, out[i])
+            gemm(a[i], b[i], False, False, out[i], 1.0, 0.0)
     return out
 
 

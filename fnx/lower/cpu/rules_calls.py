@@ -6,10 +6,12 @@ C-contiguous so that their Numba types agree from one iteration (or branch) to t
 """
 from __future__ import annotations
 
-from ...core.ir import Eqn
+from ...core.ir import Eqn, Jaxpr
 from ...lax.control_flow import cond_p, scan_p, while_p
 from ...transforms.autodiff.custom import custom_jvp_call_p, custom_vjp_call_p
 from ...transforms.jit import jit_p
+from ..fusion import fuse, new_outputs
+from ..simplify import simplify
 from .codegen import FunctionWriter, cpu_rules, np_dtype
 
 
@@ -42,10 +44,11 @@ def _scan(w: FunctionWriter, eqn: Eqn) -> None:
     nc, nk = p["num_consts"], p["num_carry"]
     consts = [_contiguous_once(w, x) for x in eqn.invars[:nc]]
     carry_in, xs = eqn.invars[nc:nc + nk], eqn.invars[nc + nk:]
-    body = w.sub_function(p["jaxpr"])
+    owned = _owned_carries(p["jaxpr"].jaxpr, nk)
+    body = w.sub_function(p["jaxpr"], frozenset(nc + i for i, own in enumerate(owned) if own))
     carry = [w.temp() for _ in carry_in]
-    for name, x in zip(carry, carry_in):
-        w.line(f"{name} = {_fresh(w.atom(x), x.aval)}")
+    for name, x, own in zip(carry, carry_in, owned):
+        w.line(f"{name} = {f'k.copy({w.atom(x)})' if own else _fresh(w.atom(x), x.aval)}")
     ys = [w.temp() for _ in eqn.outvars[nk:]]
     for name, v in zip(ys, eqn.outvars[nk:]):
         w.line(f"{name} = {w.empty(v.aval.shape, v.aval.dtype)}")
@@ -61,6 +64,15 @@ def _scan(w: FunctionWriter, eqn: Eqn) -> None:
         w.line(f"    k.assign({name}[{index}], {y})" if len(v.aval.shape) > 1 else f"    {name}[{index}] = {y}")
     for v, name in zip(eqn.outvars, carry + ys):
         w.assign(v, name)
+
+
+def _owned_carries(body: Jaxpr, num_carry: int) -> list[bool]:
+    """For each carry: whether the loop owns its array, so that the body may update it in place. The loop
+    copies it once before the first step, and the body returns it as memory of its own (not an input or a
+    view of one) each step."""
+    simple = simplify(body)
+    return [own and v.aval.shape != () for own, v in
+            zip(new_outputs(simple, fuse(simple))[:num_carry], simple.outvars)]
 
 
 def _contiguous_once(w: FunctionWriter, x) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.ir import Eqn
+from ..product_updates import product_update_p
 from ...lax import linalg, reductions, structural as st
 from .codegen import FunctionWriter, cpu_rule, cpu_rules, np_dtype
 from .rules_arrays import bool_arg, dilate_pad, flat, int_arg, reshaped, transposed
@@ -225,22 +226,35 @@ def _matrix_operand(w: FunctionWriter, x, perm: tuple, shape: tuple) -> tuple[st
     return (w.contiguous(x) if tuple(x.aval.shape) == shape else reshaped(w, w.contiguous(x), shape)), False
 
 
+def _product_sizes(lhs, rhs, dimension_numbers) -> tuple:
+    """(batch, lhs free, contracted, rhs free) sizes and axes of a dot_general, as a batch of matrix products."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    ls, rs = lhs.aval.shape, rhs.aval.shape
+    lf = tuple(i for i in range(len(ls)) if i not in lc + lb)
+    rf = tuple(i for i in range(len(rs)) if i not in rc + rb)
+    size = lambda shape, dims: int(np.prod([shape[i] for i in dims], dtype=np.int64))  # noqa: E731
+    return (size(ls, lb), size(ls, lf), size(ls, lc), size(rs, rf)), (lf, rf)
+
+
+def _matrices(w: FunctionWriter, lhs, rhs, dimension_numbers) -> tuple:
+    """A dot_general with no batch axes larger than 1 as (left, left transposed?, right, right transposed?, (M, N))."""
+    (lc, rc), (lb, rb) = dimension_numbers  # batch axes, if any, have size 1
+    (_, m, kk, n), (lf, rf) = _product_sizes(lhs, rhs, dimension_numbers)
+    (left, left_t), (right, right_t) = (_matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (m, kk)),
+                                        _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (kk, n)))
+    return left, bool_arg(w, left_t), right, bool_arg(w, right_t), (m, n)
+
+
 @cpu_rule(linalg.dot_general_p)
 def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
     lhs, rhs = eqn.invars
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     out = eqn.outvars[0].aval
-    ls, rs = lhs.aval.shape, rhs.aval.shape
-    lf = tuple(i for i in range(len(ls)) if i not in lc + lb)
-    rf = tuple(i for i in range(len(rs)) if i not in rc + rb)
-    size = lambda shape, dims: int(np.prod([shape[i] for i in dims], dtype=np.int64))  # noqa: E731
-    b, m, kk, n = size(ls, lb), size(ls, lf), size(ls, lc), size(rs, rf)
+    (b, m, kk, n), (lf, rf) = _product_sizes(lhs, rhs, eqn.params["dimension_numbers"])
     kind = "float" if out.dtype.kind == "f" else "int"
     if b == 1:
-        (left, left_t), (right, right_t) = (_matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (m, kk)),
-                                            _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (kk, n)))
-        product = f"k.{kind}_matmul({left}, {right}, {bool_arg(w, left_t)}, {bool_arg(w, right_t)})"
-        natural = (m, n)
+        left, left_t, right, right_t, natural = _matrices(w, lhs, rhs, eqn.params["dimension_numbers"])
+        product = f"k.{kind}_matmul({left}, {right}, {left_t}, {right_t})"
     else:
         left = _matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (b, m, kk))[0]  # 3-d: never swapped
         right = _matrix_operand(w, rhs, tuple(rb) + tuple(rc) + rf, (b, kk, n))[0]
@@ -248,7 +262,23 @@ def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
         natural = (b, m, n)
     if out.shape == ():
         w.assign(eqn.outvars[0], f"{np_dtype(out.dtype)}({reshaped(w, product, (-1,))}[0])")
-    elif tuple(out.shape) == natural:
-        w.assign_contiguous(eqn.outvars[0], product)
     else:
-        w.assign_contiguous(eqn.outvars[0], reshaped(w, product, tuple(out.shape)))
+        _assign_product(w, eqn.outvars[0], product, natural)
+
+
+def _assign_product(w: FunctionWriter, v, product: str, natural: tuple) -> None:
+    """Name ``v`` the product computed with its ``natural`` (matrix) shape, reshaped to ``v``'s."""
+    w.assign_contiguous(v, product if tuple(v.aval.shape) == natural else reshaped(w, product, tuple(v.aval.shape)))
+
+
+@cpu_rule(product_update_p)
+def _product_update(w: FunctionWriter, eqn: Eqn) -> None:
+    """``target +- scale * product`` in one BLAS call, in ``target``'s own buffer when it may be overwritten."""
+    target, scale, lhs, rhs = eqn.invars
+    left, left_t, right, right_t, natural = _matrices(w, lhs, rhs, eqn.params["dimension_numbers"])
+    matrix = w.contiguous(target)
+    matrix = matrix if tuple(target.aval.shape) == natural else reshaped(w, matrix, natural)
+    alpha = f"-{w.atom(scale)}" if eqn.params["negate"] else w.atom(scale)
+    in_place = bool_arg(w, id(eqn.outvars[0]) in w.reuse)
+    _assign_product(w, eqn.outvars[0], f"k.float_matmul_update({matrix}, {left}, {right}, {left_t}, {right_t}, "
+                                        f"{alpha}, {in_place})", natural)
