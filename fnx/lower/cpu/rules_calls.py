@@ -2,7 +2,8 @@
 
 Each sub-jaxpr becomes a function of the generated module; loops and branches become Python loops and
 branches around calls to it, all inside the one compiled function. Loop carries and branch results are made
-C-contiguous so that their Numba types agree from one iteration (or branch) to the next.
+C-contiguous so that their Numba types agree from one iteration (or branch) to the next; a scan copies the
+carries its body may update in place.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from .codegen import FunctionWriter, cpu_rules, np_dtype
 def _fresh(expr: str, aval) -> str:
     """An array as a C-contiguous one (scalars pinned to their dtype), so loop and branch types unify.
 
-    No copy is needed otherwise: generated code never writes into an array after computing it.
+    No copy is needed otherwise: generated code writes into no array after computing it, except a donated
+    input or a carry the loop owns (``_owned_carries``), which are copied first.
     """
     return f"np.ascontiguousarray({expr})" if aval.shape else f"{np_dtype(aval.dtype)}({expr})"
 
