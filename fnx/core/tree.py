@@ -22,6 +22,10 @@ def register_pytree_node(cls: type, flatten: Callable, unflatten: Callable) -> N
     >>> register_pytree_node(Pair, lambda p: ((p.a, p.b), None), lambda _, c: Pair(*c))
     """
     _registry[cls] = (flatten, unflatten)
+    _leaf_types.discard(cls)
+
+
+_leaf_types: set[type] = set()  # types met as leaves: neither registered, nor namedtuples, nor dataclasses
 
 
 register_pytree_node(tuple, lambda t: (t, None), lambda _, c: tuple(c))
@@ -37,7 +41,7 @@ def _sort_key(k):
 
 def _node_rules(x) -> tuple[Callable, Callable] | None:
     rules = _registry.get(type(x))
-    if rules is not None:
+    if rules is not None or type(x) in _leaf_types:  # the fast answers: a jitted call flattens every argument
         return rules
     if isinstance(x, tuple) and hasattr(type(x), "_fields"):  # namedtuple
         return (lambda t: (tuple(t), None), lambda _, c, cls=type(x): cls(*c))
@@ -45,6 +49,7 @@ def _node_rules(x) -> tuple[Callable, Callable] | None:
         names = tuple(f.name for f in dataclasses.fields(x))
         return (lambda d: (tuple(getattr(d, n) for n in names), names),
                 lambda ns, c, cls=type(x): cls(**dict(zip(ns, c))))
+    _leaf_types.add(type(x))
     return None
 
 
@@ -88,7 +93,7 @@ def _flatten(x, is_leaf, leaves: list) -> PyTreeDef:
         leaves.append(x)
         return _LEAF
     children, aux = rules[0](x)
-    return PyTreeDef(type(x), aux, tuple(_flatten(c, is_leaf, leaves) for c in children))
+    return PyTreeDef(type(x), aux, tuple([_flatten(c, is_leaf, leaves) for c in children]))
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves) -> Any:
