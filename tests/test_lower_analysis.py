@@ -246,3 +246,17 @@ def test_a_loop_updates_the_carries_it_owns_in_place_and_no_others():
         assert_same(fnx.tree_map(np.asarray, compiled(*args)), first)  # the inputs were not overwritten
     assert_same(LOOP_W, w_before)
     assert_same(b, b_before)
+
+
+def loop_with_a_batched_constant(v, xs):
+    """A product in the loop contracting a constant's last axis that is also batched: no transposed copy."""
+    def step(h, x):
+        h = fnp.tanh(fnx.lax.dot_general(h, v, (((1,), (1,)), ((0,), (0,))))[:, None] + x)
+        return h, h
+    return fnx.lax.scan(step, fnp.zeros((2, 3)), xs)
+
+
+def test_a_batched_constant_keeps_its_layout():
+    v, xs = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 2, 3))
+    assert_same(fnx.tree_map(np.asarray, fnx.jit(loop_with_a_batched_constant)(v, xs)),
+                fnx.tree_map(np.asarray, loop_with_a_batched_constant(v, xs)), rtol=1e-12)

@@ -144,16 +144,18 @@ def _transpose_constants(loop: _Loop) -> list[Eqn]:
     copies: dict[int, Var] = {}  # a constant's body variable -> its transposed copy's
     before = []
     for i, eqn in enumerate(loop.eqns):
-        lhs, rhs = eqn.invars if eqn.primitive is dot_general_p else (None, None)
-        if id(rhs) not in consts or rhs.aval.ndim != 2 or eqn.params["dimension_numbers"][0][1] != (1,):
+        if eqn.primitive is not dot_general_p:
+            continue
+        lhs, rhs = eqn.invars
+        (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+        if id(rhs) not in consts or rhs.aval.ndim != 2 or rc != (1,) or rb:
             continue
         if id(rhs) not in copies:
             aval = ShapedArray(rhs.aval.shape[::-1], rhs.aval.dtype)
             copies[id(rhs)], outer = Var(aval), Var(aval)
             before.append(Eqn(transpose_p, [consts[id(rhs)]], [outer], {"permutation": (1, 0)}))
             loop.consts.append((copies[id(rhs)], outer))
-        (lc, _), batch = eqn.params["dimension_numbers"]
-        dims = ((lc, (0,)), batch)
+        dims = ((lc, (0,)), (lb, rb))
         loop.eqns[i] = Eqn(dot_general_p, [lhs, copies[id(rhs)]], eqn.outvars, {"dimension_numbers": dims})
     return before
 

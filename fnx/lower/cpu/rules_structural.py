@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.ir import Eqn
-from ..product_updates import product_update_p
 from ...lax import linalg, reductions, structural as st
+from ..product_updates import product_update_p
 from .codegen import FunctionWriter, cpu_rule, cpu_rules, np_dtype
 from .rules_arrays import bool_arg, dilate_pad, flat, int_arg, reshaped, transposed
 
@@ -237,7 +237,8 @@ def _product_sizes(lhs, rhs, dimension_numbers) -> tuple:
 
 
 def _matrices(w: FunctionWriter, lhs, rhs, dimension_numbers) -> tuple:
-    """A dot_general with no batch axes larger than 1 as (left, left transposed?, right, right transposed?, (M, N))."""
+    """A dot_general with no batch axis larger than 1, as BLAS operands: (left, left transposed?, right,
+    right transposed?, (M, N))."""
     (lc, rc), (lb, rb) = dimension_numbers  # batch axes, if any, have size 1
     (_, m, kk, n), (lf, rf) = _product_sizes(lhs, rhs, dimension_numbers)
     (left, left_t), (right, right_t) = (_matrix_operand(w, lhs, tuple(lb) + lf + tuple(lc), (m, kk)),
@@ -268,7 +269,8 @@ def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
 
 def _assign_product(w: FunctionWriter, v, product: str, natural: tuple) -> None:
     """Name ``v`` the product computed with its ``natural`` (matrix) shape, reshaped to ``v``'s."""
-    w.assign_contiguous(v, product if tuple(v.aval.shape) == natural else reshaped(w, product, tuple(v.aval.shape)))
+    shape = tuple(v.aval.shape)
+    w.assign_contiguous(v, product if shape == natural else reshaped(w, product, shape))
 
 
 @cpu_rule(product_update_p)
