@@ -64,8 +64,8 @@ def thread_limits(threads: int, xla_flags: str) -> dict:
     """Environment variables that cap the threads of BLAS, OpenMP, Numba and XLA at ``threads``."""
     env = {name: str(threads) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                                            "NUMBA_NUM_THREADS")}
-    eigen = "" if threads > 1 else " --xla_cpu_multi_thread_eigen=false"
-    env["XLA_FLAGS"] = f"{xla_flags}{eigen} intra_op_parallelism_threads={threads}".strip()
+    eigen = "" if threads > 1 else " --xla_cpu_multi_thread_eigen=false"  # XLA has no flag for a thread count
+    env["XLA_FLAGS"] = f"{xla_flags}{eigen}".strip()
     return env
 
 
