@@ -58,7 +58,10 @@ def main() -> None:
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    frameworks = [load_framework("fnx", None), load_framework("jax", None)]
+    try:
+        frameworks = [load_framework("fnx", None), load_framework("jax", None)]
+    except ImportError as e:
+        sys.exit(f"paired.py compares fnx with JAX, which is not installed ({e}): pip install -e '.[bench]'")
     for name in args.workloads.split(","):
         workload = workloads.BY_NAME[name]
         r = ratios(workload, frameworks, args.rounds)
