@@ -151,7 +151,7 @@ class FunctionWriter:
     def contiguous(self, x) -> str:
         """The expression of ``x`` as a C-contiguous array (a copy only when it may not be one already)."""
         name = self.atom(x)
-        return name if name in self.c_contiguous else f"np.ascontiguousarray({name})"
+        return name if name in self.c_contiguous else f"k.contiguous({name})"
 
     def assign_contiguous(self, v: Var, expr: str) -> str:
         """``assign`` for an expression known to give a C-contiguous array (a new one, or a reshape of one)."""

@@ -18,9 +18,9 @@ _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 
 
 # -- allocation and reshapes ---------------------------------------------------------------------------------
-# Generated code allocates and reshapes through these rather than with np.empty, np.full and .reshape: Numba
-# compiles its implementation of those again in every process (0.05-0.15 s each, at a first call), where a
-# kernel loads from its disk cache. Shapes come as tuples of int64 held in module constants, not as literal
+# Generated code allocates and reshapes through these rather than with np.empty, np.full, .reshape and
+# np.ascontiguousarray: Numba compiles its implementation of those again in every process (0.05-0.15 s
+# each, at a first call), where a kernel loads from its disk cache. Shapes come as tuples of int64 held in module constants, not as literal
 # ints, which Numba would make a new specialization of the kernel for.
 
 @numba.njit(**_OPTIONS)
@@ -33,6 +33,12 @@ def empty(shape, dtype):
 def full(shape, value, dtype):
     """``np.full(shape, value, dtype)``."""
     return np.full(shape, value, dtype)
+
+
+@numba.njit(**_OPTIONS)
+def contiguous(x):
+    """``np.ascontiguousarray(x)``: ``x`` itself when it is C-contiguous, else a C-contiguous copy."""
+    return np.ascontiguousarray(x)
 
 
 @numba.njit(**_OPTIONS)

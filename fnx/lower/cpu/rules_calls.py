@@ -22,7 +22,7 @@ def _fresh(expr: str, aval) -> str:
     No copy is needed otherwise: generated code writes into no array after computing it, except a donated
     input or a carry the loop owns (``_owned_carries``), which are copied first.
     """
-    return f"np.ascontiguousarray({expr})" if aval.shape else f"{np_dtype(aval.dtype)}({expr})"
+    return f"k.contiguous({expr})" if aval.shape else f"{np_dtype(aval.dtype)}({expr})"
 
 
 def _call(w: FunctionWriter, eqn: Eqn, jaxpr, args: list) -> None:

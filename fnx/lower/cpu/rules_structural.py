@@ -195,7 +195,7 @@ def _cumulative(w: FunctionWriter, eqn: Eqn) -> None:
     perm = tuple([i for i in range(len(shape)) if i != axis] + [axis])
     rows = reshaped(w, transposed(w, flat(w, x), shape, perm), (-1, shape[axis]))
     flip = "[:, ::-1]" if reverse else ""
-    result = reshaped(w, f"np.ascontiguousarray(k.cumulative_rows(np.ascontiguousarray({rows}{flip}), "
+    result = reshaped(w, f"k.contiguous(k.cumulative_rows(k.contiguous({rows}{flip}), "
                          f"{int_arg(w, _CUMULATIVE[eqn.primitive.name])}){flip})", (-1,))
     back = tuple(int(i) for i in np.argsort(perm))
     w.assign_contiguous(eqn.outvars[0], reshaped(w, transposed(w, result, tuple(shape[i] for i in perm), back), shape))
