@@ -20,8 +20,8 @@ _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 # -- allocation and reshapes ---------------------------------------------------------------------------------
 # Generated code allocates and reshapes through these rather than with np.empty, np.full, .reshape and
 # np.ascontiguousarray: Numba compiles its implementation of those again in every process (0.05-0.15 s
-# each, at a first call), where a kernel loads from its disk cache. Shapes come as tuples of int64 held in module constants, not as literal
-# ints, which Numba would make a new specialization of the kernel for.
+# each, at a first call), where a kernel loads from its disk cache. Shapes come as tuples of int64 held in
+# module constants, not as literal ints, which Numba would make a new specialization of the kernel for.
 
 @numba.njit(**_OPTIONS)
 def empty(shape, dtype):
