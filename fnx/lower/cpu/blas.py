@@ -33,8 +33,10 @@ def _signature(real: types.Float) -> types.Type:
     return types.void(i32, i32, i32, i64, i64, i64, real, ptr, i64, ptr, i64, real, ptr, i64)
 
 
-_NAMES = {types.float32: "fnx_cblas_sgemm", types.float64: "fnx_cblas_dgemm"}
-_EXTERNAL = {real: types.ExternalFunction(name, _signature(real)) for real, name in _NAMES.items()}
+# Every cached kernel that multiplies refers to these names: Numba's cache of kernels.py does not notice a
+# change here, so a renamed symbol needs kernels.py's cache invalidated too (or a process would crash).
+_GEMMS = {types.float32: "sgemm", types.float64: "dgemm"}
+_EXTERNAL = {real: types.ExternalFunction(f"fnx_cblas_{gemm}", _signature(real)) for real, gemm in _GEMMS.items()}
 
 
 def numpy_openblas() -> ctypes.CDLL | None:
@@ -76,12 +78,12 @@ def _times(left, b, transpose_b, k, n):
 def _bind() -> str:
     """Bind fnx's gemm names; returns which BLAS they reach."""
     library = numpy_openblas()
-    for real, name in _NAMES.items():
+    for real, gemm in _GEMMS.items():
         if library is not None:
-            address = ctypes.cast(getattr(library, f"scipy_cblas_{name[-5:]}64_"), ctypes.c_void_p).value
+            address = ctypes.cast(getattr(library, f"scipy_cblas_{gemm}64_"), ctypes.c_void_p).value
         else:
             address = _adapter(real).address
-        llvm.add_symbol(name, address)
+        llvm.add_symbol(f"fnx_cblas_{gemm}", address)
     return "numpy-openblas64" if library is not None else "scipy (numba np.dot)"
 
 

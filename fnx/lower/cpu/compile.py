@@ -71,7 +71,7 @@ def _kernels_fingerprint() -> str:
     """A hash of the kernel modules: Numba's cache of generated code that inlines them must not outlive them."""
     folder = os.path.dirname(os.path.abspath(__file__))
     digest = hashlib.sha256()
-    for name in ("kernels.py", "kernels_arrays.py", "vecmath.py"):
+    for name in ("blas.py", "kernels.py", "kernels_arrays.py", "vecmath.py"):
         with open(os.path.join(folder, name), "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()
