@@ -48,15 +48,25 @@ def rnn_products(params: dict, xs: np.ndarray) -> tuple[list, list]:
             [(all_x, params["wx"], False, False), (all_x, all_h, True, False), (all_h, all_h, True, False)])
 
 
+def kernel_calls(products: list) -> list:
+    """The arguments of fnx's BLAS kernel for each (a, b, transpose_a, transpose_b) product."""
+    return [(a, b, np.bool_(ta), np.bool_(tb)) for a, b, ta, tb in products]
+
+
+def run_step(calls: list) -> None:
+    """Compute every product of one step."""
+    for call in calls:
+        kernels.float_matmul(*call)
+
+
 def seconds_per_step(products: list, steps: int = 20, repeat: int = 15) -> float:
     """The median over ``repeat`` loops of ``steps`` steps of the time per step."""
-    calls = [(a, b, np.bool_(ta), np.bool_(tb)) for a, b, ta, tb in products]
+    calls = kernel_calls(products)
     times = []
     for _ in range(repeat + 1):  # the first loop warms up
         start = time.perf_counter()
         for _ in range(steps):
-            for call in calls:
-                kernels.float_matmul(*call)
+            run_step(calls)
         times.append((time.perf_counter() - start) / steps)
     return float(np.median(times[1:]))
 

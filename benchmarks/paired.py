@@ -3,7 +3,9 @@
 ``python benchmarks/paired.py [--workloads mlp_step,rnn] [--rounds 21]`` needs JAX (``pip install -e
 '.[bench]'``). On one thread pinned to one core (the first allowed; prefer ``taskset -c <quiet core>``), each
 round times a loop of ~0.1 s of each framework, fnx first in even rounds and JAX first in odd ones, and
-prints the median and quartiles of the per-round ratio fnx/JAX. On a machine whose speed drifts by tens of
+prints the median and quartiles of the per-round ratio fnx/JAX. With ``--products``, the matrix products
+alone of ``mlp_step`` and ``epoch`` (``blas_bound.py``) join the alternation: products/JAX is the floor
+under fnx/JAX on this BLAS. On a machine whose speed drifts by tens of
 percent within minutes, ``run.py``'s per-framework medians (from different processes, minutes apart) can
 move a ratio by as much; here both sides of each ratio ran within a second of each other. ``run.py``
 remains the reference (one process per framework, first calls, NumPy, result checks).
@@ -23,38 +25,53 @@ os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_t
 
 import numpy as np  # noqa: E402
 
+import blas_bound  # noqa: E402
 import workloads  # noqa: E402
 from worker import load_framework  # noqa: E402
 
 
-def seconds_per_call(F, f, args, calls: int) -> float:
+def seconds_per_call(call, calls: int) -> float:
     start = time.perf_counter()
     for _ in range(calls):
-        out = f(*args)
-    F.block(out)
+        call()
     return (time.perf_counter() - start) / calls
 
 
-def ratios(workload, frameworks: list, rounds: int) -> np.ndarray:
-    """The per-round ratios fnx/JAX of ``workload`` (fnx and JAX first in alternate rounds)."""
+def contenders(workload, frameworks: list, products: bool) -> dict:
+    """name -> a function making one blocking call: fnx's and JAX's compiled ``workload``, and with
+    ``products`` (mlp_step and epoch) its matrix products alone on fnx's BLAS kernel (``blas_bound.py``)."""
     data = workload.inputs(False)
-    runs = []
-    for F in frameworks:
+    found = {}
+    for name, F in zip(("fnx", "JAX"), frameworks):
         f, args = workload.traced(F), F.tree_map(F.put, data)
-        F.block(f(*args))  # compile
-        runs.append((F, f, args))
-    calls = max(1, int(0.1 / max(seconds_per_call(*run, 1) for run in runs)))
-    times = np.empty((rounds, 2))
+        found[name] = lambda F=F, f=f, args=args: F.block(f(*args))
+    if products and workload.name in ("mlp_step", "epoch"):
+        params, x, _ = data
+        steps, x = (x.shape[0], x[0]) if workload.name == "epoch" else (1, x)
+        step = blas_bound.kernel_calls(blas_bound.step_products(params, x))
+        found["products"] = lambda: [blas_bound.run_step(step) for _ in range(steps)]
+    return found
+
+
+def ratios(workload, frameworks: list, rounds: int, products: bool) -> dict:
+    """Per-round ratios to JAX of each contender, timed in turn (the order reversed every other round)."""
+    calls = contenders(workload, frameworks, products)
+    for call in calls.values():
+        call()  # compile
+    n = max(1, int(0.1 / max(seconds_per_call(call, 1) for call in calls.values())))
+    times = {name: np.empty(rounds) for name in calls}
     for r in range(rounds):
-        for i in ((0, 1) if r % 2 == 0 else (1, 0)):
-            times[r, i] = seconds_per_call(*runs[i], calls)
-    return times[:, 0] / times[:, 1]
+        for name in (list(calls) if r % 2 == 0 else list(calls)[::-1]):
+            times[name][r] = seconds_per_call(calls[name], n)
+    return {name: t / times["JAX"] for name, t in times.items() if name != "JAX"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", default="mlp_step,elementwise,add_one,rnn,lenet,per_example,epoch")
     parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--products", action="store_true",
+                        help="also time the matrix products alone of mlp_step and epoch (the bound under fnx)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -64,12 +81,11 @@ def main() -> None:
         sys.exit(f"paired.py compares fnx with JAX, which is not installed ({e}): pip install -e '.[bench]'")
     for name in args.workloads.split(","):
         workload = workloads.BY_NAME[name]
-        r = ratios(workload, frameworks, args.rounds)
-        q1, median, q3 = np.percentile(r, [25, 50, 75])
-        target = f"target <= {workload.target}" if workload.target else ""
-        print(f"{name:12s} fnx/JAX {median:.3f} (quartiles {q1:.3f}-{q3:.3f}, {args.rounds} rounds)  {target}",
-              flush=True)
-
+        target = f"  target <= {workload.target}" if workload.target else ""
+        for who, r in ratios(workload, frameworks, args.rounds, args.products).items():
+            q1, median, q3 = np.percentile(r, [25, 50, 75])
+            print(f"{name:12s} {who + '/JAX':13s} {median:.3f} (quartiles {q1:.3f}-{q3:.3f}, {args.rounds} rounds)"
+                  f"{target if who == 'fnx' else ''}", flush=True)
 
 if __name__ == "__main__":
     main()
