@@ -229,9 +229,10 @@ LOOP_W, LOOP_XS = RNG.standard_normal((4, 4)), RNG.standard_normal((5, 6, 4))
 
 
 def _owned(f, *args):
-    from fnx.lower.cpu.rules_calls import _owned_carries
+    from fnx.lower.cpu.codegen import ModuleWriter
     (loop,) = _scans(simplify(fnx.make_jaxpr(f)(*args).jaxpr))
-    return _owned_carries(loop.params["jaxpr"].jaxpr, loop.params["num_carry"])
+    p = loop.params
+    return ModuleWriter().add_loop_body(p["jaxpr"].jaxpr, p["num_consts"], p["num_carry"])[1]
 
 
 def test_a_loop_updates_the_carries_it_owns_in_place_and_no_others():

@@ -17,7 +17,7 @@ import numpy as np
 from ...core.errors import FnxTypeError
 from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from ...core.primitive import Primitive
-from ..fusion import REDUCTIONS, Cluster, buffer_reuse, fuse
+from ..fusion import REDUCTIONS, Cluster, buffer_reuse, fuse, new_outputs
 from ..simplify import simplify
 
 cpu_rules: dict[Primitive, Callable[["FunctionWriter", Eqn], None]] = {}
@@ -67,10 +67,25 @@ class ModuleWriter:
     def add_jaxpr(self, jaxpr: Jaxpr, donated: frozenset = frozenset()) -> str:
         """Write a function computing ``jaxpr`` (constvars first, then invars); return its name. The inputs at
         the positions ``donated`` may be overwritten."""
+        simple = simplify(jaxpr)
+        return self._add_simplified(simple, fuse(simple), donated)
+
+    def add_loop_body(self, jaxpr: Jaxpr, first_carry: int, num_carry: int) -> tuple[str, list[bool]]:
+        """Write a loop body (inputs: constants, carries from ``first_carry``, step inputs); return its name and,
+        per carry, whether the loop owns it. An owned carry is returned by the body as memory of its own (not
+        an input or a view of one: ``fusion.new_outputs``), so once the loop has copied it before the first
+        step, the body may update it in place: it is compiled as donated."""
+        simple = simplify(jaxpr)
+        items = fuse(simple)
+        owned = [new and v.aval.shape != () for new, v in
+                 zip(new_outputs(simple, items)[:num_carry], simple.outvars)]
+        donated = frozenset(first_carry + i for i, own in enumerate(owned) if own)
+        return self._add_simplified(simple, items, donated), owned
+
+    def _add_simplified(self, jaxpr: Jaxpr, items: list, donated: frozenset) -> str:
         name = f"f{self.count}"
         self.count += 1
-        writer = FunctionWriter(self, name)
-        self.add_function(writer.write(simplify(jaxpr), donated))
+        self.add_function(FunctionWriter(self, name).write(jaxpr, items, donated))
         return name
 
     def add_function(self, text: str, parallel: bool = False) -> None:
@@ -100,10 +115,10 @@ class FunctionWriter:
         self.c_contiguous: set[str] = set()  # names of arrays known to be C-contiguous
         self.reuse: dict[int, Var] = {}  # a cluster output -> the donated input whose buffer it is written to
 
-    def write(self, jaxpr: Jaxpr, donated: frozenset = frozenset()) -> str:
+    def write(self, jaxpr: Jaxpr, items: list, donated: frozenset = frozenset()) -> str:
+        """The source of the function computing ``jaxpr``, whose equations ``fuse`` grouped into ``items``."""
         inputs = jaxpr.constvars + jaxpr.invars
         params = [self.define(v, "a") for v in inputs]
-        items = fuse(jaxpr)
         self.reuse = buffer_reuse(jaxpr, items, [inputs[i] for i in sorted(donated)])
         for item in items:
             if isinstance(item, Cluster):
@@ -291,10 +306,9 @@ class FunctionWriter:
         parts = ["0" if n == 1 else index[d] for n, d in zip(x.aval.shape, dims)]
         return f"{self.atom(x)}[{', '.join(parts)}]"
 
-    def sub_function(self, closed: ClosedJaxpr, donated: frozenset = frozenset()) -> str:
-        """The name of a module function computing a (const-free) sub-jaxpr; it may overwrite the inputs at
-        the positions ``donated``."""
-        return self.module.add_jaxpr(closed.jaxpr, donated)
+    def sub_function(self, closed: ClosedJaxpr) -> str:
+        """The name of a module function computing a (const-free) sub-jaxpr."""
+        return self.module.add_jaxpr(closed.jaxpr)
 
 
 _ACCUMULATE = {"reduce_sum": "{0} + {1}", "reduce_prod": "{0} * {1}", "reduce_max": "np.maximum({0}, {1})",

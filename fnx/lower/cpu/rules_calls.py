@@ -7,12 +7,10 @@ carries its body may update in place.
 """
 from __future__ import annotations
 
-from ...core.ir import Eqn, Jaxpr
+from ...core.ir import Eqn
 from ...lax.control_flow import cond_p, scan_p, while_p
 from ...transforms.autodiff.custom import custom_jvp_call_p, custom_vjp_call_p
 from ...transforms.jit import jit_p
-from ..fusion import fuse, new_outputs
-from ..simplify import simplify
 from .codegen import FunctionWriter, cpu_rules, np_dtype
 
 
@@ -20,7 +18,7 @@ def _fresh(expr: str, aval) -> str:
     """An array as a C-contiguous one (scalars pinned to their dtype), so loop and branch types unify.
 
     No copy is needed otherwise: generated code writes into no array after computing it, except a donated
-    input or a carry the loop owns (``_owned_carries``), which are copied first.
+    input or a carry the loop owns (``ModuleWriter.add_loop_body``), which are copied first.
     """
     return f"k.contiguous({expr})" if aval.shape else f"{np_dtype(aval.dtype)}({expr})"
 
@@ -46,8 +44,7 @@ def _scan(w: FunctionWriter, eqn: Eqn) -> None:
     nc, nk = p["num_consts"], p["num_carry"]
     consts = [_contiguous_once(w, x) for x in eqn.invars[:nc]]
     carry_in, xs = eqn.invars[nc:nc + nk], eqn.invars[nc + nk:]
-    owned = _owned_carries(p["jaxpr"].jaxpr, nk)
-    body = w.sub_function(p["jaxpr"], frozenset(nc + i for i, own in enumerate(owned) if own))
+    body, owned = w.module.add_loop_body(p["jaxpr"].jaxpr, nc, nk)
     carry = [w.temp() for _ in carry_in]
     for name, x, own in zip(carry, carry_in, owned):
         w.line(f"{name} = {f'k.copy({w.atom(x)})' if own else _fresh(w.atom(x), x.aval)}")
@@ -66,15 +63,6 @@ def _scan(w: FunctionWriter, eqn: Eqn) -> None:
         w.line(f"    k.assign({name}[{index}], {y})" if len(v.aval.shape) > 1 else f"    {name}[{index}] = {y}")
     for v, name in zip(eqn.outvars, carry + ys):
         w.assign(v, name)
-
-
-def _owned_carries(body: Jaxpr, num_carry: int) -> list[bool]:
-    """For each carry: whether the loop owns its array, so that the body may update it in place. The loop
-    copies it once before the first step, and the body returns it as memory of its own (not an input or a
-    view of one) each step."""
-    simple = simplify(body)
-    return [own and v.aval.shape != () for own, v in
-            zip(new_outputs(simple, fuse(simple))[:num_carry], simple.outvars)]
 
 
 def _contiguous_once(w: FunctionWriter, x) -> str:
