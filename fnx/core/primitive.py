@@ -56,10 +56,36 @@ def def_primitive(name: str, abstract_eval: Callable, impl: Callable, multiple_r
     return prim
 
 
+_PLAIN_TYPES = frozenset({int, float, bool, str, type(None)} | {type(np.dtype(c)) for c in "?bhilqBHILQefd"})
+_abstract_eval_cache: dict = {}
+_ABSTRACT_EVAL_CACHE_SIZE = 4096
+
+
+def _plain(value) -> bool:
+    """A param value that is safe and cheap as a cache key: scalars, dtypes, strings, tuples of those."""
+    return type(value) in _PLAIN_TYPES or (type(value) is tuple and all(map(_plain, value)))
+
+
 def abstract_eval(prim: Primitive, avals, params: dict) -> list:
-    """The output avals of ``prim`` applied to ``avals``, always as a list."""
+    """The output avals of ``prim`` applied to ``avals``, always as a list.
+
+    Rules are pure functions of avals and params, so results are remembered when every param is a plain
+    value: eager ``grad`` traces the same few signatures thousands of times. Params holding jaxprs or
+    functions are never keys, so that the cache keeps no program alive.
+    """
+    key = None
+    if not params or all(map(_plain, params.values())):
+        key = (prim, *avals, *[(k, type(v), v) for k, v in params.items()])
+        cached = _abstract_eval_cache.get(key)
+        if cached is not None:
+            return list(cached)
     out = abstract_eval_rules[prim](*avals, **params)
-    return list(out) if prim.multiple_results else [out]
+    out = list(out) if prim.multiple_results else [out]
+    if key is not None:
+        if len(_abstract_eval_cache) >= _ABSTRACT_EVAL_CACHE_SIZE:
+            _abstract_eval_cache.clear()
+        _abstract_eval_cache[key] = tuple(out)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- bind

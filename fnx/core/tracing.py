@@ -106,7 +106,7 @@ class JaxprTrace:
             x = x._value
         if isinstance(x, (np.ndarray, np.generic)):
             if x.ndim == 0:
-                return Literal(x, ShapedArray((), dtypes.canonicalize(x.dtype)))
+                return Literal(x, scalar_aval(x.dtype))
             return self._const(x, ShapedArray(x.shape, dtypes.canonicalize(x.dtype)))
         raise FnxTypeError(f"a value of type {type(x).__name__} is not an array; fnx functions take fnx or NumPy "
                            "arrays and Python scalars")
@@ -121,28 +121,30 @@ class JaxprTrace:
                     self.values[id(var)] = np.asarray(value)
         return self.const_vars[id(x)]
 
-    def value_of(self, x, atom):
-        """The concrete value behind an input of a concrete trace, or None if it is not known."""
-        if isinstance(atom, Literal):
-            return atom.val
-        if isinstance(x, Tracer):
-            return x.val
-        return x._value if isinstance(x, Array) else x
-
     def process(self, prim: Primitive, args: Sequence, params: dict):
-        atoms = [self.to_atom(x) for x in args]
+        atoms = [x.var if type(x) is Tracer and x.trace is self else self.to_atom(x) for x in args]
         out_avals = abstract_eval(prim, [a.aval for a in atoms], params)
-        out_vals = [None] * len(out_avals)
         if self.concrete:
-            vals = [self.value_of(x, a) for x, a in zip(args, atoms)]
-            if all(v is not None for v in vals):
-                out = impl_rules[prim](*vals, **params)
-                out_vals = [np.asarray(v) for v in (out if prim.multiple_results else [out])]
-        outs = [Tracer(self, Var(aval), val) for aval, val in zip(out_avals, out_vals)]
-        if self.concrete:
-            self.values.update((id(t.var), t.val) for t in outs if t.val is not None)
+            outs = self._computed(prim, atoms, params, out_avals)
+        else:
+            outs = [Tracer(self, Var(aval)) for aval in out_avals]
         self.eqns.append(Eqn(prim, atoms, [t.var for t in outs], params))
         return outs if prim.multiple_results else outs[0]
+
+    def _computed(self, prim: Primitive, atoms: list, params: dict, out_avals: list) -> list:
+        """The output tracers of an equation of a concrete trace, carrying their values when every input's
+        value is known (every variable of the trace with a known value is in ``self.values``)."""
+        values = self.values
+        vals = [a.val if type(a) is Literal else values.get(id(a)) for a in atoms]
+        if any(v is None for v in vals):
+            return [Tracer(self, Var(aval)) for aval in out_avals]
+        out = impl_rules[prim](*vals, **params)
+        outs = []
+        for aval, v in zip(out_avals, out if prim.multiple_results else (out,)):
+            var = Var(aval)
+            v = values[id(var)] = v if type(v) is np.ndarray else np.asarray(v)
+            outs.append(Tracer(self, var, v))
+        return outs
 
     def to_jaxpr(self, in_tracers: list, out_values: list) -> ClosedJaxpr:
         outvars = [self.to_atom(x) for x in out_values]
@@ -168,8 +170,29 @@ def is_tracing() -> bool:
 
 # ---------------------------------------------------------------------------------------------- make_jaxpr
 
+_interned_avals: dict = {}  # (shape, dtype) -> ShapedArray (avals are immutable values)
+_INTERNED_AVALS_SIZE = 4096
+
+
+def scalar_aval(dtype: np.dtype) -> ShapedArray:
+    """The rank-0 abstract value of a supported ``dtype`` (one shared object per dtype)."""
+    aval = _interned_avals.get(((), dtype))
+    if aval is None:
+        aval = _interned_avals[((), dtype)] = ShapedArray((), dtypes.canonicalize(dtype))
+    return aval
+
+
 def abstractify(x) -> ShapedArray:
     """The abstract value of an argument: arrays, tracers, Python scalars, or anything with shape and dtype."""
+    if type(x) is np.ndarray or type(x) is Array:  # the common case, with one shared aval per shape and dtype
+        value = x if type(x) is np.ndarray else x._value
+        key = (value.shape, value.dtype)
+        aval = _interned_avals.get(key)
+        if aval is None:
+            if len(_interned_avals) >= _INTERNED_AVALS_SIZE:
+                _interned_avals.clear()
+            aval = _interned_avals[key] = ShapedArray(value.shape, dtypes.canonicalize(value.dtype))
+        return aval
     if isinstance(x, (Tracer, Array)):
         return x.aval
     if isinstance(x, dtypes.WEAK_TYPES) and not isinstance(x, np.generic):

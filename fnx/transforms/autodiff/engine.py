@@ -10,7 +10,9 @@ transforms compose.
 Rule signatures:
     jvp_rules[p](primals, tangents, **params) -> (primal_out, tangent_out)       (lists for multiple results)
     vjp_rules[p](cotangent_out, primals, primal_out, **params) -> [cotangent per input, or None]
-A tangent or cotangent may be the symbolic ``Zero``; integer and bool values never carry one.
+A tangent or cotangent may be the symbolic ``Zero``; integer and bool values never carry one. A vjp rule may
+also return, for an input, a function of no arguments computing its cotangent: the engine calls it only for
+inputs that take one (not literals, not integers), so ``x * 2.0`` never computes a cotangent for ``2.0``.
 """
 from __future__ import annotations
 
@@ -129,33 +131,45 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
 
     Returns one entry per invar: an array, or a Zero where nothing flowed back.
     """
-    cts: dict[int, Any] = {}
+    cts: dict[int, Any] = {}  # id(var) -> its cotangent so far; only differentiable vars that received one
 
-    def accumulate(v, ct) -> None:
-        if isinstance(v, Literal) or ct is None or isinstance(ct, Zero) or not is_differentiable(v.aval):
-            return
-        cts[id(v)] = add_tangents(cts[id(v)], ct) if id(v) in cts else ct
+    def accumulate(atoms, atom_cts) -> None:
+        for x, ct in zip(atoms, atom_cts):
+            if ct is None or type(x) is Literal or x.aval.dtype.kind != "f":
+                continue
+            if callable(ct):  # a rule's deferred cotangent: computed only for inputs that take one
+                ct = ct()
+            if type(ct) is not Zero:
+                key = id(x)
+                cts[key] = add_tangents(cts[key], ct) if key in cts else ct
 
-    def read(x):
-        return x.val if isinstance(x, Literal) else env[id(x)]
-
-    for v, ct in zip(jaxpr.outvars, out_cts):
-        accumulate(v, ct)
+    accumulate(jaxpr.outvars, out_cts)
     for eqn in reversed(jaxpr.eqns):
-        ct_out = [cts.pop(id(v), None) for v in eqn.outvars]
-        if all(ct is None for ct in ct_out) or eqn.primitive in nondifferentiable:
-            continue
-        if not any(isinstance(x, Literal) is False and is_differentiable(x.aval) for x in eqn.invars):
-            continue
-        rule = _rule(vjp_rules, eqn.primitive, "reverse-mode (vjp)")
-        outs = [env[id(v)] for v in eqn.outvars]
-        if eqn.primitive.multiple_results:
-            ct_in = rule(ct_out, [read(x) for x in eqn.invars], outs, **eqn.params)
+        prim = eqn.primitive
+        if prim.multiple_results:
+            ct_out = [cts.pop(id(v), None) for v in eqn.outvars]
+            if all(ct is None for ct in ct_out):
+                continue
+            outs = [env[id(v)] for v in eqn.outvars]
         else:
-            ct_in = rule(ct_out[0], [read(x) for x in eqn.invars], outs[0], **eqn.params)
-        for x, ct in zip(eqn.invars, ct_in):
-            accumulate(x, ct)
+            ct_out = cts.pop(id(eqn.outvars[0]), None)
+            if ct_out is None:
+                continue
+            outs = env[id(eqn.outvars[0])]
+        if prim in nondifferentiable or not _takes_cotangent(eqn.invars):
+            continue
+        rule = _rule(vjp_rules, prim, "reverse-mode (vjp)")
+        primals = [x.val if type(x) is Literal else env[id(x)] for x in eqn.invars]
+        accumulate(eqn.invars, rule(ct_out, primals, outs, **eqn.params))
     return [cts.get(id(v), Zero(v.aval)) for v in jaxpr.invars]
+
+
+def _takes_cotangent(atoms) -> bool:
+    """Whether some input of an equation is a float variable (literals and integers take no cotangent)."""
+    for x in atoms:
+        if type(x) is not Literal and x.aval.dtype.kind == "f":
+            return True
+    return False
 
 
 def _can_trace_concretely(primals) -> bool:

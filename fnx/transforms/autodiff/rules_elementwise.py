@@ -2,7 +2,8 @@
 
 Most rules are one line: the partial derivatives of the output with respect to each operand, written with
 fnx.numpy in terms of the output ``out`` and the operands. ``defpartials`` turns them into both a jvp rule
-(sum of partial * tangent) and a vjp rule (cotangent * partial, summed back to a rank-0 operand's shape).
+(sum of partial * tangent) and a vjp rule (cotangent * partial, summed back to a rank-0 operand's shape,
+computed only for the operands that take a cotangent).
 """
 from __future__ import annotations
 
@@ -18,15 +19,18 @@ from .engine import Zero, add_tangents, aval_of, instantiate, is_differentiable,
     vjp_rules
 
 
-def unbroadcast(ct, operand):
-    """Sum a cotangent back to the shape of an operand that was broadcast from rank 0."""
-    shape = aval_of(operand).shape
-    return fnp.sum(ct) if shape == () and fnp.ndim(ct) else ct
-
-
 def _cast_like(x, operand):
     dtype = aval_of(operand).dtype
     return x if x.dtype == dtype else lax.convert_element_type(x, dtype)
+
+
+def _fit(ct, operand):
+    """``ct`` as the cotangent of ``operand``: summed if the operand was a broadcast scalar, in its dtype."""
+    aval = aval_of(operand)
+    ct_aval = aval_of(ct)
+    if aval.shape == () and ct_aval.shape != ():
+        ct = lax.reduce_sum(ct, tuple(range(len(ct_aval.shape))))
+    return ct if ct_aval.dtype == aval.dtype else lax.convert_element_type(ct, aval.dtype)
 
 
 def defpartials(prim: Primitive, *partials: Callable | None) -> None:
@@ -40,9 +44,9 @@ def defpartials(prim: Primitive, *partials: Callable | None) -> None:
         return out, t_out
 
     def vjp(ct, primals, out):
-        return [None if partial is None or not is_differentiable(aval_of(x)) else
-                _cast_like(unbroadcast(fnp.multiply(ct, partial(out, *primals)), x), x)
-                for partial, x in zip(partials, primals)]
+        def ct_of(partial, x):  # deferred: the engine calls it only for an operand that takes a cotangent
+            return lambda: _fit(fnp.multiply(ct, partial(out, *primals)), x)
+        return [None if partial is None else ct_of(partial, x) for partial, x in zip(partials, primals)]
 
     jvp_rules[prim], vjp_rules[prim] = jvp, vjp
 
@@ -58,7 +62,9 @@ def _linear(prim: Primitive, signs: tuple) -> None:
         return out, t_out
 
     def vjp(ct, primals, out):
-        return [unbroadcast(ct if sign > 0 else fnp.negative(ct), x) for sign, x in zip(signs, primals)]
+        def ct_of(sign, x):  # deferred, as in defpartials
+            return lambda: _fit(ct if sign > 0 else fnp.negative(ct), x)
+        return [ct_of(sign, x) for sign, x in zip(signs, primals)]
 
     jvp_rules[prim], vjp_rules[prim] = jvp, vjp
 
@@ -203,7 +209,7 @@ def _select_n_vjp(ct, primals, out):
             cts.append(None)
             continue
         picks = [ct if j == i else zero for j in range(len(cases))]
-        cts.append(unbroadcast(select_n_p.bind(which, *picks), case))
+        cts.append(_fit(select_n_p.bind(which, *picks), case))
     return [None] + cts
 
 
