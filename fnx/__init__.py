@@ -21,7 +21,7 @@ from .transforms.autodiff import (custom_jvp, custom_vjp, grad, hessian, jacfwd,
                                   value_and_grad, vjp)
 from .transforms.batching import vmap
 from .transforms import control_flow as _control_flow_rules  # noqa: F401  (scan/cond/while rules)
-from .transforms.jit import jit
+from .transforms.jit import block_until_compiled, jit
 
 from ._version import __version__  # noqa: E402,F401
 
@@ -37,7 +37,7 @@ def device_put(x, device: Device | None = None):
     return tree_map(lambda v: v if isinstance(v, Array) else numpy.asarray(v), x)
 
 
-__all__ = ["Array", "ClosedJaxpr", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
+__all__ = ["Array", "ClosedJaxpr", "block_until_compiled", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
            "def_primitive",
            "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "lax",
            "linearize", "make_jaxpr", "numpy", "primitives", "random", "register_pytree_node", "stop_gradient",

@@ -1,8 +1,15 @@
-"""Test configuration: under CI (the CI environment variable set), hypothesis draws the same examples on
-every run, so a CI result can be reproduced exactly; locally it explores new examples each run."""
+"""Test configuration.
+
+- Jitted functions compile in the call (``FNX_BACKGROUND_COMPILE=off``, also for the subprocesses tests
+  start), so that every test of compiled code runs compiled code; tests/test_tiers.py checks the background
+  tiers themselves.
+- Under CI (the CI environment variable set), hypothesis draws the same examples on every run, so a CI result
+  can be reproduced exactly; locally it explores new examples each run."""
 import os
 
-from hypothesis import settings
+os.environ["FNX_BACKGROUND_COMPILE"] = "off"  # before fnx is imported: its settings read the environment
+
+from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):

@@ -9,30 +9,105 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..config import config
 from ..core.array import Array
 from ..core.errors import FnxTypeError
 from ..core.ir import ClosedJaxpr, hoist_consts
 from ..core.primitive import _trace_stack, def_primitive
-from ..core.tracing import Tracer, abstractify, eval_jaxpr, trace_to_jaxpr
+from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
 
 _new_object = object.__new__
-# (id(ClosedJaxpr), donated inputs) -> (closed, Executable): the jaxpr is kept alive with its code
-_executables: dict[tuple, Any] = {}
+# (id(ClosedJaxpr), donated inputs) -> (closed, TieredCode): the jaxpr is kept alive with its code
+_codes: dict[tuple, Any] = {}
 
 
-def _executable(jaxpr: ClosedJaxpr, donated: frozenset = frozenset()):
-    entry = _executables.get((id(jaxpr), donated))
+class TieredCode:
+    """A jaxpr's code in two tiers. ``call(*args)`` (flat NumPy inputs) runs the compiled code once it is
+    ready; until then, the jaxpr on the primitives' NumPy implementations, while the compiled code is made in
+    the background (``fnx.lower.background``, ``fnx.config.background_compile``; ``"off"``: the first call
+    compiles and waits).
+
+    The tiers agree to float rounding: the compiled code's transcendental functions are within a few ulp of
+    NumPy's (docs/vecmath.md) and its fused loops add in another order. ``listeners`` are called with each
+    new ``call`` (a jitted function's entries rebind their fast path to it).
+    """
+
+    def __init__(self, closed: ClosedJaxpr, donated: frozenset = frozenset()):
+        self.closed, self.donated, self.executable = closed, donated, None
+        self.listeners: list[Callable] = []
+        self.call: Callable = self._first_call
+        self._background_done: threading.Event | None = None
+        self._eager = hoist_consts(closed) if closed.consts else closed
+        self._eager_consts = [np.asarray(c) for c in closed.consts]
+
+    def _switch(self, call: Callable) -> None:
+        self.call = call
+        for listener in self.listeners:
+            listener(call)
+
+    def _first_call(self, *args):
+        if config.background_compile == "off":
+            return self.compiled().call(*args)
+        from ..lower.background import compile_in_background  # no Numba import here: that is the point
+        self._background_done = threading.Event()
+        self._switch(self._first_tier)
+        compile_in_background(self.closed, self.donated, args, self._compiled_in_background)
+        return self._first_tier(*args)
+
+    def _first_tier(self, *args) -> list:
+        return eval_jaxpr_numpy(self._eager, *self._eager_consts, *args)
+
+    def _compiled_in_background(self, executable) -> None:  # runs in the compiling thread
+        if executable is not None:
+            self._use(executable)
+        else:  # it failed: the next call compiles in the caller's thread, which shows the error as usual
+            self._switch(self._compile_now)
+        self._background_done.set()
+
+    def _compile_now(self, *args):
+        return self.compiled().call(*args)
+
+    def _use(self, executable) -> None:
+        self.executable = executable
+        self._switch(executable.call)
+
+    def compiled(self):
+        """The compiled code (an ``Executable``): waits for the background compile, or compiles now."""
+        if self.executable is None and self._background_done is not None:
+            self._background_done.wait()
+        if self.executable is None:
+            from ..lower.cpu import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
+            self._use(compile_jaxpr(self.closed, self.donated))
+        return self.executable
+
+
+def _code(jaxpr: ClosedJaxpr, donated: frozenset = frozenset()) -> TieredCode:
+    entry = _codes.get((id(jaxpr), donated))
     if entry is None or entry[0] is not jaxpr:
-        from ..lower.cpu import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
-        entry = _executables[(id(jaxpr), donated)] = (jaxpr, compile_jaxpr(jaxpr, donated))
+        entry = _codes[(id(jaxpr), donated)] = (jaxpr, TieredCode(jaxpr, donated))
     return entry[1]
+
+
+def block_until_compiled(timeout: float | None = None) -> bool:
+    """Wait until every jitted function called so far runs its compiled code (see ``fnx.config``'s
+    ``background_compile``); False if ``timeout`` seconds passed first.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> f = fnx.jit(lambda x: x * 2.0)
+    >>> y = f(fnp.ones(3))            # returns at once; compiles in the background
+    >>> fnx.block_until_compiled()    # from here on, f runs native code
+    True
+    """
+    background = sys.modules.get("fnx.lower.background")
+    return True if background is None else background.wait_for_compiles(timeout)
 
 
 def _jit_abstract_eval(*avals, jaxpr, name):
@@ -40,7 +115,7 @@ def _jit_abstract_eval(*avals, jaxpr, name):
 
 
 def _jit_impl(*args, jaxpr, name):
-    return _executable(jaxpr).call(*args)
+    return _code(jaxpr).call(*args)
 
 
 jit_p = def_primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=True)
@@ -51,26 +126,42 @@ class Lowered:
 
     def __init__(self, closed: ClosedJaxpr, donated: frozenset = frozenset()):
         self.jaxpr = closed
-        self.executable = _executable(closed, donated)
+        self.executable = _code(closed, donated).compiled()
 
     def as_text(self) -> str:
         """The jaxpr, then the Python source that Numba compiles."""
         return f"{self.jaxpr}\n\n{self.executable.source}"
 
     def compile(self):
+        """The compiled code (it is compiled when ``lower`` returns: no tier runs NumPy here)."""
         return self.executable
 
 
 class _Entry:
-    """One traced signature: the jaxpr (consts hoisted), its consts, the compiled code, the output structure."""
+    """One traced signature: the jaxpr (consts hoisted), its consts, its code, the output structure."""
 
-    __slots__ = ("jaxpr", "consts", "executable", "call", "out_tree", "single_output", "donated")
+    __slots__ = ("jaxpr", "consts", "code", "call", "out_tree", "single_output", "donated")
 
     def __init__(self, jaxpr, consts, out_tree, donated: frozenset):
-        self.jaxpr, self.consts, self.out_tree, self.executable = jaxpr, consts, out_tree, None
+        self.jaxpr, self.consts, self.out_tree, self.code = jaxpr, consts, out_tree, None
         self.donated = donated  # positions of the flat arguments whose buffers are donated
-        self.call = None  # the compiled code, consts bound: call(*flat_values) -> outputs
+        self.call = None  # the code's current tier, consts bound: call(*flat_values) -> outputs
         self.single_output = out_tree.num_leaves == 1 and out_tree.node_type is None
+
+    def bind_code(self, code: TieredCode) -> None:
+        """Call ``code`` from now on, following it from tier to tier."""
+        consts = [np.asarray(c) for c in self.consts]
+
+        def use(call):
+            self.call = functools.partial(call, *consts) if consts else call
+        self.code = code
+        use(code.call)
+        code.listeners.append(use)
+
+    @property
+    def executable(self):
+        """The compiled code (waits for it)."""
+        return self.code.compiled()
 
 
 class Jitted:
@@ -171,10 +262,8 @@ class Jitted:
         if _trace_stack or any(isinstance(x, Tracer) for x in leaves):
             outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.name)
             return tree_unflatten(entry.out_tree, outs)
-        if entry.executable is None:
-            entry.executable = _executable(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated))
-            consts = [np.asarray(c) for c in entry.consts]
-            entry.call = functools.partial(entry.executable.call, *consts) if consts else entry.executable.call
+        if entry.code is None:
+            entry.bind_code(_code(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated)))
             if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
                 self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry  # for the fast path
         values = [_donated_value(x, a, leaves) if i in entry.donated else _value(x, a)

@@ -1,0 +1,123 @@
+"""Background compilation: a jaxpr's native code is made while its first calls run on NumPy.
+
+``compile_in_background(closed, donated, args, done)`` returns at once. A thread of this process generates
+the module source, then, by ``fnx.config.background_compile``:
+
+- ``"process"`` (the default): a compile worker process (``fnx.lower.cpu.compile_worker``, started on first
+  use and kept until this process ends) compiles the module into the disk cache, and the thread loads the
+  machine code from there. Numba's front end is Python, so a compiling thread holds the GIL most of the time;
+  the worker runs on another core instead, and this process only pays for generating the source and loading
+  the result.
+- ``"thread"``: the thread compiles, sharing the GIL with the caller.
+
+Either way the thread ends by calling ``done(executable)``, or ``done(None)`` if anything failed (the caller
+then compiles in its own thread, where the error surfaces as it would without tiers). Importing this module
+does not import Numba: a first call must not wait for Numba's import either.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..config import config
+from ..core.ir import ClosedJaxpr
+
+_pending: set = set()  # the threads of compiles not finished yet
+_worker_lock = threading.Lock()  # one request at a time on the worker's pipe
+_worker: "_Worker | None" = None
+
+
+def arg_types(closed: ClosedJaxpr, args: Sequence) -> list:
+    """What Numba will see of ``args`` (the compiled function's inputs, consts first): ``("scalar", dtype)``
+    for a rank-0 input (passed as a NumPy scalar) and ``("array", dtype, ndim, layout, readonly)`` otherwise,
+    as plain values that a worker process can rebuild Numba types from."""
+    types = []
+    for aval, x in zip(closed.in_avals, args):
+        if aval.shape == ():
+            types.append(("scalar", aval.dtype.str))
+            continue
+        x = np.asarray(x)
+        layout = "C" if x.flags.c_contiguous else "F" if x.flags.f_contiguous else "A"
+        types.append(("array", x.dtype.str, x.ndim, layout, not x.flags.writeable))
+    return types
+
+
+def compile_in_background(closed: ClosedJaxpr, donated: frozenset, args: Sequence,
+                          done: Callable) -> None:
+    """Start compiling ``closed`` for arguments like ``args``; ``done(executable or None)`` is called from
+    another thread when it has finished."""
+    thread = threading.Thread(target=_job, name="fnx-compile", daemon=True,
+                              args=(closed, donated, arg_types(closed, args), config.background_compile, done))
+    _pending.add(thread)
+    thread.start()
+
+
+def _job(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: Callable) -> None:
+    executable = None
+    try:
+        from .cpu.compile import Executable, compile_for, load_function
+        from .cpu.codegen import generate
+        source, entry = generate(closed, donated)
+        if mode == "process" and _compile_in_worker(source, entry, types) is not None:
+            return  # the worker failed: the caller compiles in process, where the error shows as usual
+        function = load_function(source, entry)
+        compile_for(function, types)  # after the worker: a load from Numba's disk cache
+        executable = Executable(closed, function, source)
+    except Exception:  # noqa: BLE001  (the caller compiles again in its own thread and sees the error)
+        executable = None
+    finally:
+        done(executable)
+        _pending.discard(threading.current_thread())
+
+
+def wait_for_compiles(timeout: float | None = None) -> bool:
+    """Wait until every background compile started so far has finished; False if ``timeout`` seconds passed
+    first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for thread in list(_pending):
+        thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            return False
+    return True
+
+
+class _Worker:
+    """The compile worker process and the two pipes to it."""
+
+    def __init__(self) -> None:
+        to_worker, from_worker = os.pipe(), os.pipe()  # (read end, write end) each
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir,
+               "PYTHONPATH": os.pathsep.join([package_root] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "fnx.lower.cpu.compile_worker", str(to_worker[0]), str(from_worker[1])],
+            pass_fds=(to_worker[0], from_worker[1]), env=env, stdin=subprocess.DEVNULL)
+        os.close(to_worker[0])
+        os.close(from_worker[1])
+        self.requests = Connection(to_worker[1], readable=False)
+        self.replies = Connection(from_worker[0], writable=False)
+
+    def compile(self, source: str, entry: str, types: list) -> str | None:
+        """Have the worker compile ``entry`` of ``source`` into the disk cache: None, or the error's text."""
+        self.requests.send((source, entry, types))
+        return self.replies.recv()
+
+
+def _compile_in_worker(source: str, entry: str, types: list) -> str | None:
+    """Compile in the worker (started on first use, started again if it died): None, or what went wrong."""
+    global _worker
+    with _worker_lock:
+        try:
+            if _worker is None or _worker.process.poll() is not None:
+                _worker = _Worker()
+            return _worker.compile(source, entry, types)
+        except (EOFError, OSError) as e:  # the worker died (a crash in Numba or LLVM): start another next time
+            _worker = None
+            return f"the compile worker stopped: {e!r}"

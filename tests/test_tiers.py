@@ -1,0 +1,127 @@
+"""Tiered execution: a jitted function's first calls run its jaxpr on NumPy while the compiled code is made in
+the background, then the compiled code takes over, with the same results.
+
+The agreement tests evaluate both tiers of one jitted function directly (``TieredCode``): the jit battery of
+tests/test_jit.py and every benchmark workload. The background tests run a few small functions through a
+worker process and a thread, as a user's program would, and break the worker on purpose.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fnx
+import fnx.numpy as fnp
+from fnx.core.errors import FnxTypeError
+from fnx.core.tree import tree_flatten, tree_unflatten
+from fnx.lower import background
+from helpers import assert_same
+
+import test_jit as battery  # its jitted functions, compiled once for both files
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+import worker  # noqa: E402
+import workloads  # noqa: E402
+
+
+def both_tiers(jitted, *args) -> tuple:
+    """``jitted(*args)`` computed by its first tier (NumPy) and by its compiled code, as NumPy pytrees."""
+    jitted(*args)  # traces (and, with background_compile "off", compiles)
+    entry = next(e for e in jitted._entries.values())
+    values = [np.asarray(c) for c in entry.consts] + [np.asarray(x) for x in tree_flatten(list(args))[0]]
+    code = entry.code
+    first = code._first_tier(*values)
+    compiled = code.compiled().call(*values)
+    as_tree = lambda outs: tree_unflatten(entry.out_tree, [np.asarray(o) for o in outs])  # noqa: E731
+    return as_tree(first), as_tree(compiled)
+
+
+def assert_tiers_agree(first, compiled) -> None:
+    """Equal to float rounding: the compiled code's transcendentals are within a few ulp of NumPy's
+    (docs/vecmath.md) and its fused loops add in another order."""
+    for a, b in zip(tree_flatten(first)[0], tree_flatten(compiled)[0]):
+        tol = dict(rtol=2e-6, atol=1e-7) if a.dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+        assert_same(a, b, **tol)
+
+
+_ELEMENTWISE_ARGS = (battery.RNG.uniform(0.1, 0.9, 6).astype(np.float32), battery.RNG.uniform(0.1, 0.9, 6),
+                     np.float64(0.3), np.array([-7, -2, 0, 3, 9, 100], np.int32),
+                     np.array([0, 1, 7, 128, 255, 3], np.uint8), np.array([True, False, True, False, True, False]))
+BATTERY = {"elementwise_and_reductions": (battery.ELEMENTWISE, (battery.X, battery.I)),
+           "shapes_and_products": (battery.SHAPES, (battery.X, battery.Y)),
+           "every_elementwise_primitive": (battery.ELEMENTWISE_PRIMITIVES, _ELEMENTWISE_ARGS),
+           "scan": (fnx.jit(battery.rnn_loss), (battery.W, battery.XS)),
+           "grad_of_scan": (fnx.jit(fnx.grad(battery.rnn_loss)), (battery.W, battery.XS)),
+           "custom_rules_nested_jit": (fnx.jit(battery.the_remaining_primitives), (battery.X, battery.I))}
+
+
+@pytest.mark.parametrize("name", BATTERY)
+def test_the_tiers_agree_on_the_jit_battery(name):
+    jitted, args = BATTERY[name]
+    with np.errstate(all="ignore"):
+        assert_tiers_agree(*both_tiers(jitted, *args))
+
+
+@pytest.mark.parametrize("workload", workloads.WORKLOADS, ids=lambda w: w.name)
+def test_the_tiers_agree_on_every_benchmark_workload(workload):
+    F = worker.load_framework("fnx", None)
+    assert_tiers_agree(*both_tiers(workload.traced(F), *workload.inputs(True)))
+
+
+def _poly(x):
+    return fnp.sum(fnp.tanh(x) * x + 1.5, axis=0)
+
+
+@pytest.mark.parametrize("mode", ["process", "thread"])
+def test_first_calls_run_on_numpy_then_the_compiled_code_takes_over(mode, tmp_path, monkeypatch):
+    monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
+    monkeypatch.setattr(fnx.config, "background_compile", mode)
+    f = fnx.jit(_poly)
+    x = np.linspace(-2, 2, 12).reshape(4, 3)
+    expected = np.sum(np.tanh(x) * x + 1.5, axis=0)
+    assert_same(np.asarray(f(x)), expected, rtol=1e-12)  # the first tier, or already the compiled code
+    assert fnx.block_until_compiled(timeout=600)
+    entry = next(iter(f._entries.values()))
+    assert entry.code.executable is not None and entry.call == entry.code.executable.call
+    assert_same(np.asarray(f(x)), expected, rtol=1e-12)
+    assert "_poly" not in str(entry.call)  # the fast path calls the Numba dispatcher, not the jaxpr
+
+
+def test_a_failed_background_compile_is_reported_by_the_next_call(monkeypatch):
+    monkeypatch.setattr(fnx.config, "background_compile", "thread")
+    cube_p = fnx.def_primitive("test_tiers_cube", lambda x: x, lambda x: x ** 3)  # no CPU rule
+    f = fnx.jit(lambda x: cube_p.bind(x) + 1.0)
+    assert np.asarray(f(np.full(3, 2.0))).tolist() == [9.0] * 3  # the first tier needs no CPU rule
+    assert fnx.block_until_compiled(timeout=600)
+    with pytest.raises(FnxTypeError, match="test_tiers_cube.*no CPU lowering rule"):
+        f(np.full(3, 2.0))
+
+
+def test_a_dead_worker_is_replaced_and_the_call_still_compiles(tmp_path, monkeypatch):
+    monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
+    monkeypatch.setattr(fnx.config, "background_compile", "process")
+    assert "has no attribute 'f'" in background._compile_in_worker("", "f", [])  # the worker reports errors
+    # a worker that dies in the middle of a compile (as a crash in LLVM would) is reported too
+    assert "stopped" in background._compile_in_worker("import os\nos._exit(3)\n", "f", [])
+    f = fnx.jit(lambda x: x * 3.0 - 1.0)
+    x = np.arange(4.0)
+    assert_same(np.asarray(f(x)), x * 3.0 - 1.0)
+    assert fnx.block_until_compiled(timeout=600)
+    assert_same(np.asarray(f(x)), x * 3.0 - 1.0)
+    assert next(iter(f._entries.values())).code.executable is not None
+    assert background._worker.process.poll() is None  # a new worker serves the compile
+
+
+def test_lower_compile_waits_for_the_compiled_code(monkeypatch):
+    monkeypatch.setattr(fnx.config, "background_compile", "process")
+    executable = fnx.jit(lambda x: x * 2.0).lower(np.ones(3)).compile()
+    assert_same(np.asarray(executable.call(np.ones(3))[0]), np.full(3, 2.0))
+
+
+def test_background_compile_setting_is_checked():
+    with pytest.raises(ValueError, match="background_compile must be one of"):
+        fnx.config.update("background_compile", "later")
