@@ -24,18 +24,25 @@ class Config:
     def __init__(self) -> None:
         self.default_float = np.dtype("float64")
         self.cache_dir = ""
+        self.cache_max_bytes = 0
         self.keep_freed_memory = 0
         self.parallel_loops = 0
         self._on_change: list = []  # caches that depend on the settings (e.g. type promotion)
         self.update("default_float", os.environ.get("FNX_DEFAULT_FLOAT", "float64"))
         self.update("cache_dir", os.environ.get("FNX_CACHE_DIR", _default_cache_dir()))
+        self.update("cache_max_bytes", os.environ.get("FNX_CACHE_MAX_BYTES", 1 << 30))
         self.update("keep_freed_memory", os.environ.get("FNX_KEEP_FREED_MEMORY", 1 << 30))
         self.update("parallel_loops", os.environ.get("FNX_PARALLEL_LOOPS", 0))
 
     def update(self, name: str, value: Any) -> None:
         """Change one setting: ``fnx.config.update("default_float", "float32")``."""
-        if name == "cache_dir":
-            self.cache_dir = os.path.abspath(os.path.expanduser(str(value)))
+        if name == "cache_dir":  # "" stays "": no disk cache (fnx warns once and compiles in memory)
+            self.cache_dir = str(value) and os.path.abspath(os.path.expanduser(str(value)))
+            return
+        if name == "cache_max_bytes":
+            if int(value) < 0:
+                raise ValueError(f"fnx.config.update: cache_max_bytes must be a number of bytes >= 0, got {value!r}")
+            self.cache_max_bytes = int(value)
             return
         if name == "keep_freed_memory":
             if int(value) < 0:
@@ -51,7 +58,7 @@ class Config:
             return
         if name != "default_float":
             raise KeyError(f"fnx.config.update: unknown setting {name!r}; known: 'default_float', 'cache_dir', "
-                           f"'keep_freed_memory', 'parallel_loops'")
+                           f"'cache_max_bytes', 'keep_freed_memory', 'parallel_loops'")
         if str(np.dtype(value)) not in _FLOATS:
             raise ValueError(f"fnx.config.update: default_float must be one of {_FLOATS}, got {value!r}")
         self.default_float = np.dtype(value)

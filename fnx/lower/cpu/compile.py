@@ -1,17 +1,13 @@
-"""Compile a jaxpr with Numba, through a module file cached on disk by the hash of its source.
+"""Compile a jaxpr with Numba, through a module cached on disk under the hash of its source.
 
-The generated source is written to ``<cache dir>/fnx_<hash>.py`` (once: the file is never rewritten, so
-Numba's own cache, which is keyed on the file, stays valid) and imported as a module registered in
-``sys.modules``; its functions are compiled with ``cache=True``. A second process that traces the same
-function produces the same source, imports the same file and loads the machine code Numba cached.
+The generated source becomes a module ``fnx_<hash>`` registered in ``sys.modules``, whose functions are
+compiled with ``cache=True``; ``disk_cache`` keeps its file and Numba's machine code in fnx's cache folder
+and checks them before use. A second process that traces the same function produces the same source, finds
+the same module and loads the machine code Numba cached.
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import os
-import sys
-import tempfile
 import warnings
 
 from ._scipy_blas import preload_scipy_blas
@@ -22,9 +18,8 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaIRAssumptionWarning
 
-from ..._version import __version__
-from ...config import config
 from ...core.ir import ClosedJaxpr
+from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Numba caches, so before them)
 from . import rules_arrays, rules_calls, rules_elementwise, rules_structural  # noqa: F401  (register the CPU rules)
 from .codegen import generate
 
@@ -60,42 +55,20 @@ class Executable:
         return outs
 
 
-def cache_dir() -> str:
-    """Where generated modules and Numba's cache live: ``fnx.config.cache_dir``."""
-    path = config.cache_dir
-    os.makedirs(path, exist_ok=True)
-    return path
+def cache_dir() -> str | None:
+    """The disk cache folder (``fnx.config.cache_dir``, created 0700), or None when it cannot be used and fnx
+    compiles in memory (fnx/lower/cpu/disk_cache.py)."""
+    return disk_cache.folder()
 
 
 def _kernels_fingerprint() -> str:
     """A hash of the kernel modules: Numba's cache of generated code that inlines them must not outlive them."""
-    folder = os.path.dirname(os.path.abspath(__file__))
-    digest = hashlib.sha256()
-    for name in ("blas.py", "kernels.py", "kernels_arrays.py", "vecmath.py"):
-        with open(os.path.join(folder, name), "rb") as f:
-            digest.update(f.read())
-    return digest.hexdigest()
-
-
-_KERNELS = _kernels_fingerprint()
+    return disk_cache.kernels_fingerprint()
 
 
 def _load_module(source: str):
-    key = hashlib.sha256(f"{__version__}|{numba.__version__}|{_KERNELS}|{source}".encode()).hexdigest()[:24]
-    name = f"fnx_{key}"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = os.path.join(cache_dir(), name + ".py")
-    if not os.path.exists(path):  # write once, atomically: safe when processes race
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(source)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The generated module ``source``, through the verified disk cache (``disk_cache.load_module``)."""
+    return disk_cache.load_module(source)
 
 
 def _use_workqueue_threads() -> None:
