@@ -59,6 +59,7 @@ _TMP_PREFIX = ".fnx-tmp-"
 _STALE_TMP_SECONDS = 3600  # a temporary file this old was left by a process that died while writing it
 _MODULE = re.compile(r"fnx_[0-9a-f]{24}")
 _KERNELS_DIR = re.compile(r"kernels_[0-9a-f]{16}")
+_LEGACY = "__pycache__"  # where Numba kept the generated modules' caches before this module placed them
 _NUMBA_FILES = caching.IndexDataCacheFile
 
 
@@ -416,7 +417,8 @@ def evict(where: str, max_bytes: int, below: int | None = None) -> int:
 
 def _entries(where: str) -> dict[str, tuple[float, int]]:
     """name -> (last use, bytes) for each entry of the folder: a module with its Numba files, a kernels
-    folder, a temporary file left by a process that died."""
+    folder, the ``__pycache__`` folder of Numba files fnx wrote before it sealed them, a temporary file left
+    by a process that died."""
     entries: dict[str, tuple[float, int]] = {}
     now = time.time()
     for item in os.scandir(where):
@@ -426,7 +428,7 @@ def _entries(where: str) -> dict[str, tuple[float, int]]:
             if _MODULE.fullmatch(name):
                 last_use, size = entries.get(name, (0.0, 0))
                 entries[name] = (max(last_use, st.st_mtime), size + st.st_size)
-            elif _KERNELS_DIR.fullmatch(item.name) and stat.S_ISDIR(st.st_mode):
+            elif (_KERNELS_DIR.fullmatch(item.name) or item.name == _LEGACY) and stat.S_ISDIR(st.st_mode):
                 size = sum(f.stat(follow_symlinks=False).st_size for f in os.scandir(item.path))
                 entries[item.name] = (st.st_mtime, size)
             elif item.name.startswith(_TMP_PREFIX) and now - st.st_mtime > _STALE_TMP_SECONDS:
@@ -438,7 +440,7 @@ def _entries(where: str) -> dict[str, tuple[float, int]]:
 
 def _remove_entry(where: str, name: str) -> None:
     """Remove the entry ``name`` from the folder: the module first (so that no process loads it any more),
-    then its Numba files; or a kernels folder; or a temporary file."""
+    then its Numba files; or a folder; or a temporary file."""
     path = os.path.join(where, name)
     if os.path.isdir(path):
         shutil.rmtree(path, ignore_errors=True)
