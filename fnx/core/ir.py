@@ -44,7 +44,7 @@ class Literal:
 Atom = Union[Var, Literal]
 
 
-@dataclass
+@dataclass(slots=True)
 class Eqn:
     """One equation ``outvars = primitive[params] invars``."""
 

@@ -63,7 +63,12 @@ _ABSTRACT_EVAL_CACHE_SIZE = 4096
 
 def _plain(value) -> bool:
     """A param value that is safe and cheap as a cache key: scalars, dtypes, strings, tuples of those."""
-    return type(value) in _PLAIN_TYPES or (type(value) is tuple and all(map(_plain, value)))
+    if type(value) is tuple:
+        for v in value:
+            if type(v) not in _PLAIN_TYPES and not _plain(v):
+                return False
+        return True
+    return type(value) in _PLAIN_TYPES
 
 
 def abstract_eval(prim: Primitive, avals, params: dict) -> list:
@@ -74,8 +79,11 @@ def abstract_eval(prim: Primitive, avals, params: dict) -> list:
     functions are never keys, so that the cache keeps no program alive.
     """
     key = None
-    if not params or all(map(_plain, params.values())):
+    if not params:
+        key = (prim, *avals)
+    elif all(map(_plain, params.values())):
         key = (prim, *avals, *[(k, type(v), v) for k, v in params.items()])
+    if key is not None:
         cached = _abstract_eval_cache.get(key)
         if cached is not None:
             return list(cached)

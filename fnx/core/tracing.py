@@ -134,10 +134,12 @@ class JaxprTrace:
     def _computed(self, prim: Primitive, atoms: list, params: dict, out_avals: list) -> list:
         """The output tracers of an equation of a concrete trace, carrying their values when every input's
         value is known (every variable of the trace with a known value is in ``self.values``)."""
-        values = self.values
-        vals = [a.val if type(a) is Literal else values.get(id(a)) for a in atoms]
-        if any(v is None for v in vals):
-            return [Tracer(self, Var(aval)) for aval in out_avals]
+        values, vals = self.values, []
+        for a in atoms:
+            v = a.val if type(a) is Literal else values.get(id(a))
+            if v is None:
+                return [Tracer(self, Var(aval)) for aval in out_avals]
+            vals.append(v)
         out = impl_rules[prim](*vals, **params)
         outs = []
         for aval, v in zip(out_avals, out if prim.multiple_results else (out,)):

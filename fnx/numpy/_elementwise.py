@@ -7,6 +7,7 @@ from .. import lax
 from ..core import dtypes
 from ..core.array import Array
 from ..core.primitive import Primitive, bind, impl_rules
+from ..core.tracing import Tracer
 from ..lax.elementwise import binary_primitives as _B, unary_primitives as _U
 from ._util import _trace_stack, as_array, broadcast_operands, cast, common_dtype, promote, to_operand
 
@@ -25,14 +26,17 @@ def _key(v):
 
 
 def _with_fast_path(p: Primitive, generic, arity: int):
-    """Wrap ``generic`` (promote, then bind ``p``) with an eager shortcut.
+    """Wrap ``generic`` (promote, then bind ``p``) with an eager shortcut and a traced one.
 
     The first eager call with given operand dtypes runs ``generic``; when it needed no conversion, NumPy's
     own promotion gives fnx's result for those dtypes, so later calls go straight to the NumPy function.
-    This keeps eager dispatch within a small factor of NumPy's own per-call time.
+    This keeps eager dispatch within a small factor of NumPy's own per-call time. Under a trace, tracers
+    already of the promoted dtype, with one shape (or rank 0), and Python scalars beside them bind at once
+    (``grad`` outside ``jit`` traces every operation, so this is its per-operation cost).
     """
     numpy_fn = impl_rules[p]
     direct: set = set()
+    traced_dtypes: dict = {}  # operand dtypes (or weak types) -> the promoted dtype, or None if it changes one
     new_array = object.__new__
 
     def first_call(key, *xs):
@@ -41,6 +45,29 @@ def _with_fast_path(p: Primitive, generic, arity: int):
             direct.add(key)
         return bind(p, converted, _NO_PARAMS)
 
+    def traced(xs):
+        key, shape = [], ()
+        for x in xs:
+            if type(x) is Tracer:
+                aval = x.aval
+                if aval.shape and aval.shape != shape:
+                    if shape:
+                        return generic(*xs)  # broadcasting: the general path
+                    shape = aval.shape
+                key.append(aval.dtype)
+            elif type(x) in _WEAK:
+                key.append(type(x))
+            else:
+                return generic(*xs)
+        key = tuple(key)
+        if key not in traced_dtypes:
+            dtype = generic.target(*xs)
+            traced_dtypes[key] = dtype if all(k == dtype for k in key if isinstance(k, np.dtype)) else None
+        dtype = traced_dtypes[key]
+        if dtype is None:
+            return generic(*xs)
+        return bind(p, [x if type(x) is Tracer else dtype.type(x) for x in xs], _NO_PARAMS)
+
     def wrap(out) -> Array:
         result = new_array(Array)
         result._value = out if type(out) is np.ndarray else np.asarray(out)
@@ -48,7 +75,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
 
     def unary(x):
         if _trace_stack:
-            return generic(x)
+            return traced((x,))
         v = x._value if type(x) is Array else x
         key = _key(v)
         if key not in direct:
@@ -60,7 +87,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
 
     def binary(x, y):
         if _trace_stack:
-            return generic(x, y)
+            return traced((x, y))
         vx = x._value if type(x) is Array else x
         vy = y._value if type(y) is Array else y
         key = (_key(vx), _key(vy))
@@ -80,11 +107,15 @@ class _Promoted:
     def __init__(self, p: Primitive, name: str, to_float: bool):
         self.p, self.name, self.to_float = p, name, to_float
 
+    def target(self, *xs) -> np.dtype:
+        """The dtype the operands are brought to."""
+        xs = [to_operand(x, self.name) for x in xs]
+        dtype = common_dtype(self.name, *xs)
+        return dtypes.to_inexact(dtype) if self.to_float else dtype
+
     def convert(self, *xs) -> list:
-        if self.to_float:
-            xs = [to_operand(x, self.name) for x in xs]
-            return promote(self.name, *xs, dtype=dtypes.to_inexact(common_dtype(self.name, *xs)))
-        return promote(self.name, *xs)
+        xs = [to_operand(x, self.name) for x in xs]
+        return promote(self.name, *xs, dtype=self.target(*xs))
 
     def __call__(self, *xs):
         return bind(self.p, self.convert(*xs), _NO_PARAMS)

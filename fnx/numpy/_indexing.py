@@ -115,9 +115,7 @@ def _basic(x, index: tuple, advanced: set):
             starts.append(0), limits.append(n), strides.append(1)
             continue
         if _is_static_int(i):
-            if not -n <= i < n:
-                raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
-            i = int(i) % n
+            i = _in_bounds(i, n, axis)
             starts.append(i), limits.append(i + 1), strides.append(1)
             drop.append(axis)
             continue
@@ -131,6 +129,23 @@ def _basic(x, index: tuple, advanced: set):
     if starts != [0] * x.ndim or limits != list(x.shape) or strides != [1] * x.ndim:
         x = lax.slice(x, starts, limits, strides)
     return x, drop
+
+
+def _in_bounds(i, n: int, axis: int) -> int:
+    """A static index into an axis of size ``n``, negatives wrapped; out of bounds raises IndexError."""
+    if not -n <= i < n:
+        raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
+    return int(i) % n
+
+
+def _take_int(x, i: int):
+    """``x[i]`` for a Python int ``i``, as the general path writes it (a static slice of the first axis, then a
+    reshape without it) but without its index analysis: under ``grad`` this is every ``x[0]``."""
+    shape = x.shape
+    i = _in_bounds(i, shape[0], 0)
+    if shape[0] != 1:
+        x = lax.slice(x, (i,) + (0,) * (len(shape) - 1), (i + 1,) + shape[1:])
+    return lax.reshape(x, shape[1:])
 
 
 def _normalize_index_array(i, n: int, axis: int):
@@ -161,6 +176,8 @@ def getitem(x, index):
             return Array._wrap(value if type(value) is np.ndarray else np.asarray(value))
         except IndexError:
             pass  # the general path below raises the error fnx documents
+    if type(index) is int and type(x) is Tracer and x.ndim:
+        return _take_int(x, index)
     x = as_array(x, "getitem")
     index = _expand_index(x, index)
     x, index = _insert_new_axes(x, index)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from ... import numpy as fnp
 from ...core.avals import ShapedArray
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
@@ -49,13 +50,12 @@ def is_differentiable(aval: ShapedArray) -> bool:
 def instantiate(t, aval: ShapedArray | None = None):
     """A real array of zeros for a symbolic Zero; any other value as it is."""
     if isinstance(t, Zero):
-        from ... import numpy as fnp
         return fnp.zeros(t.aval.shape, t.aval.dtype)
     return t
 
 
 def aval_of(x) -> ShapedArray:
-    return x.aval if isinstance(x, (Literal, Zero)) else abstractify(x)
+    return x.aval if type(x) in (Literal, Zero, Tracer) else abstractify(x)
 
 
 def add_tangents(a, b):
@@ -63,7 +63,6 @@ def add_tangents(a, b):
         return b
     if isinstance(b, Zero):
         return a
-    from ... import numpy as fnp
     return fnp.add(a, b)
 
 
@@ -205,7 +204,6 @@ def _as_array(value):
 
 def as_differentiable(x, what: str):
     """A differentiated argument leaf: Python scalars become default-float arrays; integers are an error."""
-    from ... import numpy as fnp
     if type(x) in (int, float):
         return fnp.asarray(float(x))
     x = x if isinstance(x, Tracer) else fnp.asarray(x)

@@ -25,12 +25,14 @@ def _cast_like(x, operand):
 
 
 def _fit(ct, operand):
-    """``ct`` as the cotangent of ``operand``: summed if the operand was a broadcast scalar, in its dtype."""
-    aval = aval_of(operand)
-    ct_aval = aval_of(ct)
-    if aval.shape == () and ct_aval.shape != ():
-        ct = lax.reduce_sum(ct, tuple(range(len(ct_aval.shape))))
-    return ct if ct_aval.dtype == aval.dtype else lax.convert_element_type(ct, aval.dtype)
+    """``ct`` as the cotangent of ``operand``: summed if the operand was a broadcast scalar, in its dtype.
+
+    Reads ``.shape`` and ``.dtype``, which NumPy values (the operands of an eager ``grad``) have for free."""
+    ct_shape = ct.shape
+    if ct_shape and not operand.shape:
+        ct = lax.reduce_sum(ct, tuple(range(len(ct_shape))))
+    dtype = operand.dtype
+    return ct if ct.dtype == dtype else lax.convert_element_type(ct, dtype)
 
 
 def defpartials(prim: Primitive, *partials: Callable | None) -> None:

@@ -80,7 +80,7 @@ def _slice_vjp(ct, primals, out, *, start_indices, limit_indices, strides):
         return [_zeros(x_shape, ct.dtype)]
     config = tuple((lo, n - (lo + (m - 1) * s + 1), s - 1)
                    for lo, s, n, m in zip(start_indices, strides, x_shape, ct.shape))
-    return [pad_p.bind(ct, fnp.zeros((), ct.dtype), padding_config=config)]
+    return [pad_p.bind(ct, ct.dtype.type(0), padding_config=config)]  # a NumPy scalar: a literal when traced
 
 
 def _pad_vjp(ct, primals, out, *, padding_config):
