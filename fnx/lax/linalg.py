@@ -25,16 +25,19 @@ def _dot_general_eval(lhs, rhs, *, dimension_numbers):
 
 
 def _dot_general_impl(lhs, rhs, *, dimension_numbers):
+    """``matmul`` over (batch, free, contracted) x (batch, contracted, free) views: NumPy's einsum took 12 ms
+    for the MLP step's 128x784 by 784x512 float32 products (its batched path does not reach BLAS), matmul
+    takes a BLAS call."""
     (lc, rc), (lb, rb) = dimension_numbers
     lhs, rhs = np.asarray(lhs), np.asarray(rhs)
-    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    lsub = [next(letters) for _ in range(lhs.ndim)]
-    rsub = [next(letters) for _ in range(rhs.ndim)]
-    for a, b in zip(lc + lb, rc + rb):
-        rsub[b] = lsub[a]
-    out = [lsub[i] for i in lb] + [lsub[i] for i in range(lhs.ndim) if i not in lc + lb] + \
-        [rsub[i] for i in range(rhs.ndim) if i not in rc + rb]
-    return np.einsum(f"{''.join(lsub)},{''.join(rsub)}->{''.join(out)}", lhs, rhs, optimize=True).astype(lhs.dtype)
+    lf = [i for i in range(lhs.ndim) if i not in lc + lb]
+    rf = [i for i in range(rhs.ndim) if i not in rc + rb]
+    batch = [lhs.shape[i] for i in lb]
+    size = lambda x, axes: int(np.prod([x.shape[i] for i in axes], dtype=np.int64))  # noqa: E731
+    a = lhs.transpose(list(lb) + lf + list(lc)).reshape(batch + [size(lhs, lf), size(lhs, lc)])
+    b = rhs.transpose(list(rb) + list(rc) + rf).reshape(batch + [size(rhs, rc), size(rhs, rf)])
+    out = np.matmul(a, b).astype(lhs.dtype, copy=False)
+    return out.reshape(batch + [lhs.shape[i] for i in lf] + [rhs.shape[i] for i in rf])
 
 
 dot_general_p = def_primitive("dot_general", _dot_general_eval, _dot_general_impl)

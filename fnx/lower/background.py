@@ -1,7 +1,8 @@
 """Background compilation: a jaxpr's native code is made while its first calls run on NumPy.
 
-``compile_in_background(closed, donated, args, done)`` returns at once. A thread of this process generates
-the module source, then, by ``fnx.config.background_compile``:
+``compile_in_background(closed, donated, args, done)`` queues a compile and returns at once. One compile
+thread of this process takes the queue in order; for each jaxpr it generates the module source, then, by
+``fnx.config.background_compile``:
 
 - ``"process"`` (the default): a compile worker process (``fnx.lower.cpu.compile_worker``, started on first
   use and kept until this process ends) compiles the module into the disk cache, and the thread loads the
@@ -10,17 +11,17 @@ the module source, then, by ``fnx.config.background_compile``:
   the result.
 - ``"thread"``: the thread compiles, sharing the GIL with the caller.
 
-Either way the thread ends by calling ``done(executable)``, or ``done(None)`` if anything failed (the caller
-then compiles in its own thread, where the error surfaces as it would without tiers). Importing this module
-does not import Numba: a first call must not wait for Numba's import either.
+Each compile ends by calling ``done(executable)``, or ``done(None)`` if anything failed (the caller then
+compiles in its own thread, where the error surfaces as it would without tiers). Importing this module does
+not import Numba: a first call must not wait for Numba's import either.
 """
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import threading
-import time
 from multiprocessing.connection import Connection
 from typing import Callable, Sequence
 
@@ -29,9 +30,14 @@ import numpy as np
 from ..config import config
 from ..core.ir import ClosedJaxpr
 
-_pending: set = set()  # the threads of compiles not finished yet
-_worker_lock = threading.Lock()  # one request at a time on the worker's pipe
+_jobs: "queue.Queue" = queue.Queue()  # compiles waiting for the compile thread, in the order of first calls
+_unfinished = threading.Condition()  # guards _count and tells wait_for_compiles when it reaches 0
+_count = 0  # compiles requested and not finished
+_thread: threading.Thread | None = None
 _worker: "_Worker | None" = None
+# a worker is replaced after this many compiles: Numba never frees machine code (numba/numba#5976), so a
+# worker grows by ~2 MiB per compile; a new one starts in ~0.5 s
+WORKER_COMPILES = 200
 
 
 def arg_types(closed: ClosedJaxpr, args: Sequence) -> list:
@@ -51,15 +57,30 @@ def arg_types(closed: ClosedJaxpr, args: Sequence) -> list:
 
 def compile_in_background(closed: ClosedJaxpr, donated: frozenset, args: Sequence,
                           done: Callable) -> None:
-    """Start compiling ``closed`` for arguments like ``args``; ``done(executable or None)`` is called from
-    another thread when it has finished."""
-    thread = threading.Thread(target=_job, name="fnx-compile", daemon=True,
-                              args=(closed, donated, arg_types(closed, args), config.background_compile, done))
-    _pending.add(thread)
-    thread.start()
+    """Queue ``closed`` for compiling for arguments like ``args``; ``done(executable or None)`` is called from
+    the compile thread when it has finished. One thread serves every compile, in the order they came."""
+    global _count, _thread
+    with _unfinished:
+        _count += 1
+        if _thread is None:
+            _thread = threading.Thread(target=_serve, name="fnx-compile", daemon=True)
+            _thread.start()
+    _jobs.put((closed, donated, arg_types(closed, args), config.background_compile, done))
 
 
-def _job(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: Callable) -> None:
+def _serve() -> None:
+    global _count
+    while True:
+        job = _jobs.get()
+        try:
+            _compile(*job)
+        finally:
+            with _unfinished:
+                _count -= 1
+                _unfinished.notify_all()
+
+
+def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: Callable) -> None:
     executable = None
     try:
         from .cpu.compile import Executable, compile_for, load_function
@@ -74,18 +95,13 @@ def _job(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: 
         executable = None
     finally:
         done(executable)
-        _pending.discard(threading.current_thread())
 
 
 def wait_for_compiles(timeout: float | None = None) -> bool:
-    """Wait until every background compile started so far has finished; False if ``timeout`` seconds passed
-    first."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    for thread in list(_pending):
-        thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        if thread.is_alive():
-            return False
-    return True
+    """Wait until every background compile requested so far has finished; False if ``timeout`` seconds
+    passed first."""
+    with _unfinished:
+        return _unfinished.wait_for(lambda: _count == 0, timeout)
 
 
 class _Worker:
@@ -103,6 +119,7 @@ class _Worker:
         os.close(from_worker[1])
         self.requests = Connection(to_worker[1], readable=False)
         self.replies = Connection(from_worker[0], writable=False)
+        self.compiles = 0
 
     def compile(self, source: str, entry: str, types: list) -> str | None:
         """Have the worker compile ``entry`` of ``source`` into the disk cache: None, or the error's text."""
@@ -111,13 +128,17 @@ class _Worker:
 
 
 def _compile_in_worker(source: str, entry: str, types: list) -> str | None:
-    """Compile in the worker (started on first use, started again if it died): None, or what went wrong."""
+    """Compile in the worker (started on first use, started again if it died): None, or what went wrong.
+    Only the compile thread calls it (and tests), so requests on the pipe never interleave."""
     global _worker
-    with _worker_lock:
-        try:
-            if _worker is None or _worker.process.poll() is not None:
-                _worker = _Worker()
-            return _worker.compile(source, entry, types)
-        except (EOFError, OSError) as e:  # the worker died (a crash in Numba or LLVM): start another next time
+    try:
+        if _worker is not None and _worker.compiles >= WORKER_COMPILES:
+            _worker.requests.close()  # it exits, and its memory is the system's again
             _worker = None
-            return f"the compile worker stopped: {e!r}"
+        if _worker is None or _worker.process.poll() is not None:
+            _worker = _Worker()
+        _worker.compiles += 1
+        return _worker.compile(source, entry, types)
+    except (EOFError, OSError) as e:  # the worker died (a crash in Numba or LLVM): start another next time
+        _worker = None
+        return f"the compile worker stopped: {e!r}"

@@ -35,6 +35,11 @@ class TieredCode:
     the background (``fnx.lower.background``, ``fnx.config.background_compile``; ``"off"``: the first call
     compiles and waits).
 
+    The background compile starts at the second call: a function called once gains nothing from it (a call
+    that has started on NumPy finishes there), and a program making many distinct one-off jitted functions
+    would otherwise fill its memory with their machine code, which Numba never frees (LLVM's MCJIT keeps
+    every finalized object; numba/numba#5976, #7831). A training loop's second call follows its first at once.
+
     The tiers agree to float rounding: the compiled code's transcendental functions are within a few ulp of
     NumPy's (docs/vecmath.md) and its fused loops add in another order. ``listeners`` are called with each
     new ``call`` (a jitted function's entries rebind their fast path to it).
@@ -44,6 +49,7 @@ class TieredCode:
         self.closed, self.donated, self.executable = closed, donated, None
         self.listeners: list[Callable] = []
         self.call: Callable = self._first_call
+        self._seen_once = False
         self._background_done: threading.Event | None = None
         self._eager = hoist_consts(closed) if closed.consts else closed
         self._eager_consts = [np.asarray(c) for c in closed.consts]
@@ -56,10 +62,12 @@ class TieredCode:
     def _first_call(self, *args):
         if config.background_compile == "off":
             return self.compiled().call(*args)
-        from ..lower.background import compile_in_background  # no Numba import here: that is the point
-        self._background_done = threading.Event()
-        self._switch(self._first_tier)
-        compile_in_background(self.closed, self.donated, args, self._compiled_in_background)
+        if self._seen_once:
+            from ..lower.background import compile_in_background  # no Numba import here: that is the point
+            self._background_done = threading.Event()
+            self._switch(self._first_tier)
+            compile_in_background(self.closed, self.donated, args, self._compiled_in_background)
+        self._seen_once = True
         return self._first_tier(*args)
 
     def _first_tier(self, *args) -> list:
@@ -102,7 +110,8 @@ def block_until_compiled(timeout: float | None = None) -> bool:
 
     >>> import fnx, fnx.numpy as fnp
     >>> f = fnx.jit(lambda x: x * 2.0)
-    >>> y = f(fnp.ones(3))            # returns at once; compiles in the background
+    >>> y = f(fnp.ones(3))            # on NumPy
+    >>> y = f(fnp.ones(3))            # on NumPy; f compiles in the background from its second call
     >>> fnx.block_until_compiled()    # from here on, f runs native code
     True
     """
