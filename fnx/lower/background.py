@@ -9,7 +9,8 @@ thread of this process takes the queue in order; for each jaxpr it generates the
   machine code from there. Numba's front end is Python, so a compiling thread holds the GIL most of the time;
   the worker runs on another core instead, and this process only pays for generating the source and loading
   the result.
-- ``"thread"``: the thread compiles, sharing the GIL with the caller.
+- ``"thread"``: the thread compiles, sharing the GIL with the caller. So does ``"process"`` when the disk
+  cache cannot be used (``fnx.lower.cpu.disk_cache``), since the worker hands its code over through it.
 
 Each compile ends by calling ``done(executable)``, or ``done(None)`` if anything failed (the caller then
 compiles in its own thread, where the error surfaces as it would without tiers). Importing this module does
@@ -83,10 +84,13 @@ def _serve() -> None:
 def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: Callable) -> None:
     executable = None
     try:
+        from .cpu import disk_cache
         from .cpu.compile import Executable, compile_for, load_function
         from .cpu.codegen import generate
         source, entry = generate(closed, donated)
-        if mode == "process" and _compile_in_worker(source, entry, types) is not None:
+        # the worker hands its machine code over through the disk cache: without one, compile here
+        if mode == "process" and disk_cache.folder() is not None and \
+                _compile_in_worker(source, entry, types) is not None:
             return  # the worker failed: the caller compiles in process, where the error shows as usual
         function = load_function(source, entry)
         compile_for(function, types)  # after the worker: a load from Numba's disk cache
@@ -111,6 +115,7 @@ class _Worker:
         to_worker, from_worker = os.pipe(), os.pipe()  # (read end, write end) each
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir,
+               "FNX_CACHE_MAX_BYTES": str(config.cache_max_bytes),
                "PYTHONPATH": os.pathsep.join([package_root] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fnx.lower.cpu.compile_worker", str(to_worker[0]), str(from_worker[1])],
