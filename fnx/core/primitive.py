@@ -74,22 +74,20 @@ def _plain(value) -> bool:
 def abstract_eval(prim: Primitive, avals, params: dict) -> list:
     """The output avals of ``prim`` applied to ``avals``, always as a list.
 
-    Rules are pure functions of avals and params, so results are remembered when every param is a plain
-    value: eager ``grad`` traces the same few signatures thousands of times. Params holding jaxprs or
-    functions are never keys, so that the cache keeps no program alive.
+    Rules are pure functions of avals and params, so results are remembered: eager ``grad`` traces the same
+    few signatures thousands of times. Only keys whose params are plain values are stored (never jaxprs or
+    functions, so that the cache keeps no program alive), hence only those are ever found.
     """
-    key = None
-    if not params:
-        key = (prim, *avals)
-    elif all(map(_plain, params.values())):
-        key = (prim, *avals, *[(k, type(v), v) for k, v in params.items()])
-    if key is not None:
+    key = (prim, *avals, *params.items()) if params else (prim, *avals)
+    try:
         cached = _abstract_eval_cache.get(key)
-        if cached is not None:
-            return list(cached)
+    except TypeError:  # an unhashable param
+        cached = key = None
+    if cached is not None:
+        return list(cached)
     out = abstract_eval_rules[prim](*avals, **params)
     out = list(out) if prim.multiple_results else [out]
-    if key is not None:
+    if key is not None and all(map(_plain, params.values())):
         if len(_abstract_eval_cache) >= _ABSTRACT_EVAL_CACHE_SIZE:
             _abstract_eval_cache.clear()
         _abstract_eval_cache[key] = tuple(out)

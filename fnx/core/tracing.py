@@ -100,11 +100,13 @@ class JaxprTrace:
                 raise FnxTypeError(f"a tracer {x.aval} escaped the function that was being transformed "
                                    "(it was stored outside, e.g. in a global); pass it as an argument instead")
             return self._const(x, x.aval)
-        if isinstance(x, dtypes.WEAK_TYPES) and not isinstance(x, np.generic):
+        if isinstance(x, np.generic):  # a NumPy scalar, as fnx.numpy makes of a Python scalar beside an array
+            return Literal(x, scalar_aval(x.dtype))
+        if isinstance(x, dtypes.WEAK_TYPES):
             return Literal(x, ShapedArray((), dtypes.dtype_of_scalar(x)))
         if isinstance(x, Array):
             x = x._value
-        if isinstance(x, (np.ndarray, np.generic)):
+        if isinstance(x, np.ndarray):
             if x.ndim == 0:
                 return Literal(x, scalar_aval(x.dtype))
             return self._const(x, ShapedArray(x.shape, dtypes.canonicalize(x.dtype)))

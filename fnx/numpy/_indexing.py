@@ -144,8 +144,10 @@ def _take_int(x, i: int):
     shape = x.shape
     i = _in_bounds(i, shape[0], 0)
     if shape[0] != 1:
-        x = lax.slice(x, (i,) + (0,) * (len(shape) - 1), (i + 1,) + shape[1:])
-    return lax.reshape(x, shape[1:])
+        rest = len(shape) - 1
+        x = lax.slice_p.bind(x, start_indices=(i,) + (0,) * rest, limit_indices=(i + 1,) + shape[1:],
+                             strides=(1,) * (rest + 1))
+    return lax.reshape_p.bind(x, new_sizes=shape[1:])
 
 
 def _normalize_index_array(i, n: int, axis: int):

@@ -155,20 +155,17 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
             if ct_out is None:
                 continue
             outs = env[id(eqn.outvars[0])]
-        if prim in nondifferentiable or not _takes_cotangent(eqn.invars):
+        if prim in nondifferentiable:
             continue
-        rule = _rule(vjp_rules, prim, "reverse-mode (vjp)")
+        for x in eqn.invars:  # is some input a float variable? (literals and integers take no cotangent)
+            if type(x) is not Literal and x.aval.dtype.kind == "f":
+                break
+        else:
+            continue
+        rule = vjp_rules.get(prim) or _rule(vjp_rules, prim, "reverse-mode (vjp)")
         primals = [x.val if type(x) is Literal else env[id(x)] for x in eqn.invars]
         accumulate(eqn.invars, rule(ct_out, primals, outs, **eqn.params))
     return [cts.get(id(v), Zero(v.aval)) for v in jaxpr.invars]
-
-
-def _takes_cotangent(atoms) -> bool:
-    """Whether some input of an equation is a float variable (literals and integers take no cotangent)."""
-    for x in atoms:
-        if type(x) is not Literal and x.aval.dtype.kind == "f":
-            return True
-    return False
 
 
 def _can_trace_concretely(primals) -> bool:

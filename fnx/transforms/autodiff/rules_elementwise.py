@@ -7,6 +7,7 @@ computed only for the operands that take a cotangent).
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
@@ -35,6 +36,15 @@ def _fit(ct, operand):
     return ct if ct.dtype == dtype else lax.convert_element_type(ct, dtype)
 
 
+def _partial_ct(ct, partial: Callable, out, primals: list, x):
+    """The cotangent of operand ``x``: ``ct`` times ``partial(out, *primals)``, fitted to ``x``."""
+    return _fit(fnp.multiply(ct, partial(out, *primals)), x)
+
+
+def _signed_ct(ct, sign: int, x):
+    return _fit(ct if sign > 0 else fnp.negative(ct), x)
+
+
 def defpartials(prim: Primitive, *partials: Callable | None) -> None:
     """Register jvp and vjp rules from ``partials[i](out, *operands)`` = d out / d operand i (None: 0)."""
     def jvp(primals, tangents):
@@ -45,10 +55,9 @@ def defpartials(prim: Primitive, *partials: Callable | None) -> None:
                 t_out = add_tangents(t_out, _cast_like(fnp.multiply(t, partial(out, *primals)), out))
         return out, t_out
 
-    def vjp(ct, primals, out):
-        def ct_of(partial, x):  # deferred: the engine calls it only for an operand that takes a cotangent
-            return lambda: _fit(fnp.multiply(ct, partial(out, *primals)), x)
-        return [None if partial is None else ct_of(partial, x) for partial, x in zip(partials, primals)]
+    def vjp(ct, primals, out):  # deferred: the engine calls ``_partial_ct`` only for operands that take one
+        return [None if d is None else functools.partial(_partial_ct, ct, d, out, primals, x)
+                for d, x in zip(partials, primals)]
 
     jvp_rules[prim], vjp_rules[prim] = jvp, vjp
 
@@ -63,10 +72,8 @@ def _linear(prim: Primitive, signs: tuple) -> None:
                 t_out = add_tangents(t_out, t if sign > 0 else fnp.negative(t))
         return out, t_out
 
-    def vjp(ct, primals, out):
-        def ct_of(sign, x):  # deferred, as in defpartials
-            return lambda: _fit(ct if sign > 0 else fnp.negative(ct), x)
-        return [ct_of(sign, x) for sign, x in zip(signs, primals)]
+    def vjp(ct, primals, out):  # deferred, as in defpartials
+        return [functools.partial(_signed_ct, ct, sign, x) for sign, x in zip(signs, primals)]
 
     jvp_rules[prim], vjp_rules[prim] = jvp, vjp
 
