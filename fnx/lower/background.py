@@ -84,6 +84,8 @@ def _serve() -> None:
 def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: Callable) -> None:
     executable = None
     try:
+        if mode == "process":
+            _start_worker()  # first, so that its start overlaps with this process importing Numba
         from .cpu import disk_cache
         from .cpu.compile import Executable, compile_for, load_function
         from .cpu.codegen import generate
@@ -137,13 +139,19 @@ def _compile_in_worker(source: str, entry: str, types: list) -> str | None:
     Only the compile thread calls it (and tests), so requests on the pipe never interleave."""
     global _worker
     try:
-        if _worker is not None and _worker.compiles >= WORKER_COMPILES:
-            _worker.requests.close()  # it exits, and its memory is the system's again
-            _worker = None
-        if _worker is None or _worker.process.poll() is not None:
-            _worker = _Worker()
+        _start_worker()
         _worker.compiles += 1
         return _worker.compile(source, entry, types)
     except (EOFError, OSError) as e:  # the worker died (a crash in Numba or LLVM): start another next time
         _worker = None
         return f"the compile worker stopped: {e!r}"
+
+
+def _start_worker() -> None:
+    """A live worker under its quota of compiles in ``_worker``."""
+    global _worker
+    if _worker is not None and _worker.compiles >= WORKER_COMPILES:
+        _worker.requests.close()  # it exits, and its memory is the system's again
+        _worker = None
+    if _worker is None or _worker.process.poll() is not None:
+        _worker = _Worker()
