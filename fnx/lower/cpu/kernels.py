@@ -1,9 +1,9 @@
 """Numba kernels shared by all generated code: compiled once per install (``cache=True``).
 
 Generated functions call these as ``k.name(...)`` for what NumPy-in-Numba lacks or does slowly: allocation
-and reshapes (which Numba would compile again in every process), special functions of a scalar (jitted
-functions, not ufuncs: Numba rebuilds a ufunc's wrappers at every import, seconds), reductions over the last
-axis of a 2-d view, matrix products.
+and reshapes (``array_ir``'s intrinsics: a few instructions where they are called), special functions of a
+scalar (jitted functions, not ufuncs: Numba rebuilds a ufunc's wrappers at every import, seconds), reductions
+over the last axis of a 2-d view, matrix products.
 """
 from __future__ import annotations
 
@@ -12,52 +12,11 @@ import math
 import numba
 import numpy as np
 
+# allocation and reshapes, which generated code calls as k.empty...: LLVM IR emitted at the call site
+from .array_ir import assign, cast, contiguous, copy, empty, full, reshape, select  # noqa: F401
 from .blas import gemm
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
-
-
-# -- allocation and reshapes ---------------------------------------------------------------------------------
-# Generated code allocates and reshapes through these rather than with np.empty, np.full, .reshape and
-# np.ascontiguousarray: Numba compiles its implementation of those again in every process (0.05-0.15 s
-# each, at a first call), where a kernel loads from its disk cache. Shapes come as tuples of int64 held in
-# module constants, not as literal ints, which Numba would make a new specialization of the kernel for.
-
-@numba.njit(**_OPTIONS)
-def empty(shape, dtype):
-    """``np.empty(shape, dtype)``."""
-    return np.empty(shape, dtype)
-
-
-@numba.njit(**_OPTIONS)
-def full(shape, value, dtype):
-    """``np.full(shape, value, dtype)``."""
-    return np.full(shape, value, dtype)
-
-
-@numba.njit(**_OPTIONS)
-def contiguous(x):
-    """``np.ascontiguousarray(x)``: ``x`` itself when it is C-contiguous, else a C-contiguous copy."""
-    return np.ascontiguousarray(x)
-
-
-@numba.njit(**_OPTIONS)
-def copy(x):
-    """``x.copy()``: a new C-contiguous array."""
-    return x.copy()
-
-
-@numba.njit(**_OPTIONS)
-def reshape(x, shape):
-    """``x.reshape(shape)`` for a C-contiguous ``x`` (a view)."""
-    return x.reshape(shape)
-
-
-@numba.njit(**_OPTIONS)
-def assign(view, x):
-    """``view[...] = x`` for arrays of one shape. Numba's slice assignment brings in the formatting of its
-    shape-mismatch error message, seconds of compiling in every process that writes it inline."""
-    view[...] = x
 
 
 @numba.njit(**_OPTIONS)
@@ -126,53 +85,85 @@ def population_count(x):
 
 # -- reductions over the last axis of a 2-d array -----------------------------------------------------------
 
+# Explicit loops rather than np.sum/np.max/np.argmax/np.all...: Numba compiles each of those as a generic
+# function of its own (with its axis checks), ~0.2 s apiece in a cold process.
+
 @numba.njit(**_OPTIONS)
 def reduce_rows(x, op):
-    """Sum (op 0), product (1), max (2) or min (3) of each row of a 2-d array."""
-    out = np.empty(x.shape[0], x.dtype)
+    """Sum (op 0), product (1), max (2) or min (3) of each row of a 2-d array; max and min propagate NaN and
+    need non-empty rows."""
+    if op >= 2 and x.shape[1] == 0:
+        raise ValueError("fnx: max or min of an empty row")
+    out = empty(x.shape[0], x.dtype)
     for i in range(x.shape[0]):
         if op == 0:
-            out[i] = np.sum(x[i])
+            acc = cast(0, x.dtype)
+            for j in range(x.shape[1]):
+                acc += x[i, j]
         elif op == 1:
-            out[i] = np.prod(x[i])
+            acc = cast(1, x.dtype)
+            for j in range(x.shape[1]):
+                acc *= x[i, j]
         elif op == 2:
-            out[i] = np.max(x[i])
+            acc = x[i, 0]
+            for j in range(1, x.shape[1]):
+                v = x[i, j]
+                acc = acc if acc != acc or v <= acc else v
         else:
-            out[i] = np.min(x[i])
+            acc = x[i, 0]
+            for j in range(1, x.shape[1]):
+                v = x[i, j]
+                acc = acc if acc != acc or v >= acc else v
+        out[i] = acc
     return out
 
 
 @numba.njit(**_OPTIONS)
 def logical_rows(x, op):
     """All (op 0) or any (op 1) of each row of a 2-d bool array."""
-    out = np.empty(x.shape[0], np.bool_)
+    out = empty(x.shape[0], np.bool_)
     for i in range(x.shape[0]):
-        out[i] = np.all(x[i]) if op == 0 else np.any(x[i])
+        result = op == 0
+        for j in range(x.shape[1]):
+            if x[i, j] != result:
+                result = not result
+                break
+        out[i] = result
     return out
 
 
 @numba.njit(**_OPTIONS)
 def arg_rows(x, op):
-    """Index of the first maximum (op 0) or minimum (op 1) of each row of a 2-d array."""
-    out = np.empty(x.shape[0], np.int64)
+    """Index of the first maximum (op 0) or minimum (op 1) of each row of a 2-d array (the first NaN if any)."""
+    if x.shape[1] == 0:
+        raise ValueError("fnx: argmax or argmin of an empty row")
+    out = empty(x.shape[0], np.int64)
     for i in range(x.shape[0]):
-        out[i] = np.argmax(x[i]) if op == 0 else np.argmin(x[i])
+        best, at = x[i, 0], 0
+        for j in range(1, x.shape[1]):
+            v = x[i, j]
+            if best != best:
+                break
+            if v != v or (v > best if op == 0 else v < best):
+                best, at = v, j
+        out[i] = at
     return out
 
 
 @numba.njit(**_OPTIONS)
 def sum_columns(x):
     """Sums over the first axis of a 2-d array (the rows are added in order, which vectorizes)."""
-    out = np.zeros(x.shape[1], x.dtype)
+    out = full(x.shape[1], 0, x.dtype)
     for i in range(x.shape[0]):
-        out += x[i]
+        for j in range(x.shape[1]):
+            out[j] += x[i, j]
     return out
 
 
 @numba.njit(**_OPTIONS)
 def cumulative_rows(x, op):
     """Running sum (op 0), product (1), max (2) or min (3) along each row; max/min propagate NaN."""
-    out = np.empty_like(x)
+    out = empty(x.shape, x.dtype)
     for i in range(x.shape[0]):
         if x.shape[1] == 0:
             continue
@@ -204,8 +195,8 @@ def float_matmul(a, b, transpose_a, transpose_b):
     """
     m, n = (a.shape[1] if transpose_a else a.shape[0]), (b.shape[0] if transpose_b else b.shape[1])
     if (a.shape[0] if transpose_a else a.shape[1]) == 0 or m == 0 or n == 0:  # BLAS takes no empty matrix
-        return np.zeros((m, n), a.dtype)
-    out = np.empty((m, n), a.dtype)
+        return full((m, n), 0, a.dtype)
+    out = empty((m, n), a.dtype)
     gemm(a, b, transpose_a, transpose_b, out, 1.0, 0.0)
     return out
 
@@ -214,7 +205,7 @@ def float_matmul(a, b, transpose_a, transpose_b):
 def float_matmul_update(w, a, b, transpose_a, transpose_b, scale, in_place):
     """``w + scale * (op(a) @ op(b))`` in one BLAS call (flags as ``float_matmul``'s), written into ``w``
     itself when ``in_place``: an SGD step ``w - lr * x.T @ dy`` makes no gradient array and no second pass."""
-    out = w if in_place else w.copy()
+    out = w if in_place else copy(w)
     if (a.shape[0] if transpose_a else a.shape[1]) and out.shape[0] and out.shape[1]:
         gemm(a, b, transpose_a, transpose_b, out, scale, 1.0)
     return out
@@ -223,9 +214,9 @@ def float_matmul_update(w, a, b, transpose_a, transpose_b, scale, in_place):
 @numba.njit(**_OPTIONS)
 def int_matmul(a, b, transpose_a, transpose_b):
     """(M, K) @ (K, N) for integers (Numba's np.dot takes floats only); flags as ``float_matmul``'s."""
-    a = np.ascontiguousarray(a.T) if transpose_a else a
-    b = np.ascontiguousarray(b.T) if transpose_b else b
-    out = np.zeros((a.shape[0], b.shape[1]), a.dtype)
+    a = contiguous(a.T) if transpose_a else a
+    b = contiguous(b.T) if transpose_b else b
+    out = full((a.shape[0], b.shape[1]), 0, a.dtype)
     for i in range(a.shape[0]):
         for k in range(a.shape[1]):
             v = a[i, k]
@@ -238,8 +229,8 @@ def int_matmul(a, b, transpose_a, transpose_b):
 def batched_float_matmul(a, b):
     """(B, M, K) @ (B, K, N) -> (B, M, N) for floats: one BLAS product per batch entry, written in place."""
     if a.shape[2] == 0:
-        return np.zeros((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
-    out = np.empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+        return full((a.shape[0], a.shape[1], b.shape[2]), 0, a.dtype)
+    out = empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
     if a.shape[2] == 1:  # outer products (per-example weight gradients): a loop beats a BLAS call per entry
         for i in range(a.shape[0]):
             for m in range(a.shape[1]):
@@ -256,7 +247,7 @@ def batched_float_matmul(a, b):
 @numba.njit(**_OPTIONS)
 def batched_int_matmul(a, b):
     """(B, M, K) @ (B, K, N) -> (B, M, N) for integers."""
-    out = np.empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+    out = empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
     for i in range(a.shape[0]):
-        out[i] = int_matmul(a[i], b[i])
+        assign(out[i], int_matmul(a[i], b[i]))
     return out

@@ -25,19 +25,26 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .array_ir import assign, copy, empty, full, reshape
+from .blas import gemm
+
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+# The private helpers are inlined into the kernels calling them (in Numba's IR): compiled as functions of their
+# own, each cost ~0.2 s more in a cold process (its own typing, LLVM module and cache entry), and LLVM
+# inlined most of them anyway.
+_INLINE = dict(_OPTIONS, inline="always")
 
 SCATTER_MODES = {"set": 0, "add": 1, "mul": 2, "min": 3, "max": 4}
 WINDOW_REDUCERS = {"max": 0, "min": 1, "sum": 2}
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _minimum(a, b):
     """``np.minimum`` on scalars: NaN if either is NaN (ties keep ``a``)."""
     return b if (b != b or b < a) else a
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _maximum(a, b):
     """``np.maximum`` on scalars: NaN if either is NaN (ties keep ``a``)."""
     return b if (b != b or b > a) else a
@@ -45,7 +52,7 @@ def _maximum(a, b):
 
 # -- gather and scatter --------------------------------------------------------------------------------------
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _row(indices, b, dims, clamp):
     """The row of ``(prod(dims), rest)`` that index row ``b`` picks: clamped into range, or -1 when outside."""
     row = 0
@@ -64,8 +71,8 @@ def gather(x, indices, dims):
     """``out[b] = x[row(indices[b])]`` for rows ``x`` (N, R), int64 ``indices`` (B, k), ``dims`` (k,) with
     ``prod(dims) == N``; indices are clamped (an operand with no rows gives zeros)."""
     if x.shape[0] == 0:
-        return np.zeros((indices.shape[0], x.shape[1]), x.dtype)
-    out = np.empty((indices.shape[0], x.shape[1]), x.dtype)
+        return full((indices.shape[0], x.shape[1]), 0, x.dtype)
+    out = empty((indices.shape[0], x.shape[1]), x.dtype)
     for b in range(indices.shape[0]):
         row = _row(indices, b, dims, True)
         for c in range(x.shape[1]):
@@ -80,7 +87,7 @@ def scatter(x, indices, updates, dims, mode):
     ``mode`` is a ``SCATTER_MODES`` value. Updates apply in order, so for ``set`` the last of duplicates wins;
     index rows outside ``dims`` are dropped.
     """
-    out = x.copy()
+    out = copy(x)
     for b in range(indices.shape[0]):
         row = _row(indices, b, dims, False)
         if row < 0:
@@ -105,7 +112,7 @@ def scatter(x, indices, updates, dims, mode):
 
 # -- sort ----------------------------------------------------------------------------------------------------
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _less(a, b):
     """``a`` sorts before ``b``: the usual order with NaNs after everything."""
     return a < b or (a == a and b != b)
@@ -114,12 +121,12 @@ def _less(a, b):
 _RUN = 16  # runs this short are insertion-sorted before merging
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _stable_argsort(v):
     """The stable permutation sorting the 1-d ``v`` (NaNs last): insertion-sorted runs, then bottom-up merges."""
     n = v.size
     order = np.arange(n)
-    spare = np.empty(n, np.int64)
+    spare = empty(n, np.int64)
     for start in range(0, n, _RUN):
         end = min(start + _RUN, n)
         for i in range(start + 1, end):
@@ -149,7 +156,7 @@ def _stable_argsort(v):
 @numba.njit(**_OPTIONS)
 def identity_permutation(outer, n, inner):
     """``(outer, n, inner)`` int64 holding its index along axis 1."""
-    out = np.empty((outer, n, inner), np.int64)
+    out = empty((outer, n, inner), np.int64)
     for a in range(outer):
         for j in range(n):
             out[a, j, :] = j
@@ -163,8 +170,8 @@ def sort_permutation(keys, permutation):
     Applying this for the last key first and the primary key last gives a lexicographic sort (as np.lexsort).
     """
     outer, n, inner = keys.shape
-    out = np.empty(keys.shape, np.int64)
-    values = np.empty(n, keys.dtype)
+    out = empty(keys.shape, np.int64)
+    values = empty(n, keys.dtype)
     for a in range(outer):
         for b in range(inner):
             for j in range(n):
@@ -178,7 +185,7 @@ def sort_permutation(keys, permutation):
 @numba.njit(**_OPTIONS)
 def take_along_middle(x, permutation):
     """``out[a, j, b] = x[a, permutation[a, j, b], b]`` for ``x`` and ``permutation`` of shape (A, n, B)."""
-    out = np.empty_like(x)
+    out = empty(x.shape, x.dtype)
     for a in range(x.shape[0]):
         for j in range(x.shape[1]):
             for b in range(x.shape[2]):
@@ -194,7 +201,7 @@ def take_along_middle(x, permutation):
 # it; Cholesky from the lower triangle), so results agree with NumPy to rounding; they are slower than LAPACK
 # for matrices much larger than 100 x 100.
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _lu(m, pivots):
     """Factor the (n, n) ``m`` in place into unit-lower L and upper U with rows swapped as ``pivots`` says;
     return (singular, sign of the permutation)."""
@@ -222,7 +229,7 @@ def _lu(m, pivots):
     return singular, sign
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _lu_solve(lu, pivots, b):
     """Overwrite ``b`` (n, k) with the solution of ``A x = b``, ``lu`` and ``pivots`` from ``_lu(A)``."""
     n, k = b.shape
@@ -246,10 +253,10 @@ def _lu_solve(lu, pivots, b):
 @numba.njit(**_OPTIONS)
 def solve(a, b):
     """``x`` with ``a[i] @ x[i] == b[i]`` for (B, n, n) ``a`` and (B, n, k) ``b``; LinAlgError if singular."""
-    out = b.copy()
-    pivots = np.empty(a.shape[1], np.int64)
+    out = copy(b)
+    pivots = empty(a.shape[1], np.int64)
     for i in range(a.shape[0]):
-        lu = a[i].copy()
+        lu = copy(a[i])
         if _lu(lu, pivots)[0]:
             raise np.linalg.LinAlgError("Singular matrix")
         _lu_solve(lu, pivots, out[i])
@@ -259,7 +266,7 @@ def solve(a, b):
 @numba.njit(**_OPTIONS)
 def inv(a):
     """Inverses of the (B, n, n) matrices ``a``; LinAlgError if one is singular."""
-    identity = np.zeros(a.shape, a.dtype)
+    identity = full(a.shape, 0, a.dtype)
     for i in range(a.shape[0]):
         for j in range(a.shape[1]):
             identity[i, j, j] = 1
@@ -269,10 +276,10 @@ def inv(a):
 @numba.njit(**_OPTIONS)
 def det(a):
     """Determinants (B,) of the (B, n, n) matrices ``a`` (1 for 0x0 matrices)."""
-    out = np.empty(a.shape[0], a.dtype)
-    pivots = np.empty(a.shape[1], np.int64)
+    out = empty(a.shape[0], a.dtype)
+    pivots = empty(a.shape[1], np.int64)
     for i in range(a.shape[0]):
-        lu = a[i].copy()
+        lu = copy(a[i])
         product = lu.dtype.type(_lu(lu, pivots)[1])
         for j in range(a.shape[1]):
             product *= lu[j, j]
@@ -284,7 +291,7 @@ def det(a):
 def cholesky(a):
     """Lower Cholesky factors of the (B, n, n) matrices ``a``, read from their lower triangles (as NumPy);
     all NaN for a matrix that is not positive definite (a pivot that is not > 0, as LAPACK's potrf)."""
-    out = np.zeros_like(a)
+    out = full(a.shape, 0, a.dtype)
     n = a.shape[1]
     for i in range(a.shape[0]):
         low = out[i]
@@ -306,15 +313,15 @@ def cholesky(a):
 
 # -- layout: transposes, dilation and padding of flattened arrays of any rank ---------------------------------
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _row_major_strides(shape):
-    strides = np.ones(shape.size, np.int64)
+    strides = full(shape.size, 1, np.int64)
     for i in range(shape.size - 2, -1, -1):
         strides[i] = strides[i + 1] * shape[i + 1]
     return strides
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _offsets(counts, steps, strides):
     """Flat offsets ``sum(i * steps * strides)`` of the points of the grid ``counts``, row-major.
 
@@ -325,7 +332,7 @@ def _offsets(counts, steps, strides):
     total = 1
     for k in counts:
         total *= k
-    offsets = np.zeros(total, np.int64)
+    offsets = full(total, 0, np.int64)
     if total == 0:
         return offsets
     size = 1
@@ -339,7 +346,7 @@ def _offsets(counts, steps, strides):
     return offsets
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _copy_run(source, start, step, target, at, count):
     """``target[at:at + count] = source[start::step][:count]``; a unit step gets its own loop, which
     vectorizes."""
@@ -360,17 +367,17 @@ def transpose(x, shape, permutation):
     that stay adjacent first (``rules_arrays.transposed``), so most transposes have rank 2 or 3.
     """
     rank = shape.size
-    out = np.empty(x.size, x.dtype)
+    out = empty(x.size, x.dtype)
     if x.size == 0 or rank == 0:
-        out[:] = x
+        assign(out, x)
         return out
     strides = _row_major_strides(shape)
-    step = np.empty(rank, np.int64)
-    count = np.empty(rank, np.int64)
+    step = empty(rank, np.int64)
+    count = empty(rank, np.int64)
     for i in range(rank):
         step[i], count[i] = strides[permutation[i]], shape[permutation[i]]
     run, run_step = count[rank - 1], step[rank - 1]
-    position = np.zeros(rank, np.int64)
+    position = full(rank, 0, np.int64)
     source = 0
     for start in range(0, x.size, run):
         _copy_run(x, source, run_step, out, start, run)
@@ -384,20 +391,20 @@ def transpose(x, shape, permutation):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _padded_targets(shape, low, high, interior):
     """Where each element of an array of ``shape`` lands when dilated and padded as ``lax.pad`` does: its flat
     index in the result (-1 when negative padding cropped it), and the result's shape."""
     rank = shape.size
-    out_shape = np.empty(rank, np.int64)
+    out_shape = empty(rank, np.int64)
     for i in range(rank):
         out_shape[i] = shape[i] + max(shape[i] - 1, 0) * interior[i] + low[i] + high[i]
     out_strides = _row_major_strides(out_shape)
     size = 1
     for n in shape:
         size *= n
-    targets = np.empty(size, np.int64)
-    position = np.zeros(rank, np.int64)
+    targets = empty(size, np.int64)
+    position = full(rank, 0, np.int64)
     for e in range(size):
         target, inside = 0, True
         for i in range(rank):
@@ -422,7 +429,7 @@ def dilate_pad(x, shape, low, high, interior, fill):
     size = 1
     for n in out_shape:
         size *= n
-    out = np.full(size, fill, x.dtype)
+    out = full(size, fill, x.dtype)
     for e in range(x.size):
         if targets[e] >= 0:
             out[targets[e]] = x[e]
@@ -434,7 +441,7 @@ def undilate_pad(padded, shape, low, high, interior):
     """The inverse of ``dilate_pad``: the elements of an array of ``shape`` read back from ``padded`` (flat),
     zero where negative padding had cropped them. It is also the transpose of ``dilate_pad``."""
     targets, _ = _padded_targets(shape, low, high, interior)
-    out = np.zeros(targets.size, padded.dtype)
+    out = full(targets.size, 0, padded.dtype)
     for e in range(targets.size):
         if targets[e] >= 0:
             out[e] = padded[targets[e]]
@@ -449,7 +456,7 @@ def undilate_pad(padded, shape, low, high, interior):
 # (feature, tap) (a weight gradient, whose "window" is the cotangent). Each run is a row of the image along
 # its last axis, read with a fixed step.
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _patches_by_tap(image, tap_offsets, position_rows, run, step, patches):
     """``patches[(c, t), q] = image[c, tap_offsets[t] + offset of position q]`` (K, P)."""
     taps = tap_offsets.size
@@ -462,7 +469,7 @@ def _patches_by_tap(image, tap_offsets, position_rows, run, step, patches):
                     row[r * run + j] = image[c, source + j * step]
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _patches_by_position(image, position_offsets, tap_rows, run, step, patches):
     """``patches[q, (c, t)] = image[c, position_offsets[q] + offset of tap t]`` (P, K)."""
     taps = tap_rows.size * run
@@ -487,7 +494,7 @@ def conv(x, w, spatial, kernel, window_strides, dilation, groups):
     n = x.shape[0]
     o, cg, taps = w.shape
     strides = _row_major_strides(spatial)
-    positions = np.empty(spatial.size, np.int64)
+    positions = empty(spatial.size, np.int64)
     for i in range(spatial.size):
         span = (kernel[i] - 1) * dilation[i] + 1
         positions[i] = (spatial[i] - span) // window_strides[i] + 1 if spatial[i] >= span else 0
@@ -495,8 +502,8 @@ def conv(x, w, spatial, kernel, window_strides, dilation, groups):
     for m in positions:
         p *= m
     if n == 0 or o == 0 or p == 0 or k == 0:
-        return np.zeros((n, o, p), x.dtype)
-    out = np.empty((n, o, p), x.dtype)
+        return full((n, o, p), 0, x.dtype)
+    out = empty((n, o, p), x.dtype)
     last = spatial.size - 1
     tap_run, tap_step = kernel[last], dilation[last]
     position_run, position_step = positions[last], window_strides[last]
@@ -504,17 +511,17 @@ def conv(x, w, spatial, kernel, window_strides, dilation, groups):
     tap_rows = _offsets(kernel[:last], dilation[:last], strides[:last])
     position_rows = _offsets(positions[:last], window_strides[:last], strides[:last])
     by_position = tap_run > position_run
-    patches = np.empty((p, k) if by_position else (k, p), x.dtype)
+    patches = empty((p, k) if by_position else (k, p), x.dtype)
     for b in range(n):
         for g in range(groups):
             image = x[b, g * cg:(g + 1) * cg]
-            weights = w[g * og:(g + 1) * og].reshape((og, k))
+            weights = reshape(w[g * og:(g + 1) * og], (og, k))
             if by_position:
                 _patches_by_position(image, position_offsets, tap_rows, tap_run, tap_step, patches)
-                np.dot(weights, patches.T, out[b, g * og:(g + 1) * og])
+                gemm(weights, patches, False, True, reshape(out[b, g * og:(g + 1) * og], (og, p)), 1.0, 0.0)
             else:
                 _patches_by_tap(image, tap_offsets, position_rows, position_run, position_step, patches)
-                np.dot(weights, patches, out[b, g * og:(g + 1) * og])
+                gemm(weights, patches, False, False, reshape(out[b, g * og:(g + 1) * og], (og, p)), 1.0, 0.0)
     return out
 
 
@@ -524,7 +531,7 @@ def conv(x, w, spatial, kernel, window_strides, dilation, groups):
 # time (a row: the windows along the last axis, ``step`` elements apart); for each tap an inner loop runs
 # along the row, so the loops are regular and the bookkeeping is per row, not per window.
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _window_rows(shape, out_shape, window, window_strides, window_dilation):
     """The flat offsets of the first window of every row (row-major over ``out_shape[:-1]``), of the taps of a
     window, and the step between neighbouring windows of a row."""
@@ -543,7 +550,7 @@ def reduce_window(x, shape, out_shape, window, window_strides, window_dilation, 
     """
     rows, taps, step = _window_rows(shape, out_shape, window, window_strides, window_dilation)
     run = out_shape[out_shape.size - 1]
-    out = np.empty(rows.size * run, x.dtype)
+    out = empty(rows.size * run, x.dtype)
     for r in range(rows.size):
         acc = out[r * run:(r + 1) * run]
         for j in range(run):
@@ -565,7 +572,7 @@ def reduce_window(x, shape, out_shape, window, window_strides, window_dilation, 
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _first_max(x, start, taps, init):
     """The first tap of the window at ``start`` holding its max, or -1 when ``init`` is larger; no NaNs."""
     chosen, best = 0, x[start + taps[0]]
@@ -575,7 +582,7 @@ def _first_max(x, start, taps, init):
     return -1 if init > best else chosen
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _first_min(x, start, taps, init):
     """``_first_max`` for the min."""
     chosen, best = 0, x[start + taps[0]]
@@ -585,7 +592,7 @@ def _first_min(x, start, taps, init):
     return -1 if init < best else chosen
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _first_extreme_or_nan(x, start, taps, init, op):
     """``_first_max`` (op 0) / ``_first_min`` (op 1) where NaNs count as beyond everything, as in np.argmax and
     np.argmin: the first NaN tap is chosen, else a NaN ``init``."""
@@ -597,7 +604,7 @@ def _first_extreme_or_nan(x, start, taps, init, op):
     return _first_max(x, start, taps, init) if op == 0 else _first_min(x, start, taps, init)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _may_hold_nan(x, init):
     count = 0
     for i in range(x.size):  # a count, with no early exit, vectorizes
@@ -605,7 +612,7 @@ def _may_hold_nan(x, init):
     return count > 0 or init != init
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _choose_row(x, row, step, taps, init, op, chosen):
     """For each window ``j`` of the row at ``row`` (windows ``step`` apart) of a max (op 0) / min (op 1)
     ``reduce_window`` free of NaNs: ``chosen[j]`` = the flat index of the tap receiving its derivative, the
@@ -620,7 +627,7 @@ def _choose_row(x, row, step, taps, init, op, chosen):
             chosen[j] = row + j * step + taps[t] if t >= 0 else -1
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _choose_row_with_nans(x, row, step, taps, init, op, chosen):
     """``_choose_row`` where ``x`` or ``init`` may hold NaNs (a separate function: the NaN-free one then
     compiles to tighter code)."""
@@ -629,15 +636,15 @@ def _choose_row_with_nans(x, row, step, taps, init, op, chosen):
         chosen[j] = row + j * step + taps[t] if t >= 0 else -1
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _choose_rows(x, shape, out_shape, window, window_strides, window_dilation, init, op):
     """What the selection kernels loop over: the rows of windows, the taps, the step along a row, whether NaNs
     may occur, and a buffer for the chosen taps of one row."""
     rows, taps, step = _window_rows(shape, out_shape, window, window_strides, window_dilation)
-    return rows, taps, step, _may_hold_nan(x, init), np.empty(out_shape[out_shape.size - 1], np.int64)
+    return rows, taps, step, _may_hold_nan(x, init), empty(out_shape[out_shape.size - 1], np.int64)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**_INLINE)
 def _choose_in_row(x, row, step, taps, init, op, chosen, nan):
     """``_choose_row``, or its slower NaN-aware twin when ``x`` has NaNs."""
     if nan:
@@ -653,7 +660,7 @@ def select_and_scatter_add(x, source, shape, out_shape, window, window_strides, 
     added at each window's chosen tap (see ``_choose_row``); nothing where ``init`` was chosen."""
     rows, taps, step, nan, chosen = _choose_rows(x, shape, out_shape, window, window_strides, window_dilation,
                                                  init, op)
-    out = np.zeros(x.size, source.dtype)
+    out = full(x.size, 0, source.dtype)
     for r in range(rows.size):
         _choose_in_row(x, rows[r], step, taps, init, op, chosen, nan)
         for j in range(chosen.size):
@@ -669,7 +676,7 @@ def select_and_gather_add(x, tangent, tangent_init, shape, out_shape, window, wi
     chosen tap, or ``tangent_init`` where ``init`` was chosen: the jvp of a max/min ``reduce_window``."""
     rows, taps, step, nan, chosen = _choose_rows(x, shape, out_shape, window, window_strides, window_dilation,
                                                  init, op)
-    out = np.empty(rows.size * chosen.size, tangent.dtype)
+    out = empty(rows.size * chosen.size, tangent.dtype)
     for r in range(rows.size):
         _choose_in_row(x, rows[r], step, taps, init, op, chosen, nan)
         for j in range(chosen.size):

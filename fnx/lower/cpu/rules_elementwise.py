@@ -68,10 +68,10 @@ def _convert(eqn: Eqn, args: list) -> str:
 def _select_n(eqn: Eqn, args: list) -> str:
     which, *cases = args
     if eqn.invars[0].aval.dtype == np.bool_:
-        return f"({cases[1]} if {which} else {cases[0]})"
+        return f"k.select({which}, {cases[1]}, {cases[0]})"
     expr = cases[-1]
     for i in range(len(cases) - 2, -1, -1):  # the index is clamped into range, as the primitive does
-        expr = f"({cases[i]} if {which} <= {i} else {expr})"
+        expr = f"k.select({which} <= {i}, {cases[i]}, {expr})"
     return expr
 
 

@@ -315,12 +315,11 @@ _LOG_TABLE = _log_table()
 # ---------------------------------------------------------------------------------------------------------
 # Building blocks; `k` is _F32 or _F64.
 
-# The functions behind the public ones are inlined (in Numba IR) into one cached function per public function
-# and dtype, which callers call and LLVM inlines into their loops; for pow, sin, cos and erf, too large for
-# LLVM's inliner (a call blocks vectorization), into every caller (see _define). Their small helpers are left
-# to LLVM's inliner, which compiles much faster. error_model="numpy": a float division must not test for zero (a branch).
+# The functions behind the public ones, and their helpers, are inlined (in Numba IR) into one cached function
+# per public function and dtype (see _define), compiled once per install: ~0.2 s each in a cold process, where
+# the helpers as functions of their own took ~1.1 s for exp (Numba compiles and caches each apart). Callers'
+# loops call that function, and LLVM inlines it there (it is marked alwaysinline), where it vectorizes.
 _inline = dict(inline="always", cache=True)
-_helper = dict(cache=True, error_model="numpy")
 
 
 def _horner(t, coefficients):
@@ -337,19 +336,19 @@ def _horner_straight_line(t, coefficients):
     return namespace["horner"]
 
 
-@numba.njit(**_helper)
+@numba.njit(cache=True, error_model="numpy")
 def _div(a, b):
     """a / b without Python's zero check, also inside callers compiled with error_model="python"."""
     return a / b
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _rint(x, k):
     """x rounded to the nearest integer (ties to even), for |x| < 2**(mant_bits - 1)."""
     return (x + k.rint_magic) - k.rint_magic
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _two_sum(a, b):
     """(s, e) with s = fl(a + b) and a + b = s + e exactly."""
     s = a + b
@@ -357,7 +356,7 @@ def _two_sum(a, b):
     return s, (a - (s - bb)) + (b - bb)
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _split(a):
     """Dekker's split of a float64 into two halves of at most 26 bits whose sum is a (|a| < 2**995)."""
     c = 134217729.0 * a
@@ -365,7 +364,7 @@ def _split(a):
     return high, a - high
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _two_prod(a, b):
     """(p, e) with p = fl(a * b) and a * b = p + e exactly (float64, no FMA needed)."""
     p = a * b
@@ -374,19 +373,19 @@ def _two_prod(a, b):
     return p, ((a1 * b1 - p) + a1 * b2 + a2 * b1) + a2 * b2
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _copysign(magnitude, sign):
     """`magnitude` (>= 0) with the sign bit of `sign`."""
     return -magnitude if _to_bits(sign) < 0 else magnitude
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _pow2(n, k):
     """2.0**n for an integer n in the normal exponent range."""
     return _from_bits((n + k.bias) << k.mant_bits, k.one)
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _scale(p, n, k):
     """p * 2**n for 0.7 < p < 1.5 and n from (min subnormal exponent - 1) to (max exponent + 1), rounded once.
 
@@ -396,7 +395,7 @@ def _scale(p, n, k):
     return p * _pow2(half, k) * _pow2(n - half, k)
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _exp_reduce(x, k):
     """(n, expm1(r)) with x = n ln2 + r, |r| <= ln2/2, for finite x between exp_lo and exp_hi."""
     n = _rint(x * k.log2e, k)
@@ -406,7 +405,7 @@ def _exp_reduce(x, k):
     return n, r + (r * r * (k.half + r * _horner(r, k.expm1_poly)) + c)
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _log_split(u, k):
     """(f, e) with u = 2**e (1 + f), sqrt(1/2) <= 1 + f < sqrt(2), for a positive normal u."""
     bits = _to_bits(u)
@@ -414,7 +413,7 @@ def _log_split(u, k):
     return _from_bits(bits - (e << k.mant_bits), u) - k.one, _to_float(e, u)
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _log_kernel(f, c, e, k):
     """log(2**e (1 + f)) + c for f from _log_split and a small correction c."""
     s = f / (k.two + f)
@@ -569,7 +568,7 @@ def _sin_cos_poly(r):
     return r + r * z * _horner(z, _SIN_FOR_F32), 1.0 - 0.5 * z + z * z * _horner(z, _COS_FOR_F32)
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _quadrant(s, c, q):
     """sin(r + q pi/2) from s = sin(r), c = cos(r) and an integer q."""
     v = c if q & 1 else s
@@ -613,7 +612,7 @@ def _cos_f32(x):
     return np.float32(1.0) if ax < np.float32(2.0 ** -12) else y
 
 
-@numba.njit(**_helper)
+@numba.njit(**_inline)
 def _split_at(v, magic):
     """(high, low) with v = high + low exactly, high a multiple of the quantum of `magic` (1.5 * 2**(52 - q)
     rounds to multiples of 2**-q), for |v| far below 2**-q * 2**51."""
@@ -752,8 +751,8 @@ def _pow_f64(x, y):
 
 # ---------------------------------------------------------------------------------------------------------
 # Public API. Each function, e.g. `tanh`, is called as `vm.tanh(x)`:
-# - in Numba code on a float32/float64 scalar: the scalar code is inlined (Numba IR) where it is called;
-# - in Numba code on an array: a new array from an explicit loop over the inlined scalar code;
+# - in Numba code on a float32/float64 scalar: a call of the cached scalar function, which LLVM inlines;
+# - in Numba code on an array: a new array from an explicit loop over the scalar function;
 # - from Python: the array form, through a cached Numba function on the flattened arguments.
 # (Numba ufuncs would be simpler, but LLVM does not inline the larger kernels into a ufunc's loop.)
 
@@ -806,24 +805,28 @@ def _float_kind(t):
     return {types.float32: np.float32, types.float64: np.float64}.get(dtype)
 
 
+# The compiled scalar function of each public function and dtype, by name ("exp_float32"): every caller of
+# vm.exp on a float32 calls this one dispatcher.
+SCALAR_FUNCTIONS: dict[str, numba.core.registry.CPUDispatcher] = {}
+
+
 def _scalar_call(stub, impl, dtype):
     """An implementation that calls ``impl`` compiled as a jitted function of its own (once per dtype, cached
-    on disk). LLVM inlines that call into the caller's loop, where it vectorizes; inlining into Numba's IR at
-    every call site (``inline="always"``) costs ~0.3 s of compile time per site instead.
+    on disk), marked for LLVM to inline into the caller (``forceinline``), so that a caller's loop vectorizes.
+    Inlining into Numba's IR at every call site (``inline="always"``) instead cost ~1.3 s of compile time per
+    site and function (sin, cos, erf, pow) in every program.
     """
     impl.__name__ = impl.__qualname__ = f"{stub.__name__}_{np.dtype(dtype).name}"  # its own disk-cache entry
-    compiled = numba.njit(cache=True, error_model="numpy")(impl)
+    compiled = SCALAR_FUNCTIONS[impl.__name__] = numba.njit(cache=True, error_model="numpy", forceinline=True)(impl)
     return (lambda x: compiled(x)) if impl.__code__.co_argcount == 1 else (lambda x, y: compiled(x, y))
 
 
-def _define(stub, impl_f32, impl_f64, inline_in_ir: bool = False):
-    """Register the Numba implementations of ``stub``: on scalars, a call of a cached function (or, with
-    ``inline_in_ir``, the code itself, for functions too large for LLVM to inline: pow, sin, cos, erf); on
-    arrays, a loop."""
+def _define(stub, impl_f32, impl_f64):
+    """Register the Numba implementations of ``stub``: on scalars, a call of a cached function; on arrays, a
+    loop."""
     unary = impl_f32.__code__.co_argcount == 1
-    impls = {np.float32: impl_f32, np.float64: impl_f64}
-    if not inline_in_ir:
-        impls = {dtype: _scalar_call(stub, impl, dtype) for dtype, impl in impls.items()}
+    impls = {dtype: _scalar_call(stub, impl, dtype) for dtype, impl in ((np.float32, impl_f32),
+                                                                          (np.float64, impl_f64))}
 
     def scalar_typer(*argtypes):
         kinds = {_float_kind(t) for t in argtypes}
@@ -840,8 +843,7 @@ def _define(stub, impl_f32, impl_f64, inline_in_ir: bool = False):
             return _unary_array_loop(stub)
         return _binary_array_loop(stub, *arrays)
 
-    overload(stub, inline="always" if inline_in_ir else "never")(
-        (lambda x: scalar_typer(x)) if unary else (lambda x, y: scalar_typer(x, y)))
+    overload(stub, inline="never")((lambda x: scalar_typer(x)) if unary else (lambda x, y: scalar_typer(x, y)))
     overload(stub)((lambda x: array_typer(x)) if unary else (lambda x, y: array_typer(x, y)))
 
 
@@ -919,10 +921,10 @@ _define(log, lambda x: _log(x, _F32), lambda x: _log(x, _F64))
 _define(log1p, lambda x: _log1p(x, _F32), lambda x: _log1p(x, _F64))
 _define(tanh, lambda x: _tanh_f32(x), lambda x: _tanh(x, _F64))
 _define(logistic, lambda x: _logistic_f32(x), lambda x: _logistic(x, _F64))
-_define(sin, lambda x: _sin_f32(x), lambda x: _sin_f64(x), inline_in_ir=True)
-_define(cos, lambda x: _cos_f32(x), lambda x: _cos_f64(x), inline_in_ir=True)
-_define(erf, lambda x: _erf(x, _F32), lambda x: _erf(x, _F64), inline_in_ir=True)
-_define(pow, lambda x, y: _pow_f32(x, y), lambda x, y: _pow_f64(x, y), inline_in_ir=True)
+_define(sin, lambda x: _sin_f32(x), lambda x: _sin_f64(x))
+_define(cos, lambda x: _cos_f32(x), lambda x: _cos_f64(x))
+_define(erf, lambda x: _erf(x, _F32), lambda x: _erf(x, _F64))
+_define(pow, lambda x, y: _pow_f32(x, y), lambda x, y: _pow_f64(x, y))
 
 # The Python entry points: module-level functions, so that Numba caches them (one compilation per dtype).
 _entry = dict(cache=True, error_model="numpy", nogil=True)
