@@ -4,6 +4,7 @@
     python benchmarks/cold_start.py --workloads mlp_step --steps 200 --rounds 5
     python benchmarks/cold_start.py --warm                # a second process per sample, on the first's cache
     python benchmarks/cold_start.py --tiers               # fnx's first tier against its compiled code
+    python benchmarks/cold_start.py --frameworks fnx:process,fnx:thread,jax   # fnx's background modes
 
 Each sample is a fresh Python process that imports the framework, makes a workload's inputs and calls it
 ``--steps`` times (the MLP step feeds its new parameters back, as training does). fnx runs with every cache
@@ -49,7 +50,11 @@ def child(framework: str, name: str, steps: int) -> dict:
     seen = {"import": time.perf_counter() - START}
     workload = workloads.BY_NAME[name]
     f, args = workload.traced(F), F.tree_map(F.put, workload.inputs(False))
-    is_compiled = (lambda: F.compiled(0.0)) if framework == "fnx" else (lambda: True)
+    if framework == "fnx":  # whether the next call runs compiled code
+        is_compiled = lambda: any(e.code is not None and e.code.executable is not None  # noqa: E731
+                                  for e in f._entries.values())
+    else:
+        is_compiled = lambda: True  # noqa: E731
     for _ in range(steps):
         compiled_before = is_compiled()
         out = F.block(f(*args))
@@ -67,7 +72,10 @@ def sample(framework: str, name: str, steps: int, warm: bool) -> dict:
     """One fresh process's events (with ``warm``, a second process on the caches the first one filled)."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, FNX_CACHE_DIR=os.path.join(cache, "fnx"), NUMBA_CACHE_DIR=os.path.join(cache, "nb"))
-        env.pop("FNX_BACKGROUND_COMPILE", None)  # the default configuration
+        env.pop("FNX_BACKGROUND_COMPILE", None)  # the default configuration, unless a mode is named
+        framework, _, mode = framework.partition(":")
+        if mode:
+            env["FNX_BACKGROUND_COMPILE"] = mode
         command = [sys.executable, __file__, "--child", framework, name, str(steps)]
         if warm:  # fill the caches: fnx compiling in the call, so that the process ends with its cache full
             subprocess.run(command[:-1] + ["1"], env=dict(env, FNX_BACKGROUND_COMPILE="off"), check=True,
@@ -79,7 +87,7 @@ def sample(framework: str, name: str, steps: int, warm: bool) -> dict:
 def cold_starts(names: list, frameworks: list, steps: int, rounds: int, warm: bool) -> None:
     print(f"{'warm' if warm else 'cold'} starts, {steps} steps, seconds from the process's start "
           f"(min of {rounds} processes per framework, alternating)")
-    print(f"{'workload':<13}{'framework':<10}" + "".join(f"{e:>14}" for e in EVENTS))
+    print(f"{'workload':<13}{'framework':<12}" + "".join(f"{e:>14}" for e in EVENTS))
     for name in names:
         found = {fw: [] for fw in frameworks}
         for r in range(rounds):
@@ -87,11 +95,12 @@ def cold_starts(names: list, frameworks: list, steps: int, rounds: int, warm: bo
                 found[fw].append(sample(fw, name, steps, warm))
         for fw in frameworks:
             cells = [min(s.get(e, np.inf) for s in found[fw]) for e in EVENTS]
-            print(f"{name:<13}{fw:<10}" + "".join(f"{c:>14.3f}" for c in cells))
-        if len(frameworks) == 2:
-            ratios = [min(s.get(e, np.inf) for s in found["fnx"]) / min(s.get(e, np.inf) for s in found["jax"])
-                      for e in EVENTS]
-            print(f"{name:<13}{'fnx/JAX':<10}" + "".join(f"{r:>14.2f}" for r in ratios))
+            print(f"{name:<13}{fw:<12}" + "".join(f"{c:>14.3f}" for c in cells))
+        for fw in frameworks:
+            if fw.startswith("fnx") and "jax" in frameworks:
+                ratios = [min(s.get(e, np.inf) for s in found[fw]) / min(s.get(e, np.inf) for s in found["jax"])
+                          for e in EVENTS]
+                print(f"{name:<13}{fw + '/JAX':<12}" + "".join(f"{r:>14.2f}" for r in ratios))
 
 
 def tiers(names: list, rounds: int) -> None:

@@ -16,6 +16,8 @@ import numpy as np
 from ._memory import keep_freed_memory
 
 _FLOATS = ("float32", "float64")
+# where jit compiles: a worker process, a thread of this process, or in the call itself (the caller waits)
+_BACKGROUND_MODES = ("process", "thread", "off")
 
 
 class Config:
@@ -27,12 +29,14 @@ class Config:
         self.cache_max_bytes = 0
         self.keep_freed_memory = 0
         self.parallel_loops = 0
+        self.background_compile = "process"
         self._on_change: list = []  # caches that depend on the settings (e.g. type promotion)
         self.update("default_float", os.environ.get("FNX_DEFAULT_FLOAT", "float64"))
         self.update("cache_dir", os.environ.get("FNX_CACHE_DIR", _default_cache_dir()))
         self.update("cache_max_bytes", os.environ.get("FNX_CACHE_MAX_BYTES", 1 << 30))
         self.update("keep_freed_memory", os.environ.get("FNX_KEEP_FREED_MEMORY", 1 << 30))
         self.update("parallel_loops", os.environ.get("FNX_PARALLEL_LOOPS", 0))
+        self.update("background_compile", os.environ.get("FNX_BACKGROUND_COMPILE", "process"))
 
     def update(self, name: str, value: Any) -> None:
         """Change one setting: ``fnx.config.update("default_float", "float32")``."""
@@ -56,9 +60,15 @@ class Config:
                                  f"got {value!r}")
             self.parallel_loops = int(value)
             return
+        if name == "background_compile":
+            if value not in _BACKGROUND_MODES:
+                raise ValueError(f"fnx.config.update: background_compile must be one of {_BACKGROUND_MODES}, "
+                                 f"got {value!r}")
+            self.background_compile = value
+            return
         if name != "default_float":
             raise KeyError(f"fnx.config.update: unknown setting {name!r}; known: 'default_float', 'cache_dir', "
-                           f"'cache_max_bytes', 'keep_freed_memory', 'parallel_loops'")
+                           f"'cache_max_bytes', 'keep_freed_memory', 'parallel_loops', 'background_compile'")
         if str(np.dtype(value)) not in _FLOATS:
             raise ValueError(f"fnx.config.update: default_float must be one of {_FLOATS}, got {value!r}")
         self.default_float = np.dtype(value)

@@ -79,13 +79,25 @@ def _use_workqueue_threads() -> None:
         numba.config.THREADING_LAYER = "workqueue"
 
 
+def load_function(source: str, entry: str):
+    """The Numba dispatcher of function ``entry`` of the generated module ``source`` (not compiled yet)."""
+    if "parallel=True" in source:
+        _use_workqueue_threads()
+    return getattr(_load_module(source), entry)
+
+
+def compile_for(function, arg_types: list) -> None:
+    """Compile ``function`` for the arguments ``arg_types`` describes (``fnx.lower.background.arg_types``),
+    or load that machine code from Numba's disk cache."""
+    types = [numba.from_dtype(np.dtype(t[1])) if t[0] == "scalar" else
+             numba.types.Array(numba.from_dtype(np.dtype(t[1])), t[2], t[3], readonly=t[4]) for t in arg_types]
+    function.compile(tuple(types))
+
+
 def compile_jaxpr(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> Executable:
     """Generate, load and wrap the Numba function for ``closed`` (compiled lazily on the first call).
 
     ``donated``: positions of inputs whose buffers the code may overwrite with outputs (``jit``'s donation).
     """
     source, entry = generate(closed, donated)
-    if "parallel=True" in source:
-        _use_workqueue_threads()
-    module = _load_module(source)
-    return Executable(closed, getattr(module, entry), source)
+    return Executable(closed, load_function(source, entry), source)
