@@ -130,11 +130,12 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
 
     Returns one entry per invar: an array, or a Zero where nothing flowed back.
     """
-    cts: dict[int, Any] = {}  # id(var) -> its cotangent so far; only differentiable vars that received one
+    active = _active_vars(jaxpr)
+    cts: dict[int, Any] = {}  # id(var) -> its cotangent so far; only active vars that received one
 
     def accumulate(atoms, atom_cts) -> None:
         for x, ct in zip(atoms, atom_cts):
-            if ct is None or type(x) is Literal or x.aval.dtype.kind != "f":
+            if ct is None or id(x) not in active:
                 continue
             if callable(ct):  # a rule's deferred cotangent: computed only for inputs that take one
                 ct = ct()
@@ -155,17 +156,26 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
             if ct_out is None:
                 continue
             outs = env[id(eqn.outvars[0])]
-        if prim in nondifferentiable:
-            continue
-        for x in eqn.invars:  # is some input a float variable? (literals and integers take no cotangent)
-            if type(x) is not Literal and x.aval.dtype.kind == "f":
-                break
-        else:
-            continue
         rule = vjp_rules.get(prim) or _rule(vjp_rules, prim, "reverse-mode (vjp)")
         primals = [x.val if type(x) is Literal else env[id(x)] for x in eqn.invars]
         accumulate(eqn.invars, rule(ct_out, primals, outs, **eqn.params))
     return [cts.get(id(v), Zero(v.aval)) for v in jaxpr.invars]
+
+
+def _active_vars(jaxpr: Jaxpr) -> set:
+    """The ids of the float variables that depend on a float input through differentiable primitives: the
+    only ones that take a cotangent (constants, literals, integers and what only they determine do not)."""
+    active = {id(v) for v in jaxpr.invars if v.aval.dtype.kind == "f"}
+    for eqn in jaxpr.eqns:
+        if eqn.primitive in nondifferentiable:
+            continue
+        for x in eqn.invars:
+            if id(x) in active:
+                for v in eqn.outvars:
+                    if v.aval.dtype.kind == "f":
+                        active.add(id(v))
+                break
+    return active
 
 
 def _can_trace_concretely(primals) -> bool:

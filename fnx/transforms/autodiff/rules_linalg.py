@@ -16,6 +16,8 @@ the last two axes and ``Ā`` the cotangent of ``A``:
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ... import lax
@@ -76,11 +78,11 @@ def _dot_general_vjp(ct, primals, out, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     lhs_ndim, rhs_ndim = len(aval_of(lhs).shape), len(aval_of(rhs).shape)
     lhs_free = lhs_ndim - len(lc) - len(lb)
-    ct_lhs = ct_rhs = None
+    ct_lhs = ct_rhs = None  # deferred: the engine computes neither for a constant (e.g. a data matrix)
     if is_differentiable(aval_of(lhs)):
-        ct_lhs = _operand_cotangent(ct, rhs, lhs_ndim, (lc, lb), (rc, rb), len(lb) + lhs_free)
+        ct_lhs = functools.partial(_operand_cotangent, ct, rhs, lhs_ndim, (lc, lb), (rc, rb), len(lb) + lhs_free)
     if is_differentiable(aval_of(rhs)):
-        ct_rhs = _operand_cotangent(ct, lhs, rhs_ndim, (rc, rb), (lc, lb), len(lb))
+        ct_rhs = functools.partial(_operand_cotangent, ct, lhs, rhs_ndim, (rc, rb), (lc, lb), len(lb))
     return [ct_lhs, ct_rhs]
 
 
