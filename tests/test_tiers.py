@@ -7,6 +7,7 @@ worker process and a thread, as a user's program would, and break the worker on 
 """
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import fnx.numpy as fnp
 from fnx.core.errors import FnxTypeError
 from fnx.core.tree import tree_flatten, tree_unflatten
 from fnx.lower import background
+from fnx.transforms import jit as jit_module
 from helpers import assert_same
 
 import test_jit as battery  # its jitted functions, compiled once for both files
@@ -149,9 +151,23 @@ def test_one_off_jitted_functions_cost_no_machine_code(monkeypatch):
     the process keeps none of Numba's (never freed) machine code for them."""
     monkeypatch.setattr(fnx.config, "background_compile", "process")
     x = np.linspace(0.0, 1.0, 8)
-    before = _resident_mib()
+    gc.collect()
+    before, codes = _resident_mib(), len(jit_module._codes)
     for i in range(1000):
         y = fnx.jit(lambda v, i=i: fnp.sin(v) * float(i) + float(i % 7))(x)
         assert_same(np.asarray(y), np.sin(x) * i + i % 7, rtol=1e-12)
-    assert fnx.block_until_compiled(timeout=0)  # nothing was queued
+    assert background.wait_for_compiles(timeout=0)  # nothing was queued
     assert _resident_mib() - before < 100
+    gc.collect()
+    assert len(jit_module._codes) == codes  # each jaxpr's code went with its function
+
+
+def test_block_until_compiled_compiles_what_was_called_once(monkeypatch):
+    monkeypatch.setattr(fnx.config, "background_compile", "thread")
+    f = fnx.jit(lambda v: fnp.cos(v) * 2.0)
+    x = np.arange(5.0)
+    assert_same(np.asarray(f(x)), np.cos(x) * 2.0, rtol=1e-12)
+    assert fnx.block_until_compiled(timeout=600)
+    entry = next(iter(f._entries.values()))
+    assert entry.code.executable is not None and entry.call == entry.code.executable.call
+    assert_same(np.asarray(f(x)), np.cos(x) * 2.0, rtol=1e-12)

@@ -1,6 +1,6 @@
 """Background compilation: a jaxpr's native code is made while its first calls run on NumPy.
 
-``compile_in_background(closed, donated, args, done)`` queues a compile and returns at once. One compile
+``compile_in_background(closed, donated, types, done)`` queues a compile and returns at once. One compile
 thread of this process takes the queue in order; for each jaxpr it generates the module source, then, by
 ``fnx.config.background_compile``:
 
@@ -41,12 +41,12 @@ _worker: "_Worker | None" = None
 WORKER_COMPILES = 200
 
 
-def arg_types(closed: ClosedJaxpr, args: Sequence) -> list:
+def arg_types(in_avals: Sequence, args: Sequence) -> list:
     """What Numba will see of ``args`` (the compiled function's inputs, consts first): ``("scalar", dtype)``
     for a rank-0 input (passed as a NumPy scalar) and ``("array", dtype, ndim, layout, readonly)`` otherwise,
     as plain values that a worker process can rebuild Numba types from."""
     types = []
-    for aval, x in zip(closed.in_avals, args):
+    for aval, x in zip(in_avals, args):
         if aval.shape == ():
             types.append(("scalar", aval.dtype.str))
             continue
@@ -56,17 +56,17 @@ def arg_types(closed: ClosedJaxpr, args: Sequence) -> list:
     return types
 
 
-def compile_in_background(closed: ClosedJaxpr, donated: frozenset, args: Sequence,
-                          done: Callable) -> None:
-    """Queue ``closed`` for compiling for arguments like ``args``; ``done(executable or None)`` is called from
-    the compile thread when it has finished. One thread serves every compile, in the order they came."""
+def compile_in_background(closed: ClosedJaxpr, donated: frozenset, types: list, done: Callable) -> None:
+    """Queue ``closed`` for compiling for arguments of ``types`` (``arg_types``); ``done(executable or None)``
+    is called from the compile thread when it has finished. One thread serves every compile, in the order
+    they came."""
     global _count, _thread
     with _unfinished:
         _count += 1
         if _thread is None:
             _thread = threading.Thread(target=_serve, name="fnx-compile", daemon=True)
             _thread.start()
-    _jobs.put((closed, donated, arg_types(closed, args), config.background_compile, done))
+    _jobs.put((closed, donated, types, config.background_compile, done))
 
 
 def _serve() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -25,8 +26,9 @@ from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_ru
 from .batching.engine import batch_to_front, batching_rules, vmap
 
 _new_object = object.__new__
-# (id(ClosedJaxpr), donated inputs) -> (closed, TieredCode): the jaxpr is kept alive with its code
-_codes: dict[tuple, Any] = {}
+# ClosedJaxpr -> {donated inputs: TieredCode}; weak, so that a jaxpr's code goes when nothing can call it
+_codes: "weakref.WeakKeyDictionary[ClosedJaxpr, dict]" = weakref.WeakKeyDictionary()
+_called_once: "weakref.WeakSet[TieredCode]" = weakref.WeakSet()  # not compiling yet (block_until_compiled)
 
 
 class TieredCode:
@@ -35,24 +37,30 @@ class TieredCode:
     the background (``fnx.lower.background``, ``fnx.config.background_compile``; ``"off"``: the first call
     compiles and waits).
 
-    The background compile starts at the second call: a function called once gains nothing from it (a call
-    that has started on NumPy finishes there), and a program making many distinct one-off jitted functions
-    would otherwise fill its memory with their machine code, which Numba never frees (LLVM's MCJIT keeps
-    every finalized object; numba/numba#5976, #7831). A training loop's second call follows its first at once.
+    The background compile starts at the second call (or at ``block_until_compiled``): a function called once
+    gains nothing from it (a call that has started on NumPy finishes there), and a program making many
+    distinct one-off jitted functions would otherwise fill its memory with their machine code, which Numba
+    never frees (LLVM's MCJIT keeps every finalized object; numba/numba#5976, #7831). A training loop's
+    second call follows its first at once.
 
     The tiers agree to float rounding: the compiled code's transcendental functions are within a few ulp of
     NumPy's (docs/vecmath.md) and its fused loops add in another order. ``listeners`` are called with each
-    new ``call`` (a jitted function's entries rebind their fast path to it).
+    new ``call`` (a jitted function's entries rebind their fast path to it). The code keeps the jaxpr's parts,
+    not the ClosedJaxpr that ``_codes`` is keyed by.
     """
 
     def __init__(self, closed: ClosedJaxpr, donated: frozenset = frozenset()):
-        self.closed, self.donated, self.executable = closed, donated, None
+        self.jaxpr, self.consts, self.donated, self.executable = closed.jaxpr, closed.consts, donated, None
         self.listeners: list[Callable] = []
         self.call: Callable = self._first_call
-        self._seen_once = False
+        self._arg_types: list | None = None  # what the first call passed, for a compile started before a second
         self._background_done: threading.Event | None = None
-        self._eager = hoist_consts(closed) if closed.consts else closed
+        self._eager = hoist_consts(closed) if closed.consts else ClosedJaxpr(closed.jaxpr, [])
         self._eager_consts = [np.asarray(c) for c in closed.consts]
+
+    @property
+    def closed(self) -> ClosedJaxpr:
+        return ClosedJaxpr(self.jaxpr, self.consts)
 
     def _switch(self, call: Callable) -> None:
         self.call = call
@@ -62,13 +70,22 @@ class TieredCode:
     def _first_call(self, *args):
         if config.background_compile == "off":
             return self.compiled().call(*args)
-        if self._seen_once:
-            from ..lower.background import compile_in_background  # no Numba import here: that is the point
+        from ..lower.background import arg_types  # no Numba import here: that is the point
+        if self._arg_types is None:
+            self._arg_types = arg_types(self.jaxpr.in_avals, args)
+            _called_once.add(self)
+        else:
+            self.start_compile()
+        return self._first_tier(*args)
+
+    def start_compile(self) -> None:
+        """Compile in the background for the arguments of the first call (once)."""
+        from ..lower.background import compile_in_background
+        _called_once.discard(self)
+        if self._background_done is None and self.executable is None:
             self._background_done = threading.Event()
             self._switch(self._first_tier)
-            compile_in_background(self.closed, self.donated, args, self._compiled_in_background)
-        self._seen_once = True
-        return self._first_tier(*args)
+            compile_in_background(self.closed, self.donated, self._arg_types, self._compiled_in_background)
 
     def _first_tier(self, *args) -> list:
         return eval_jaxpr_numpy(self._eager, *self._eager_consts, *args)
@@ -94,27 +111,29 @@ class TieredCode:
         if self.executable is None:
             from ..lower.cpu import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
             self._use(compile_jaxpr(self.closed, self.donated))
+        _called_once.discard(self)
         return self.executable
 
 
 def _code(jaxpr: ClosedJaxpr, donated: frozenset = frozenset()) -> TieredCode:
-    entry = _codes.get((id(jaxpr), donated))
-    if entry is None or entry[0] is not jaxpr:
-        entry = _codes[(id(jaxpr), donated)] = (jaxpr, TieredCode(jaxpr, donated))
-    return entry[1]
+    by_donated = _codes.setdefault(jaxpr, {})
+    if donated not in by_donated:
+        by_donated[donated] = TieredCode(jaxpr, donated)
+    return by_donated[donated]
 
 
 def block_until_compiled(timeout: float | None = None) -> bool:
-    """Wait until every jitted function called so far runs its compiled code (see ``fnx.config``'s
-    ``background_compile``); False if ``timeout`` seconds passed first.
+    """Compile every jitted function called so far and wait until each runs its compiled code (see
+    ``fnx.config``'s ``background_compile``); False if ``timeout`` seconds passed first.
 
     >>> import fnx, fnx.numpy as fnp
     >>> f = fnx.jit(lambda x: x * 2.0)
-    >>> y = f(fnp.ones(3))            # on NumPy
-    >>> y = f(fnp.ones(3))            # on NumPy; f compiles in the background from its second call
-    >>> fnx.block_until_compiled()    # from here on, f runs native code
+    >>> y = f(fnp.ones(3))            # on NumPy; a second call would start compiling f in the background
+    >>> fnx.block_until_compiled()    # compiles f now; from here on, f runs native code
     True
     """
+    for code in list(_called_once):
+        code.start_compile()
     background = sys.modules.get("fnx.lower.background")
     return True if background is None else background.wait_for_compiles(timeout)
 
@@ -149,7 +168,7 @@ class Lowered:
 class _Entry:
     """One traced signature: the jaxpr (consts hoisted), its consts, its code, the output structure."""
 
-    __slots__ = ("jaxpr", "consts", "code", "call", "out_tree", "single_output", "donated")
+    __slots__ = ("jaxpr", "consts", "code", "call", "out_tree", "single_output", "donated", "__weakref__")
 
     def __init__(self, jaxpr, consts, out_tree, donated: frozenset):
         self.jaxpr, self.consts, self.out_tree, self.code = jaxpr, consts, out_tree, None
@@ -160,9 +179,11 @@ class _Entry:
     def bind_code(self, code: TieredCode) -> None:
         """Call ``code`` from now on, following it from tier to tier."""
         consts = [np.asarray(c) for c in self.consts]
+        entry = weakref.ref(self)  # the code is kept by a weak dict keyed by our jaxpr: it must not keep us
 
         def use(call):
-            self.call = functools.partial(call, *consts) if consts else call
+            if entry() is not None:
+                entry().call = functools.partial(call, *consts) if consts else call
         self.code = code
         use(code.call)
         code.listeners.append(use)
