@@ -126,29 +126,33 @@ class JaxprTrace:
     def process(self, prim: Primitive, args: Sequence, params: dict):
         atoms = [x.var if type(x) is Tracer and x.trace is self else self.to_atom(x) for x in args]
         out_avals = abstract_eval(prim, [a.aval for a in atoms], params)
-        if self.concrete:
-            outs = self._computed(prim, atoms, params, out_avals)
-        else:
+        if not self.concrete or prim.multiple_results:
+            return self._record(prim, atoms, params, out_avals)
+        # one result in a concrete trace: the common case of an eager grad, written out for speed
+        values = self.values
+        vals = [a.val if type(a) is Literal else values.get(id(a)) for a in atoms]
+        for v in vals:
+            if v is None:
+                return self._record(prim, atoms, params, out_avals)
+        out = impl_rules[prim](*vals, **params)
+        var = Var(out_avals[0])
+        out = values[id(var)] = out if type(out) is np.ndarray else np.asarray(out)
+        self.eqns.append(Eqn(prim, atoms, [var], params))
+        return Tracer(self, var, out)
+
+    def _record(self, prim: Primitive, atoms: list, params: dict, out_avals: list):
+        """The general case of ``process``: outputs with values when the trace is concrete and every input's
+        value is known (every known value of the trace's variables is in ``self.values``)."""
+        vals = [a.val if type(a) is Literal else self.values.get(id(a)) for a in atoms] if self.concrete else [None]
+        if any(v is None for v in vals):
             outs = [Tracer(self, Var(aval)) for aval in out_avals]
+        else:
+            out = impl_rules[prim](*vals, **params)
+            outs = [Tracer(self, Var(aval)) for aval in out_avals]
+            for t, value in zip(outs, out if prim.multiple_results else (out,)):
+                t.val = self.values[id(t.var)] = value if type(value) is np.ndarray else np.asarray(value)
         self.eqns.append(Eqn(prim, atoms, [t.var for t in outs], params))
         return outs if prim.multiple_results else outs[0]
-
-    def _computed(self, prim: Primitive, atoms: list, params: dict, out_avals: list) -> list:
-        """The output tracers of an equation of a concrete trace, carrying their values when every input's
-        value is known (every variable of the trace with a known value is in ``self.values``)."""
-        values, vals = self.values, []
-        for a in atoms:
-            v = a.val if type(a) is Literal else values.get(id(a))
-            if v is None:
-                return [Tracer(self, Var(aval)) for aval in out_avals]
-            vals.append(v)
-        out = impl_rules[prim](*vals, **params)
-        outs = []
-        for aval, v in zip(out_avals, out if prim.multiple_results else (out,)):
-            var = Var(aval)
-            v = values[id(var)] = v if type(v) is np.ndarray else np.asarray(v)
-            outs.append(Tracer(self, var, v))
-        return outs
 
     def to_jaxpr(self, in_tracers: list, out_values: list) -> ClosedJaxpr:
         outvars = [self.to_atom(x) for x in out_values]

@@ -45,7 +45,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
             direct.add(key)
         return bind(p, converted, _NO_PARAMS)
 
-    def traced(xs):
+    def traced(xs):  # the general form of the shortcuts in unary and binary; learns the dtypes on first use
         key, shape = [], ()
         for x in xs:
             if type(x) is Tracer:
@@ -75,6 +75,8 @@ def _with_fast_path(p: Primitive, generic, arity: int):
 
     def unary(x):
         if _trace_stack:
+            if type(x) is Tracer and traced_dtypes.get((x.aval.dtype,)) is not None:
+                return bind(p, (x,), _NO_PARAMS)
             return traced((x,))
         v = x._value if type(x) is Array else x
         key = _key(v)
@@ -87,6 +89,20 @@ def _with_fast_path(p: Primitive, generic, arity: int):
 
     def binary(x, y):
         if _trace_stack:
+            tx, ty = type(x), type(y)
+            if tx is Tracer and ty is Tracer:
+                ax, ay = x.aval, y.aval
+                if (ax.shape == ay.shape or not ax.shape or not ay.shape) and \
+                        traced_dtypes.get((ax.dtype, ay.dtype)) is not None:
+                    return bind(p, (x, y), _NO_PARAMS)
+            elif tx is Tracer and ty in _WEAK:
+                dtype = traced_dtypes.get((x.aval.dtype, ty))
+                if dtype is not None:
+                    return bind(p, (x, dtype.type(y)), _NO_PARAMS)
+            elif ty is Tracer and tx in _WEAK:
+                dtype = traced_dtypes.get((tx, y.aval.dtype))
+                if dtype is not None:
+                    return bind(p, (dtype.type(x), y), _NO_PARAMS)
             return traced((x, y))
         vx = x._value if type(x) is Array else x
         vy = y._value if type(y) is Array else y
