@@ -43,8 +43,11 @@ def program(ns, params, blocks: int):
 
 def contenders(blocks: int) -> dict[str, Callable[[], object]]:
     """name -> a call running the program once: the two gradients and the three forward passes."""
-    import autograd
-    import autograd.numpy as anp
+    try:
+        import autograd
+        import autograd.numpy as anp
+    except ImportError:
+        sys.exit("eager_grad.py compares with autograd: pip install -e '.[bench]'")
 
     x, w = np.array([0.3, -0.2, 0.5]), np.array(0.9)
     fx, fw = fnp.asarray(x), fnp.asarray(w)
@@ -94,6 +97,8 @@ def run(blocks: int = 273, rounds: int = 15, min_seconds: float = 0.1) -> dict[s
     print(f"eager grad over {ops} tiny operations: median us per operation over {rounds} alternating rounds")
     for name in names:
         print(f"  {name:<18}{per_op[name]:8.2f} us")
+    eqns = len(fnx.make_jaxpr(lambda p: program(fnp, p, blocks))((fnp.zeros(3), fnp.zeros(()))).eqns)
+    print(f"  (fnx records {eqns} equations: {per_op['fnx grad'] * ops / eqns:.2f} us per equation of its grad)")
     ratio = statistics.median(a / b for a, b in zip(samples["fnx grad"], samples["autograd grad"]))
     fwd = statistics.median(a / b for a, b in zip(samples["fnx forward"], samples["autograd forward"]))
     print(f"  fnx/autograd: grad {ratio:.2f}x, forward {fwd:.2f}x (median of per-round ratios)")
