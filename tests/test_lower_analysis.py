@@ -25,9 +25,10 @@ def test_reductions_join_their_producers_loop_and_their_users_wait_for_the_next(
     jaxpr = fnx.make_jaxpr(logsumexp_rows)(np.ones((4, 5))).jaxpr
     clusters = [item for item in fuse(jaxpr) if isinstance(item, Cluster)]
     fused = [eqn for c in clusters for eqn in c.eqns if eqn.primitive in REDUCTIONS]
-    # the sum of exp and the column sum join the loops computing their operands; the max of the input x has
-    # no producing loop to join
-    assert [e.params["axes"] for e in fused] == [(1,), (0,)]
+    # the max of the input x has no producing loop to join: it starts a loop of its own; the sum of exp and
+    # the column sum join the loops computing their operands
+    assert [e.params["axes"] for e in fused] == [(1,), (1,), (0,)]
+    assert [len(c.eqns) for c in clusters][0] == 1
     for c in clusters:
         reduced = {id(e.outvars[0]) for e in c.eqns if e.primitive in REDUCTIONS}
         assert not any(id(x) in reduced for e in c.eqns for x in e.invars)

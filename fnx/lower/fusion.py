@@ -5,7 +5,9 @@ outputs all have one shape, possibly followed by reductions (sum, product, max, 
 that shape. A backend computes a cluster in a single loop over that shape: every input is read once per
 element, intermediate values stay in registers, reductions accumulate as the loop goes, and only the values
 used after the cluster (or returned) are written to memory. An equation that uses a reduction's result waits
-for the next item, since the result is complete only when the loop ends.
+for the next item, since the result is complete only when the loop ends. A reduction that joins no cluster
+starts one over its operand's shape: a few lines of loop compile faster than a call of a shared kernel, which
+Numba links into the caller and compiles again.
 """
 from __future__ import annotations
 
@@ -62,6 +64,8 @@ def fuse(jaxpr: Jaxpr) -> list:
             items[-1].eqns.append(eqn)
         elif _fusible(eqn):
             items.append(Cluster(eqn.outvars[0].aval.shape, [eqn]))
+        elif eqn.primitive in REDUCTIONS and eqn.params["axes"]:  # a loop of its own, not a kernel call
+            items.append(Cluster(eqn.invars[0].aval.shape, [eqn]))
         else:
             items.append(eqn)
     _mark_outputs(jaxpr, items)
