@@ -134,3 +134,16 @@ def test_a_shared_kernel_is_compiled_once_for_two_programs():
     np.testing.assert_allclose(np.asarray(first), np.exp(np.asarray(x)) * 2, rtol=1e-6)
     np.testing.assert_allclose(float(second), np.sum(np.exp(np.asarray(x) - 1)), rtol=1e-6)
     assert len(exp32.signatures) == 1 and before <= 1 and compiles() == before
+
+
+def test_reshape_and_assign_refuse_mismatched_shapes():
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(ValueError, match="another size"):
+        _reshape(x, (np.int64(4), np.int64(2)))
+
+    @numba.njit
+    def assign(view, y):
+        ir.assign(view, y)
+
+    with pytest.raises(ValueError, match="different shapes"):
+        assign(x, np.ones((3, 2), np.float32))

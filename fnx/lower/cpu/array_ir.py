@@ -79,8 +79,7 @@ def _allocate(context, builder, array_type: types.Array, shape: list):
     negative = ir.Constant(ir.IntType(1), 0)
     for n in shape:
         negative = builder.or_(negative, builder.icmp_signed("<", n, intp(0)))
-    with builder.if_then(builder.or_(overflow, negative), likely=False):
-        context.call_conv.return_user_exc(builder, ValueError, ("fnx: array allocation: bad or too large shape",))
+    _check(context, builder, builder.or_(overflow, negative), "fnx: array allocation: bad or too large shape")
     align = context.get_preferred_array_alignment(array_type.dtype)
     meminfo = context.nrt.meminfo_alloc_aligned(builder, size, align)
     data = builder.bitcast(context.nrt.meminfo_data(builder, meminfo),
@@ -96,6 +95,10 @@ def _copy_elements(context, builder, dest_type, dest, source_type, source) -> No
     intp = context.get_value_type(types.intp)
     shape = cgutils.unpack_tuple(builder, dest.shape, dest_type.ndim)
     source_shape = cgutils.unpack_tuple(builder, source.shape, source_type.ndim)
+    differ = ir.Constant(ir.IntType(1), 0)
+    for n, m in zip(shape, source_shape):
+        differ = builder.or_(differ, builder.icmp_signed("!=", n, m))
+    _check(context, builder, differ, "fnx: assignment between arrays of different shapes")
     source_strides = cgutils.unpack_tuple(builder, source.strides, source_type.ndim)
     dest_strides = cgutils.unpack_tuple(builder, dest.strides, dest_type.ndim)
     with cgutils.loop_nest(builder, shape, intp) as index:
@@ -191,6 +194,8 @@ def reshape(typingctx, x, shape):
         nothing = builder.icmp_signed("==", known, intp(0))  # a zero-size target: -1 stands for 0
         rest = builder.select(nothing, intp(0), builder.sdiv(size, builder.select(nothing, intp(1), known)))
         dims = [builder.select(builder.icmp_signed("<", n, intp(0)), rest, n) for n in dims]
+        _check(context, builder, builder.icmp_signed("!=", _product(builder, dims, intp(1)), size),
+               "fnx: reshape to a shape of another size")
         view = make_array(array_type)(context, builder)
         populate_array(view, data=source.data, shape=dims,
                        strides=_c_strides(context, builder, dims, source.itemsize),
@@ -209,8 +214,13 @@ def _check_c_contiguous(context, builder, array_type: types.Array, array) -> Non
         mismatch = builder.and_(builder.icmp_signed("!=", stride, expected), builder.icmp_signed(">", n, intp(1)))
         bad = builder.or_(bad, mismatch)
         expected = builder.mul(expected, n)
-    with builder.if_then(bad, likely=False):
-        context.call_conv.return_user_exc(builder, ValueError, ("fnx: reshape of a non-contiguous array",))
+    _check(context, builder, bad, "fnx: reshape of a non-contiguous array")
+
+
+def _check(context, builder, failed, message: str) -> None:
+    """Raise ValueError(message) where the LLVM bool ``failed`` is true."""
+    with builder.if_then(failed, likely=False):
+        context.call_conv.return_user_exc(builder, ValueError, (message,))
 
 
 @intrinsic
