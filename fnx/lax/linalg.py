@@ -1,6 +1,8 @@
 """Linear algebra primitives: ``dot_general`` and the batched matrix routines inv, solve, det, cholesky."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.avals import ShapedArray
@@ -33,7 +35,7 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers):
     lf = [i for i in range(lhs.ndim) if i not in lc + lb]
     rf = [i for i in range(rhs.ndim) if i not in rc + rb]
     batch = [lhs.shape[i] for i in lb]
-    size = lambda x, axes: int(np.prod([x.shape[i] for i in axes], dtype=np.int64))  # noqa: E731
+    size = lambda x, axes: math.prod(x.shape[i] for i in axes)  # noqa: E731
     a = lhs.transpose(list(lb) + lf + list(lc)).reshape(batch + [size(lhs, lf), size(lhs, lc)])
     b = rhs.transpose(list(rb) + list(rc) + rf).reshape(batch + [size(rhs, rc), size(rhs, rf)])
     out = np.matmul(a, b).astype(lhs.dtype, copy=False)

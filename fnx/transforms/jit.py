@@ -11,7 +11,7 @@ import functools
 import sys
 import threading
 import weakref
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from ..core.ir import ClosedJaxpr, hoist_consts
 from ..core.primitive import _trace_stack, def_primitive
 from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
+from ..lower.background import arg_types, compile_in_background, match_blas_threads, wait_for_compiles
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
 
@@ -70,7 +71,6 @@ class TieredCode:
     def _first_call(self, *args):
         if config.background_compile == "off":
             return self.compiled().call(*args)
-        from ..lower.background import arg_types  # no Numba import here: that is the point
         if self._arg_types is None:
             self._arg_types = arg_types(self.jaxpr.in_avals, args)
             _called_once.add(self)
@@ -80,7 +80,6 @@ class TieredCode:
 
     def start_compile(self) -> None:
         """Compile in the background for the arguments of the first call (once)."""
-        from ..lower.background import compile_in_background
         _called_once.discard(self)
         if self._background_done is None and self.executable is None:
             self._background_done = threading.Event()
@@ -88,17 +87,25 @@ class TieredCode:
             compile_in_background(self.closed, self.donated, self._arg_types, self._compiled_in_background)
 
     def _first_tier(self, *args) -> list:
+        if self._background_done is not None:
+            match_blas_threads()
         return eval_jaxpr_numpy(self._eager, *self._eager_consts, *args)
 
     def _compiled_in_background(self, executable) -> None:  # runs in the compiling thread
         if executable is not None:
-            self._use(executable)
+            self.executable = executable
+            self._switch(self._first_compiled_call)
         else:  # it failed: the next call compiles in the caller's thread, which shows the error as usual
             self._switch(self._compile_now)
         self._background_done.set()
 
     def _compile_now(self, *args):
         return self.compiled().call(*args)
+
+    def _first_compiled_call(self, *args):
+        match_blas_threads()  # in the caller's thread, between its products
+        self._switch(self.executable.call)
+        return self.executable.call(*args)
 
     def _use(self, executable) -> None:
         self.executable = executable
@@ -134,8 +141,9 @@ def block_until_compiled(timeout: float | None = None) -> bool:
     """
     for code in list(_called_once):
         code.start_compile()
-    background = sys.modules.get("fnx.lower.background")
-    return True if background is None else background.wait_for_compiles(timeout)
+    done = wait_for_compiles(timeout)
+    match_blas_threads()
+    return done
 
 
 def _jit_abstract_eval(*avals, jaxpr, name):

@@ -14,8 +14,6 @@ the same cached machine code runs; only the binding differs.
 from __future__ import annotations
 
 import ctypes
-import glob
-import os
 
 import llvmlite.binding as llvm
 import numba
@@ -23,6 +21,8 @@ import numpy as np
 from numba import types
 from numba.core.errors import NumbaTypeError
 from numba.extending import intrinsic, overload
+
+from ..openblas import numpy_openblas
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # the CBLAS enum values
 
@@ -37,17 +37,6 @@ def _signature(real: types.Float) -> types.Type:
 # change here, so a renamed symbol needs kernels.py's cache invalidated too (or a process would crash).
 _GEMMS = {types.float32: "sgemm", types.float64: "dgemm"}
 _EXTERNAL = {real: types.ExternalFunction(f"fnx_cblas_{gemm}", _signature(real)) for real, gemm in _GEMMS.items()}
-
-
-def numpy_openblas() -> ctypes.CDLL | None:
-    """NumPy's bundled ``scipy-openblas64`` (already loaded by NumPy), or None when this NumPy has none."""
-    root = os.path.dirname(np.__file__)
-    for pattern in ("../numpy.libs/libscipy_openblas64_*", ".dylibs/libscipy_openblas64_*"):
-        for path in sorted(glob.glob(os.path.join(root, pattern))):
-            library = ctypes.CDLL(path)
-            if hasattr(library, "scipy_cblas_sgemm64_") and hasattr(library, "scipy_cblas_dgemm64_"):
-                return library
-    return None
 
 
 def _adapter(real: types.Float):
