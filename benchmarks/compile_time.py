@@ -1,16 +1,17 @@
 """Where a cold compile goes: each jit workload's first call in a fresh process with every cache empty.
 
 ``python benchmarks/compile_time.py [--workloads mlp_step,rnn] [--warm-kernels]`` runs each workload in a
-process of its own with a new ``FNX_CACHE_DIR`` and a new ``NUMBA_CACHE_DIR`` (so Numba's caches of the shared
-kernels, normally beside their sources, start empty too) and prints the first call's time split into:
+process of its own with a new ``FNX_CACHE_DIR`` and ``NUMBA_CACHE_DIR`` (so Numba's caches of the shared kernels
+start empty too, wherever they are kept), compiling in the call (``FNX_BACKGROUND_COMPILE=off``), and prints
+the first call's time split into:
 
 - *fnx*: tracing, simplifying, fusing and writing the module (the first call minus Numba's compiles);
 - *kernels*: Numba compiling the shared kernels (``kernels.py``, ``kernels_arrays.py``, ``vecmath.py``,
   ``blas.py``) and the NumPy implementations they use, exclusive of nested compiles;
 - *generated*: Numba compiling the generated module's functions (typing, lowering, LLVM).
 
-With ``--warm-kernels`` one process first fills a shared Numba cache, and each workload then starts with
-the kernels cached but fnx's cache empty: the kernel library compiled once per install. Nothing asserts on a
+With ``--warm-kernels`` a first pass fills the kernels' caches, and each workload then starts with the kernels
+cached but no generated module: the kernel library compiled once per install. Nothing asserts on a
 time; the printed figures are what docs/design.md quotes.
 """
 from __future__ import annotations
@@ -66,10 +67,15 @@ def _measure(name: str) -> dict:
             "generated": exclusive["generated"], "fnx": first - exclusive["kernels"] - exclusive["generated"]}
 
 
-def _run(name: str, numba_cache: str) -> dict:
-    """One fresh process measuring ``name`` with an empty fnx cache and the Numba cache folder given."""
-    with tempfile.TemporaryDirectory(prefix="fnx-compile-time-") as fnx_cache:
-        env = {**os.environ, "FNX_CACHE_DIR": fnx_cache, "NUMBA_CACHE_DIR": numba_cache,
+def _run(name: str, caches: str | None) -> dict:
+    """One fresh process measuring ``name``: every cache empty, or (``caches``, a folder) the kernels' caches
+    kept there while the generated modules' are removed."""
+    with tempfile.TemporaryDirectory(prefix="fnx-compile-time-") as fresh:
+        folder = caches or fresh
+        for path in Path(folder).rglob(GENERATED_PREFIX + "*"):  # the generated modules and their caches
+            path.unlink()
+        env = {**os.environ, "FNX_CACHE_DIR": os.path.join(folder, "fnx"),
+               "NUMBA_CACHE_DIR": os.path.join(folder, "numba"),  # kernels' caches when fnx does not place them
                "FNX_BACKGROUND_COMPILE": "off"}  # the first call waits for the compiled code
         out = subprocess.run([sys.executable, __file__, "--child", name], env=env, check=True,
                              capture_output=True, text=True).stdout
@@ -88,16 +94,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     names = args.workloads.split(",")
     print(f"{'workload':12} {'first call':>10} {'fnx':>6} {'kernels':>8} {'generated':>10} {'2nd call':>9}")
-    with tempfile.TemporaryDirectory(prefix="fnx-numba-cache-") as shared:
-        if args.warm_kernels:
-            for name in names:  # fill the shared kernel cache (the generated modules' entries go unused)
-                _run(name, shared)
+    with tempfile.TemporaryDirectory(prefix="fnx-kernel-caches-") as shared:
+        caches = shared if args.warm_kernels else None
+        if caches:
+            for name in names:  # fill the kernels' caches
+                _run(name, caches)
         for name in names:
-            if args.warm_kernels:
-                r = _run(name, shared)
-            else:
-                with tempfile.TemporaryDirectory(prefix="fnx-numba-cache-") as cold:
-                    r = _run(name, cold)
+            r = _run(name, caches)
             print(f"{name:12} {r['first']:9.2f}s {r['fnx']:5.2f}s {r['kernels']:7.2f}s {r['generated']:9.2f}s"
                   f" {r['second'] * 1e3:7.1f}ms", flush=True)
 

@@ -155,8 +155,8 @@ class FunctionWriter:
         return self.module.constant("(" + "".join(f"np.int64({int(n)}), " for n in shape) + ")")
 
     def empty(self, shape: tuple, dtype) -> str:
-        """A new array of ``shape``: ``k.empty``, which Numba loads from its cache (``np.empty`` in the generated
-        function would be compiled again in every process)."""
+        """A new array of ``shape``: ``k.empty``, an intrinsic (``np.empty`` in the generated function would
+        compile Numba's implementation of it again in every process)."""
         return f"k.empty({self.shape(shape)}, {np_dtype(np.dtype(dtype))})"
 
     def full(self, shape: tuple, value: str, dtype) -> str:
