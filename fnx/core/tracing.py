@@ -143,8 +143,8 @@ class JaxprTrace:
     def _record(self, prim: Primitive, atoms: list, params: dict, out_avals: list):
         """The general case of ``process``: outputs with values when the trace is concrete and every input's
         value is known (every known value of the trace's variables is in ``self.values``)."""
-        vals = [a.val if type(a) is Literal else self.values.get(id(a)) for a in atoms] if self.concrete else [None]
-        if any(v is None for v in vals):
+        vals = [a.val if type(a) is Literal else self.values.get(id(a)) for a in atoms] if self.concrete else None
+        if vals is None or any(v is None for v in vals):
             outs = [Tracer(self, Var(aval)) for aval in out_avals]
         else:
             out = impl_rules[prim](*vals, **params)

@@ -12,7 +12,8 @@ Rule signatures:
     vjp_rules[p](cotangent_out, primals, primal_out, **params) -> [cotangent per input, or None]
 A tangent or cotangent may be the symbolic ``Zero``; integer and bool values never carry one. A vjp rule may
 also return, for an input, a function of no arguments computing its cotangent: the engine calls it only for
-inputs that take one (not literals, not integers), so ``x * 2.0`` never computes a cotangent for ``2.0``.
+inputs that take one (those that depend on a differentiated input: not literals, constants or integers), so
+``x * 2.0`` never computes a cotangent for ``2.0``, nor ``X @ w`` one for a data matrix ``X``.
 """
 from __future__ import annotations
 
