@@ -41,7 +41,8 @@ def def_primitive(name: str, abstract_eval: Callable, impl: Callable, multiple_r
     """Create and register a primitive.
 
     ``abstract_eval(*avals, **params)`` returns the output ShapedArray (a list of them when
-    ``multiple_results``); ``impl(*numpy_values, **params)`` computes it with NumPy.
+    ``multiple_results``); it must depend on nothing else, since its results are remembered.
+    ``impl(*numpy_values, **params)`` computes it with NumPy.
 
     >>> import numpy as np
     >>> from fnx.core.avals import ShapedArray
