@@ -9,19 +9,27 @@ under fnx/JAX on this BLAS. On a machine whose speed drifts by tens of
 percent within minutes, ``run.py``'s per-framework medians (from different processes, minutes apart) can
 move a ratio by as much; here both sides of each ratio ran within a second of each other. ``run.py``
 remains the reference (one process per framework, first calls, NumPy, result checks).
+
+``--default-config`` drops the thread caps and the pinning (each framework as a user runs it);
+``--busy`` prints each framework's slowdown beside a busy-looping process, which is stopped and continued
+(SIGSTOP/SIGCONT) so that every round times both frameworks with and without it.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
-os.environ.update({name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")})
-os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
+DEFAULT_CONFIG = "--default-config" in sys.argv or "--busy" in sys.argv  # read before NumPy and JAX start
+if not DEFAULT_CONFIG:
+    os.environ.update({name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")})
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
 
 import numpy as np  # noqa: E402
 
@@ -67,14 +75,41 @@ def ratios(workload, frameworks: list, rounds: int, products: bool) -> dict:
     return {name: t / times["JAX"] for name, t in times.items() if name != "JAX"}
 
 
+def busy_slowdowns(workload, frameworks: list, rounds: int) -> dict:
+    """Per framework, the per-round ratio of its time beside a busy-looping process to its time without
+    (the busy process stopped with SIGSTOP between its turns); each round times all four in turn."""
+    calls = contenders(workload, frameworks, products=False)
+    for call in calls.values():
+        call()
+    frameworks[0].compiled()
+    n = max(1, int(0.1 / max(seconds_per_call(call, 1) for call in calls.values())))
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    os.kill(busy.pid, signal.SIGSTOP)
+    times = {(name, state): np.empty(rounds) for name in calls for state in ("idle", "busy")}
+    try:
+        for r in range(rounds):
+            for state in (("idle", "busy") if r % 2 == 0 else ("busy", "idle")):
+                os.kill(busy.pid, signal.SIGCONT if state == "busy" else signal.SIGSTOP)
+                time.sleep(0.05)
+                for name in (list(calls) if r % 2 == 0 else list(calls)[::-1]):
+                    times[name, state][r] = seconds_per_call(calls[name], n)
+    finally:
+        busy.kill()
+    return {name: times[name, "busy"] / times[name, "idle"] for name in calls}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", default="mlp_step,elementwise,add_one,rnn,lenet,per_example,epoch")
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--products", action="store_true",
                         help="also time the matrix products alone of mlp_step and epoch (the bound under fnx)")
+    parser.add_argument("--default-config", action="store_true",
+                        help="no thread caps and no pinning: each framework as a user runs it")
+    parser.add_argument("--busy", action="store_true",
+                        help="(default config) each framework's slowdown beside a busy-looping process")
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
+    if hasattr(os, "sched_setaffinity") and not DEFAULT_CONFIG:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     try:
         frameworks = [load_framework("fnx", None), load_framework("jax", None)]
@@ -82,6 +117,12 @@ def main() -> None:
         sys.exit(f"paired.py compares fnx with JAX, which is not installed ({e}): pip install -e '.[bench]'")
     for name in args.workloads.split(","):
         workload = workloads.BY_NAME[name]
+        if args.busy:
+            for who, r in busy_slowdowns(workload, frameworks, args.rounds).items():
+                q1, median, q3 = np.percentile(r, [25, 50, 75])
+                print(f"{name:12s} {who:5s} busy/idle {median:.2f} (quartiles {q1:.2f}-{q3:.2f}, {args.rounds} rounds)",
+                      flush=True)
+            continue
         target = f"  target <= {workload.target}" if workload.target else ""
         for who, r in ratios(workload, frameworks, args.rounds, args.products).items():
             q1, median, q3 = np.percentile(r, [25, 50, 75])

@@ -173,7 +173,8 @@ def test_block_until_compiled_compiles_what_was_called_once(monkeypatch):
 
 
 def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatch):
-    if openblas.set_threads(2) is None:
+    own = openblas.get_threads()
+    if own is None:
         pytest.skip("this NumPy has no bundled OpenBLAS")
     monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
     monkeypatch.setattr(fnx.config, "background_compile", "process")
@@ -183,6 +184,13 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
     f(x)  # starts the compile: the first tier now runs beside the worker
     f(x)
     if not background.wait_for_compiles(timeout=0):
-        assert openblas.set_threads(1) == 1
+        assert openblas.get_threads() == 1
     assert fnx.block_until_compiled(timeout=600)
-    assert openblas.set_threads(2) == 2  # given back
+    assert not openblas._worker_busy  # from here on the load alone decides (threads_for, below)
+
+
+@pytest.mark.parametrize("others, cores, own, busy, expected", [
+    (0.0, 2, 2, False, 2), (0.9, 2, 2, False, 1), (0.4, 2, 2, False, 2), (0.0, 2, 2, True, 1),
+    (1.6, 8, 8, False, 6), (7.9, 8, 8, False, 1), (0.0, 8, 4, False, 4)])
+def test_openblas_threads_follow_the_cores_other_processes_keep_busy(others, cores, own, busy, expected):
+    assert openblas.threads_for(others, cores, own, busy) == expected

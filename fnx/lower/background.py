@@ -37,7 +37,6 @@ _unfinished = threading.Condition()  # guards _count and tells wait_for_compiles
 _count = 0  # compiles requested and not finished
 _thread: threading.Thread | None = None
 _worker: "_Worker | None" = None
-_blas_threads_before: int | None = None  # OpenBLAS's thread count while match_blas_threads holds it at 1
 # a worker is replaced after this many compiles: Numba never frees machine code (numba/numba#5976), so a
 # worker grows by ~2 MiB per compile; a new one starts in ~0.5 s
 WORKER_COMPILES = 200
@@ -106,18 +105,10 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
 
 
 def match_blas_threads() -> None:
-    """One thread for NumPy's OpenBLAS while the compile worker works beside this process, its own count
-    again after (``fnx.lower.openblas``: two spinning threads beside a busy core run small products many
-    times slower). Called from the thread making the products, between them: at first-tier calls, at a
+    """Match NumPy's OpenBLAS threads to the load (``fnx.lower.openblas``): one while the compile worker works
+    beside this process. Called from the thread making the products: at every first-tier call, at a
     function's first compiled call and after ``block_until_compiled``."""
-    global _blas_threads_before
-    busy = _count > 0 and config.background_compile == "process"
-    if busy and _blas_threads_before is None:
-        _blas_threads_before = openblas.set_threads(1) or 0  # 0: no library, nothing to give back
-    elif not busy and _blas_threads_before is not None:
-        if _blas_threads_before:
-            openblas.set_threads(_blas_threads_before)
-        _blas_threads_before = None
+    openblas.adapt_threads(worker_busy=_count > 0 and config.background_compile == "process")
 
 
 def wait_for_compiles(timeout: float | None = None) -> bool:

@@ -1,7 +1,9 @@
 """jit: trace once per argument signature, compile the jaxpr with the CPU backend, call the native code.
 
-Called eagerly, a jitted function looks its compiled code up by the shapes and dtypes of its arguments
-(plus its static arguments) and calls it with as little Python in between as possible. Called under another
+Called eagerly, a jitted function looks its code up by the shapes and dtypes of its arguments (plus its
+static arguments) and calls it with as little Python in between as possible. The code has two tiers
+(``TieredCode``): the jaxpr on NumPy at once, the compiled program once it has been made in the background
+(``fnx.lower.background``). Called under another
 transform (grad, vmap, an outer jit), it stays one unit: a ``jit`` equation holding its jaxpr, whose rules
 wrap the transformed jaxpr in a new ``jit`` equation, so ``grad(jit(f))`` runs compiled code both ways.
 """
@@ -69,6 +71,7 @@ class TieredCode:
             listener(call)
 
     def _first_call(self, *args):
+        match_blas_threads()
         if config.background_compile == "off":
             return self.compiled().call(*args)
         if self._arg_types is None:
@@ -87,8 +90,7 @@ class TieredCode:
             compile_in_background(self.closed, self.donated, self._arg_types, self._compiled_in_background)
 
     def _first_tier(self, *args) -> list:
-        if self._background_done is not None:
-            match_blas_threads()
+        match_blas_threads()
         return eval_jaxpr_numpy(self._eager, *self._eager_consts, *args)
 
     def _compiled_in_background(self, executable) -> None:  # runs in the compiling thread
