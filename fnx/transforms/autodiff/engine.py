@@ -10,10 +10,13 @@ transforms compose.
 Rule signatures:
     jvp_rules[p](primals, tangents, **params) -> (primal_out, tangent_out)       (lists for multiple results)
     vjp_rules[p](cotangent_out, primals, primal_out, **params) -> [cotangent per input, or None]
-A tangent or cotangent may be the symbolic ``Zero``; integer and bool values never carry one. A vjp rule may
-also return, for an input, a function of no arguments computing its cotangent: the engine calls it only for
-inputs that take one (those that depend on a differentiated input: not literals, constants or integers), so
-``x * 2.0`` never computes a cotangent for ``2.0``, nor ``X @ w`` one for a data matrix ``X``.
+A tangent or cotangent may be the symbolic ``Zero``; integer and bool values never carry one. A primitive
+whose inputs' cotangents are computed independently (elementwise ones, ``dot_general``) registers instead,
+with ``def_operand_vjp``, the cotangent of one input at a time:
+    vjp_operand_rules[p](i, cotangent_out, primals, primal_out, **params) -> cotangent of input i, or None
+and the engine asks only for inputs that take one (those that depend on a differentiated input: not literals,
+constants or integers), so ``x * 2.0`` computes no cotangent for ``2.0``, nor ``X @ w`` one for a data
+matrix ``X``.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from ...core.tree import tree_flatten
 
 jvp_rules: dict[Primitive, Callable] = {}
 vjp_rules: dict[Primitive, Callable] = {}
+vjp_operand_rules: dict[Primitive, Callable] = {}
 nondifferentiable: set[Primitive] = set()  # primitives whose outputs never carry derivatives (e.g. comparisons)
 
 
@@ -103,6 +107,14 @@ def jvp_jaxpr(jaxpr: Jaxpr, consts: Sequence, primals: Sequence, tangents: Seque
     return [read(v) for v in jaxpr.outvars], [read_tangent(v) for v in jaxpr.outvars]
 
 
+def def_operand_vjp(prim: Primitive, rule: Callable) -> None:
+    """Register ``rule(i, cotangent_out, primals, primal_out, **params)``, the cotangent of input ``i`` alone
+    (None if it has none), and the vjp rule of all inputs made from it."""
+    def vjp(ct, primals, out, **params):
+        return [rule(i, ct, primals, out, **params) for i in range(len(primals))]
+    vjp_operand_rules[prim], vjp_rules[prim] = rule, vjp
+
+
 def _rule(table: dict, prim: Primitive, mode: str) -> Callable:
     rule = table.get(prim)
     if rule is None:
@@ -134,17 +146,13 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
     active = _active_vars(jaxpr)
     cts: dict[int, Any] = {}  # id(var) -> its cotangent so far; only active vars that received one
 
-    def accumulate(atoms, atom_cts) -> None:
-        for x, ct in zip(atoms, atom_cts):
-            if ct is None or id(x) not in active:
-                continue
-            if callable(ct):  # a rule's deferred cotangent: computed only for inputs that take one
-                ct = ct()
-            if type(ct) is not Zero:
-                key = id(x)
-                cts[key] = add_tangents(cts[key], ct) if key in cts else ct
+    def accumulate(x, ct) -> None:
+        key = id(x)
+        if ct is not None and type(ct) is not Zero and key in active:
+            cts[key] = add_tangents(cts[key], ct) if key in cts else ct
 
-    accumulate(jaxpr.outvars, out_cts)
+    for x, ct in zip(jaxpr.outvars, out_cts):
+        accumulate(x, ct)
     for eqn in reversed(jaxpr.eqns):
         prim = eqn.primitive
         if prim.multiple_results:
@@ -157,9 +165,16 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
             if ct_out is None:
                 continue
             outs = env[id(eqn.outvars[0])]
-        rule = vjp_rules.get(prim) or _rule(vjp_rules, prim, "reverse-mode (vjp)")
         primals = [x.val if type(x) is Literal else env[id(x)] for x in eqn.invars]
-        accumulate(eqn.invars, rule(ct_out, primals, outs, **eqn.params))
+        operand_rule = vjp_operand_rules.get(prim)
+        if operand_rule is not None:  # only the inputs that take a cotangent
+            for i, x in enumerate(eqn.invars):
+                if id(x) in active:
+                    accumulate(x, operand_rule(i, ct_out, primals, outs, **eqn.params))
+        else:
+            rule = vjp_rules.get(prim) or _rule(vjp_rules, prim, "reverse-mode (vjp)")
+            for x, ct in zip(eqn.invars, rule(ct_out, primals, outs, **eqn.params)):
+                accumulate(x, ct)
     return [cts.get(id(v), Zero(v.aval)) for v in jaxpr.invars]
 
 
@@ -226,5 +241,6 @@ def flatten_args(args: Sequence, what: str) -> tuple[list, Any]:
     return [as_differentiable(x, f"{what} {i}") for i, x in enumerate(leaves)], tree
 
 
-__all__ = ["Zero", "add_tangents", "aval_of", "backward_pass", "flatten_args", "forward_values", "instantiate",
-           "is_differentiable", "jvp_jaxpr", "jvp_rules", "nondifferentiable", "vjp_flat", "vjp_rules"]
+__all__ = ["Zero", "add_tangents", "aval_of", "backward_pass", "def_operand_vjp", "flatten_args", "forward_values",
+           "instantiate", "is_differentiable", "jvp_jaxpr", "jvp_rules", "nondifferentiable", "vjp_flat",
+           "vjp_operand_rules", "vjp_rules"]

@@ -7,7 +7,6 @@ computed only for the operands that take a cotangent).
 """
 from __future__ import annotations
 
-import functools
 import math
 from typing import Callable
 
@@ -16,8 +15,8 @@ from ... import numpy as fnp
 from ...core.primitive import Primitive, bind
 from ...lax.elementwise import binary_primitives as B, integer_pow_p, unary_primitives as U
 from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
-from .engine import Zero, add_tangents, aval_of, instantiate, is_differentiable, jvp_rules, nondifferentiable, \
-    vjp_rules
+from .engine import Zero, add_tangents, aval_of, def_operand_vjp, instantiate, is_differentiable, jvp_rules, \
+    nondifferentiable, vjp_rules
 
 
 def _cast_like(x, operand):
@@ -36,15 +35,6 @@ def _fit(ct, operand):
     return ct if ct.dtype == dtype else lax.convert_element_type(ct, dtype)
 
 
-def _partial_ct(ct, partial: Callable, out, primals: list, x):
-    """The cotangent of operand ``x``: ``ct`` times ``partial(out, *primals)``, fitted to ``x``."""
-    return _fit(fnp.multiply(ct, partial(out, *primals)), x)
-
-
-def _signed_ct(ct, sign: int, x):
-    return _fit(ct if sign > 0 else fnp.negative(ct), x)
-
-
 def defpartials(prim: Primitive, *partials: Callable | None) -> None:
     """Register jvp and vjp rules from ``partials[i](out, *operands)`` = d out / d operand i (None: 0)."""
     def jvp(primals, tangents):
@@ -55,11 +45,12 @@ def defpartials(prim: Primitive, *partials: Callable | None) -> None:
                 t_out = add_tangents(t_out, _cast_like(fnp.multiply(t, partial(out, *primals)), out))
         return out, t_out
 
-    def vjp(ct, primals, out):  # deferred: the engine calls ``_partial_ct`` only for operands that take one
-        return [None if d is None else functools.partial(_partial_ct, ct, d, out, primals, x)
-                for d, x in zip(partials, primals)]
+    def operand_vjp(i, ct, primals, out):
+        partial = partials[i]
+        return None if partial is None else _fit(fnp.multiply(ct, partial(out, *primals)), primals[i])
 
-    jvp_rules[prim], vjp_rules[prim] = jvp, vjp
+    jvp_rules[prim] = jvp
+    def_operand_vjp(prim, operand_vjp)
 
 
 def _linear(prim: Primitive, signs: tuple) -> None:
@@ -72,10 +63,11 @@ def _linear(prim: Primitive, signs: tuple) -> None:
                 t_out = add_tangents(t_out, t if sign > 0 else fnp.negative(t))
         return out, t_out
 
-    def vjp(ct, primals, out):  # deferred, as in defpartials
-        return [functools.partial(_signed_ct, ct, sign, x) for sign, x in zip(signs, primals)]
+    def operand_vjp(i, ct, primals, out):
+        return _fit(ct if signs[i] > 0 else fnp.negative(ct), primals[i])
 
-    jvp_rules[prim], vjp_rules[prim] = jvp, vjp
+    jvp_rules[prim] = jvp
+    def_operand_vjp(prim, operand_vjp)
 
 
 _linear(B["add"], (1, 1))

@@ -16,13 +16,12 @@ the last two axes and ``Ā`` the cotangent of ``A``:
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ... import lax
 from ...lax.linalg import cholesky_p, det_p, dot_general_p, inv_p, solve_p
-from .engine import Zero, add_tangents, aval_of, instantiate, is_differentiable, jvp_rules, vjp_rules
+from .engine import Zero, add_tangents, aval_of, def_operand_vjp, instantiate, is_differentiable, jvp_rules, \
+    vjp_rules
 
 
 # -- dot_general -------------------------------------------------------------------------------------------
@@ -73,20 +72,20 @@ def _operand_cotangent(ct, other, x_ndim: int, x_dims: tuple, other_dims: tuple,
     return lax.transpose(got, perm) if perm != identity else got
 
 
-def _dot_general_vjp(ct, primals, out, *, dimension_numbers):
+def _dot_general_operand_vjp(i, ct, primals, out, *, dimension_numbers):
+    """The cotangent of one operand: a dot_general of ``ct`` with the other one (None for an integer operand)."""
     lhs, rhs = primals
+    if not is_differentiable(aval_of(primals[i])):
+        return None
     (lc, rc), (lb, rb) = dimension_numbers
     lhs_ndim, rhs_ndim = len(aval_of(lhs).shape), len(aval_of(rhs).shape)
-    lhs_free = lhs_ndim - len(lc) - len(lb)
-    ct_lhs = ct_rhs = None  # deferred: the engine computes neither for a constant (e.g. a data matrix)
-    if is_differentiable(aval_of(lhs)):
-        ct_lhs = functools.partial(_operand_cotangent, ct, rhs, lhs_ndim, (lc, lb), (rc, rb), len(lb) + lhs_free)
-    if is_differentiable(aval_of(rhs)):
-        ct_rhs = functools.partial(_operand_cotangent, ct, lhs, rhs_ndim, (rc, rb), (lc, lb), len(lb))
-    return [ct_lhs, ct_rhs]
+    if i == 0:
+        return _operand_cotangent(ct, rhs, lhs_ndim, (lc, lb), (rc, rb), lhs_ndim - len(lc))
+    return _operand_cotangent(ct, lhs, rhs_ndim, (rc, rb), (lc, lb), len(lb))
 
 
-jvp_rules[dot_general_p], vjp_rules[dot_general_p] = _dot_general_jvp, _dot_general_vjp
+jvp_rules[dot_general_p] = _dot_general_jvp
+def_operand_vjp(dot_general_p, _dot_general_operand_vjp)
 
 
 # -- batched matrix helpers --------------------------------------------------------------------------------
