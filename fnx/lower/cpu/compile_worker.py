@@ -10,7 +10,6 @@ at hand, which a later process then finds in the disk cache).
 """
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from multiprocessing.connection import Connection
@@ -36,5 +35,4 @@ def serve(requests: Connection, replies: Connection) -> None:
 
 
 if __name__ == "__main__":
-    os.nice(10)  # the user's process (its first tier, its BLAS threads) goes first when both want a core
     serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
