@@ -37,6 +37,7 @@ _unfinished = threading.Condition()  # guards _count and tells wait_for_compiles
 _count = 0  # compiles requested and not finished
 _thread: threading.Thread | None = None
 _worker: "_Worker | None" = None
+_worker_lock = threading.Lock()  # jit's first calls and the compile thread may both start it
 # a worker is replaced after this many compiles: Numba never frees machine code (numba/numba#5976), so a
 # worker grows by ~2 MiB per compile; a new one starts in ~0.5 s
 WORKER_COMPILES = 200
@@ -86,7 +87,7 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
     executable = None
     try:
         if mode == "process":
-            _start_worker()  # first, so that its start overlaps with this process importing Numba
+            start_worker()  # usually running already (see TieredCode); else it starts while Numba imports here
         from .cpu import disk_cache
         from .cpu.compile import Executable, compile_for, load_function
         from .cpu.codegen import generate
@@ -147,7 +148,7 @@ def _compile_in_worker(source: str, entry: str, types: list) -> str | None:
     Only the compile thread calls it (and tests), so requests on the pipe never interleave."""
     global _worker
     try:
-        _start_worker()
+        start_worker()
         _worker.compiles += 1
         return _worker.compile(source, entry, types)
     except (EOFError, OSError) as e:  # the worker died (a crash in Numba or LLVM): start another next time
@@ -155,11 +156,13 @@ def _compile_in_worker(source: str, entry: str, types: list) -> str | None:
         return f"the compile worker stopped: {e!r}"
 
 
-def _start_worker() -> None:
-    """A live worker under its quota of compiles in ``_worker``."""
+def start_worker() -> None:
+    """A live worker under its quota of compiles in ``_worker``: jit starts it at a function's first call,
+    so that its ~0.5 s start (Python, NumPy, Numba) is over by the time the compile is asked for."""
     global _worker
-    if _worker is not None and _worker.compiles >= WORKER_COMPILES:
-        _worker.requests.close()  # it exits, and its memory is the system's again
-        _worker = None
-    if _worker is None or _worker.process.poll() is not None:
-        _worker = _Worker()
+    with _worker_lock:
+        if _worker is not None and _worker.compiles >= WORKER_COMPILES:
+            _worker.requests.close()  # it exits, and its memory is the system's again
+            _worker = None
+        if _worker is None or _worker.process.poll() is not None:
+            _worker = _Worker()

@@ -24,7 +24,8 @@ from ..core.ir import ClosedJaxpr, hoist_consts
 from ..core.primitive import _trace_stack, def_primitive
 from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
-from ..lower.background import arg_types, compile_in_background, match_blas_threads, wait_for_compiles
+from ..lower.background import (arg_types, compile_in_background, match_blas_threads, start_worker,
+                                wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
 
@@ -77,6 +78,11 @@ class TieredCode:
         if self._arg_types is None:
             self._arg_types = arg_types(self.jaxpr.in_avals, args)
             _called_once.add(self)
+            if config.background_compile == "process":
+                try:
+                    start_worker()
+                except OSError:  # the compile starts it again, and compiles here if it cannot
+                    pass
         else:
             self.start_compile()
         return self._first_tier(*args)
