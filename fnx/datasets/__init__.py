@@ -5,8 +5,9 @@
 * a small real image set shipped inside the package: ``load_digits()``, the 1,797 8x8 handwritten digits
   (UCI, CC BY 4.0; see ``fnx/datasets/data/README.md``);
 * readers for files you already have (``loaders``): ``load_mnist`` (MNIST and Fashion-MNIST IDX, raw or
-  gzip), ``load_cifar10`` (python batches), ``load_csv``, ``read_idx``. They never download; a missing file
-  raises ``FileNotFoundError`` saying where they looked and which file names they expect;
+  gzip), ``load_cifar10`` (python or binary batches), ``load_csv``, ``read_idx``. They never download; a
+  missing file raises ``FileNotFoundError`` saying where they looked and which file names they expect; a
+  corrupted, truncated or hostile file raises ``DataFileError`` naming the loader and the file;
 * ``batches`` (shuffled minibatches) and ``train_test_split`` (``batching``).
 
 Everything returns NumPy arrays, which every fnx function accepts.
