@@ -12,7 +12,14 @@ elementwise losses, one distribution of shape ``(classes,)`` for the categorical
 
 Predictions and targets must have the same shape (no broadcasting: a ``(batch, 1)`` against ``(batch,)``
 mix-up raises instead of silently giving a ``(batch, batch)`` loss); integer class labels have the shape of
-the predictions without the class axis, and must lie in ``[0, classes)`` (not checked: they may be traced).
+the predictions without the class axis, and must lie in ``[0, classes)``.
+
+Labels out of range (``sparse_softmax_cross_entropy``, ``sparse_categorical_cross_entropy``, ``nll``): concrete
+labels (eager code, or ``grad`` outside ``jit``) raise ``IndexError`` naming the loss, the first bad label, its
+position and the number of classes. Under ``jit`` or ``vmap`` the labels are traced and cannot be checked, so
+such an example's loss is NaN, as JAX's gather in its default fill mode gives, and the mean is NaN: never a
+silent 0. Its gradient is 0. Negative labels count as out of range (NumPy and JAX wrap -1 to the last class;
+here it is far more often a padding or "ignore" marker). ``docs/failures.md`` compares this with NumPy and JAX.
 
 >>> import fnx.numpy as fnp
 >>> from fnx import nn
@@ -24,8 +31,11 @@ the predictions without the class axis, and must lie in ``[0, classes)`` (not ch
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import numpy as fnp
-from ..core.errors import FnxTypeError
+from ..core.errors import FnxTypeError, user_frame_summary
+from ..core.tracing import Tracer
 from .activations import log_softmax, one_hot, softplus
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_per_example",
@@ -73,7 +83,23 @@ def _labels(op: str, predictions, labels):
     if p.ndim == 0 or tuple(y.shape) != tuple(p.shape[:-1]):
         raise FnxTypeError(f"{op}: predictions of shape s + (classes,) need labels of shape s; got "
                            f"{tuple(p.shape)} and {tuple(y.shape)}")
+    _check_label_range(op, p.shape, y)
     return p, y
+
+
+def _check_label_range(op: str, shape: tuple, labels) -> None:
+    """Raise IndexError for concrete labels outside ``[0, classes)``; traced ones are left to ``_pick`` (NaN)."""
+    value = labels.val if isinstance(labels, Tracer) else labels._value
+    if value is None:
+        return
+    classes = shape[-1]
+    bad = (value < 0) | (value >= classes)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        line = user_frame_summary()
+        raise IndexError(f"{op}: label {value[where]} at position {where} is out of range for {classes} classes "
+                         f"(labels {value.dtype} of shape {value.shape}, predictions of shape {tuple(shape)}); "
+                         f"labels must lie in [0, {classes})" + (f"\n  at {line}" if line else ""))
 
 
 def _per_example(values):
@@ -94,9 +120,10 @@ def _xlogy(x, y):
 
 def _pick(x, labels):
     """The entry of each row of ``x`` at its label (``x[..., labels]`` matched element by element), as a
-    masked sum over the class axis, which compiles without a gather."""
-    hot = one_hot(labels, x.shape[-1], dtype=bool)
-    return fnp.sum(fnp.where(hot, x, 0.0), axis=-1)
+    masked sum over the class axis, which compiles without a gather; NaN where the label is out of range."""
+    classes = x.shape[-1]
+    picked = fnp.sum(fnp.where(one_hot(labels, classes, dtype=bool), x, 0.0), axis=-1)
+    return fnp.where((labels >= 0) & (labels < classes), picked, fnp.nan)
 
 
 def _xlogy_logs(y, log_p):
@@ -270,7 +297,9 @@ def softmax_cross_entropy(logits, labels):
 def sparse_softmax_cross_entropy_per_example(logits, labels):
     """``softmax_cross_entropy`` with integer ``labels`` (``logsumexp(logits) - logits[label]``), per example.
 
-    ``logits`` has shape ``(batch, classes)``, ``labels`` integer shape ``(batch,)``.
+    ``logits`` has shape ``(batch, classes)``, ``labels`` integer shape ``(batch,)``. A label outside
+    ``[0, classes)`` raises ``IndexError`` when the labels are concrete (eager code); under ``jit`` that
+    example's loss is NaN (so is the mean), as with JAX's fill-mode gather, never a silent 0.
 
     >>> sparse_softmax_cross_entropy_per_example(fnp.array([[0.0, 0.0]]), fnp.array([1]))
     Array([0.69314718], dtype=float64)
@@ -281,6 +310,8 @@ def sparse_softmax_cross_entropy_per_example(logits, labels):
 
 def sparse_softmax_cross_entropy(logits, labels):
     """The mean over examples of ``sparse_softmax_cross_entropy_per_example`` (same arguments): a scalar.
+
+    Out-of-range labels: ``IndexError`` eagerly, a NaN mean under ``jit`` (see the per-example form).
 
     >>> float(sparse_softmax_cross_entropy(fnp.array([[0.0, 0.0]]), fnp.array([1])))
     0.6931471805599453
