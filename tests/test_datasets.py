@@ -313,7 +313,7 @@ def test_load_cifar10_reads_python_batches(tmp_path, byte_keys):
 def test_load_cifar10_rejects_a_wrong_batch(tmp_path):
     write_cifar(tmp_path, 2, np.random.default_rng(3))
     (tmp_path / "test_batch").write_bytes(pickle.dumps({b"data": np.zeros((2, 100), np.uint8), b"labels": [0, 1]}))
-    with pytest.raises(ValueError, match=r"holds data of shape \(2, 100\)"):
+    with pytest.raises(fds.DataFileError, match=r"load_cifar10: .*test_batch holds data of shape \(2, 100\)"):
         fds.load_cifar10(tmp_path, kind="test")
 
 
@@ -422,6 +422,7 @@ def test_train_test_split():
 
 def test_public_names_are_exported():
     expected = {"two_moons", "spirals", "circles", "donut", "xor", "xor_table", "blobs", "sine", "polynomial",
-                "load_digits", "load_mnist", "load_cifar10", "load_csv", "read_idx", "batches", "train_test_split"}
+                "load_digits", "load_mnist", "load_cifar10", "load_csv", "read_idx", "DataFileError", "batches",
+                "train_test_split"}
     assert expected <= set(dir(fds))
     assert math.isclose(fds.load_digits(scale=True)[0].max(), 1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import gzip
+import io
 import os
 import pickle
 import re
@@ -273,7 +274,7 @@ class Python2Pickler(pickle._Pickler):
 
 
 def python2_batch(data: np.ndarray, labels: list[int], index: int) -> bytes:
-    out = __import__("io").BytesIO()
+    out = io.BytesIO()
     Python2Pickler(out, protocol=2).dump({b"batch_label": b"training batch %d of 5" % index, b"labels": labels,
                                           b"data": data, b"filenames": [b"img_%d.png" % i for i in labels]})
     return out.getvalue()

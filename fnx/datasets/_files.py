@@ -51,7 +51,8 @@ def gzip_errors(file: Path, op: str) -> Iterator[None]:
     try:
         yield
     except (zlib.error, gzip.BadGzipFile) as err:
-        raise DataFileError(f"{op}: {file} is a corrupted gzip file ({type(err).__name__}: {err})") from err
+        kind = f"{type(err).__module__}.{type(err).__name__}"
+        raise DataFileError(f"{op}: {file} is a corrupted gzip file ({kind}: {err})") from err
     except EOFError as err:
         raise DataFileError(f"{op}: {file} is a truncated gzip file: {err}") from err
 
