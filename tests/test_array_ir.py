@@ -120,8 +120,10 @@ def test_integer_row_sums_wrap_as_numpy_casts_them():
     np.testing.assert_array_equal(kernels.reduce_rows(x, 0), np.sum(x, axis=1).astype(np.int32))
 
 
-def test_a_shared_kernel_is_compiled_once_for_two_programs():
-    """Two jitted programs calling vm.exp on float32 call one dispatcher, compiled (or loaded) once."""
+def test_a_shared_kernel_is_compiled_once_for_two_programs(tmp_path, monkeypatch):
+    """Two jitted programs calling vm.exp on float32 call one dispatcher, compiled (or loaded) once. The
+    programs compile in an empty folder: loaded from a warm cache, they would not type vm.exp at all."""
+    monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
     exp32 = vm.SCALAR_FUNCTIONS["exp_float32"]
 
     def compiles():
