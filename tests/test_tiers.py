@@ -194,3 +194,19 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
     (1.6, 8, 8, False, 6), (7.9, 8, 8, False, 1), (0.0, 8, 4, False, 4)])
 def test_openblas_threads_follow_the_cores_other_processes_keep_busy(others, cores, own, busy, expected):
     assert openblas.threads_for(others, cores, own, busy) == expected
+
+
+def test_the_derivative_of_a_jitted_function_compiles_too(monkeypatch):
+    """Eager ``grad(jit(f))`` calls one jitted backward function per jaxpr, which compiles like any other."""
+    monkeypatch.setattr(fnx.config, "background_compile", "thread")
+    f = fnx.jit(lambda v: fnp.sum(fnp.sin(v) * v))
+    x = np.linspace(0.0, 1.0, 5)
+    for _ in range(2):
+        assert_same(np.asarray(fnx.grad(f)(x)), np.sin(x) + x * np.cos(x), rtol=1e-12)
+    assert fnx.block_until_compiled(timeout=600)
+    assert_same(np.asarray(fnx.grad(f)(x)), np.sin(x) + x * np.cos(x), rtol=1e-12)
+    jaxpr = next(iter(f._entries.values())).jaxpr  # grad binds f's jit equation: its code runs through jit_p
+    forward = jit_module._code(jaxpr)
+    backward = next(iter(jit_module._derived[jaxpr][("vjp",)]._entries.values()))
+    assert forward.executable is not None and forward.call == forward.executable.call
+    assert backward.code.executable is not None and backward.call == backward.code.executable.call

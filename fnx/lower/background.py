@@ -41,6 +41,7 @@ _worker_lock = threading.Lock()  # jit's first calls and the compile thread may 
 # a worker is replaced after this many compiles: Numba never frees machine code (numba/numba#5976), so a
 # worker grows by ~2 MiB per compile; a new one starts in ~0.5 s
 WORKER_COMPILES = 200
+WORKER_TIMEOUT = 600.0  # seconds for one compile before the worker is taken for hung and killed
 
 
 def arg_types(in_avals: Sequence, args: Sequence) -> list:
@@ -86,7 +87,7 @@ def _serve() -> None:
 def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: Callable) -> None:
     executable = None
     try:
-        if mode == "process":
+        if mode == "process" and config.cache_dir:
             start_worker()  # usually running already (see TieredCode); else it starts while Numba imports here
         from .cpu import disk_cache
         from .cpu.compile import Executable, compile_for, load_function
@@ -120,49 +121,73 @@ def wait_for_compiles(timeout: float | None = None) -> bool:
 
 
 class _Worker:
-    """The compile worker process and the two pipes to it."""
+    """The compile worker process and the two pipes to it, for the cache settings it was started with."""
 
     def __init__(self) -> None:
-        to_worker, from_worker = os.pipe(), os.pipe()  # (read end, write end) each
+        self.settings = _worker_settings()
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir,
-               "FNX_CACHE_MAX_BYTES": str(config.cache_max_bytes),
-               "PYTHONPATH": os.pathsep.join([package_root] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "fnx.lower.cpu.compile_worker", str(to_worker[0]), str(from_worker[1])],
-            pass_fds=(to_worker[0], from_worker[1]), env=env, stdin=subprocess.DEVNULL)
-        os.close(to_worker[0])
-        os.close(from_worker[1])
+        env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir, "FNX_CACHE_MAX_BYTES": str(config.cache_max_bytes)}
+        # -I: neither the working directory nor PYTHON* variables decide what it imports (a numba.py planted
+        # in the user's folder must not run); fnx's own folder goes last on its path
+        bootstrap = (f"import sys; sys.path.append({package_root!r}); "
+                     "from fnx.lower.cpu.compile_worker import main; main()")
+        to_worker, from_worker = os.pipe(), os.pipe()  # (read end, write end) each
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-c", bootstrap, str(to_worker[0]), str(from_worker[1])],
+                pass_fds=(to_worker[0], from_worker[1]), env=env, stdin=subprocess.DEVNULL)
+        except OSError:
+            os.close(to_worker[1])
+            os.close(from_worker[0])
+            raise
+        finally:
+            os.close(to_worker[0])
+            os.close(from_worker[1])
         self.requests = Connection(to_worker[1], readable=False)
         self.replies = Connection(from_worker[0], writable=False)
         self.compiles = 0
 
     def compile(self, source: str, entry: str, types: list) -> str | None:
         """Have the worker compile ``entry`` of ``source`` into the disk cache: None, or the error's text."""
+        self.compiles += 1
         self.requests.send((source, entry, types))
+        if not self.replies.poll(WORKER_TIMEOUT):
+            self.process.kill()
+            return f"the compile worker took over {WORKER_TIMEOUT} s"
         return self.replies.recv()
+
+    def retire(self) -> None:
+        """Let it end: it exits when its pipe closes, and its memory is the system's again."""
+        self.requests.close()
+        self.replies.close()
+
+
+def _worker_settings() -> tuple:
+    return config.cache_dir, config.cache_max_bytes
 
 
 def _compile_in_worker(source: str, entry: str, types: list) -> str | None:
-    """Compile in the worker (started on first use, started again if it died): None, or what went wrong.
-    Only the compile thread calls it (and tests), so requests on the pipe never interleave."""
+    """Compile in the worker (started again if it died, used its quota or has other cache settings): None,
+    or what went wrong. Only the compile thread calls it (and tests), so requests never interleave."""
     global _worker
+    with _worker_lock:
+        if _worker is not None and (_worker.compiles >= WORKER_COMPILES or _worker.settings != _worker_settings()):
+            _worker.retire()
+            _worker = None
     try:
-        start_worker()
-        _worker.compiles += 1
-        return _worker.compile(source, entry, types)
+        worker = start_worker()
+        return worker.compile(source, entry, types)
     except (EOFError, OSError) as e:  # the worker died (a crash in Numba or LLVM): start another next time
-        _worker = None
+        with _worker_lock:
+            _worker = None
         return f"the compile worker stopped: {e!r}"
 
 
-def start_worker() -> None:
-    """A live worker under its quota of compiles in ``_worker``: jit starts it at a function's first call,
-    so that its ~0.5 s start (Python, NumPy, Numba) is over by the time the compile is asked for."""
+def start_worker() -> "_Worker":
+    """The live worker, started if there is none: jit starts it at a function's first call, so that its
+    ~0.5 s start (Python, NumPy, Numba) is over by the time the compile is asked for."""
     global _worker
     with _worker_lock:
-        if _worker is not None and _worker.compiles >= WORKER_COMPILES:
-            _worker.requests.close()  # it exits, and its memory is the system's again
-            _worker = None
         if _worker is None or _worker.process.poll() is not None:
             _worker = _Worker()
+        return _worker

@@ -78,7 +78,7 @@ class TieredCode:
         if self._arg_types is None:
             self._arg_types = arg_types(self.jaxpr.in_avals, args)
             _called_once.add(self)
-            if config.background_compile == "process":
+            if config.background_compile == "process" and config.cache_dir:
                 try:
                     start_worker()
                 except OSError:  # the compile starts it again, and compiles here if it cannot
@@ -201,8 +201,8 @@ class _Entry:
             if entry() is not None:
                 entry().call = functools.partial(call, *consts) if consts else call
         self.code = code
+        code.listeners.append(use)  # before reading code.call: a compile may finish in between
         use(code.call)
-        code.listeners.append(use)
 
     @property
     def executable(self):
@@ -391,37 +391,60 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
 
 # ---------------------------------------------------------------------------------------------- rules
 
-def _call(closed: ClosedJaxpr):
-    return lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, *xs)
+# ClosedJaxpr -> {(transform, ...): jitted function}: a jitted function's derivative or batched form is
+# traced once and compiled from its second call, like any jitted function (a new jit per call would run on
+# NumPy forever). The functions hold the jaxpr's parts, not the key.
+_derived: "weakref.WeakKeyDictionary[ClosedJaxpr, dict]" = weakref.WeakKeyDictionary()
+
+
+def _derived_jit(closed: ClosedJaxpr, key: tuple, make: Callable) -> Callable:
+    """``jit(make(jaxpr, consts))``, made once per ``closed`` and ``key``."""
+    by_key = _derived.setdefault(closed, {})
+    if key not in by_key:
+        by_key[key] = jit(make(closed.jaxpr, closed.consts))
+    return by_key[key]
+
+
+def _call(jaxpr, consts):
+    return lambda *xs: eval_jaxpr(jaxpr, consts, *xs)
+
+
+def _jvp_function(jaxpr, consts):
+    n = len(jaxpr.invars)
+
+    def jvp_fun(*xs):
+        outs, touts = jvp_jaxpr(jaxpr, consts, list(xs[:n]), list(xs[n:]))
+        return outs + [instantiate(t) for t in touts]
+    return jvp_fun
+
+
+def _backward_function(jaxpr, consts):
+    n = len(jaxpr.invars)
+
+    def backward(*xs):  # recomputes the forward pass inside the compiled backward pass
+        _, _, pullback = vjp_flat(_call(jaxpr, consts), list(xs[:n]))
+        return [instantiate(c) for c in pullback(list(xs[n:]))]
+    return backward
 
 
 def _jit_jvp(primals, tangents, *, jaxpr, name):
-    n = len(primals)
     tangents = [instantiate(t) for t in tangents]
-
-    def jvp_fun(*xs):
-        outs, touts = jvp_jaxpr(jaxpr.jaxpr, [], list(xs[:n]), list(xs[n:]))
-        return outs + [instantiate(t) for t in touts]
-    outs = jit(jvp_fun)(*primals, *tangents)
+    outs = _derived_jit(jaxpr, ("jvp",), _jvp_function)(*primals, *tangents)
     k = len(jaxpr.out_avals)
     return outs[:k], outs[k:]
 
 
 def _jit_vjp(cts, primals, outs, *, jaxpr, name):
     from .. import numpy as fnp
-    n = len(primals)
     cts = [fnp.zeros_like(o) if c is None else instantiate(c) for c, o in zip(cts, outs)]
-
-    def backward(*xs):  # recomputes the forward pass inside the compiled backward pass
-        _, _, pullback = vjp_flat(_call(jaxpr), list(xs[:n]))
-        return [instantiate(c) for c in pullback(list(xs[n:]))]
-    return jit(backward)(*primals, *cts)
+    return _derived_jit(jaxpr, ("vjp",), _backward_function)(*primals, *cts)
 
 
 def _jit_batch(values, dims, *, axis_size, jaxpr, name):
     values = [batch_to_front(v, d, axis_size) if d is not None else v for v, d in zip(values, dims)]
     in_axes = tuple(0 if d is not None else None for d in dims)
-    outs = jit(vmap(_call(jaxpr), in_axes=in_axes))(*values)
+    batched = _derived_jit(jaxpr, ("vmap", in_axes), lambda j, c: vmap(_call(j, c), in_axes=in_axes))
+    outs = batched(*values)
     return list(outs), [0] * len(outs)
 
 

@@ -1,6 +1,7 @@
 """The compile worker: a process that compiles generated modules so that the user's process does not wait.
 
-``fnx.lower.cpu.background`` starts it as ``python -m fnx.lower.cpu.compile_worker READ_FD WRITE_FD`` and
+``fnx.lower.background`` starts it as ``python -I -c "...; main()" READ_FD WRITE_FD`` (isolated: nothing in
+the working directory is imported) and
 sends it requests ``(source, entry, arg_types)`` over a pipe. For each, the worker writes and imports the
 module through the same verified disk cache as the user's process (``compile._load_module``), compiles the
 entry for those argument types, which stores the machine code in Numba's disk cache, and answers ``None``,
@@ -34,5 +35,6 @@ def serve(requests: Connection, replies: Connection) -> None:
             return
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The worker's entry: the pipes' file descriptors are its two arguments."""
     serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
