@@ -8,7 +8,9 @@ worker process and a thread, as a user's program would, and break the worker on 
 from __future__ import annotations
 
 import gc
+import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -178,15 +180,25 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
         pytest.skip("this NumPy has no bundled OpenBLAS")
     monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
     monkeypatch.setattr(fnx.config, "background_compile", "process")
+    monkeypatch.setattr(fnx.config, "adapt_blas_threads", True)
+    monkeypatch.setattr(openblas, "_other_cores", 0.0)
+    monkeypatch.setattr(openblas, "SAMPLE_SECONDS", 3600.0)  # a watcher started here never looks again
+    release = threading.Event()
+    compile_in_worker = background._compile_in_worker
+    monkeypatch.setattr(background, "_compile_in_worker", lambda *a: release.wait() and compile_in_worker(*a))
     f = fnx.jit(lambda v: v @ v.T + 1.0)
     x = np.ones((4, 4))
-    f(x)
-    f(x)  # starts the compile: the first tier now runs beside the worker
-    f(x)
-    if not background.wait_for_compiles(timeout=0):
+    try:
+        f(x)
+        f(x)  # starts the compile, held until released: the first tier now runs beside the worker
+        f(x)
         assert openblas.get_threads() == 1
-    assert fnx.block_until_compiled(timeout=600)
-    assert not openblas._worker_busy  # from here on the load alone decides (threads_for, below)
+        release.set()
+        assert fnx.block_until_compiled(timeout=600)
+        assert openblas.get_threads() == openblas.threads_for(0.0, os.cpu_count(), own, False)
+    finally:
+        release.set()
+        openblas.set_threads(own)
 
 
 @pytest.mark.parametrize("others, cores, own, busy, expected", [

@@ -8,7 +8,9 @@ products) took 2235 ms per call beside a busy-looping process with OpenBLAS's tw
 So once fnx runs code (``adapt_threads``), a watcher thread looks every 0.1 s at how many cores other
 processes kept busy (``/proc/stat`` less this process's own CPU time) and gives OpenBLAS its own thread count
 less those cores, at least one; while fnx's compile worker works, one. OpenBLAS's setting is global: NumPy
-products of the same process follow it too.
+products of the same process follow it too, and a limit set later by other means (threadpoolctl) is
+overridden; ``fnx.config.update("adapt_blas_threads", False)`` (``FNX_ADAPT_BLAS_THREADS=0``) turns this off.
+The count fnx starts from, and never exceeds, is OpenBLAS's own (``OPENBLAS_NUM_THREADS``).
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import threading
 import time
 
 import numpy as np
+
+from ..config import config
 
 SAMPLE_SECONDS = 0.1
 _own_count: int | None = None  # OpenBLAS's thread count before fnx changed it
@@ -68,6 +72,8 @@ def adapt_threads(worker_busy: bool) -> None:
     ``worker_busy``: whether fnx's compile worker is working."""
     global _own_count, _worker_busy, _started
     _worker_busy = worker_busy
+    if not config.adapt_blas_threads:
+        return
     if not _started:
         _started = True
         _own_count = get_threads()
@@ -98,5 +104,6 @@ def _watch() -> None:
         time.sleep(SAMPLE_SECONDS)
         now, now_time = _cpu_seconds(), time.monotonic()
         _other_cores = max(0.0, (now[0] - last[0]) - (now[1] - last[1])) / max(now_time - last_time, 1e-3)
-        set_threads(threads_for(_other_cores, cores, _own_count, _worker_busy))
+        if config.adapt_blas_threads:
+            set_threads(threads_for(_other_cores, cores, _own_count, _worker_busy))
         last, last_time = now, now_time
