@@ -96,7 +96,9 @@ def test_abstract_eval_cache_keeps_no_program_alive():
     fnx.grad(lambda x: fnx.lax.scan(body, x, fnp.arange(3.0))[0])(1.0)
     fnx.grad(lambda x: fnx.lax.cond(x > 0, fnp.sin, fnp.cos, x))(1.0)
     leaves = [v for key in primitive._abstract_eval_cache for v in _leaves(key[1:])]
-    assert leaves and not any(isinstance(v, (Jaxpr, ClosedJaxpr)) or callable(v) for v in leaves)
+    # keys hold each param's type beside its value (types are callable, and no program)
+    assert leaves and not any(isinstance(v, (Jaxpr, ClosedJaxpr)) or callable(v) and not isinstance(v, type)
+                              for v in leaves)
 
 
 @settings(max_examples=30, deadline=None)
@@ -144,3 +146,13 @@ def test_traced_elementwise_shortcut_promotes_as_the_eager_path(dtype, other, op
         (traced,) = _traced(f, x)
         assert traced.dtype == eager.dtype
         np.testing.assert_allclose(traced.astype(float), eager.astype(float), rtol=1e-6)
+
+
+def test_params_equal_in_value_but_not_in_type_are_told_apart():
+    """1, 1.0 and True are equal dict keys: the remembered shape of one must not answer for another."""
+    seen = []
+    p = fnx.def_primitive("test_param_type", lambda x, *, k: (seen.append(type(k)), x)[1], lambda x, *, k: x)
+    aval = ShapedArray((2,), np.dtype("float32"))
+    for k in (1, 1.0, True):
+        primitive.abstract_eval(p, [aval], {"k": k})
+    assert seen == [int, float, bool]

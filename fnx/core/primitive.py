@@ -79,7 +79,8 @@ def abstract_eval(prim: Primitive, avals, params: dict) -> list:
     few signatures thousands of times. Only keys whose params are plain values are stored (never jaxprs or
     functions, so that the cache keeps no program alive), hence only those are ever found.
     """
-    key = (prim, *avals, *params.items()) if params else (prim, *avals)
+    # with each param's type: 1, 1.0 and True are equal keys, and a rule may decide by a value's type
+    key = (prim, *avals, *[(k, type(v), v) for k, v in params.items()]) if params else (prim, *avals)
     try:
         cached = _abstract_eval_cache.get(key)
     except TypeError:  # an unhashable param

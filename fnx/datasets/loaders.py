@@ -147,11 +147,11 @@ def load_mnist(path: str | os.PathLike, kind: str = "train", flat: bool = False,
         names = [f"{stem}-idx{rank}-ubyte.gz", f"{stem}-idx{rank}-ubyte", f"{stem}.idx{rank}-ubyte"]
         found[part] = _read_idx(_first_existing("load_mnist", folder, f"{kind} {part} file", names), "load_mnist")
         if found[part].ndim != rank or found[part].dtype != np.uint8:
-            raise ValueError(f"load_mnist: the {kind} {part} file in {folder} holds a {found[part].dtype} array of "
+            raise DataFileError(f"load_mnist: the {kind} {part} file in {folder} holds a {found[part].dtype} array of "
                              f"shape {found[part].shape}; expected uint8 with {rank} axes")
     images, labels = found["images"], found["labels"]
     if images.shape[0] != labels.shape[0]:
-        raise ValueError(f"load_mnist: {images.shape[0]} {kind} images but {labels.shape[0]} labels in {folder}")
+        raise DataFileError(f"load_mnist: {images.shape[0]} {kind} images but {labels.shape[0]} labels in {folder}")
     return _as_images(images, flat, scale, dtype, "load_mnist", 255.0), labels.astype(np.int64)
 
 

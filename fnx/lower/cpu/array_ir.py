@@ -179,7 +179,7 @@ def reshape(typingctx, x, shape):
     rank = _shape_count(shape)
     if not isinstance(x, types.Array) or rank is None:
         return None
-    array_type = types.Array(x.dtype, rank, "C")
+    array_type = types.Array(x.dtype, rank, "C", readonly=not x.mutable)  # a view of a read-only array is too
 
     def codegen(context, builder, sig, args):
         intp = context.get_value_type(types.intp)
