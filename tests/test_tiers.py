@@ -84,6 +84,9 @@ def _poly(x):
 def test_first_calls_run_on_numpy_then_the_compiled_code_takes_over(mode, tmp_path, monkeypatch):
     monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
     monkeypatch.setattr(fnx.config, "background_compile", mode)
+    answers = []  # what the worker said: it must have compiled, not left the work to this process
+    compile_in_worker = background._compile_in_worker
+    monkeypatch.setattr(background, "_compile_in_worker", lambda *a: answers.append(compile_in_worker(*a)))
     f = fnx.jit(_poly)
     x = np.linspace(-2, 2, 12).reshape(4, 3)
     expected = np.sum(np.tanh(x) * x + 1.5, axis=0)
@@ -93,6 +96,7 @@ def test_first_calls_run_on_numpy_then_the_compiled_code_takes_over(mode, tmp_pa
     assert_same(np.asarray(f(x)), expected, rtol=1e-12)
     entry = next(iter(f._entries.values()))  # from here on, the fast path calls the Numba dispatcher
     assert entry.code.executable is not None and entry.call == entry.code.executable.call
+    assert answers == ([None] if mode == "process" else [])
 
 
 def test_a_failed_background_compile_is_reported_by_the_next_call(monkeypatch):
