@@ -90,7 +90,7 @@ def busy_slowdowns(workload, frameworks: list, rounds: int) -> dict:
         for r in range(rounds):
             for state in (("idle", "busy") if r % 2 == 0 else ("busy", "idle")):
                 os.kill(busy.pid, signal.SIGCONT if state == "busy" else signal.SIGSTOP)
-                time.sleep(0.05)
+                time.sleep(0.3)  # a neighbour's load lasts: let fnx's OpenBLAS watcher (0.1 s looks) see it
                 for name in (list(calls) if r % 2 == 0 else list(calls)[::-1]):
                     times[name, state][r] = seconds_per_call(calls[name], n)
     finally:
