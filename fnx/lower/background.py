@@ -4,11 +4,11 @@
 thread of this process takes the queue in order; for each jaxpr it generates the module source, then, by
 ``fnx.config.background_compile``:
 
-- ``"process"`` (the default): a compile worker process (``fnx.lower.cpu.compile_worker``, started on first
-  use and kept until this process ends) compiles the module into the disk cache, and the thread loads the
-  machine code from there. Numba's front end is Python, so a compiling thread holds the GIL most of the time;
-  the worker runs on another core instead, and this process only pays for generating the source and loading
-  the result.
+- ``"process"`` (the default): a compile worker process (``fnx.lower.cpu.compile_worker``, started at a
+  jitted function's first call, ending with this process) compiles the module into the disk cache, and the
+  thread loads the machine code from there. Numba's front end is Python, so a compiling thread holds the GIL
+  most of the time; the worker runs on another core instead, and this process only pays for generating the
+  source and loading the result.
 - ``"thread"``: the thread compiles, sharing the GIL with the caller. So does ``"process"`` when the disk
   cache cannot be used (``fnx.lower.cpu.disk_cache``), since the worker hands its code over through it.
 
