@@ -15,6 +15,8 @@ explicit ``(low, high)`` pairs, so their params are plain tuples of ints.
 """
 from __future__ import annotations
 
+import functools
+import math
 from typing import Sequence
 
 import numpy as np
@@ -217,13 +219,14 @@ def _grouped_correlation(patches: np.ndarray, w: np.ndarray, groups: int) -> np.
     n, c, *rest = patches.shape
     o, cg, *taps = w.shape
     k = len(taps)
-    letters = "abefhijklmopqrstuvwxyz"  # all but n, g, c, d
-    positions, taps_letters = letters[:k], letters[k:2 * k]
-    grouped_patches = patches.reshape(n, groups, cg, *rest)
-    grouped_w = w.reshape(groups, o // groups, cg, *taps)
-    out = np.einsum(f"ngc{positions}{taps_letters},gdc{taps_letters}->ngd{positions}",
-                    grouped_patches, grouped_w, optimize=True)
-    return out.reshape(n, o, *rest[:k])
+    positions, size = rest[:k], math.prod(rest[:k])
+    # im2col per group, (groups, n * positions, cg * taps), times (groups, cg * taps, o / groups): one batched
+    # BLAS product (NumPy's einsum took 19 ms of LeNet's 25 ms eager convolution on its batched path)
+    columns = patches.reshape(n, groups, cg, *rest).transpose(1, 0, *range(3, 3 + k), 2, *range(3 + k, 3 + 2 * k))
+    columns = columns.reshape(groups, n * size, cg * math.prod(taps))
+    weights = w.reshape(groups, o // groups, cg * math.prod(taps)).transpose(0, 2, 1)
+    out = np.matmul(columns, weights).reshape(groups, n, *positions, o // groups)
+    return out.transpose(1, 0, 2 + k, *range(2, 2 + k)).reshape(n, o, *positions)
 
 
 conv_general_dilated_p = def_primitive(_CONV, _conv_eval, _conv_impl)
@@ -413,11 +416,27 @@ def window_tap_indices(shape, out_shape, *, window_dimensions, window_strides, p
     return np.concatenate([flat, np.full(tuple(out_shape) + (1,), size, np.int64)], axis=-1)
 
 
+def _tap_indices(shape: tuple, out_shape: tuple, window: dict) -> np.ndarray:
+    """``window_tap_indices``, remembered (read-only) for shapes and params seen before: a training loop's
+    pooling asks for the same ones every step, and making them took 15 ms of LeNet's eager step."""
+    try:
+        return _remembered_tap_indices(tuple(shape), tuple(out_shape), tuple(sorted(window.items())))
+    except TypeError:  # a param that is not hashable
+        return window_tap_indices(shape, out_shape, **window)
+
+
+@functools.lru_cache(maxsize=32)
+def _remembered_tap_indices(shape: tuple, out_shape: tuple, window: tuple) -> np.ndarray:
+    indices = window_tap_indices(shape, out_shape, **dict(window))
+    indices.flags.writeable = False
+    return indices
+
+
 def _chosen_elements(operand: np.ndarray, init, computation: str, window: dict) -> np.ndarray:
     """Per window, the flat index of the operand element receiving its derivative (``operand.size``: init)."""
     out_shape = _reduce_window_eval(_aval(operand), _aval(np.asarray(init)), computation=computation,
                                     **window).shape
-    indices = window_tap_indices(operand.shape, out_shape, **window)
+    indices = _tap_indices(operand.shape, out_shape, window)
     values = np.concatenate([operand.ravel(), np.reshape(init, (1,))])[indices]
     pick = np.argmax if computation == "max" else np.argmin
     return np.take_along_axis(indices, pick(values, axis=-1)[..., None], -1)[..., 0]
