@@ -14,7 +14,7 @@ import numpy as np
 
 from . import array_ir
 # allocation and reshapes, which generated code calls as k.empty...: LLVM IR emitted at the call site
-from .array_ir import cast, contiguous, copy, empty, full, reshape, select  # noqa: F401
+from .array_ir import contiguous, copy, empty, full, reshape, select  # noqa: F401
 from .blas import gemm
 
 _OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
@@ -97,36 +97,6 @@ def population_count(x):
 # function of its own (with its axis checks), ~0.2 s apiece in a cold process.
 
 @numba.njit(**_OPTIONS)
-def reduce_rows(x, op):
-    """Sum (op 0), product (1), max (2) or min (3) of each row of a 2-d array; max and min propagate NaN and
-    need non-empty rows."""
-    if op >= 2 and x.shape[1] == 0:
-        raise ValueError("fnx: max or min of an empty row")
-    out = empty(x.shape[0], x.dtype)
-    for i in range(x.shape[0]):
-        if op == 0:
-            acc = cast(0, x.dtype)
-            for j in range(x.shape[1]):
-                acc += x[i, j]
-        elif op == 1:
-            acc = cast(1, x.dtype)
-            for j in range(x.shape[1]):
-                acc *= x[i, j]
-        elif op == 2:
-            acc = x[i, 0]
-            for j in range(1, x.shape[1]):
-                v = x[i, j]
-                acc = acc if acc != acc or v <= acc else v
-        else:
-            acc = x[i, 0]
-            for j in range(1, x.shape[1]):
-                v = x[i, j]
-                acc = acc if acc != acc or v >= acc else v
-        out[i] = acc
-    return out
-
-
-@numba.njit(**_OPTIONS)
 def logical_rows(x, op):
     """All (op 0) or any (op 1) of each row of a 2-d bool array."""
     out = empty(x.shape[0], np.bool_)
@@ -155,16 +125,6 @@ def arg_rows(x, op):
             if v != v or (v > best if op == 0 else v < best):
                 best, at = v, j
         out[i] = at
-    return out
-
-
-@numba.njit(**_OPTIONS)
-def sum_columns(x):
-    """Sums over the first axis of a 2-d array (the rows are added in order, which vectorizes)."""
-    out = full(x.shape[1], 0, x.dtype)
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            out[j] += x[i, j]
     return out
 
 

@@ -141,9 +141,8 @@ def _dynamic_update_slice(w: FunctionWriter, eqn: Eqn) -> None:
 
 # -- reductions ----------------------------------------------------------------------------------------------
 
-_ROWS = {"reduce_sum": ("k.reduce_rows", 0), "reduce_prod": ("k.reduce_rows", 1),
-         "reduce_max": ("k.reduce_rows", 2), "reduce_min": ("k.reduce_rows", 3),
-         "reduce_and": ("k.logical_rows", 0), "reduce_or": ("k.logical_rows", 1),
+# sum, product, max and min are loops of their own (fnx.lower.fusion), never these rules
+_ROWS = {"reduce_and": ("k.logical_rows", 0), "reduce_or": ("k.logical_rows", 1),
          "argmax": ("k.arg_rows", 0), "argmin": ("k.arg_rows", 1)}
 
 
@@ -157,19 +156,15 @@ def _as_rows(w: FunctionWriter, x, axes: tuple) -> tuple[str, tuple]:
 
 
 def _reduce(w: FunctionWriter, eqn: Eqn) -> None:
+    """reduce_and and reduce_or over any axes, and any reduction over none (sum, product, max and min over
+    some axes are fused loops: fnx.lower.fusion)."""
     x, axes, name = eqn.invars[0], tuple(eqn.params["axes"]), eqn.primitive.name
     out = eqn.outvars[0].aval
     if not axes:
         w.assign(eqn.outvars[0], w.atom(x))
     elif out.shape == ():  # one row of all the elements
         kernel, op = _ROWS[name]
-        whole = f"{kernel}({reshaped(w, w.contiguous(x), (1, -1))}, {int_arg(w, op)})[0]"
-        w.assign(eqn.outvars[0], whole if out.dtype == np.bool_ else f"{np_dtype(out.dtype)}({whole})")
-    elif name == "reduce_sum" and axes == tuple(range(len(axes))):  # leading axes: no transpose needed
-        shape = x.aval.shape
-        rows = int(np.prod(shape[:len(axes)], dtype=np.int64))
-        source = reshaped(w, w.contiguous(x), (rows, -1))
-        w.assign_contiguous(eqn.outvars[0], reshaped(w, f"k.sum_columns({source})", tuple(out.shape)))
+        w.assign(eqn.outvars[0], f"{kernel}({reshaped(w, w.contiguous(x), (1, -1))}, {int_arg(w, op)})[0]")
     else:
         matrix, kept = _as_rows(w, x, axes)
         kernel, op = _ROWS[name]
