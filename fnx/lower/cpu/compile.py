@@ -55,22 +55,6 @@ class Executable:
         return outs
 
 
-def cache_dir() -> str | None:
-    """The disk cache folder (``fnx.config.cache_dir``, created 0700), or None when it cannot be used and fnx
-    compiles in memory (fnx/lower/cpu/disk_cache.py)."""
-    return disk_cache.folder()
-
-
-def _kernels_fingerprint() -> str:
-    """A hash of the kernel modules: Numba's cache of generated code that inlines them must not outlive them."""
-    return disk_cache.kernels_fingerprint()
-
-
-def _load_module(source: str):
-    """The generated module ``source``, through the verified disk cache (``disk_cache.load_module``)."""
-    return disk_cache.load_module(source)
-
-
 def _use_workqueue_threads() -> None:
     """Numba's own thread pool for parallel loops, unless the user chose one (NUMBA_THREADING_LAYER): OpenMP's
     threads spin at every barrier, and on a shared 2-core machine a loop went from 0.5 ms to 6 ms with them.
@@ -83,7 +67,7 @@ def load_function(source: str, entry: str):
     """The Numba dispatcher of function ``entry`` of the generated module ``source`` (not compiled yet)."""
     if "parallel=True" in source:
         _use_workqueue_threads()
-    return getattr(_load_module(source), entry)
+    return getattr(disk_cache.load_module(source), entry)
 
 
 def compile_for(function, arg_types: list) -> None:

@@ -3,7 +3,7 @@
 ``fnx.lower.background`` starts it as ``python -I -c "...; main()" READ_FD WRITE_FD`` (isolated: nothing in
 the working directory is imported) and
 sends it requests ``(source, entry, arg_types)`` over a pipe. For each, the worker writes and imports the
-module through the same verified disk cache as the user's process (``compile._load_module``), compiles the
+module through the same verified disk cache as the user's process (``disk_cache.load_module``), compiles the
 entry for those argument types, which stores the machine code in Numba's disk cache, and answers ``None``,
 or the error's text. The user's process then loads that machine code from the cache in a fraction of the
 time. The worker ends when the pipe closes, that is when the user's process ends (after finishing the compile
