@@ -24,13 +24,32 @@ def _reduce_rule(name: str, kinds: str):
     return abstract_eval
 
 
-def _reduce_impl(ufunc):
+_FLOAT32, _FLOAT64 = np.dtype("float32"), np.dtype("float64")
+_WIDENED = ("reduce_sum", "reduce_prod", "cumsum", "cumprod")
+
+
+def accumulator_dtype(name: str, dtype: np.dtype) -> np.dtype:
+    """The dtype in which the reduction or running scan ``name`` accumulates values of ``dtype``: float64 for
+    float32 sums and products, so that their error stays near float32's rounding at any size (docs/failures.md,
+    "Float reductions"); ``dtype`` otherwise.
+
+    >>> accumulator_dtype("reduce_sum", np.dtype("float32"))
+    dtype('float64')
+    """
+    return _FLOAT64 if dtype == _FLOAT32 and name in _WIDENED else dtype
+
+
+def _reduce_impl(name: str, ufunc):
     # ufunc.reduce is what np.sum/np.max... call, without their Python dispatch layer (a third of an eager
     # reduction of a small array)
-    return lambda x, *, axes: np.asarray(ufunc.reduce(x, axis=tuple(axes))).astype(np.asarray(x).dtype, copy=False)
+    def impl(x, *, axes):
+        x = np.asarray(x)
+        out = ufunc.reduce(x, axis=tuple(axes), dtype=accumulator_dtype(name, x.dtype))
+        return np.asarray(out).astype(x.dtype, copy=False)
+    return impl
 
 
-reduce_primitives = {name: def_primitive(name, _reduce_rule(name, kinds), _reduce_impl(fn))
+reduce_primitives = {name: def_primitive(name, _reduce_rule(name, kinds), _reduce_impl(name, fn))
                      for name, (fn, kinds) in _REDUCERS.items()}
 reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p, reduce_or_p = reduce_primitives.values()
 
@@ -62,15 +81,16 @@ def _cumulative_rule(name: str):
     return abstract_eval
 
 
-def _cumulative_impl(fn):
+def _cumulative_impl(name: str, fn):
     def impl(x, *, axis, reverse):
         x = np.asarray(x)
+        acc = accumulator_dtype(name, x.dtype)
         if reverse:
-            return np.flip(fn(np.flip(x, axis), axis=axis), axis)
-        return fn(x, axis=axis)
+            return np.flip(fn(np.flip(x, axis), axis=axis, dtype=acc), axis).astype(x.dtype, copy=False)
+        return fn(x, axis=axis, dtype=acc).astype(x.dtype, copy=False)
     return impl
 
 
-cumulative_primitives = {name: def_primitive(name, _cumulative_rule(name), _cumulative_impl(fn))
+cumulative_primitives = {name: def_primitive(name, _cumulative_rule(name), _cumulative_impl(name, fn))
                          for name, fn in _CUMULATIVE.items()}
 cumsum_p, cumprod_p, cummax_p, cummin_p = cumulative_primitives.values()

@@ -17,6 +17,7 @@ import numpy as np
 from ...core.errors import FnxTypeError
 from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from ...core.primitive import Primitive
+from ...lax.reductions import accumulator_dtype
 from ..fusion import REDUCTIONS, Cluster, buffer_reuse, fuse, new_outputs
 from ..simplify import simplify
 
@@ -197,12 +198,14 @@ class FunctionWriter:
                 self.assign_contiguous(out, self.full(shape, self.atom(eqn.invars[0]), out.aval.dtype))
             return
         self._allocate_outputs(cluster)
-        if 0 in shape:
-            return
-        if _parallel(cluster):
-            self._write_parallel_loops(cluster)
-        else:
-            self._write_loops(cluster)
+        if 0 not in shape:
+            if _parallel(cluster):
+                self._write_parallel_loops(cluster)
+            else:
+                self._write_loops(cluster)
+        for eqn in cluster.eqns:
+            if eqn.primitive in REDUCTIONS:
+                self._narrow(eqn.outvars[0], _accumulator(eqn))
 
     def _write_parallel_loops(self, cluster: Cluster) -> None:
         """The loop nest in a ``parallel=True`` function of its own, called here, whose outer loop is a prange.
@@ -271,18 +274,38 @@ class FunctionWriter:
                                  "    " * _reduced_suffix(eqn, len(shape)))
 
     def _identity(self, eqn: Eqn) -> str:
-        dtype = eqn.outvars[0].aval.dtype
+        dtype = _accumulator(eqn)
         return self.module.constant(literal(_reduction_identity(eqn.primitive.name, dtype), dtype))
 
     def _start_reduction(self, eqn: Eqn) -> None:
-        """Before the loop: the reduction's result (an array of the kept axes, or a scalar) set to its identity."""
+        """Before the loop: the reduction's accumulator (an array of the kept axes, or a scalar, in the
+        accumulator dtype) set to its identity; ``_narrow`` makes it the result after the loop."""
         out, init = eqn.outvars[0].aval, self._identity(eqn)
         name = self.define(eqn.outvars[0])
         if out.shape == ():
             self.line(f"{name} = {init}")
         else:
-            self.line(f"{name} = {self.full(out.shape, init, out.dtype)}")
+            self.line(f"{name} = {self.full(out.shape, init, _accumulator(eqn))}")
             self.c_contiguous.add(name)
+
+    def _narrow(self, v: Var, accumulator: np.dtype) -> None:
+        """After the loop: a reduction's result rounded from its wider accumulator (float32 sums), if it has
+        one; an element loop over the kept axes, since ``.astype`` would compile Numba's generic version."""
+        dtype = v.aval.dtype
+        if accumulator == dtype:
+            return
+        wide, name = self.names[id(v)], self.temp()
+        if v.aval.shape == ():
+            self.line(f"{name} = {np_dtype(dtype)}({wide})")
+        else:
+            index = [self.temp() for _ in v.aval.shape]
+            at = "[" + ", ".join(index) + "]"
+            self.line(f"{name} = {self.empty(v.aval.shape, dtype)}")
+            for depth, (i, n) in enumerate(zip(index, v.aval.shape)):
+                self.line("    " * depth + f"for {i} in range({n}):")
+            self.line("    " * len(index) + f"{name}{at} = {np_dtype(dtype)}({wide}{at})")
+            self.c_contiguous.add(name)
+        self.names[id(v)] = name
 
     def _target(self, eqn: Eqn, index: list) -> str:
         """The reduction result's element at the kept axes' loop position."""
@@ -313,6 +336,11 @@ class FunctionWriter:
 
 _ACCUMULATE = {"reduce_sum": "{0} + {1}", "reduce_prod": "{0} * {1}", "reduce_max": "np.maximum({0}, {1})",
                "reduce_min": "np.minimum({0}, {1})"}
+
+
+def _accumulator(eqn: Eqn) -> np.dtype:
+    """The dtype a fused reduction accumulates in (``lax.reductions.accumulator_dtype``)."""
+    return accumulator_dtype(eqn.primitive.name, eqn.outvars[0].aval.dtype)
 
 
 def _reduction_identity(name: str, dtype: np.dtype):

@@ -129,13 +129,14 @@ def arg_rows(x, op):
 
 
 @numba.njit(**_OPTIONS)
-def cumulative_rows(x, op):
-    """Running sum (op 0), product (1), max (2) or min (3) along each row; max/min propagate NaN."""
+def cumulative_rows(x, op, one):
+    """Running sum (op 0), product (1), max (2) or min (3) along each row; max/min propagate NaN. The running
+    value is kept in the type of ``one`` (1 of the accumulator dtype: float64 for a float32 sum)."""
     out = empty(x.shape, x.dtype)
     for i in range(x.shape[0]):
         if x.shape[1] == 0:
             continue
-        acc = x[i, 0]
+        acc = x[i, 0] * one
         out[i, 0] = acc
         for j in range(1, x.shape[1]):
             v = x[i, j]

@@ -6,7 +6,7 @@ import numpy as np
 from ...core.ir import Eqn
 from ...lax import linalg, reductions, structural as st
 from ..product_updates import product_update_p
-from .codegen import FunctionWriter, cpu_rule, cpu_rules, np_dtype
+from .codegen import FunctionWriter, cpu_rule, cpu_rules, literal, np_dtype
 from .rules_arrays import bool_arg, dilate_pad, flat, int_arg, reshaped, transposed
 
 
@@ -190,8 +190,9 @@ def _cumulative(w: FunctionWriter, eqn: Eqn) -> None:
     perm = tuple([i for i in range(len(shape)) if i != axis] + [axis])
     rows = reshaped(w, transposed(w, flat(w, x), shape, perm), (-1, shape[axis]))
     flip = "[:, ::-1]" if reverse else ""
+    one = w.module.constant(literal(1, reductions.accumulator_dtype(eqn.primitive.name, x.aval.dtype)))
     result = reshaped(w, f"k.contiguous(k.cumulative_rows(k.contiguous({rows}{flip}), "
-                         f"{int_arg(w, _CUMULATIVE[eqn.primitive.name])}){flip})", (-1,))
+                         f"{int_arg(w, _CUMULATIVE[eqn.primitive.name])}, {one}){flip})", (-1,))
     back = tuple(int(i) for i in np.argsort(perm))
     w.assign_contiguous(eqn.outvars[0], reshaped(w, transposed(w, result, tuple(shape[i] for i in perm), back), shape))
 
