@@ -38,6 +38,8 @@ def canonicalize(dtype, op: str = "fnx") -> np.dtype:
         dt = np.dtype(dtype)
     except TypeError:
         raise FnxTypeError(f"{op}: {dtype!r} is not a dtype") from None
+    if not dt.isnative:  # big-endian data (FITS, network files): computed with in native order, as NumPy does
+        dt = dt.newbyteorder("=")
     if dt not in _SUPPORTED:
         raise FnxTypeError(f"{op}: dtype {dt} is not supported; fnx supports "
                            + ", ".join(d.name for d in SUPPORTED_DTYPES))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
 _FNX_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -45,3 +47,83 @@ class ConcretizationError(TypeError):
     def __init__(self, what: str, aval, hint: str):
         super().__init__(_with_location(
             f"{what} of a traced value {aval} is not possible: under tracing its value is unknown. {hint}"))
+
+
+class ArraySizeError(ValueError):
+    """An array larger than memory can address (more than 2**63 bytes), refused before anything is allocated."""
+
+    def __init__(self, message: str):
+        super().__init__(_with_location(message))
+
+
+_MAX_BYTES = 2 ** 63 - 1  # NumPy's limit too: byte counts are signed 64-bit
+
+
+def readable_bytes(n: int) -> str:
+    """``n`` bytes in binary units: ``'8.0 TiB'``."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def check_size(op: str, shape, dtype) -> None:
+    """Raise ``ArraySizeError`` naming ``op`` if an array of ``shape`` and ``dtype`` (None: count elements)
+    could not be addressed, before anyone tries to allocate it: ``check_size("zeros", (2**32, 2**32),
+    "float64")`` raises (2**67 bytes)."""
+    size = 1 if dtype is None else np.dtype(dtype).itemsize
+    for n in shape:
+        size *= int(n)
+    if size > _MAX_BYTES:
+        what = f"would have {size} elements" if dtype is None else \
+            f"and dtype {np.dtype(dtype)} would take {size} bytes ({readable_bytes(size)})"
+        raise ArraySizeError(f"{op}: an array of shape {tuple(int(n) for n in shape)} {what}, "
+                             f"more than memory can address (2**63 bytes)")
+
+
+def compiled_failure(where: str, jaxpr, error: Exception) -> Exception:
+    """The error to raise for ``error``, raised while running the compiled code (or first tier) of ``jaxpr``:
+    the same exception type, its message prefixed by ``where`` (``jit(f)``), with the operations that can raise
+    it (singular ``inv``/``solve``) or the largest values (a failed allocation), and the user's line."""
+    culprits = _culprits(jaxpr, error)
+    inputs = ", ".join(str(v.aval) for v in jaxpr.invars)
+    message = _with_location(f"{where}: {type(error).__name__}: {error}"
+                             + (f" in {culprits}" if culprits else f" (inputs {inputs})"))
+    try:
+        return type(error)(message)
+    except TypeError:  # an exception type that takes other arguments
+        return RuntimeError(message)
+
+
+_RAISING = {"inv": "a singular matrix", "solve": "a singular matrix"}
+
+
+def _culprits(jaxpr, error: Exception) -> str:
+    eqns = list(_equations(jaxpr))
+    if isinstance(error, MemoryError):
+        sized = [(_nbytes(v.aval), e, v) for e in eqns for v in e.outvars]
+        if not sized:
+            return ""
+        nbytes, eqn, v = max(sized, key=lambda t: t[0])
+        return f"allocating its largest value, {v.aval} ({readable_bytes(nbytes)}) from {eqn.primitive.name}"
+    suspects = [f"{e.primitive.name} of {', '.join(str(x.aval) for x in e.invars)}" for e in eqns
+                if e.primitive.name in _RAISING and "LinAlgError" in type(error).__name__]
+    return " or ".join(dict.fromkeys(suspects))
+
+
+def _equations(jaxpr):
+    """Every equation of ``jaxpr`` and of the sub-jaxprs in its equations' params (loop bodies, branches)."""
+    for eqn in jaxpr.eqns:
+        yield eqn
+        for value in eqn.params.values():
+            for sub in value if isinstance(value, (tuple, list)) else (value,):
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    yield from _equations(inner)
+
+
+def _nbytes(aval) -> int:
+    size = aval.dtype.itemsize
+    for n in aval.shape:
+        size *= n
+    return size

@@ -13,7 +13,7 @@ import numpy as np
 
 from .array import Array
 from .avals import ShapedArray
-from .errors import ConcretizationError, FnxTypeError
+from .errors import ConcretizationError, FnxTypeError, check_size
 
 primitives: dict[str, "Primitive"] = {}
 abstract_eval_rules: dict["Primitive", Callable] = {}
@@ -89,6 +89,8 @@ def abstract_eval(prim: Primitive, avals, params: dict) -> list:
         return list(cached)
     out = abstract_eval_rules[prim](*avals, **params)
     out = list(out) if prim.multiple_results else [out]
+    for aval in out:
+        check_size(prim.name, aval.shape, aval.dtype)
     if key is not None and all(map(_plain, params.values())):
         if len(_abstract_eval_cache) >= _ABSTRACT_EVAL_CACHE_SIZE:
             _abstract_eval_cache.clear()

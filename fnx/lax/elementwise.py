@@ -44,10 +44,20 @@ _UNARY = {  # name: (numpy function, accepted kinds, bool output)
     "is_nan": (np.isnan, _FLOAT, True), "is_inf": (np.isinf, _FLOAT, True), "signbit": (np.signbit, _FLOAT, True),
     "not": (np.invert, _INT_BOOL, False), "population_count": (np.bitwise_count, _INT, False),
 }
+def _power(x, y):
+    """``x ** y``; for integers to negative powers (values unknown when tracing, so never an error) JAX's
+    value of ``1 // x**-y``: 1 for x = 1, -1 or 1 for x = -1, else 0 (NumPy raises; docs/failures.md)."""
+    if np.asarray(x).dtype.kind != "i" or not np.any(np.asarray(y) < 0):
+        return np.power(x, y)  # Python scalars stay weakly typed
+    x, y = np.asarray(x), np.asarray(y)
+    negative = np.where(x == 1, 1, np.where(x == -1, np.where(y % 2 == 1, -1, 1), 0))
+    return np.where(y >= 0, np.power(x, np.maximum(y, 0)), negative).astype(x.dtype)
+
+
 _BINARY = {
     "add": (np.add, _ANY, False), "sub": (np.subtract, _NUMERIC, False), "mul": (np.multiply, _ANY, False),
     "div": (np.true_divide, _FLOAT, False), "floor_divide": (np.floor_divide, _NUMERIC, False),
-    "rem": (np.remainder, _NUMERIC, False), "pow": (np.power, _NUMERIC, False),
+    "rem": (np.remainder, _NUMERIC, False), "pow": (_power, _NUMERIC, False),
     "max": (np.maximum, _ANY, False), "min": (np.minimum, _ANY, False), "atan2": (np.arctan2, _FLOAT, False),
     "hypot": (np.hypot, _FLOAT, False), "copysign": (np.copysign, _FLOAT, False),
     "nextafter": (np.nextafter, _FLOAT, False), "logaddexp": (np.logaddexp, _FLOAT, False),
@@ -94,5 +104,11 @@ def _integer_pow_eval(x: ShapedArray, *, y: int) -> ShapedArray:
 
 
 # x ** y for a Python int y known when tracing: simpler to differentiate and to compile than ``pow``.
-integer_pow_p = def_primitive("integer_pow", _integer_pow_eval,
-                              lambda x, *, y: np.power(x, np.asarray(x).dtype.type(y)))
+def _integer_pow_impl(x, *, y: int):
+    x = np.asarray(x)
+    if y < 0:  # the same error as when tracing (NumPy's own words differ)
+        _integer_pow_eval(ShapedArray(x.shape, x.dtype), y=y)
+    return np.power(x, x.dtype.type(y))
+
+
+integer_pow_p = def_primitive("integer_pow", _integer_pow_eval, _integer_pow_impl)

@@ -8,7 +8,7 @@ from .. import lax
 from ..config import config
 from ..core import dtypes
 from ..core.array import Array
-from ..core.errors import FnxTypeError
+from ..core.errors import FnxTypeError, check_size
 from ..core.tracing import Tracer, _trace_stack
 from ._util import as_array, cast, common_dtype, is_weak, to_operand
 
@@ -89,6 +89,7 @@ def _filled(op: str, shape, fill_value, dtype):
     """``full``, with errors naming ``op`` (the function the user called)."""
     shape = _shape_tuple(shape, op)
     dtype = _fill_dtype(fill_value, dtype, op)
+    check_size(op, shape, dtype)
     if is_weak(fill_value) or isinstance(fill_value, (np.generic, np.ndarray)):
         if not _trace_stack:
             return Array._wrap(np.full(shape, fill_value, dtype=dtype))

@@ -249,8 +249,8 @@ def power(x, y):
     >>> fnp.power(fnp.array([1.5, 2.0]), 2)
     Array([2.25, 4.  ], dtype=float64)
     """
-    if type(y) is int and hasattr(x, "dtype") and (x.dtype.kind == "f" or (x.dtype.kind in "iu" and y >= 0)) \
-            and x.dtype.kind != "b":
+    # integer_pow also refuses an integer to a negative Python int, eagerly and when tracing alike
+    if type(y) is int and hasattr(x, "dtype") and x.dtype.kind in "fiu":
         return bind(lax.integer_pow_p, (as_array(x, "power"),), {"y": y})
     return _general_power(x, y)
 

@@ -8,7 +8,7 @@ import numpy as np
 from .. import lax
 from ..core import dtypes
 from ..core.array import Array
-from ..core.errors import FnxTypeError
+from ..core.errors import FnxTypeError, check_size
 from ..core.tracing import Tracer, _trace_stack
 
 ArrayLike = object  # Array | Tracer | np.ndarray | Python scalar | nested lists of those
@@ -79,7 +79,17 @@ def broadcast_shapes(op: str, *shapes) -> tuple:
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
+        _check_broadcast_size(op, shapes)
         raise FnxTypeError(f"{op}: shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
+
+
+def _check_broadcast_size(op: str, shapes) -> None:
+    """If ``shapes`` broadcast together but to a shape too large for NumPy, raise ``ArraySizeError``."""
+    rank = max(len(s) for s in shapes)
+    padded = [(1,) * (rank - len(s)) + tuple(s) for s in shapes]
+    sides = [{n for n in column if n != 1} for column in zip(*padded)]
+    if all(len(side) <= 1 for side in sides):
+        check_size(op, [max(side, default=1) for side in sides], None)
 
 
 def broadcast_to_shape(x, shape: tuple):

@@ -129,6 +129,17 @@ def arg_rows(x, op):
 
 
 @numba.njit(**_OPTIONS)
+def int_power(x, y):
+    """``x ** y`` for signed integers; to a negative power 1 for x = 1, -1 or 1 for x = -1, else 0 (JAX's
+    value, and ``lax.pow``'s eagerly)."""
+    if y >= 0:
+        return x ** y
+    if x == 1 or x == -1:
+        return x if y % 2 != 0 else x * x
+    return x - x
+
+
+@numba.njit(**_OPTIONS)
 def cumulative_rows(x, op, one):
     """Running sum (op 0), product (1), max (2) or min (3) along each row; max/min propagate NaN. The running
     value is kept in the type of ``one`` (1 of the accumulator dtype: float64 for a float32 sum)."""

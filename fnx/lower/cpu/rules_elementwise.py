@@ -76,8 +76,9 @@ def _select_n(eqn: Eqn, args: list) -> str:
 
 
 def _pow(eqn: Eqn, args: list) -> str:
-    """Float powers use the vectorizable ``vm.pow``; integer powers NumPy's."""
-    fn = "vm.pow" if eqn.outvars[0].aval.dtype.kind == "f" else "np.power"
+    """Float powers use the vectorizable ``vm.pow``; integer powers ``k.int_power`` (JAX's value for negative
+    exponents, as the eager ``pow``)."""
+    fn = {"f": "vm.pow", "i": "k.int_power"}.get(eqn.outvars[0].aval.dtype.kind, "np.power")
     return _pin(f"{fn}({args[0]}, {args[1]})", eqn.outvars[0].aval.dtype)
 
 
