@@ -54,6 +54,12 @@ def test_singular_matrices_under_jit_name_the_operation(op, args):
         assert "Singular matrix" in message
 
 
+def test_singular_matrices_eagerly_raise_a_linalg_error_naming_the_operation():
+    with pytest.raises(np.linalg.LinAlgError, match=r"inv: Singular matrix \(operands f64\[3,3\]\)") as info:
+        fnp.linalg.inv(np.zeros((3, 3)))
+    assert isinstance(info.value, FnxTypeError) and HERE in str(info.value)
+
+
 # -- sizes --------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make", [

@@ -34,6 +34,11 @@ class FnxTypeError(TypeError):
         super().__init__(_with_location(message))
 
 
+class FnxLinAlgError(FnxTypeError, np.linalg.LinAlgError):
+    """A linear algebra failure (a singular matrix) of an eager operation: caught by ``except LinAlgError`` as
+    NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
+
+
 class DeletedArrayError(RuntimeError):
     """An Array was used after it was deleted (donated to a jitted function, or ``Array.delete()``)."""
 
@@ -61,8 +66,8 @@ _MAX_BYTES = 2 ** 63 - 1  # NumPy's limit too: byte counts are signed 64-bit
 
 def readable_bytes(n: int) -> str:
     """``n`` bytes in binary units: ``'8.0 TiB'``."""
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB"):
+        if n < 1024 or unit == "ZiB":
             return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024
 

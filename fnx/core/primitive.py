@@ -13,7 +13,7 @@ import numpy as np
 
 from .array import Array
 from .avals import ShapedArray
-from .errors import ConcretizationError, FnxTypeError, check_size
+from .errors import ConcretizationError, FnxLinAlgError, FnxTypeError, check_size
 
 primitives: dict[str, "Primitive"] = {}
 abstract_eval_rules: dict["Primitive", Callable] = {}
@@ -114,7 +114,8 @@ def bind(prim: Primitive, args: Sequence, params: dict):
         if isinstance(e, (FnxTypeError, ConcretizationError)):
             raise
         operands = ", ".join(str(ShapedArray(np.shape(v), np.asarray(v).dtype)) for v in vals)
-        raise FnxTypeError(f"{prim.name}: {e} (operands {operands})") from e
+        error = FnxLinAlgError if isinstance(e, np.linalg.LinAlgError) else FnxTypeError
+        raise error(f"{prim.name}: {e} (operands {operands})") from e
     if prim.multiple_results:
         return [_wrap_result(v, args) for v in out]
     return _wrap_result(out, args)
