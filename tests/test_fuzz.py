@@ -186,3 +186,12 @@ def test_random_programs_agree_in_every_form(case):
 
 
 # -- regressions: what the fuzzer found ---------------------------------------------------------------------------
+
+def test_tangent_of_a_scalar_added_to_an_array_has_the_arrays_shape():
+    """Found by the fuzzer: add's jvp passed a rank-0 operand's tangent on as the tangent of an array, and
+    dot_general's jvp then failed on it ("axes don't match array")."""
+    for f, expected in ((lambda s: fnp.ones((2, 2)) + s, 3.0), (lambda s: fnp.ones((2, 2)) - s, -3.0)):
+        _, tangent = fnx.jvp(f, (1.0,), (3.0,))
+        assert np.asarray(tangent).shape == (2, 2)
+        np.testing.assert_array_equal(np.asarray(tangent), np.full((2, 2), expected))
+    check_program([("binary", "add", 0, 0, 0), ("matmul", "matmul", 0, 0, 0)], [(1,)], "float64", 0)

@@ -61,6 +61,8 @@ def _linear(prim: Primitive, signs: tuple) -> None:
         for sign, t in zip(signs, tangents):
             if not isinstance(t, Zero):
                 t_out = add_tangents(t_out, t if sign > 0 else fnp.negative(t))
+        if not isinstance(t_out, Zero) and t_out.shape != out.shape:  # only rank-0 operands had tangents
+            t_out = lax.broadcast_in_dim(t_out, out.shape, ())
         return out, t_out
 
     def operand_vjp(i, ct, primals, out):
