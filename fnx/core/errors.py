@@ -80,10 +80,10 @@ def check_size(op: str, shape, dtype) -> None:
     for n in shape:
         size *= int(n)
     if size > _MAX_BYTES:
-        what = f"would have {size} elements" if dtype is None else \
-            f"and dtype {np.dtype(dtype)} would take {size} bytes ({readable_bytes(size)})"
-        raise ArraySizeError(f"{op}: an array of shape {tuple(int(n) for n in shape)} {what}, "
-                             f"more than memory can address (2**63 bytes)")
+        what = f"would have {size} elements, more than an array can index (2**63)" if dtype is None else \
+            f"and dtype {np.dtype(dtype)} would take {size} bytes ({readable_bytes(size)}), more than memory " \
+            "can address (2**63 bytes)"
+        raise ArraySizeError(f"{op}: an array of shape {tuple(int(n) for n in shape)} {what}")
 
 
 def compiled_failure(where: str, jaxpr, error: Exception) -> Exception:
@@ -93,7 +93,7 @@ def compiled_failure(where: str, jaxpr, error: Exception) -> Exception:
     culprits = _culprits(jaxpr, error)
     inputs = ", ".join(str(v.aval) for v in jaxpr.invars)
     message = _with_location(f"{where}: {type(error).__name__}: {error}"
-                             + (f" in {culprits}" if culprits else f" (inputs {inputs})"))
+                             + f" ({culprits or 'inputs ' + inputs})")
     try:
         return type(error)(message)
     except TypeError:  # an exception type that takes other arguments
@@ -110,8 +110,8 @@ def _culprits(jaxpr, error: Exception) -> str:
         if not sized:
             return ""
         nbytes, eqn, v = max(sized, key=lambda t: t[0])
-        return f"allocating its largest value, {v.aval} ({readable_bytes(nbytes)}) from {eqn.primitive.name}"
-    suspects = [f"{e.primitive.name} of {', '.join(str(x.aval) for x in e.invars)}" for e in eqns
+        return f"allocating its largest value, {v.aval} ({readable_bytes(nbytes)}), from {eqn.primitive.name}"
+    suspects = [f"in {e.primitive.name} of {', '.join(str(x.aval) for x in e.invars)}" for e in eqns
                 if e.primitive.name in _RAISING and "LinAlgError" in type(error).__name__]
     return " or ".join(dict.fromkeys(suspects))
 
