@@ -55,7 +55,7 @@ def _cond(v):
 
 
 def _fori(v):
-    return lax.fori_loop(0, 3, lambda i, u: fnp.tanh(u) * 0.9 + 0.1 * i, v)
+    return lax.fori_loop(0, 3, lambda i, u: fnp.tanh(u) * 0.9 + (0.1 * i).astype(u.dtype), v)
 
 
 def _scan(v):
