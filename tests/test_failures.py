@@ -35,6 +35,7 @@ def test_big_endian_arrays_are_converted_on_every_jit_call(first):
         for a, b in calls:
             np.testing.assert_array_equal(np.asarray(f(a, b)), np.arange(4.0) * 3)
             np.testing.assert_array_equal(np.asarray(f(fnp.asarray(a), b)), np.arange(4.0) * 3)
+            np.testing.assert_array_equal(np.asarray(f(fnx.Array(a), fnx.Array(b))), np.arange(4.0) * 3)
 
 
 # -- linear algebra failures under jit --------------------------------------------------------------------------

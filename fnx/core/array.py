@@ -60,6 +60,8 @@ class Array(ArrayMethods):
 
     def __init__(self, value):
         self._value = np.array(value)  # always a private copy: nobody else can mutate it
+        if not self._value.dtype.isnative:  # compiled code takes native byte order only (docs/failures.md)
+            self._value = self._value.astype(self._value.dtype.newbyteorder("="))
 
     @classmethod
     def _wrap(cls, value: np.ndarray) -> "Array":
