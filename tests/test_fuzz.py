@@ -185,6 +185,41 @@ def test_random_programs_agree_in_every_form(case):
     check_program(*case)
 
 
+# -- integer programs: eager against jit (wraparound, division, negative powers) -----------------------------------
+
+INTEGER = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "floor_divide": lambda a, b: a // (fnp.abs(b) + 1), "remainder": lambda a, b: a % (fnp.abs(b) + 1),
+    "power": lambda a, b: a ** (b % 5 - 2), "max": fnp.maximum, "where": lambda a, b: fnp.where(a > b, a, -b),
+    "sum": lambda a, b: a + fnp.sum(b, dtype=b.dtype), "cumsum": lambda a, b: fnp.cumsum(a, axis=-1) + b,
+    "shift": lambda a, b: a << (b % 3), "abs": lambda a, b: fnp.abs(a) - b,
+}
+
+
+@settings(max_examples=max(EXAMPLES // 3, 3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=st.lists(st.tuples(st.sampled_from(sorted(INTEGER)), st.integers(0, 5), st.integers(0, 5)),
+                    min_size=1, max_size=6),
+       shape=st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple),
+       dtype=st.sampled_from(["int8", "int32", "int64", "uint8"]), seed=st.integers(0, 2 ** 16))
+def test_random_integer_programs_agree_eagerly_and_compiled(ops, shape, dtype, seed):
+    if dtype == "uint8":
+        ops = [op for op in ops if op[0] not in ("power", "shift")] or [("add", 0, 0)]
+    rng = np.random.default_rng(seed)
+    info = np.iinfo(dtype)
+    xs = [rng.integers(max(info.min, -100), min(info.max, 100), shape, dtype=dtype) for _ in range(2)]
+
+    def program(*inputs):
+        values = list(inputs)
+        for name, i, j in ops:
+            values.append(INTEGER[name](values[i % len(values)], values[j % len(values)]))
+        return values[-1]
+
+    eager = np.asarray(program(*[fnp.asarray(x) for x in xs]))
+    compiled = np.asarray(fnx.jit(program)(*xs))
+    assert eager.dtype == compiled.dtype, (ops, eager.dtype, compiled.dtype)
+    np.testing.assert_array_equal(compiled, eager, err_msg=str(ops))
+
+
 # -- regressions: what the fuzzer found ---------------------------------------------------------------------------
 
 def test_tangent_of_a_scalar_added_to_an_array_has_the_arrays_shape():
