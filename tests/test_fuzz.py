@@ -47,6 +47,10 @@ STRUCTURAL = {
     "roll": lambda v: fnp.roll(v, 1, axis=-1), "pad_slice": lambda v: fnp.pad(v, 1)[(slice(1, -1),) * v.ndim],
     "concat_half": lambda v: fnp.concatenate([v, v * 0.5], axis=-1)[..., ::2],
     "reshape_flat": lambda v: fnp.reshape(v, (-1,)),
+    "gather": lambda v: v[..., np.array([0, -1, 0])], "scatter_add": lambda v: v.at[..., 0].add(v[..., -1]),
+    "sort": lambda v: fnp.sort(v, axis=-1), "stack": lambda v: fnp.stack([v, v * 2.0])[1],
+    "gram": lambda v: fnp.einsum("...ij,...kj->...ik", v, v) if v.ndim >= 2 else v * v,
+    "outer_sum": lambda v: fnp.sum(v[..., None] * v[..., None, :], axis=-1),
 }
 
 
