@@ -149,12 +149,12 @@ def _dot(xs, ys) -> float:
 
 def check_program(program, shapes, dtype, seed):
     rng = np.random.default_rng(seed)
-    xs = [rng.uniform(-1.5, 1.5, s).astype(dtype) for s in shapes]
+    xs = [fnp.asarray(rng.uniform(-1.5, 1.5, s).astype(dtype)) for s in shapes]  # fnx's operators, not NumPy's
     n = len(xs)
     out_fn = lambda *a: run(program, *a)[0]  # noqa: E731
     obj_fn = lambda *a: run(program, *a)[1]  # noqa: E731
     argnums = tuple(range(n))
-    batch = rng.uniform(-1.5, 1.5, (3,) + xs[0].shape).astype(dtype)
+    batch = fnp.asarray(rng.uniform(-1.5, 1.5, (3,) + xs[0].shape).astype(dtype))
     tangents = [rng.normal(size=x.shape).astype(dtype) for x in xs]
     out = np.asarray(out_fn(*xs))
     cotangent = rng.normal(size=out.shape).astype(dtype)
