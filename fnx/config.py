@@ -18,6 +18,9 @@ from ._memory import keep_freed_memory
 _FLOATS = ("float32", "float64")
 # where jit compiles: a worker process, a thread of this process, or in the call itself (the caller waits)
 _BACKGROUND_MODES = ("process", "thread", "off")
+# fused loops of at least this many elements also get a parallel version, run while cores are free: below it
+# a loop takes ~0.1 ms, and starting Numba's threads costs tens of microseconds (docs/settings.md)
+PARALLEL_LOOPS = 1 << 18
 
 
 class Config:
@@ -28,7 +31,7 @@ class Config:
         self.cache_dir = ""
         self.cache_max_bytes = 0
         self.keep_freed_memory = 0
-        self.parallel_loops = 0
+        self.parallel_loops = PARALLEL_LOOPS
         self.background_compile = "process"
         self.adapt_blas_threads = True
         self._on_change: list = []  # caches that depend on the settings (e.g. type promotion)
@@ -36,7 +39,7 @@ class Config:
         self.update("cache_dir", os.environ.get("FNX_CACHE_DIR", _default_cache_dir()))
         self.update("cache_max_bytes", os.environ.get("FNX_CACHE_MAX_BYTES", 1 << 30))
         self.update("keep_freed_memory", os.environ.get("FNX_KEEP_FREED_MEMORY", 1 << 30))
-        self.update("parallel_loops", os.environ.get("FNX_PARALLEL_LOOPS", 0))
+        self.update("parallel_loops", os.environ.get("FNX_PARALLEL_LOOPS", PARALLEL_LOOPS))
         self.update("background_compile", os.environ.get("FNX_BACKGROUND_COMPILE", "process"))
         self.update("adapt_blas_threads", os.environ.get("FNX_ADAPT_BLAS_THREADS", "1"))
 

@@ -10,7 +10,8 @@ processes kept busy (``/proc/stat`` less this process's own CPU time) and gives 
 less those cores, at least one; while fnx's compile worker works, one. OpenBLAS's setting is global: NumPy
 products of the same process follow it too, and a limit set later by other means (threadpoolctl) is
 overridden; ``fnx.config.update("adapt_blas_threads", False)`` (``FNX_ADAPT_BLAS_THREADS=0``) turns this off.
-The count fnx starts from, and never exceeds, is OpenBLAS's own (``OPENBLAS_NUM_THREADS``).
+The count fnx starts from, and never exceeds, is OpenBLAS's own (``OPENBLAS_NUM_THREADS``). The same rule, from
+one thread per core, sets how many threads fnx's parallel loops use (``fnx.lower.loop_threads``).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import time
 import numpy as np
 
 from ..config import config
+from . import loop_threads
 
 SAMPLE_SECONDS = 0.1
 _own_count: int | None = None  # OpenBLAS's thread count before fnx changed it
@@ -77,10 +79,16 @@ def adapt_threads(worker_busy: bool) -> None:
     if not _started:
         _started = True
         _own_count = get_threads()
-        if _own_count is not None and _cpu_seconds() is not None:
-            threading.Thread(target=_watch, name="fnx-openblas-threads", daemon=True).start()
+        if _cpu_seconds() is not None:
+            threading.Thread(target=_watch, name="fnx-threads", daemon=True).start()
+    _follow(_other_cores, os.cpu_count() or 1)
+
+
+def _follow(other_cores: float, cores: int) -> None:
+    """OpenBLAS's and the parallel loops' thread counts for this load."""
     if _own_count is not None:
-        set_threads(threads_for(_other_cores, os.cpu_count() or 1, _own_count, _worker_busy))
+        set_threads(threads_for(other_cores, cores, _own_count, _worker_busy))
+    loop_threads.follow(threads_for(other_cores, cores, cores, _worker_busy))
 
 
 def _cpu_seconds() -> tuple[float, float] | None:
@@ -96,7 +104,7 @@ def _cpu_seconds() -> tuple[float, float] | None:
 
 
 def _watch() -> None:
-    """Every SAMPLE_SECONDS: the cores other processes kept busy meanwhile, and OpenBLAS's threads to match."""
+    """Every SAMPLE_SECONDS: the cores other processes kept busy meanwhile, and the thread counts to match."""
     global _other_cores
     cores = os.cpu_count() or 1
     last, last_time = _cpu_seconds(), time.monotonic()
@@ -105,5 +113,5 @@ def _watch() -> None:
         now, now_time = _cpu_seconds(), time.monotonic()
         _other_cores = max(0.0, (now[0] - last[0]) - (now[1] - last[1])) / max(now_time - last_time, 1e-3)
         if config.adapt_blas_threads:
-            set_threads(threads_for(_other_cores, cores, _own_count, _worker_busy))
+            _follow(_other_cores, cores)
         last, last_time = now, now_time
