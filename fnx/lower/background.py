@@ -126,7 +126,8 @@ class _Worker:
     def __init__(self) -> None:
         self.settings = _worker_settings()
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir, "FNX_CACHE_MAX_BYTES": str(config.cache_max_bytes)}
+        env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir, "FNX_CACHE_MAX_BYTES": str(config.cache_max_bytes),
+               "FNX_COMPILE_AHEAD": str(int(config.compile_ahead))}
         # -I: neither the working directory nor PYTHON* variables decide what it imports (a numba.py planted
         # in the user's folder must not run); fnx's own folder goes last on its path
         bootstrap = (f"import sys; sys.path.append({package_root!r}); "
@@ -163,7 +164,7 @@ class _Worker:
 
 
 def _worker_settings() -> tuple:
-    return config.cache_dir, config.cache_max_bytes
+    return config.cache_dir, config.cache_max_bytes, config.compile_ahead
 
 
 def _compile_in_worker(source: str, entry: str, types: list) -> str | None:

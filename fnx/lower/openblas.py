@@ -79,7 +79,7 @@ def adapt_threads(worker_busy: bool) -> None:
     if not _started:
         _started = True
         _own_count = get_threads()
-        if _cpu_seconds() is not None:
+        if cpu_seconds() is not None:
             threading.Thread(target=_watch, name="fnx-threads", daemon=True).start()
     _follow(_other_cores, os.cpu_count() or 1)
 
@@ -91,7 +91,7 @@ def _follow(other_cores: float, cores: int) -> None:
     loop_threads.follow(threads_for(other_cores, cores, cores, _worker_busy))
 
 
-def _cpu_seconds() -> tuple[float, float] | None:
+def cpu_seconds() -> tuple[float, float] | None:
     """(CPU seconds all cores were busy, CPU seconds of this process) so far; None without /proc/stat."""
     try:
         with open("/proc/stat") as f:
@@ -107,10 +107,10 @@ def _watch() -> None:
     """Every SAMPLE_SECONDS: the cores other processes kept busy meanwhile, and the thread counts to match."""
     global _other_cores
     cores = os.cpu_count() or 1
-    last, last_time = _cpu_seconds(), time.monotonic()
+    last, last_time = cpu_seconds(), time.monotonic()
     while True:
         time.sleep(SAMPLE_SECONDS)
-        now, now_time = _cpu_seconds(), time.monotonic()
+        now, now_time = cpu_seconds(), time.monotonic()
         _other_cores = max(0.0, (now[0] - last[0]) - (now[1] - last[1])) / max(now_time - last_time, 1e-3)
         if config.adapt_blas_threads:
             _follow(_other_cores, cores)
