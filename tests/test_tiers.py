@@ -87,7 +87,7 @@ def test_first_calls_run_on_numpy_then_the_compiled_code_takes_over(mode, tmp_pa
     monkeypatch.setattr(fnx.config, "background_compile", mode)
     answers = []  # what the worker said: it must have compiled, not left the work to this process
     compile_in_worker = background._compile_in_worker
-    monkeypatch.setattr(background, "_compile_in_worker", lambda *a: answers.append(compile_in_worker(*a)))
+    monkeypatch.setattr(background, "_compile_in_worker", lambda *a, **k: answers.append(compile_in_worker(*a, **k)))
     f = fnx.jit(_poly)
     x = np.linspace(-2, 2, 12).reshape(4, 3)
     expected = np.sum(np.tanh(x) * x + 1.5, axis=0)
@@ -190,7 +190,7 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
     monkeypatch.setattr(openblas, "SAMPLE_SECONDS", 3600.0)  # a watcher started here never looks again
     release = threading.Event()
     compile_in_worker = background._compile_in_worker
-    monkeypatch.setattr(background, "_compile_in_worker", lambda *a: release.wait() and compile_in_worker(*a))
+    monkeypatch.setattr(background, "_compile_in_worker", lambda *a, **k: release.wait() and compile_in_worker(*a, **k))
     f = fnx.jit(lambda v: v @ v.T + 1.0)
     x = np.ones((4, 4))
     try:
