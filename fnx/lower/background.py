@@ -95,7 +95,7 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
         source, entry = generate(closed, donated)
         # the worker hands its machine code over through the disk cache: without one, compile here
         if mode == "process" and disk_cache.folder() is not None and \
-                _compile_in_worker(source, entry, types, meanwhile=_prepare_numba) is not None:
+                _compile_in_worker(source, entry, types, meanwhile=prepare_numba) is not None:
             return  # the worker failed: the caller compiles in process, where the error shows as usual
         function = load_function(source, entry)
         compile_for(function, types)  # after the worker: a load from Numba's disk cache
@@ -106,9 +106,10 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
         done(executable)
 
 
-def _prepare_numba() -> None:
+def prepare_numba() -> None:
     """Fill Numba's typing and target contexts (its registries of types and implementations): 0.4-0.6 s of
-    the first load from the disk cache, done while the worker compiles instead of after it."""
+    a process's first compile or load from the disk cache, which the compile thread does while the worker
+    compiles, and the worker while it waits for its first request."""
     from numba.core.registry import cpu_target
     cpu_target.typing_context.refresh()
     cpu_target.target_context.refresh()

@@ -29,8 +29,10 @@ SAMPLE_SECONDS = 0.1
 def serve(requests: Connection, replies: Connection, ahead: bool = True) -> None:
     """Answer compile requests until the other end closes the pipe; with ``ahead``, compile common kernels
     while there is none."""
+    from ..background import prepare_numba
     from . import common_kernels
     from .compile import compile_for, load_function  # imports Numba: here, not when the worker is spawned
+    prepare_numba()  # part of any first compile: done before the first request comes, if it is not there yet
     kernels = common_kernels.compile_ahead() if ahead else iter(())
     while True:
         while _idle(requests) and next(kernels, False) is not False:
