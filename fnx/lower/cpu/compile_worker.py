@@ -22,6 +22,7 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 
+from .. import openblas
 
 SAMPLE_SECONDS = 0.1
 
@@ -54,13 +55,12 @@ def serve(requests: Connection, replies: Connection, ahead: bool = True) -> None
 
 def _idle(requests: Connection) -> bool:
     """Wait until a request comes (False) or a core was idle for ``SAMPLE_SECONDS`` (True)."""
-    from ..openblas import cpu_seconds
     cores = os.cpu_count() or 1
     while True:
-        before, start = cpu_seconds(), time.monotonic()
+        before, start = openblas.cpu_seconds(), time.monotonic()
         if requests.poll(SAMPLE_SECONDS):
             return False
-        after = cpu_seconds()
+        after = openblas.cpu_seconds()
         if before is None or after is None:  # no /proc/stat: take the core to be free
             return True
         busy = (after[0] - before[0]) / max(time.monotonic() - start, 1e-3)  # the cores anything kept busy
