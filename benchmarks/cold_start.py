@@ -6,6 +6,10 @@
     python benchmarks/cold_start.py --tiers               # fnx's first tier against its compiled code
     python benchmarks/cold_start.py --frameworks fnx:process,fnx:thread,jax   # fnx's background modes
     python benchmarks/cold_start.py --frameworks fnx@/tmp/old,fnx --workloads lenet   # two checkouts of fnx
+    python benchmarks/cold_start.py --frameworks fnx,fnx:ahead   # fnx:ahead: its common kernels cached first
+
+``fnx:ahead`` starts from a cache holding only the kernels the idle compile worker compiles ahead
+(``fnx.lower.cpu.common_kernels``), as a later program of an install finds it.
 
 Each sample is a fresh Python process that imports the framework, makes a workload's inputs and calls it
 ``--steps`` times (the MLP step feeds its new parameters back, as training does). fnx runs with every cache
@@ -76,12 +80,15 @@ def sample(framework: str, name: str, steps: int, warm: bool) -> dict:
         env.pop("FNX_BACKGROUND_COMPILE", None)  # the default configuration, unless a mode is named
         framework, _, checkout = framework.partition("@")  # fnx@/path: the fnx of another checkout
         framework, _, mode = framework.partition(":")
-        if mode:
-            env["FNX_BACKGROUND_COMPILE"] = mode
         script = __file__
         if checkout:
             script = os.path.join(checkout, "benchmarks", "cold_start.py")
             env["PYTHONPATH"] = checkout
+        if mode == "ahead":  # the common kernels compiled into the cache first, as the idle worker does
+            subprocess.run([sys.executable, "-c", "from fnx.lower.cpu import common_kernels\n"
+                            "for _ in common_kernels.compile_ahead(): pass"], env=env, check=True)
+        elif mode:
+            env["FNX_BACKGROUND_COMPILE"] = mode
         command = [sys.executable, script, "--child", framework, name, str(steps)]
         if warm:  # fill the caches: fnx compiling in the call, so that the process ends with its cache full
             subprocess.run(command[:-1] + ["1"], env=dict(env, FNX_BACKGROUND_COMPILE="off"), check=True,
