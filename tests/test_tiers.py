@@ -302,3 +302,25 @@ def test_compile_ahead_setting_is_checked_and_the_worker_started_with_it(tmp_pat
     monkeypatch.setattr(fnx.config, "compile_ahead", False)
     background._compile_in_worker("", "f", [])
     assert background._worker.settings[-1] is False
+
+
+def test_the_worker_starts_before_a_jitted_function_is_traced(tmp_path, monkeypatch):
+    """Its start (Python, NumPy, Numba) overlaps the trace and the first calls; not under another trace,
+    nor in the modes that use no worker."""
+    monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
+    events = []
+    monkeypatch.setattr(jit_module, "start_worker", lambda: events.append("worker"))
+
+    def traced(x):
+        events.append("trace")
+        return x + 1.0
+
+    for mode, expected in (("process", ["worker", "trace"]), ("thread", ["trace"]), ("off", ["trace"])):
+        monkeypatch.setattr(fnx.config, "background_compile", mode)
+        events.clear()
+        assert_same(np.asarray(fnx.jit(traced)(np.ones(2))), np.full(2, 2.0))
+        assert events[:2] == expected, mode
+    events.clear()
+    monkeypatch.setattr(fnx.config, "background_compile", "process")
+    fnx.grad(lambda x: fnx.jit(traced)(x).sum())(np.ones(2))  # traced under grad's trace: no worker yet
+    assert events[0] == "trace"
