@@ -20,7 +20,6 @@ from .core.tree import register_pytree_node, tree_flatten, tree_leaves, tree_map
 from .transforms.autodiff import (custom_jvp, custom_vjp, grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, stop_gradient,
                                   value_and_grad, vjp)
 from .transforms.batching import vmap
-from .transforms import control_flow as _control_flow_rules  # noqa: F401  (scan/cond/while rules)
 from .transforms.jit import block_until_compiled, jit
 
 from ._version import __version__  # noqa: E402,F401

@@ -26,7 +26,8 @@ from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
 from ..core.primitive import def_primitive
 from ._rules import describe, require_dtype_kind, same_dtype
-from .structural import _pad_impl, convert_element_type_p
+from .elementwise import convert_element_type_p
+from .structural import _pad_impl
 
 # -- window arithmetic shared by both primitives -----------------------------------------------------------
 

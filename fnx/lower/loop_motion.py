@@ -30,13 +30,11 @@ import numpy as np
 from ..core.avals import ShapedArray
 from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var
 from ..lax.control_flow import scan_p
-from ..lax.elementwise import binary_primitives
+from ..lax.elementwise import add_p
 from ..lax.linalg import dot_general_p
 from ..lax.structural import reshape_p, transpose_p
 
 MAX_STACKED_BYTES = 1 << 26
-
-_add_p = binary_primitives["add"]
 
 
 def move_products_out_of_loops(jaxpr: Jaxpr) -> Jaxpr:
@@ -190,7 +188,7 @@ def _sink_accumulated_products(loop: _Loop) -> list[Eqn]:
         dims = (((0, *_shift(lc)), (0, *_shift(rc))), (_shift(lb), _shift(rb)))
         total = Var(product.outvars[0].aval)
         after += [Eqn(dot_general_p, operands, [total], {"dimension_numbers": dims}),
-                  Eqn(_add_p, [entry[1], total], [entry[3]], {})]
+                  Eqn(add_p, [entry[1], total], [entry[3]], {})]
         loop.eqns.remove(add)
         loop.eqns.remove(product)
         loop.carry.remove(entry)
@@ -207,7 +205,7 @@ def _accumulated_product(loop: _Loop):
     for entry in loop.carry:
         acc, _, new, _ = entry
         add = made_by.get(id(new))
-        if add is None or add.primitive is not _add_p or uses[id(acc)] != 1 or uses[id(new)] != 1:
+        if add is None or add.primitive is not add_p or uses[id(acc)] != 1 or uses[id(new)] != 1:
             continue
         others = [x for x in add.invars if x is not acc]
         product = made_by.get(id(others[0])) if len(others) == 1 else None

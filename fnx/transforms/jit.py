@@ -21,9 +21,10 @@ from ..config import config
 from ..core.array import Array
 from ..core.errors import FnxTypeError
 from ..core.ir import ClosedJaxpr, hoist_consts
-from ..core.primitive import _trace_stack, def_primitive
+from ..core.primitive import _trace_stack, impl_rules
 from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
+from ..lax.calls import jit_p
 from ..lower.background import (arg_types, compile_in_background, match_blas_threads, start_worker,
                                 wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
@@ -154,15 +155,11 @@ def block_until_compiled(timeout: float | None = None) -> bool:
     return done
 
 
-def _jit_abstract_eval(*avals, jaxpr, name):
-    return jaxpr.out_avals
-
-
 def _jit_impl(*args, jaxpr, name):
     return _code(jaxpr).call(*args)
 
 
-jit_p = def_primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=True)
+impl_rules[jit_p] = _jit_impl  # a nested jit's eager value comes from its (tiered) compiled code
 
 
 class Lowered:

@@ -2,7 +2,7 @@
 
 Generated code calls these as ``ka.name(...)``. Every kernel takes C-contiguous arrays of a fixed rank, plain
 ints and int64 arrays of shapes, so each compiles once per dtype (``cache=True``) whatever the shapes and
-params of the primitive. The CPU rules (``rules_arrays.py``) bring operands to that normal form with reshapes
+params of the primitive. The CPU rules (``rules_*.py``, with ``operands.py``) bring operands to that normal form with reshapes
 and the flat layout kernels below.
 
 * gather/scatter see the operand as rows ``(prod(x.shape[:k]), rest)`` and the indices as ``(batch, k)``.
@@ -364,7 +364,7 @@ def transpose(x, shape, permutation):
 
     Rows of the result's last axis are copied in an inner loop with one source step (contiguous when the
     last axis stays last); an odometer over the other axes moves between rows. The CPU rules merge axes
-    that stay adjacent first (``rules_arrays.transposed``), so most transposes have rank 2 or 3.
+    that stay adjacent first (``operands.transposed``), so most transposes have rank 2 or 3.
     """
     rank = shape.size
     out = empty(x.size, x.dtype)

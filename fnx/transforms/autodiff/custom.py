@@ -11,23 +11,11 @@ from typing import Callable
 
 from ...core.errors import FnxTypeError
 from ...core.ir import hoist_consts
-from ...core.primitive import def_primitive
-from ...core.tracing import abstractify, eval_jaxpr, eval_jaxpr_numpy, trace_to_jaxpr
+from ...core.tracing import abstractify, eval_jaxpr, trace_to_jaxpr
 from ...core.tree import tree_flatten, tree_unflatten
+from ...lax.calls import custom_jvp_call_p, custom_vjp_call_p
 from ..batching.engine import batch_to_front, batching_rules, vmap
 from .engine import instantiate, jvp_rules, vjp_flat, vjp_rules
-
-
-def _abstract_eval(*avals, fun_jaxpr, num_consts, in_tree, out_tree, **rules):
-    return fun_jaxpr.out_avals
-
-
-def _impl(*args, fun_jaxpr, num_consts, in_tree, out_tree, **rules):
-    return eval_jaxpr_numpy(fun_jaxpr, *args)
-
-
-custom_jvp_call_p = def_primitive("custom_jvp_call", _abstract_eval, _impl, multiple_results=True)
-custom_vjp_call_p = def_primitive("custom_vjp_call", _abstract_eval, _impl, multiple_results=True)
 
 
 def _bind(prim, fun: Callable, args: tuple, **rules):

@@ -115,6 +115,16 @@ def def_operand_vjp(prim: Primitive, rule: Callable) -> None:
     vjp_operand_rules[prim], vjp_rules[prim] = rule, vjp
 
 
+def linear_jvp(prim: Primitive):
+    """The jvp of a primitive linear in its float operands: the primitive applied to their tangents
+    (integer operands, such as indices, are passed through unchanged)."""
+    def jvp(primals, tangents, **params):
+        out = bind(prim, primals, params)
+        args = [instantiate(t) if is_differentiable(aval_of(p)) else p for p, t in zip(primals, tangents)]
+        return out, bind(prim, args, params)
+    return jvp
+
+
 def _rule(table: dict, prim: Primitive, mode: str) -> Callable:
     rule = table.get(prim)
     if rule is None:

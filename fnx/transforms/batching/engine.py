@@ -48,6 +48,21 @@ def batch_to_front(x, d: int | None, size: int):
     return move_axis(x, d, 0, size)
 
 
+
+def all_to_front(values, dims, axis_size) -> list:
+    """Every operand with its batch axis first; unbatched operands are broadcast along a new first axis."""
+    return [batch_to_front(v, d, axis_size) for v, d in zip(values, dims)]
+
+
+def shifted(axes) -> tuple:
+    """Axis numbers of one example, as axes of the batch-first array."""
+    return tuple(a + 1 for a in axes)
+
+
+def as_dtype(x, dtype):
+    """``x`` converted to ``dtype`` (unchanged if it has it)."""
+    return x if np.dtype(x.dtype) == dtype else lax.convert_element_type(x, dtype)
+
 def batch_jaxpr_eval(jaxpr: Jaxpr, consts: Sequence, args: Sequence, dims: Sequence, size: int) -> tuple[list, list]:
     """Evaluate ``jaxpr`` on batched ``args`` (batch axis ``dims[i]`` or None); return outputs and their axes."""
     env: dict[int, tuple[Any, int | None]] = {}

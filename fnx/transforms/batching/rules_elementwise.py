@@ -1,4 +1,4 @@
-"""Batching rules: the elementwise family here; the other families register theirs from their own modules.
+"""Batching rules of the elementwise primitives (fnx/lax/elementwise.py).
 
 Convention: a rule gets the operands, their batch axes (int or None) and ``axis_size``, and returns the
 result with its batch axis. Most rules move batch axes to the front (``batch_to_front``) and shift the
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from ... import lax
 from ...core.primitive import Primitive, bind
-from ...lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
-from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
+from ...lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
+from ...lax.elementwise import table as elementwise_table
 from .engine import batch_to_front, batching_rules, shape_of
 
 
@@ -33,10 +33,8 @@ def _elementwise_rule(prim: Primitive):
     return rule
 
 
-for _p in [*unary_primitives.values(), *binary_primitives.values(), select_n_p]:
+for _p in [*elementwise_table, select_n_p]:
     batching_rules[_p] = _elementwise_rule(_p)
-
-
 
 
 def _identity_rule(prim: Primitive):
