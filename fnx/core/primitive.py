@@ -7,6 +7,10 @@ a user-defined primitive.
 """
 from __future__ import annotations
 
+import inspect
+import os
+import sys
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -15,9 +19,89 @@ from .array import Array
 from .avals import ShapedArray
 from .errors import ConcretizationError, FnxTypeError
 
+# ------------------------------------------------------------------------------------------ rule tables
+
+@dataclass(frozen=True)
+class RuleSite:
+    """Where one rule of a primitive was registered, and where its code is (``fnx.rules_of``)."""
+    table: str
+    registered: str  # "path/file.py:line" of the module-level statement that registered it
+    code: str  # "path/file.py:line" of the rule function's definition ("" for a mark with no code)
+
+    def __str__(self) -> str:
+        code = f"  (code at {self.code})" if self.code and self.code != self.registered else ""
+        return f"{self.table:<16} {self.registered}{code}"
+
+
+rule_tables: dict[str, "RuleTable"] = {}  # every table of rules, by the name of what its rules do
+
+
+class RuleTable(dict):
+    """A table of rules keyed by primitive, one per transform or backend (``jvp``, ``CPU lowering``, ...).
+
+    It remembers where each rule was registered: the module-level statement (of fnx, or of the user's program)
+    that led to the registration, whatever helper it went through (a decorator, a table row). ``fnx.rules_of``
+    reads it back; the registry test checks that every primitive has an entry in every table.
+    """
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name, self.sites = name, {}
+        rule_tables[name] = self
+
+    def __setitem__(self, prim: "Primitive", rule) -> None:
+        super().__setitem__(prim, rule)
+        self.sites[prim] = RuleSite(self.name, _registering_statement(), _code_site(rule))
+
+    def update(self, rules: dict) -> None:  # dict.update would bypass __setitem__
+        for prim, rule in dict(rules).items():
+            self[prim] = rule
+
+    def mark(self, *prims: "Primitive") -> None:
+        """Register the primitives with no rule (a table of marks, such as "not differentiable")."""
+        for prim in prims:
+            self[prim] = None
+
+
+def _short(filename: str, line: int) -> str:
+    """A source position relative to the folder holding the fnx package (its absolute path otherwise)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.path.abspath(filename)
+    return f"{os.path.relpath(path, root) if path.startswith(root + os.sep) else path}:{line}"
+
+
+def _registering_statement() -> str:
+    """The innermost module-level statement on the call stack: the line of fnx (or of the user's program)
+    that a registration came from, through any helpers."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    frame = frame or sys._getframe(2)
+    return _short(frame.f_code.co_filename, frame.f_lineno)
+
+
+def _code_site(rule) -> str:
+    code = getattr(inspect.unwrap(rule), "__code__", None) if callable(rule) else None
+    return _short(code.co_filename, code.co_firstlineno) if code is not None else ""
+
+
+def rules_of(name: str) -> list[RuleSite]:
+    """Every registered rule of the primitive ``name``, with the file and line that registered it, from the
+    rule tables themselves (the tables of modules not imported yet, such as a backend's, are not searched).
+
+    >>> from fnx.core.primitive import rules_of
+    >>> print(rules_of("tanh")[0])  # doctest: +ELLIPSIS
+    abstract eval    fnx/lax/elementwise.py:...
+    """
+    if name not in primitives:
+        raise KeyError(f"no primitive named {name!r}")
+    prim = primitives[name]
+    return [table.sites[prim] for table in rule_tables.values() if prim in table.sites]
+
+
 primitives: dict[str, "Primitive"] = {}
-abstract_eval_rules: dict["Primitive", Callable] = {}
-impl_rules: dict["Primitive", Callable] = {}
+abstract_eval_rules = RuleTable("abstract eval")
+impl_rules = RuleTable("impl")
 
 
 class Primitive:

@@ -10,17 +10,15 @@ in the same module.
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from ...core.errors import FnxTypeError
 from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
-from ...core.primitive import Primitive
+from ...core.primitive import Primitive, RuleTable
 from ..fusion import REDUCTIONS, Cluster, buffer_reuse, fuse, new_outputs
 from ..simplify import simplify
 
-cpu_rules: dict[Primitive, Callable[["FunctionWriter", Eqn], None]] = {}
+cpu_rules = RuleTable("CPU lowering")  # prim -> rule(writer: FunctionWriter, eqn: Eqn) writing its lines
 
 
 def cpu_rule(prim: Primitive):

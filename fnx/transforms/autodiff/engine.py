@@ -26,14 +26,14 @@ from ... import numpy as fnp
 from ...core.avals import ShapedArray
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
-from ...core.primitive import Primitive, _trace_stack, bind
+from ...core.primitive import Primitive, RuleTable, _trace_stack, bind
 from ...core.tracing import Tracer, abstractify, trace_with_values
 from ...core.tree import tree_flatten
 
-jvp_rules: dict[Primitive, Callable] = {}
-vjp_rules: dict[Primitive, Callable] = {}
+jvp_rules = RuleTable("jvp")
+vjp_rules = RuleTable("vjp")
 vjp_operand_rules: dict[Primitive, Callable] = {}
-nondifferentiable: set[Primitive] = set()  # primitives whose outputs never carry derivatives (e.g. comparisons)
+nondifferentiable = RuleTable("not differentiable")  # marks: outputs never carry derivatives (e.g. comparisons)
 
 
 class Zero:
@@ -112,6 +112,7 @@ def def_operand_vjp(prim: Primitive, rule: Callable) -> None:
     (None if it has none), and the vjp rule of all inputs made from it."""
     def vjp(ct, primals, out, **params):
         return [rule(i, ct, primals, out, **params) for i in range(len(primals))]
+    vjp.__wrapped__ = rule  # fnx.rules_of shows the operand rule's code
     vjp_operand_rules[prim], vjp_rules[prim] = rule, vjp
 
 

@@ -78,7 +78,7 @@ def _register(row) -> None:
     elif row.partials is not None:
         defpartials(row.primitive, *row.partials)
     else:  # piecewise constant, or integer- or bool-valued: the derivative is zero wherever it exists
-        nondifferentiable.add(row.primitive)
+        nondifferentiable.mark(row.primitive)
 
 
 for _row in elementwise_table.values():
@@ -128,7 +128,7 @@ jvp_rules[select_n_p], vjp_rules[select_n_p] = _select_n_jvp, _select_n_vjp
 
 # -- stop_gradient -----------------------------------------------------------------------------------------
 
-nondifferentiable.add(stop_gradient_p)
+nondifferentiable.mark(stop_gradient_p)
 
 
 def stop_gradient(x):

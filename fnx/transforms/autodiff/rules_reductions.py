@@ -28,7 +28,7 @@ from ...lax.reductions import (argmax_p, argmin_p, cummax_p, cummin_p, cumprod_p
                                reduce_max_p, reduce_min_p, reduce_or_p, reduce_prod_p, reduce_sum_p)
 from .engine import aval_of, instantiate, jvp_rules, nondifferentiable, vjp_rules
 
-nondifferentiable.update([reduce_and_p, reduce_or_p, argmax_p, argmin_p])
+nondifferentiable.mark(reduce_and_p, reduce_or_p, argmax_p, argmin_p)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from ...lax.structural import (bitcast_convert_type_p, broadcast_in_dim_p, conca
 from .engine import aval_of, jvp_rules, linear_jvp, nondifferentiable, vjp_rules
 
 # iota has no inputs; a bitcast reinterprets bits, which has no meaningful derivative.
-nondifferentiable.update([iota_p, bitcast_convert_type_p])
+nondifferentiable.mark(iota_p, bitcast_convert_type_p)
 
 
 def _zeros(shape, dtype):

@@ -17,12 +17,12 @@ import numpy as np
 from ... import lax
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
-from ...core.primitive import Primitive, bind
+from ...core.primitive import RuleTable, bind
 from ...core.tracing import abstractify, trace_to_jaxpr
 from ...core.avals import ShapedArray
 from ...core.tree import tree_flatten, tree_unflatten
 
-batching_rules: dict[Primitive, Callable] = {}
+batching_rules = RuleTable("batching")
 not_mapped = None
 
 
