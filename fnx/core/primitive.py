@@ -114,8 +114,9 @@ class Primitive:
         self.multiple_results = multiple_results
 
     def bind(self, *args, **params):
-        """Apply the primitive: computed now on concrete inputs, recorded into the innermost active trace otherwise."""
-        return bind(self, args, params)
+        """Apply the primitive: computed now on concrete inputs, recorded into the innermost active trace otherwise.
+        Returns its result, or the list of them for a ``multiple_results`` primitive (as JAX's ``bind`` does)."""
+        return bind(self, args, params) if self.multiple_results else bind1(self, args, params)
 
     def __repr__(self) -> str:
         return self.name
@@ -180,26 +181,43 @@ def abstract_eval(prim: Primitive, avals, params: dict) -> list:
     return out
 
 
+def impl_outputs(prim: Primitive, values: Sequence, params: dict) -> list:
+    """The NumPy implementation of ``prim`` on ``values``, always as the list of its outputs."""
+    out = impl_rules[prim](*values, **params)
+    return list(out) if prim.multiple_results else [out]
+
+
 # ---------------------------------------------------------------------------------------------- bind
 
 _trace_stack: list = []  # the active JaxprTraces, innermost last (see fnx.core.tracing)
 
 
-def bind(prim: Primitive, args: Sequence, params: dict):
-    """Apply ``prim``: record it in the innermost active trace, or compute it now with NumPy."""
+def bind(prim: Primitive, args: Sequence, params: dict) -> list:
+    """Apply ``prim``: record it in the innermost active trace, or compute it now with NumPy. Always the list of
+    its outputs (``bind1`` returns the one output of a single-result primitive)."""
     if _trace_stack:
         return _trace_stack[-1].process(prim, args, params)
+    out = _compute(prim, args, params)
+    return [_wrap_result(v, args) for v in out] if prim.multiple_results else [_wrap_result(out, args)]
+
+
+def bind1(prim: Primitive, args: Sequence, params: dict):
+    """``bind`` for a primitive with one output: that output."""
+    if _trace_stack:
+        return _trace_stack[-1].process(prim, args, params)[0]
+    return _wrap_result(_compute(prim, args, params), args)
+
+
+def _compute(prim: Primitive, args: Sequence, params: dict):
+    """The NumPy implementation on concrete inputs, its errors naming the primitive and the operands."""
     vals = [x._value if type(x) is Array else x for x in args]
     try:
-        out = impl_rules[prim](*vals, **params)
+        return impl_rules[prim](*vals, **params)
     except (ValueError, TypeError, IndexError, ArithmeticError) as e:
         if isinstance(e, (FnxTypeError, ConcretizationError)):
             raise
         operands = ", ".join(str(ShapedArray(np.shape(v), np.asarray(v).dtype)) for v in vals)
         raise FnxTypeError(f"{prim.name}: {e} (operands {operands})") from e
-    if prim.multiple_results:
-        return [_wrap_result(v, args) for v in out]
-    return _wrap_result(out, args)
 
 
 def _wrap_result(value, args) -> Array:

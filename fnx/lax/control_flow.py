@@ -23,7 +23,7 @@ from ..core import dtypes
 from ..core.array import Array
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
-from ..core.ir import ClosedJaxpr, hoist_consts as _hoist_consts
+from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, dce, dce_rules, hoist_consts as _hoist_consts
 from ..core.primitive import def_primitive
 from ..core.tracing import Tracer, abstractify, eval_jaxpr_numpy as _run_numpy, trace_to_jaxpr
 from ..core.tree import PyTreeDef, tree_flatten, tree_unflatten
@@ -118,6 +118,20 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry, unroll):
 
 
 scan_p = def_primitive("scan", _scan_abstract_eval, _scan_impl, multiple_results=True)
+
+
+def _scan_dce(eqn: Eqn, used: list) -> Eqn:
+    """The scan without its unused stacked outputs, and its body without the code computing them (the carries
+    all stay: each step needs them)."""
+    num_carry, body = eqn.params["num_carry"], eqn.params["jaxpr"]
+    keep = [True] * num_carry + list(used[num_carry:])
+    j = body.jaxpr
+    new_body = ClosedJaxpr(dce(Jaxpr(j.constvars, j.invars, j.eqns, [v for v, k in zip(j.outvars, keep) if k])),
+                           body.consts)
+    return Eqn(scan_p, eqn.invars, [v for v, k in zip(eqn.outvars, keep) if k], {**eqn.params, "jaxpr": new_body})
+
+
+dce_rules[scan_p] = _scan_dce
 
 
 def _scan_length(xs: list, length, op: str) -> int:

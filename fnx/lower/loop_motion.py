@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.avals import ShapedArray
-from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var
+from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var, map_sub_jaxprs
 from ..lax.control_flow import scan_p
 from ..lax.elementwise import add_p
 from ..lax.linalg import dot_general_p
@@ -38,7 +38,7 @@ MAX_STACKED_BYTES = 1 << 26
 
 
 def move_products_out_of_loops(jaxpr: Jaxpr) -> Jaxpr:
-    """``jaxpr`` with the products of its scans (also nested ones) hoisted before or sunk after their loops."""
+    """``jaxpr`` with the products of its scans (also nested ones, in any jaxpr it holds) hoisted before or sunk after their loops."""
     eqns = []
     for eqn in jaxpr.eqns:
         if eqn.primitive is scan_p:
@@ -47,7 +47,7 @@ def move_products_out_of_loops(jaxpr: Jaxpr) -> Jaxpr:
             before += _transpose_constants(loop)
             eqns += before + [loop.eqn()] + after
         else:
-            eqns.append(eqn)
+            eqns.append(map_sub_jaxprs(eqn, move_products_out_of_loops))
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
 
 

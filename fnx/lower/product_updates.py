@@ -15,9 +15,8 @@ from collections import Counter
 import numpy as np
 
 from ..core.avals import ShapedArray
-from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from ..core.ir import Eqn, Jaxpr, Literal, Var, map_sub_jaxprs
 from ..core.primitive import def_primitive, impl_rules
-from ..lax.control_flow import scan_p
 from ..lax.elementwise import add_p, mul_p, sub_p
 from ..lax.linalg import dot_general_p
 from ..lax.structural import broadcast_in_dim_p
@@ -38,7 +37,7 @@ LOWERING_ONLY = {product_update_p}  # made after the transforms: no jvp, vjp or 
 
 
 def fold_product_updates(jaxpr: Jaxpr) -> Jaxpr:
-    """``jaxpr`` (and its scan bodies) with each ``w +- scale * dot_general(a, b)`` as one ``product_update``,
+    """``jaxpr`` (and the jaxprs its equations hold) with each ``w +- scale * dot_general(a, b)`` as one ``product_update``,
     where ``w`` is an input, the product and its scaling are used nowhere else, and the product has no batch
     axes and ``w``'s shape and float dtype."""
     uses = Counter(id(x) for e in jaxpr.eqns for x in e.invars)
@@ -52,16 +51,8 @@ def fold_product_updates(jaxpr: Jaxpr) -> Jaxpr:
         if match is not None and not gone & {id(e) for e in match[1]}:
             folded[id(eqn)], absorbed = match
             gone.update(id(e) for e in absorbed)
-    eqns = [folded.get(id(e), _with_folded_body(e)) for e in jaxpr.eqns if id(e) not in gone]
+    eqns = [folded.get(id(e), map_sub_jaxprs(e, fold_product_updates)) for e in jaxpr.eqns if id(e) not in gone]
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
-
-
-def _with_folded_body(eqn: Eqn) -> Eqn:
-    if eqn.primitive is not scan_p:
-        return eqn
-    body = eqn.params["jaxpr"]
-    return Eqn(scan_p, eqn.invars, eqn.outvars,
-               {**eqn.params, "jaxpr": ClosedJaxpr(fold_product_updates(body.jaxpr), body.consts)})
 
 
 def _match(eqn: Eqn, inputs: set, made_by: dict, uses: Counter):

@@ -6,7 +6,7 @@ import numpy as np
 from .. import lax
 from ..core import dtypes
 from ..core.array import Array
-from ..core.primitive import Primitive, bind, impl_rules
+from ..core.primitive import Primitive, bind1, impl_rules
 from ..core.tracing import Tracer
 from ..lax import elementwise as ew
 from ._util import _trace_stack, as_array, broadcast_operands, cast, common_dtype, promote, to_operand
@@ -43,7 +43,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
         converted = generic.convert(*xs)
         if all(c is x for c, x in zip(converted, xs)):
             direct.add(key)
-        return bind(p, converted, _NO_PARAMS)
+        return bind1(p, converted, _NO_PARAMS)
 
     def traced(xs):  # the general form of the shortcuts in unary and binary; learns the dtypes on first use
         key, shape = [], ()
@@ -66,7 +66,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
         dtype = traced_dtypes[key]
         if dtype is None:
             return generic(*xs)
-        return bind(p, [x if type(x) is Tracer else dtype.type(x) for x in xs], _NO_PARAMS)
+        return bind1(p, [x if type(x) is Tracer else dtype.type(x) for x in xs], _NO_PARAMS)
 
     def wrap(out) -> Array:
         result = new_array(Array)
@@ -76,7 +76,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
     def unary(x):
         if _trace_stack:
             if type(x) is Tracer and traced_dtypes.get((x.aval.dtype,)) is not None:
-                return bind(p, (x,), _NO_PARAMS)
+                return bind1(p, (x,), _NO_PARAMS)
             return traced((x,))
         v = x._value if type(x) is Array else x
         key = _key(v)
@@ -94,15 +94,15 @@ def _with_fast_path(p: Primitive, generic, arity: int):
                 ax, ay = x.aval, y.aval
                 if (ax.shape == ay.shape or not ax.shape or not ay.shape) and \
                         traced_dtypes.get((ax.dtype, ay.dtype)) is not None:
-                    return bind(p, (x, y), _NO_PARAMS)
+                    return bind1(p, (x, y), _NO_PARAMS)
             elif tx is Tracer and ty in _WEAK:
                 dtype = traced_dtypes.get((x.aval.dtype, ty))
                 if dtype is not None:
-                    return bind(p, (x, dtype.type(y)), _NO_PARAMS)
+                    return bind1(p, (x, dtype.type(y)), _NO_PARAMS)
             elif ty is Tracer and tx in _WEAK:
                 dtype = traced_dtypes.get((tx, y.aval.dtype))
                 if dtype is not None:
-                    return bind(p, (dtype.type(x), y), _NO_PARAMS)
+                    return bind1(p, (dtype.type(x), y), _NO_PARAMS)
             return traced((x, y))
         vx = x._value if type(x) is Array else x
         vy = y._value if type(y) is Array else y
@@ -134,7 +134,7 @@ class _Promoted:
         return promote(self.name, *xs, dtype=self.target(*xs))
 
     def __call__(self, *xs):
-        return bind(self.p, self.convert(*xs), _NO_PARAMS)
+        return bind1(self.p, self.convert(*xs), _NO_PARAMS)
 
 
 def _elementwise(p: Primitive, name: str, to_float: bool = False):
@@ -197,7 +197,7 @@ logaddexp = _elementwise(ew.logaddexp_p, "logaddexp", to_float=True)
 def _rounding(p: Primitive, name: str):
     def f(x):
         x = as_array(x, name)
-        return x if x.dtype.kind in "biu" else bind(p, (x,), _NO_PARAMS)  # integers are already whole
+        return x if x.dtype.kind in "biu" else bind1(p, (x,), _NO_PARAMS)  # integers are already whole
     return _doc(f, name, f"``{p.name}`` (integers are returned unchanged)", f"fnp.{name}(fnp.array([-1.5, 2.5]))")
 
 
@@ -213,7 +213,7 @@ def _float_predicate(p: Primitive, name: str, int_value: bool):
         if x.dtype.kind != "f":
             from ._creation import full_like
             return full_like(x, int_value, dtype=bool)
-        return bind(p, (x,), _NO_PARAMS)
+        return bind1(p, (x,), _NO_PARAMS)
     return _doc(f, name, f"``{p.name}`` (always {int_value} for integers)", f"fnp.{name}(fnp.array([1.0, fnp.nan]))")
 
 
@@ -251,7 +251,7 @@ def power(x, y):
     """
     if type(y) is int and hasattr(x, "dtype") and (x.dtype.kind == "f" or (x.dtype.kind in "iu" and y >= 0)) \
             and x.dtype.kind != "b":
-        return bind(lax.integer_pow_p, (as_array(x, "power"),), {"y": y})
+        return bind1(lax.integer_pow_p, (as_array(x, "power"),), {"y": y})
     return _general_power(x, y)
 
 
@@ -296,13 +296,13 @@ def logical_xor(x, y):
 
 def logical_not(x):
     """Truth of ``not x`` elementwise."""
-    return bind(ew.not_p, (astype(x, bool),), _NO_PARAMS)
+    return bind1(ew.not_p, (astype(x, bool),), _NO_PARAMS)
 
 
 def bitwise_not(x):
     """Bitwise NOT of integers, logical NOT of bools."""
     x = as_array(x, "bitwise_not")
-    return bind(ew.not_p, (x,), _NO_PARAMS)
+    return bind1(ew.not_p, (x,), _NO_PARAMS)
 
 
 def astype(x, dtype, copy: bool = True):
@@ -325,7 +325,7 @@ def where(condition, x=None, y=None):
     x, y = promote("where", x, y)
     if _trace_stack:
         condition, x, y = broadcast_operands("where", [condition, x, y])
-    return bind(lax.select_n_p, (condition, y, x), _NO_PARAMS)
+    return bind1(lax.select_n_p, (condition, y, x), _NO_PARAMS)
 
 
 def clip(x, min=None, max=None, a_min=None, a_max=None):  # noqa: A002 (NumPy's names)
@@ -382,7 +382,7 @@ def heaviside(x, h0):
 
 def sigmoid(x):
     """The logistic function ``1 / (1 + exp(-x))``, computed stably."""
-    return bind(ew.logistic_p, (astype_float(x),), _NO_PARAMS)
+    return bind1(ew.logistic_p, (astype_float(x),), _NO_PARAMS)
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):

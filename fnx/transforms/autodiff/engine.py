@@ -26,8 +26,8 @@ from ... import numpy as fnp
 from ...core.avals import ShapedArray
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
-from ...core.primitive import Primitive, RuleTable, _trace_stack, bind
-from ...core.tracing import Tracer, abstractify, trace_with_values
+from ...core.primitive import Primitive, RuleTable, _trace_stack, bind, bind1
+from ...core.tracing import Tracer, abstractify, evaluate, trace_with_values
 from ...core.tree import tree_flatten
 
 jvp_rules = RuleTable("jvp")
@@ -94,7 +94,6 @@ def jvp_jaxpr(jaxpr: Jaxpr, consts: Sequence, primals: Sequence, tangents: Seque
         ts = [read_tangent(x) for x in eqn.invars]
         if eqn.primitive in nondifferentiable or all(isinstance(t, Zero) for t in ts):
             outs = bind(eqn.primitive, ps, eqn.params)
-            outs = outs if eqn.primitive.multiple_results else [outs]
             touts = [Zero(v.aval) for v in eqn.outvars]
         else:
             rule = _rule(jvp_rules, eqn.primitive, "forward-mode (jvp)")
@@ -120,9 +119,9 @@ def linear_jvp(prim: Primitive):
     """The jvp of a primitive linear in its float operands: the primitive applied to their tangents
     (integer operands, such as indices, are passed through unchanged)."""
     def jvp(primals, tangents, **params):
-        out = bind(prim, primals, params)
+        out = bind1(prim, primals, params)
         args = [instantiate(t) if is_differentiable(aval_of(p)) else p for p, t in zip(primals, tangents)]
-        return out, bind(prim, args, params)
+        return out, bind1(prim, args, params)
     return jvp
 
 
@@ -134,20 +133,6 @@ def _rule(table: dict, prim: Primitive, mode: str) -> Callable:
 
 
 # ---------------------------------------------------------------------------------------------- reverse mode
-
-def forward_values(jaxpr: Jaxpr, consts: Sequence, args: Sequence) -> dict[int, Any]:
-    """Every variable's value, computed by binding each equation (recorded into an outer trace, if any)."""
-    env: dict[int, Any] = {}
-    for v, x in zip(jaxpr.constvars, consts):
-        env[id(v)] = x
-    for v, x in zip(jaxpr.invars, args):
-        env[id(v)] = x
-    for eqn in jaxpr.eqns:
-        outs = bind(eqn.primitive, [x.val if isinstance(x, Literal) else env[id(x)] for x in eqn.invars], eqn.params)
-        for v, out in zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]):
-            env[id(v)] = out
-    return env
-
 
 def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
     """Cotangents of ``jaxpr``'s inputs, given its outputs' cotangents and the forward values ``env``.
@@ -221,7 +206,7 @@ def vjp_flat(f: Callable, primals: Sequence):
         env = values
         outs = [_as_array(v.val if isinstance(v, Literal) else env[id(v)]) for v in jaxpr.outvars]
     else:  # replay the forward pass under the outer trace, so that it records the derivative too
-        env = forward_values(jaxpr, closed.consts, primals)
+        env = evaluate(jaxpr, closed.consts, primals)
         outs = [v.val if isinstance(v, Literal) else env[id(v)] for v in jaxpr.outvars]
 
     def pullback(out_cts: Sequence) -> list:
@@ -252,6 +237,6 @@ def flatten_args(args: Sequence, what: str) -> tuple[list, Any]:
     return [as_differentiable(x, f"{what} {i}") for i, x in enumerate(leaves)], tree
 
 
-__all__ = ["Zero", "add_tangents", "aval_of", "backward_pass", "def_operand_vjp", "flatten_args", "forward_values",
+__all__ = ["Zero", "add_tangents", "aval_of", "backward_pass", "def_operand_vjp", "flatten_args",
            "instantiate", "is_differentiable", "jvp_jaxpr", "jvp_rules", "nondifferentiable", "vjp_flat",
            "vjp_operand_rules", "vjp_rules"]

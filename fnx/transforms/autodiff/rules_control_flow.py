@@ -32,7 +32,8 @@ from ... import numpy as fnp
 from ...core.errors import FnxTypeError
 from ...core.ir import ClosedJaxpr, Jaxpr, Var, dce
 from ...lax.control_flow import bind_cond, cond_p, scan_p, split_counts, trace_closed, while_p
-from .engine import (Zero, add_tangents, aval_of, backward_pass, forward_values, instantiate,
+from ...core.tracing import evaluate
+from .engine import (Zero, add_tangents, aval_of, backward_pass, instantiate,
                      is_differentiable, jvp_jaxpr, jvp_rules, vjp_rules)
 
 
@@ -162,7 +163,7 @@ jvp_rules[scan_p], jvp_rules[cond_p], jvp_rules[while_p] = _scan_jvp, _cond_jvp,
 
 def _body_pullback(closed: ClosedJaxpr, inputs: Sequence, out_cts: Sequence) -> list:
     """Recompute ``closed`` on ``inputs`` and pull ``out_cts`` (None for zero) back: one entry per input."""
-    env = forward_values(closed.jaxpr, [], list(inputs))
+    env = evaluate(closed.jaxpr, [], list(inputs))
     return backward_pass(closed.jaxpr, env, list(out_cts))
 
 

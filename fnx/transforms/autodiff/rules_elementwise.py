@@ -12,7 +12,7 @@ from typing import Callable
 
 from ... import lax
 from ... import numpy as fnp
-from ...core.primitive import Primitive, bind
+from ...core.primitive import Primitive, bind1
 from ...core.tree import tree_map
 from ...lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
 from ...lax.elementwise import table as elementwise_table
@@ -39,7 +39,7 @@ def _fit(ct, operand):
 def defpartials(prim: Primitive, *partials: Callable | None) -> None:
     """Register jvp and vjp rules from ``partials[i](out, *operands)`` = d out / d operand i (None: 0)."""
     def jvp(primals, tangents):
-        out = bind(prim, primals, {})
+        out = bind1(prim, primals, {})
         t_out = Zero(aval_of(out))
         for partial, t in zip(partials, tangents):
             if partial is not None and not isinstance(t, Zero):
@@ -57,7 +57,7 @@ def defpartials(prim: Primitive, *partials: Callable | None) -> None:
 def _linear(prim: Primitive, signs: tuple) -> None:
     """add, sub and neg: tangents and cotangents pass through with a sign."""
     def jvp(primals, tangents):
-        out = bind(prim, primals, {})
+        out = bind1(prim, primals, {})
         t_out = Zero(aval_of(out))
         for sign, t in zip(signs, tangents):
             if not isinstance(t, Zero):

@@ -78,7 +78,6 @@ def batch_jaxpr_eval(jaxpr: Jaxpr, consts: Sequence, args: Sequence, dims: Seque
         vals, ds = zip(*[read(x) for x in eqn.invars]) if eqn.invars else ((), ())
         if all(d is None for d in ds):
             outs = bind(eqn.primitive, list(vals), eqn.params)
-            outs = outs if eqn.primitive.multiple_results else [outs]
             out_dims = [None] * len(outs)
         else:
             rule = batching_rules.get(eqn.primitive)

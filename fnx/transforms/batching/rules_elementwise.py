@@ -7,7 +7,7 @@ primitive's axis params by one.
 from __future__ import annotations
 
 from ... import lax
-from ...core.primitive import Primitive, bind
+from ...core.primitive import Primitive, bind1
 from ...lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
 from ...lax.elementwise import table as elementwise_table
 from .engine import batch_to_front, batching_rules, shape_of
@@ -29,7 +29,7 @@ def _elementwise_rule(prim: Primitive):
             else:
                 v = batch_to_front(v, d, axis_size)
                 operands.append(v if shape_of(v) == out_shape else lax.broadcast_in_dim(v, out_shape, (0,)))
-        return bind(prim, operands, params), 0
+        return bind1(prim, operands, params), 0
     return rule
 
 
@@ -39,7 +39,7 @@ for _p in [*elementwise_table, select_n_p]:
 
 def _identity_rule(prim: Primitive):
     def rule(values, dims, *, axis_size, **params):
-        return bind(prim, values, params), dims[0]
+        return bind1(prim, values, params), dims[0]
     return rule
 
 
