@@ -10,7 +10,8 @@ import fnx.lower.cpu.compile  # noqa: F401  (registers the CPU rules)
 from fnx.core.primitive import primitives, rule_tables
 from fnx.lower.product_updates import LOWERING_ONLY
 
-TEST_ONLY = {"test_cube", "axpb"}  # defined by tests (test_core_ir.py, test_extension.py)
+TEST_ONLY = {"test_cube", "axpb", "axpb_kernel", "axpb_no_rules"}  # defined by tests (test_core_ir.py,
+# test_extension.py)
 ALL = sorted(name for name in primitives if name not in TEST_ONLY)
 # made by the lowering after every transform has run (fnx/lower/product_updates.py): never transformed
 TRANSFORMED = [name for name in ALL if primitives[name] not in LOWERING_ONLY]

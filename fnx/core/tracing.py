@@ -170,6 +170,11 @@ def new_trace(concrete: bool = False):
         _trace_stack.pop()
 
 
+def active_traces() -> list:
+    """The active traces, innermost last (read only: ``trace_to_jaxpr`` pushes and pops them)."""
+    return _trace_stack
+
+
 def is_tracing() -> bool:
     """True while some function is being traced."""
     return bool(_trace_stack)

@@ -6,6 +6,7 @@ import numpy as np
 from ..core import dtypes
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
+from ..core.primitive import Primitive
 
 
 def describe(avals) -> str:
@@ -52,3 +53,11 @@ def typed(*xs) -> list:
     strong = [d for d in map(_dtype_of, xs) if d is not None]
     dtype = dtypes.result_type(*(strong or [type(x) for x in xs]))
     return [dtype.type(x) if _dtype_of(x) is None else x for x in xs]
+
+
+def public_names(namespace: dict, exclude: frozenset = frozenset()) -> list:
+    """The names a lax module gives ``fnx.lax`` (its ``__all__``): its primitives and the functions it defines,
+    but not what it imports or ``exclude``."""
+    module = namespace["__name__"]
+    return [name for name, value in namespace.items() if not name.startswith("_") and name not in exclude and
+            (isinstance(value, Primitive) or getattr(value, "__module__", None) == module and callable(value))]

@@ -28,7 +28,7 @@ from ..core import dtypes
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
 from ..core.primitive import Primitive, def_primitive
-from ._rules import elementwise_shape, require_dtype_kind, same_dtype, typed
+from ._rules import elementwise_shape, public_names, require_dtype_kind, same_dtype, typed
 
 # dtype rules: which input kinds an op accepts
 FLOAT, NUMERIC, INT_BOOL, INT, ANY = "f", "iuf", "biu", "iu", "biuf"
@@ -50,6 +50,15 @@ class Elementwise:
 
 
 table: dict[Primitive, Elementwise] = {}
+_listeners: list[Callable[[Elementwise], None]] = []
+
+
+def for_each_row(register: Callable[[Elementwise], None]) -> None:
+    """Call ``register(row)`` for every row of the table, now and for each row defined later (a layer registers
+    its rules this way, so that a user's row, ``fnx.extend.def_elementwise``, gets them too)."""
+    _listeners.append(register)
+    for row in list(table.values()):
+        register(row)
 
 
 def _shape_rule(name: str, kinds: str, bool_out: bool):
@@ -61,24 +70,31 @@ def _shape_rule(name: str, kinds: str, bool_out: bool):
     return abstract_eval
 
 
-def _row(name: str, arity: int, numpy, kinds: str, partials, cpu: str | None, same_type: bool, bool_out: bool,
-         linear: tuple | None) -> Primitive:
+def nary(name: str, arity: int, numpy, kinds: str, partials: tuple | None, cpu: str | None,
+                same_type: bool = False, bool_out: bool = False, linear: tuple | None = None) -> Primitive:
+    """Define an elementwise primitive of ``arity`` operands and its table row (see the module docstring);
+    ``partials[i](out, *operands)`` is its derivative in operand i (None: zero), ``partials`` None: no
+    derivative."""
+    if partials is not None and len(partials) != arity:
+        raise FnxTypeError(f"{name}: {arity} operands need {arity} partial derivatives, got {len(partials)}")
     p = def_primitive(name, _shape_rule(name, kinds, bool_out), numpy)
-    table[p] = Elementwise(p, arity, numpy, kinds, bool_out, partials, linear, cpu, same_type)
+    row = table[p] = Elementwise(p, arity, numpy, kinds, bool_out, partials, linear, cpu, same_type)
+    for register in _listeners:
+        register(row)
     return p
 
 
 def unary(name: str, numpy, kinds: str, d: Callable | None, cpu: str | None, same_type: bool = False,
           bool_out: bool = False, linear: tuple | None = None) -> Primitive:
     """Define a one-operand elementwise primitive and its table row; ``d(out, x)`` is its derivative."""
-    return _row(name, 1, numpy, kinds, None if d is None else (d,), cpu, same_type, bool_out, linear)
+    return nary(name, 1, numpy, kinds, None if d is None else (d,), cpu, same_type, bool_out, linear)
 
 
 def binary(name: str, numpy, kinds: str, d: tuple | None, cpu: str | None, same_type: bool = False,
            bool_out: bool = False, linear: tuple | None = None) -> Primitive:
     """Define a two-operand elementwise primitive and its table row; ``d = (d_dx, d_dy)``, each
     ``f(out, x, y)`` or None."""
-    return _row(name, 2, numpy, kinds, d, cpu, same_type, bool_out, linear)
+    return nary(name, 2, numpy, kinds, d, cpu, same_type, bool_out, linear)
 
 
 def _special(name: str):
@@ -328,3 +344,6 @@ def select(pred, on_true, on_false):
 def stop_gradient(x):
     """``x`` itself, through which no derivative flows (``fnx.stop_gradient`` takes pytrees)."""
     return stop_gradient_p.bind(x)
+
+
+__all__ = public_names(globals(), frozenset({"Elementwise", "unary", "binary", "nary", "for_each_row"}))

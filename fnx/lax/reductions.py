@@ -9,7 +9,7 @@ from ..core import dtypes
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
 from ..core.primitive import Primitive, def_primitive
-from ._rules import normalize_axes
+from ._rules import normalize_axes, public_names
 
 _REDUCERS = {"reduce_sum": (np.add, "biuf"), "reduce_prod": (np.multiply, "biuf"),
              "reduce_max": (np.maximum, "biuf"), "reduce_min": (np.minimum, "biuf"),
@@ -108,3 +108,6 @@ def _cumulative(p: Primitive):
 
 
 cumsum, cumprod, cummax, cummin = map(_cumulative, (cumsum_p, cumprod_p, cummax_p, cummin_p))
+
+
+__all__ = public_names(globals())

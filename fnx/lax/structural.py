@@ -10,7 +10,7 @@ from ..core import dtypes
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
 from ..core.primitive import def_primitive
-from ._rules import describe, normalize_axes, same_dtype, typed
+from ._rules import describe, normalize_axes, public_names, same_dtype, typed
 
 
 def _bitcast_eval(x, *, new_dtype):
@@ -266,3 +266,6 @@ def dynamic_index_in_dim(x, index, axis: int = 0, keepdims: bool = True):
 
 def _index_scalar(s):
     return np.int64(s) if isinstance(s, (int, np.integer)) else s
+
+
+__all__ = public_names(globals())

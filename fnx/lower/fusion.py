@@ -24,7 +24,7 @@ from ..lax.reductions import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_s
 from ..lax.structural import broadcast_in_dim_p
 from .product_updates import product_update_p
 
-ELEMENTWISE: frozenset[Primitive] = frozenset([*elementwise_table, integer_pow_p, convert_element_type_p, select_n_p])
+_OTHER_ELEMENTWISE = frozenset([integer_pow_p, convert_element_type_p, select_n_p])
 REDUCTIONS: frozenset[Primitive] = frozenset([reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p])
 
 
@@ -42,7 +42,8 @@ def _fusible(eqn: Eqn) -> bool:
     shape is left out: it is no computation (the backend names the operand again)."""
     if eqn.primitive is broadcast_in_dim_p:
         return eqn.outvars[0].aval.shape not in ((), eqn.invars[0].aval.shape)
-    return eqn.primitive in ELEMENTWISE and eqn.outvars[0].aval.shape != ()
+    elementwise = eqn.primitive in elementwise_table or eqn.primitive in _OTHER_ELEMENTWISE
+    return elementwise and eqn.outvars[0].aval.shape != ()
 
 
 def _joins(eqn: Eqn, cluster: Cluster) -> bool:

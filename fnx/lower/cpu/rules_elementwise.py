@@ -10,7 +10,7 @@ import numpy as np
 from ...core.ir import Eqn
 from ...lax.elementwise import (convert_element_type_p, exp2_p, integer_pow_p, log2_p, not_p, population_count_p,
                                 pow_p, select_n_p, stop_gradient_p)
-from ...lax.elementwise import table as elementwise_table
+from ...lax.elementwise import for_each_row
 from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
 
 
@@ -78,13 +78,6 @@ def _integer_pow(eqn: Eqn, args: list) -> str:
     return _pin(f"np.power({x}, {literal(y, dtype)})", dtype)
 
 
-# The expression of one element of each elementwise primitive, given its operands' element expressions.
-scalar_exprs: dict = {row.primitive: _template(row) for row in elementwise_table.values() if row.cpu is not None}
-scalar_exprs.update({not_p: _not, population_count_p: _population_count, exp2_p: _in_float64("np.exp2"),
-                     log2_p: _in_float64("np.log2"), pow_p: _pow, convert_element_type_p: _convert,
-                     select_n_p: _select_n, integer_pow_p: _integer_pow, stop_gradient_p: lambda eqn, args: args[0]})
-
-
 def _scalar_rule(expr):
     """The CPU rule for rank-0 results; array results are computed in fused loops (see codegen)."""
     def rule(w: FunctionWriter, eqn: Eqn) -> None:
@@ -92,5 +85,22 @@ def _scalar_rule(expr):
     return rule
 
 
-for _prim, _expr in scalar_exprs.items():
-    cpu_rules[_prim] = _scalar_rule(_expr)
+# The expression of one element of each elementwise primitive, given its operands' element expressions.
+scalar_exprs: dict = {}
+
+
+def _register(prim, expr) -> None:
+    scalar_exprs[prim], cpu_rules[prim] = expr, _scalar_rule(expr)
+
+
+def _register_row(row) -> None:
+    if row.cpu is not None:
+        _register(row.primitive, _template(row))
+
+
+_WRITTEN_HERE = {not_p: _not, population_count_p: _population_count, exp2_p: _in_float64("np.exp2"),
+                 log2_p: _in_float64("np.log2"), pow_p: _pow, convert_element_type_p: _convert,
+                 select_n_p: _select_n, integer_pow_p: _integer_pow, stop_gradient_p: lambda eqn, args: args[0]}
+for _prim, _expr in _WRITTEN_HERE.items():
+    _register(_prim, _expr)
+for_each_row(_register_row)

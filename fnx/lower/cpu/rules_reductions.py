@@ -7,12 +7,13 @@ import numpy as np
 from ...core.ir import Eqn
 from ...lax import reductions
 from .codegen import FunctionWriter, cpu_rules, np_dtype
+from .kernels import ARG_OPS, CUMULATIVE_OPS, LOGICAL_OPS
 from .operands import flat, int_arg, reshaped, transposed
 
 
 # sum, product, max and min are loops of their own (fnx.lower.fusion), never these rules
-_ROWS = {"reduce_and": ("k.logical_rows", 0), "reduce_or": ("k.logical_rows", 1),
-         "argmax": ("k.arg_rows", 0), "argmin": ("k.arg_rows", 1)}
+_ROWS = {**{name: ("k.logical_rows", op) for name, op in LOGICAL_OPS.items()},
+         **{name: ("k.arg_rows", op) for name, op in ARG_OPS.items()}}
 
 
 def _as_rows(w: FunctionWriter, x, axes: tuple) -> tuple[str, tuple]:
@@ -50,9 +51,6 @@ def _argreduce(w: FunctionWriter, eqn: Eqn) -> None:
              f"{reshaped(w, result, kept)}.astype({np_dtype(out.dtype)})")
 
 
-_CUMULATIVE = {"cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3}
-
-
 def _cumulative(w: FunctionWriter, eqn: Eqn) -> None:
     x, axis, reverse = eqn.invars[0], eqn.params["axis"], eqn.params["reverse"]
     shape = x.aval.shape
@@ -60,7 +58,7 @@ def _cumulative(w: FunctionWriter, eqn: Eqn) -> None:
     rows = reshaped(w, transposed(w, flat(w, x), shape, perm), (-1, shape[axis]))
     flip = "[:, ::-1]" if reverse else ""
     result = reshaped(w, f"k.contiguous(k.cumulative_rows(k.contiguous({rows}{flip}), "
-                         f"{int_arg(w, _CUMULATIVE[eqn.primitive.name])}){flip})", (-1,))
+                         f"{int_arg(w, CUMULATIVE_OPS[eqn.primitive.name])}){flip})", (-1,))
     back = tuple(int(i) for i in np.argsort(perm))
     w.assign_contiguous(eqn.outvars[0], reshaped(w, transposed(w, result, tuple(shape[i] for i in perm), back), shape))
 

@@ -26,8 +26,8 @@ from ... import numpy as fnp
 from ...core.avals import ShapedArray
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
-from ...core.primitive import Primitive, RuleTable, _trace_stack, bind, bind1
-from ...core.tracing import Tracer, abstractify, evaluate, trace_with_values
+from ...core.primitive import Primitive, RuleTable, bind, bind1
+from ...core.tracing import Tracer, abstractify, active_traces, evaluate, is_tracing, trace_with_values
 from ...core.tree import tree_flatten
 
 jvp_rules = RuleTable("jvp")
@@ -52,7 +52,7 @@ def is_differentiable(aval: ShapedArray) -> bool:
     return aval.dtype.kind == "f"
 
 
-def instantiate(t, aval: ShapedArray | None = None):
+def instantiate(t):
     """A real array of zeros for a symbolic Zero; any other value as it is."""
     if isinstance(t, Zero):
         return fnp.zeros(t.aval.shape, t.aval.dtype)
@@ -193,7 +193,7 @@ def _active_vars(jaxpr: Jaxpr) -> set:
 def _can_trace_concretely(primals) -> bool:
     """True when every value the function can see has a known value: no abstract trace is active and the
     primals are concrete. Then Python control flow on traced values works (grad outside jit)."""
-    return all(t.concrete for t in _trace_stack) and all(
+    return all(t.concrete for t in active_traces()) and all(
         not isinstance(x, Tracer) or x.val is not None for x in primals)
 
 
@@ -202,7 +202,7 @@ def vjp_flat(f: Callable, primals: Sequence):
     to flat input cotangents)."""
     closed, out_tree, values = trace_with_values(f, primals, concrete=_can_trace_concretely(primals))
     jaxpr = closed.jaxpr
-    if not _trace_stack:  # the concrete trace already computed every forward value
+    if not is_tracing():  # the concrete trace already computed every forward value
         env = values
         outs = [_as_array(v.val if isinstance(v, Literal) else env[id(v)]) for v in jaxpr.outvars]
     else:  # replay the forward pass under the outer trace, so that it records the derivative too

@@ -15,7 +15,7 @@ from ... import numpy as fnp
 from ...core.primitive import Primitive, bind1
 from ...core.tree import tree_map
 from ...lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
-from ...lax.elementwise import table as elementwise_table
+from ...lax.elementwise import for_each_row
 from .engine import Zero, add_tangents, aval_of, def_operand_vjp, instantiate, is_differentiable, jvp_rules, \
     nondifferentiable, vjp_rules
 
@@ -81,8 +81,7 @@ def _register(row) -> None:
         nondifferentiable.mark(row.primitive)
 
 
-for _row in elementwise_table.values():
-    _register(_row)
+for_each_row(_register)
 
 
 # -- convert_element_type, select_n ------------------------------------------------------------------------

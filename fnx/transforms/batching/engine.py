@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ... import numpy as fnp
 from ... import lax
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
@@ -23,7 +24,6 @@ from ...core.avals import ShapedArray
 from ...core.tree import tree_flatten, tree_unflatten
 
 batching_rules = RuleTable("batching")
-not_mapped = None
 
 
 def shape_of(x) -> tuple:
@@ -133,7 +133,6 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
 
 
 def _as_array(x):
-    from ... import numpy as fnp
     return x if hasattr(x, "aval") else fnp.asarray(x)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ... import lax
 from ...core.primitive import Primitive, bind1
 from ...lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
-from ...lax.elementwise import table as elementwise_table
+from ...lax.elementwise import for_each_row
 from .engine import batch_to_front, batching_rules, shape_of
 
 
@@ -33,8 +33,8 @@ def _elementwise_rule(prim: Primitive):
     return rule
 
 
-for _p in [*elementwise_table, select_n_p]:
-    batching_rules[_p] = _elementwise_rule(_p)
+for_each_row(lambda row: batching_rules.__setitem__(row.primitive, _elementwise_rule(row.primitive)))
+batching_rules[select_n_p] = _elementwise_rule(select_n_p)
 
 
 def _identity_rule(prim: Primitive):
