@@ -1,21 +1,9 @@
 """Derivative rules of the structural primitives (fnx/lax/structural.py).
 
 Almost all of these primitives are linear in their float operands: their jvp applies the primitive itself to
-the tangents (``_linear_jvp``), and their vjp is the transposed data movement: a broadcast sums, a slice
-pads with zeros, a gather scatter-adds, and so on. Integer operands (gather/scatter indices, dynamic starts)
-never get a cotangent: their vjp entry is None.
-
-The non-linear scatter modes have their own rules:
-
-* ``mul``: ``out = x * prod(updates at that position)``. The derivative for one update is the product of
-  every other factor there, computed without dividing by a zero (zero factors are counted separately).
-* ``min``/``max``: the derivative goes to whichever of the operand and the updates equals the result; when
-  several tie, they share it equally (as elementwise max does, and as JAX does).
-
-``set`` with duplicate indices writes one of the duplicates (the primitive's choice); only that update
-receives a cotangent, found by scattering each update's id and reading back which id won. Out-of-bounds
-scatter updates are dropped, so they get a zero cotangent; out-of-bounds gather indices are clamped, so the
-gradient goes to the clamped position.
+the tangents (``engine.linear_jvp``), and their vjp is the transposed data movement: a broadcast sums, a slice
+pads with zeros, a concatenation slices, and so on. Integer operands (dynamic starts) never get a cotangent:
+their vjp entry is None.
 """
 from __future__ import annotations
 
