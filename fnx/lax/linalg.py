@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ..core.avals import ShapedArray
+from ..core.avals import ShapedArray, aval_of
 from ..core.errors import FnxTypeError
 from ..core.primitive import def_primitive
 from .elementwise import convert_element_type
@@ -164,11 +164,13 @@ def _slogdet_eval(a):
     return [ShapedArray(a.shape[:-2], a.dtype)] * 2
 
 
-def _finite_matrices_impl(decompose):
-    """The NumPy impl ``decompose(a) -> results`` made to give NaN results for the matrices of ``a`` holding a
-    NaN or an infinity (LAPACK would fail on them), every result cast back to ``a``'s dtype."""
+def _finite_matrices_impl(decompose, abstract_eval):
+    """The NumPy impl ``decompose(a) -> results`` made to check ``a`` with ``abstract_eval`` and to give NaN
+    results for the matrices of ``a`` holding a NaN or an infinity (LAPACK would fail on them), every result
+    cast back to ``a``'s dtype."""
     def impl(a, **params):
         a = np.asarray(a)
+        abstract_eval(aval_of(a), **params)
         bad = ~np.isfinite(a).all(axis=(-2, -1))
         outs = decompose(np.where(bad[..., None, None], 0, a) if bad.any() else a, **params)
         outs = [np.array(o, dtype=a.dtype) for o in outs]
@@ -189,11 +191,12 @@ def _qr_numpy(a, *, full_matrices: bool):
     return list(np.linalg.qr(a, mode="complete" if full_matrices else "reduced"))
 
 
-eigh_p = def_primitive("eigh", _eigh_eval, _finite_matrices_impl(lambda a: list(np.linalg.eigh(a))),
+eigh_p = def_primitive("eigh", _eigh_eval, _finite_matrices_impl(lambda a: list(np.linalg.eigh(a)), _eigh_eval),
                        multiple_results=True)
-svd_p = def_primitive("svd", _svd_eval, _finite_matrices_impl(_svd_numpy), multiple_results=True)
-qr_p = def_primitive("qr", _qr_eval, _finite_matrices_impl(_qr_numpy), multiple_results=True)
-slogdet_p = def_primitive("slogdet", _slogdet_eval, _finite_matrices_impl(lambda a: list(np.linalg.slogdet(a))),
+svd_p = def_primitive("svd", _svd_eval, _finite_matrices_impl(_svd_numpy, _svd_eval), multiple_results=True)
+qr_p = def_primitive("qr", _qr_eval, _finite_matrices_impl(_qr_numpy, _qr_eval), multiple_results=True)
+slogdet_p = def_primitive("slogdet", _slogdet_eval,
+                          _finite_matrices_impl(lambda a: list(np.linalg.slogdet(a)), _slogdet_eval),
                           multiple_results=True)
 
 

@@ -327,7 +327,7 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
 
 def _svd_vjp(cts, primals, outs, *, full_matrices, compute_uv):
     a = primals[0]
-    s, u, vt = outs if compute_uv else _svd_factors(a, full_matrices)
+    s, u, vt = _svd_factors(a, full_matrices) if not compute_uv or full_matrices else outs
     ct_s, ct_u, ct_vt = (list(map(_given, cts)) + [None, None])[:3]
     square = aval_of(s).shape + aval_of(s).shape[-1:]
     inner = _diag(ct_s) if ct_s is not None else instantiate(Zero(ShapedArray(square, aval_of(s).dtype)))
