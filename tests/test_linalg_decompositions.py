@@ -49,12 +49,14 @@ def symmetric(rng, shape: tuple) -> np.ndarray:
 
 
 def canonical(factor, rows=None):
-    """``factor``'s columns (and ``rows``' rows) with the signs that make each column's largest entry positive:
-    decompositions are unique up to these signs, so LAPACK builds may differ in them."""
+    """``factor``'s columns (and ``rows``' rows, as many as it has) with the signs that make each column's
+    largest entry positive: decompositions are unique up to these signs, so LAPACK builds may differ in them."""
     factor = np.asarray(factor, np.float64)
     pick = np.take_along_axis(factor, np.abs(factor).argmax(axis=-2)[..., None, :], axis=-2)
     signs = np.where(pick < 0, -1.0, 1.0)
-    return factor * signs if rows is None else (factor * signs, np.asarray(rows) * np.swapaxes(signs, -1, -2))
+    if rows is None:
+        return factor * signs
+    return factor * signs, np.asarray(rows) * np.swapaxes(signs[..., :np.shape(rows)[-2]], -1, -2)
 
 
 # -- values --------------------------------------------------------------------------------------------------
