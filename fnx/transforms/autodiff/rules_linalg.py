@@ -32,7 +32,8 @@ on its diagonal):
   an error, as in JAX.
 * ``qr`` (``A = QR``, m ≥ n, reduced), with ``C = dA R⁻¹``, ``B = QᵀC`` and ``Ω = tril(B, -1) -
   tril(B, -1)ᵀ``: ``dQ = Q (Ω - B) + C``, ``dR = (B - Ω) R``; ``Ā = (Q̄ + Q copyu(M)) R⁻ᵀ`` with
-  ``M = R̄ Rᵀ - QᵀQ̄`` and ``copyu`` the symmetric matrix of M's upper triangle (Walter and Lehmann 2018).
+  ``M = R̄ Rᵀ - QᵀQ̄`` and ``copyu`` the symmetric matrix of M's upper triangle (Walter and Lehmann 2010;
+  Seeger et al. 2017).
   For m < n, ``A = [X | Y]`` and ``R = [U | V]``: ``X = QU`` is the square case and
   ``dV = Qᵀ (dY - dQ V)`` (Liao et al. 2019). A singular leading block (``R`` not invertible) has no
   derivative: inf/NaN. ``full_matrices`` with m > n has none either (an error, as in JAX).
