@@ -4,7 +4,10 @@ larger matrix, and jit(grad) of a loss through the SVD against the same grad run
 ``python benchmarks/linalg_decompositions.py [--rounds 7]`` prints the median time per call of each and the
 median of the per-round ratios fnx/reference (both call the same LAPACK routines; fnx's compiled kernel loops
 over the stack in one native call, NumPy's gufunc loops in C too). The last case's reference is the eager
-grad of a 64x(6, 4) SVD and pinv loss, its fnx the same grad jitted.
+grad of a 64x(6, 4) SVD and pinv loss, its fnx the same grad jitted. On a loaded machine run it with
+``OPENBLAS_NUM_THREADS=1``: Numba's ``np.linalg`` calls SciPy's OpenBLAS, whose threads fnx does not adapt to
+the load (``fnx/lower/openblas.py`` adapts NumPy's), and two spinning threads made the 200x200 SVD 20-60x
+slower than NumPy's at load 7 (18-44 ms against 15-30 ms with one thread).
 """
 from __future__ import annotations
 
