@@ -90,11 +90,11 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
         if mode == "process" and config.cache_dir:
             start_worker()  # usually running already (see TieredCode); else it starts while Numba imports here
         from .cpu import disk_cache
-        from .cpu.compile import Executable, compile_for, load_function
-        from .cpu.codegen import generate
-        source, entry = generate(closed, donated)
-        # the worker hands its machine code over through the disk cache: without one, compile here
-        if mode == "process" and disk_cache.folder() is not None and \
+        from .cpu.compile import Executable, compile_for, load_function, lower
+        source, entry = lower(closed, donated)
+        # the worker hands its machine code over through the disk cache: without one, compile here; nor does a
+        # worker know the user's kernels ("uk.")
+        if mode == "process" and disk_cache.folder() is not None and "uk." not in source and \
                 _compile_in_worker(source, entry, types, meanwhile=prepare_numba) is not None:
             return  # the worker failed: the caller compiles in process, where the error shows as usual
         function = load_function(source, entry)

@@ -21,9 +21,10 @@ from numba.core import types
 from numba.core.caching import NullCache
 from numba.core.registry import CPUDispatcher
 
-from . import blas, kernels, kernels_arrays, vecmath
+from . import blas, kernels, kernels_arrays, kernels_decompositions, vecmath
 
-_MODULES = {"kernels": kernels, "kernels_arrays": kernels_arrays, "vecmath": vecmath, "blas": blas}
+_MODULES = {"kernels": kernels, "kernels_arrays": kernels_arrays, "kernels_decompositions": kernels_decompositions,
+            "vecmath": vecmath, "blas": blas}
 
 
 def dispatchers() -> Iterator[tuple[str, str, CPUDispatcher]]:
