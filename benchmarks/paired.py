@@ -28,6 +28,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 DEFAULT_CONFIG = "--default-config" in sys.argv or "--busy" in sys.argv  # read before NumPy and JAX start
+# steady state: a fresh cache folder's compile worker would otherwise compile kernels ahead on the other core
+# for its first minute, and fnx's threads would make way for it (docs/settings.md, compile_ahead)
+os.environ.setdefault("FNX_COMPILE_AHEAD", "0")
 if not DEFAULT_CONFIG:
     os.environ.update({name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")})
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
