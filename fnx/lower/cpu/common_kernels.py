@@ -1,12 +1,12 @@
 """The kernel signatures programs commonly use, compiled into the disk cache before a program needs them.
 
-A program's first compile also compiles the kernels it calls (``kernels.py``, ``kernels_arrays.py``,
-``vecmath.py``, ``blas.py``) for its argument types, once per install: 1.4 s of the benchmark MLP step's
+A program's first compile also compiles the kernels it calls (``kernels*.py``, ``vecmath.py``) for its
+argument types, once per install: 1.4 s of the benchmark MLP step's
 4-5 s, 6.5 s of LeNet's 10-13 s (``benchmarks/compile_time.py``). The compile worker
 (``compile_worker.serve``) compiles the signatures listed in ``kernel_signatures.py`` while it has nothing
 else to do, one kernel at a time, looking for a request between kernels; a kernel already in the cache is
 only loaded (milliseconds). The list is recorded from the benchmark workloads in float32 and float64
-(``python benchmarks/kernel_signatures.py --write``), cheapest and most common first.
+(``python benchmarks/kernel_signatures.py --write``), cheapest first.
 
 A signature is kept as plain values: ``("array", dtype, ndim, layout, readonly)`` or ``("scalar", dtype)``
 per argument, as ``fnx.lower.background.arg_types`` describes a program's arguments.
