@@ -13,7 +13,7 @@ from typing import Any, Sequence, Union
 import numpy as np
 
 from .avals import ShapedArray
-from .primitive import Primitive, abstract_eval
+from .primitive import Primitive, abstract_eval, effectful
 
 
 class Var:
@@ -105,11 +105,11 @@ def hoist_consts(closed: ClosedJaxpr, before: Sequence[ShapedArray] = (),
 
 
 def dce(jaxpr: Jaxpr) -> Jaxpr:
-    """The jaxpr without the equations whose outputs nothing uses (every primitive is pure)."""
+    """The jaxpr without the equations whose outputs nothing uses (``effectful`` ones stay)."""
     live = {id(v) for v in jaxpr.outvars if isinstance(v, Var)}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if any(id(v) in live for v in eqn.outvars):
+        if eqn.primitive in effectful or any(id(v) in live for v in eqn.outvars):
             kept.append(eqn)
             live.update(id(x) for x in eqn.invars if isinstance(x, Var))
     return Jaxpr(jaxpr.constvars, jaxpr.invars, kept[::-1], jaxpr.outvars)

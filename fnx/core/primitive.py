@@ -18,6 +18,8 @@ from .errors import ConcretizationError, FnxTypeError
 primitives: dict[str, "Primitive"] = {}
 abstract_eval_rules: dict["Primitive", Callable] = {}
 impl_rules: dict["Primitive", Callable] = {}
+# primitives that act beyond their result (MPI collectives): dead-code elimination keeps them
+effectful: set["Primitive"] = set()
 
 
 class Primitive:

@@ -227,3 +227,4 @@ def scatter_add(operand, indices, updates):
 from .control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: E402
 from .convolution import conv, conv_general_dilated, reduce_window  # noqa: E402
 from .sorting import sort, sort_key_val, sort_p  # noqa: E402
+from .collectives import all_gather, all_reduce, bcast, pmax, pmean, pmin, psum, reduce_scatter  # noqa: E402

@@ -14,6 +14,7 @@ After both, ``fnx.lower.loop_motion`` moves matrix products out of the scans tha
 from __future__ import annotations
 
 from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var, dce
+from ..core.primitive import effectful
 from ..lax.control_flow import scan_p
 from .loop_motion import move_products_out_of_loops
 from .product_updates import fold_product_updates
@@ -79,7 +80,7 @@ def prune(jaxpr: Jaxpr) -> Jaxpr:
     live = {id(v) for v in jaxpr.outvars if isinstance(v, Var)}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if not any(id(v) in live for v in eqn.outvars):
+        if eqn.primitive not in effectful and not any(id(v) in live for v in eqn.outvars):
             continue
         if eqn.primitive is scan_p:
             eqn = _prune_scan(eqn, live)
