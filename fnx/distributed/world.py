@@ -12,13 +12,19 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.errors import _with_location
+
 _LAUNCHER_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MV2_COMM_WORLD_SIZE")
 MISSING_MPI = ("fnx.distributed: this process was started by an MPI launcher ({variable} is set) but mpi4py "
                "cannot be imported ({error}); install fnx's MPI extra: pip install 'fnx[mpi]'")
 
 
 class DistributedError(RuntimeError):
-    """The MPI world cannot be reached: mpi4py is missing, or the process was not started by mpiexec."""
+    """The MPI world cannot be reached (mpi4py missing, no MPI launcher), or processes disagree; the message
+    names the operation and the user's line."""
+
+    def __init__(self, message: str):
+        super().__init__(_with_location(message))
 
 
 @dataclass(frozen=True)
