@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 import fnx
+import fnx.distributed as dist
 import fnx.numpy as fnp
 import fnx.optimizers as optim
 import fnx.random as fr
@@ -47,7 +48,7 @@ def loss(params: list, x, labels):
     return fnp.mean(cross_entropy(predict(params, x), labels))
 
 
-optimizer = optim.adam(1e-2)
+optimizer = dist.data_parallel(optim.adam(1e-2))  # under mpiexec: gradients averaged over processes
 
 
 @fnx.jit
@@ -55,7 +56,7 @@ def train_step(params, opt_state, x, labels):
     """One Adam step: returns the new parameters, optimizer state and the batch loss."""
     value, grads = fnx.value_and_grad(loss)(params, x, labels)
     updates, opt_state = optimizer.update(grads, opt_state, params)
-    return optim.apply_updates(params, updates), opt_state, value
+    return optim.apply_updates(params, updates), opt_state, dist.mean(value)
 
 
 @fnx.jit
@@ -70,7 +71,7 @@ def main(epochs: int = 20, batch_size: int = 64, seed: int = 0) -> float:
     images, labels = load_digits(flat=True, scale=True, dtype="float32")
     x_train, x_test, y_train, y_test = train_test_split(seed, images, labels, test_size=0.25)
     key = fr.key(seed)
-    params = init_params(key)
+    params = dist.broadcast(init_params(key))
     opt_state = optimizer.init(params)
     print(f"fnx {fnx.__version__}: a 64-64-10 MLP on the {len(images)} shipped 8x8 digits "
           f"({len(x_train)} train, {len(x_test)} test)")
@@ -79,7 +80,7 @@ def main(epochs: int = 20, batch_size: int = 64, seed: int = 0) -> float:
         epoch_key = fr.fold_in(key, epoch)
         total, count = 0.0, 0
         for xb, yb in batches(epoch_key, x_train, y_train, batch_size, drop_last=True):
-            params, opt_state, value = train_step(params, opt_state, xb, yb)
+            params, opt_state, value = train_step(params, opt_state, *dist.shard(xb, yb))
             total, count = total + float(value), count + 1
         if epoch == 0:
             print(f"  first epoch: {time.perf_counter() - start:.1f} s (its first steps run on NumPy while the "

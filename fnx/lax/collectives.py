@@ -35,7 +35,16 @@ def _world():
 
 def _check_dtype(name: str, x) -> None:
     if x.dtype not in DTYPES:
-        raise FnxTypeError(f"{name}: collectives take float32, float64, int32 or int64 operands, got {x}")
+        raise FnxTypeError(f"{name}: collectives take float32, float64, int32 or int64 operands, got "
+                           f"{ShapedArray(tuple(x.shape), x.dtype)}")
+
+
+def _operand(shape_rule, x, **params) -> np.ndarray:
+    """An eager operand as a C-contiguous array, checked by the collective's shape rule (eager calls skip
+    the shape rules)."""
+    x = np.asarray(x, order="C")
+    shape_rule(x, **params)
+    return x
 
 
 def _all_reduce_eval(x, *, op):
@@ -46,7 +55,7 @@ def _all_reduce_eval(x, *, op):
 
 
 def _all_reduce_impl(x, *, op):
-    x, world = np.ascontiguousarray(x), _world()
+    x, world = _operand(_all_reduce_eval, x, op=op), _world()
     if not world.is_mpi:
         return x.copy()
     from mpi4py import MPI
@@ -61,7 +70,7 @@ def _all_gather_eval(x, *, size):
 
 
 def _all_gather_impl(x, *, size):
-    x, world = np.ascontiguousarray(x), _world()
+    x, world = _operand(_all_gather_eval, x, size=size), _world()
     _same_size("all_gather", size, world)
     if not world.is_mpi:
         return x[None].copy()
@@ -78,7 +87,7 @@ def _reduce_scatter_eval(x, *, size):
 
 
 def _reduce_scatter_impl(x, *, size):
-    x, world = np.ascontiguousarray(x), _world()
+    x, world = _operand(_reduce_scatter_eval, x, size=size), _world()
     _same_size("reduce_scatter", size, world)
     if not world.is_mpi:
         return x[0].copy()
@@ -93,7 +102,7 @@ def _bcast_eval(x, *, root):
 
 
 def _bcast_impl(x, *, root):
-    x, world = np.ascontiguousarray(x), _world()
+    x, world = _operand(_bcast_eval, x, root=root), _world()
     if not 0 <= root < world.size:
         raise FnxTypeError(f"bcast: root {root} is not a rank of a world of {world.size} processes")
     out = x.copy()
