@@ -72,6 +72,25 @@ def test_processes_in_different_tiers_stay_in_step():
     run_mpi(2, "tiers", FNX_BACKGROUND_COMPILE="thread")
 
 
+def test_an_error_in_one_process_ends_the_run():
+    """Rank 1 raises before a collective that rank 0 is already waiting in: the run ends at once with rank
+    1's error (MPI_Abort), rather than leaving rank 0 waiting forever."""
+    start = time.perf_counter()
+    done = subprocess.run([str(MPIEXEC), "-n", "2", sys.executable, "-c", FAILING], capture_output=True, text=True,
+                          timeout=120, env=_environment())
+    assert done.returncode != 0 and time.perf_counter() - start < 60
+    assert "all_reduce: collectives take float32, float64, int32 or int64 operands, got bool[2]" in done.stderr
+    assert "rank 0 done" not in done.stdout
+
+
+FAILING = """
+import numpy as np, fnx.distributed as dist, fnx.lax as lax
+world = dist.initialize()
+lax.psum(np.ones(2, bool) if world.rank == 1 else np.ones(2))
+print("rank", world.rank, "done")
+"""
+
+
 # -- the cases, run under mpiexec ---------------------------------------------------------------------------
 
 def _inputs(rank: int, shape=(2, 3), dtype="float64") -> np.ndarray:

@@ -9,6 +9,7 @@ every collective is the identity of a one-process world (a sum over one rank is 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,4 +75,17 @@ def _mpi_world(variable: str) -> World:
     node = comm.Split_type(MPI.COMM_TYPE_SHARED)
     world = World(comm.Get_rank(), comm.Get_size(), node.Get_rank(), node.Get_size(), comm)
     node.Free()
+    _abort_on_uncaught_exceptions(comm)
     return world
+
+
+def _abort_on_uncaught_exceptions(comm) -> None:
+    """An exception that ends one process ends the run (MPI_Abort, after the usual traceback): the other
+    processes would otherwise wait forever in their next collective (as ``python -m mpi4py`` does)."""
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback) -> None:
+        previous(kind, value, traceback)
+        sys.stderr.flush()
+        comm.Abort(1)
+    sys.excepthook = hook
