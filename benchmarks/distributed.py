@@ -142,7 +142,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--worker", action="store_true")
     parser.add_argument("--model", action="store_true", help="print the cost model's predictions")
-    parser.add_argument("--compute-ms", default="mlp_step=11.5,lenet=25.4",
+    parser.add_argument("--compute-ms", default="mlp_step=12.7,lenet=27.4",
                         help="per-node step time without communication, ms (N = 1 here)")
     args = parser.parse_args()
     if args.worker:

@@ -5,6 +5,7 @@ the reason, only where MPI cannot start (no mpi4py or mpiexec: ``pip install 'fn
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -70,6 +71,21 @@ def test_processes_in_different_tiers_stay_in_step():
     """With background compiles, one process may run a call compiled while another still runs it on NumPy;
     the collectives match all the same (and a dead one is kept by both)."""
     run_mpi(2, "tiers", FNX_BACKGROUND_COMPILE="thread")
+
+
+def test_the_demo_under_mpiexec_prints_what_it_prints_alone():
+    """``mpiexec -n 2 python -m fnx``: each process trains on half of every batch; rank 0 alone prints, and
+    the losses and accuracies are those of the run alone (to the 3-4 printed decimals)."""
+    def numbers(out: str) -> list:
+        lines = [line for line in out.splitlines() if "epoch " in line or "accuracy" in line or "loss" in line]
+        return [re.sub(r"\(.*? s in all\)|first epoch: .*", "", line) for line in lines]
+    env = {**_environment(), "FNX_BACKGROUND_COMPILE": "process"}
+    alone = subprocess.run([sys.executable, "-m", "fnx"], capture_output=True, text=True, timeout=600, env=env)
+    mpi = subprocess.run([str(MPIEXEC), "-n", "2", sys.executable, "-m", "fnx"], capture_output=True, text=True,
+                         timeout=600, env=env)
+    assert alone.returncode == 0 and mpi.returncode == 0, mpi.stderr[-3000:]
+    assert mpi.stdout.count("final test accuracy") == 1
+    assert numbers(mpi.stdout) == numbers(alone.stdout) and len(numbers(alone.stdout)) >= 6
 
 
 def test_an_error_in_one_process_ends_the_run():
