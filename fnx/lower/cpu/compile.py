@@ -20,7 +20,8 @@ from numba.core.errors import NumbaIRAssumptionWarning
 
 from ...core.ir import ClosedJaxpr
 from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Numba caches, so before them)
-from . import rules_arrays, rules_calls, rules_collectives, rules_elementwise, rules_structural  # noqa: F401  (CPU rules)
+from . import rules_arrays, rules_calls, rules_elementwise, rules_structural  # noqa: F401  (register the CPU rules)
+from . import rules_collectives  # noqa: F401
 from .codegen import generate
 
 # Numba's SSA pass emits this "please report" warning when it inlines vecmath's pow/sin/cos/erf into a loop

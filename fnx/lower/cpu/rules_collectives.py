@@ -6,11 +6,11 @@ machine code, compiled here or in the compile worker, reaches MPI when this proc
 """
 from __future__ import annotations
 
+from types import ModuleType
+
 from ...core.ir import Eqn
 from ...lax.collectives import all_gather_p, all_reduce_p, bcast_p, reduce_scatter_p
-from . import kernels_collectives
 from .codegen import FunctionWriter, cpu_rules
-from .kernels_collectives import DTYPE_CODES, OP_CODES
 
 
 def _code(w: FunctionWriter, value: int) -> str:
@@ -24,9 +24,13 @@ def _operand(w: FunctionWriter, x) -> str:
     return w.full((1,), w.atom(x), x.aval.dtype)
 
 
-def _bind() -> None:
+def _kernels() -> ModuleType:
+    """``kernels_collectives``, its names bound to this process's world. Imported here, not with the CPU
+    rules: its C functions take 0.1-0.2 s to load, which a program without collectives should not pay."""
     from ...distributed.world import current  # fnx.distributed builds on the lowering, not the reverse
+    from . import kernels_collectives
     kernels_collectives.bind(current())
+    return kernels_collectives
 
 
 def _result(w: FunctionWriter, v, out: str) -> None:
@@ -36,9 +40,10 @@ def _result(w: FunctionWriter, v, out: str) -> None:
         w.assign(v, f"{out}[0]")
 
 
-def _write(w: FunctionWriter, eqn: Eqn, call: str, *codes: int) -> None:
-    """``out = new array; kc.<call>(operand, out, codes...)``; ``eqn``'s output is ``out``."""
-    _bind()
+def _write(w: FunctionWriter, eqn: Eqn, call: str, with_op: bool = False) -> None:
+    """``out = new array; kc.<call>(operand, out, dtype code[, op code])``; ``eqn``'s output is ``out``."""
+    kc = _kernels()
+    codes = [kc.DTYPE_CODES[eqn.invars[0].aval.dtype]] + ([kc.OP_CODES[eqn.params["op"]]] if with_op else [])
     x, v = eqn.invars[0], eqn.outvars[0]
     operand, out = _operand(w, x), w.temp()
     w.line(f"{out} = {w.empty(v.aval.shape or (1,), v.aval.dtype)}")
@@ -47,24 +52,24 @@ def _write(w: FunctionWriter, eqn: Eqn, call: str, *codes: int) -> None:
 
 
 def _all_reduce(w: FunctionWriter, eqn: Eqn) -> None:
-    _write(w, eqn, "all_reduce", DTYPE_CODES[eqn.invars[0].aval.dtype], OP_CODES[eqn.params["op"]])
+    _write(w, eqn, "all_reduce", with_op=True)
 
 
 def _all_gather(w: FunctionWriter, eqn: Eqn) -> None:
-    _write(w, eqn, "all_gather", DTYPE_CODES[eqn.invars[0].aval.dtype])
+    _write(w, eqn, "all_gather")
 
 
 def _reduce_scatter(w: FunctionWriter, eqn: Eqn) -> None:
-    _write(w, eqn, "reduce_scatter", DTYPE_CODES[eqn.invars[0].aval.dtype])
+    _write(w, eqn, "reduce_scatter")
 
 
 def _bcast(w: FunctionWriter, eqn: Eqn) -> None:
     """In place, on a copy of the operand."""
-    _bind()
+    kc = _kernels()
     x, v = eqn.invars[0], eqn.outvars[0]
     out = w.temp()
     w.line(f"{out} = k.copy({_operand(w, x)})")
-    w.line(f"kc.bcast({out}, {_code(w, DTYPE_CODES[x.aval.dtype])}, {_code(w, eqn.params['root'])})")
+    w.line(f"kc.bcast({out}, {_code(w, kc.DTYPE_CODES[x.aval.dtype])}, {_code(w, eqn.params['root'])})")
     _result(w, v, out)
 
 

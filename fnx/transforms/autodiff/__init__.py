@@ -3,7 +3,8 @@
 Rules live in one module per family of primitives (``rules_*.py``); each registers into ``jvp_rules`` and
 ``vjp_rules`` of ``engine``.
 """
-from . import rules_collectives, rules_convolution, rules_elementwise, rules_linalg, rules_reductions, rules_structural  # noqa: F401
+from . import rules_convolution, rules_elementwise, rules_linalg, rules_reductions, rules_structural  # noqa: F401
+from . import rules_collectives  # noqa: F401
 from .custom import custom_jvp, custom_vjp  # noqa: F401
 from .api import grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, value_and_grad, vjp  # noqa: F401
 from .engine import Zero, jvp_rules, nondifferentiable, vjp_rules  # noqa: F401
