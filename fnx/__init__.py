@@ -13,17 +13,30 @@ from . import numpy, lax, random, tree_util  # noqa: F401  (public submodules)
 from .config import config
 from .core.array import Array, Device
 from .core.ir import ClosedJaxpr, Jaxpr, check_jaxpr
-from .core.primitive import Primitive, def_primitive, primitives
+from .core.primitive import Primitive, def_primitive, primitives, rules_of as _rules_of
 from .core.tracing import eval_jaxpr, make_jaxpr
 from .core.tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 
 from .transforms.autodiff import (custom_jvp, custom_vjp, grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, stop_gradient,
                                   value_and_grad, vjp)
 from .transforms.batching import vmap
-from .transforms import control_flow as _control_flow_rules  # noqa: F401  (scan/cond/while rules)
 from .transforms.jit import block_until_compiled, jit
 
 from ._version import __version__  # noqa: E402,F401
+
+
+def rules_of(primitive: str) -> list:
+    """Every rule of the primitive named ``primitive`` (shape, impl, jvp, vjp, batching, CPU lowering, ...), each
+    with the file and line that registered it and where its code is, read from the rule tables.
+
+    >>> import fnx
+    >>> for site in fnx.rules_of("tanh"):  # doctest: +SKIP
+    ...     print(site)
+    abstract eval    fnx/lax/elementwise.py:122  (code at fnx/lax/elementwise.py:56)
+    ...
+    """
+    from .lower.cpu import compile  # noqa: F401  (the CPU rules register when the backend loads: Numba's import)
+    return _rules_of(primitive)
 
 
 def devices(platform: str | None = None) -> list:
@@ -40,6 +53,6 @@ def device_put(x, device: Device | None = None):
 __all__ = ["Array", "ClosedJaxpr", "block_until_compiled", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
            "def_primitive",
            "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "lax",
-           "linearize", "make_jaxpr", "numpy", "primitives", "random", "register_pytree_node", "stop_gradient",
+           "linearize", "make_jaxpr", "numpy", "primitives", "random", "rules_of", "register_pytree_node", "stop_gradient",
            "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",
            "value_and_grad", "vjp", "vmap"]
