@@ -96,6 +96,7 @@ def test_bad_input_names_the_collective_and_the_line():
 def test_world_alone_and_initialize_error():
     world = dist.world()
     assert (world.rank, world.size, world.local_rank, world.local_size, world.is_mpi) == (0, 1, 0, 1, False)
+    assert world.device is fnx.devices()[0]
     with pytest.raises(dist.DistributedError, match="not started by an MPI launcher.*mpiexec -n 2") as e:
         dist.initialize()
     assert "test_distributed.py" in str(e.value)

@@ -121,6 +121,7 @@ def case_collectives() -> None:
     from fnx import lax
     world = fnx.distributed.initialize()
     r, n = world.rank, world.size
+    assert (world.local_rank, world.local_size) == (r, n)  # every process on this one machine
     for dtype in ("float32", "float64", "int32", "int64"):
         scale = 100 if dtype.startswith("int") else 1
         every = np.stack([(_inputs(q) * scale).astype(dtype) for q in range(n)])

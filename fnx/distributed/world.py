@@ -41,6 +41,13 @@ class World:
     comm: Any = None
 
     @property
+    def device(self):
+        """The device this process computes on: the CPU, fnx's one device (with GPUs, ``local_rank`` would pick
+        one per process)."""
+        from ..core.array import CPU
+        return CPU
+
+    @property
     def is_mpi(self) -> bool:
         """Whether collectives go through MPI (an MPI world, even of one process)."""
         return self.comm is not None
