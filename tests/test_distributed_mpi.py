@@ -75,17 +75,18 @@ def test_processes_in_different_tiers_stay_in_step():
 
 def test_the_demo_under_mpiexec_prints_what_it_prints_alone():
     """``mpiexec -n 2 python -m fnx``: each process trains on half of every batch; rank 0 alone prints, and
-    the losses and accuracies are those of the run alone (to the 3-4 printed decimals)."""
-    def numbers(out: str) -> list:
-        lines = [line for line in out.splitlines() if "epoch " in line or "accuracy" in line or "loss" in line]
-        return [re.sub(r"\(.*? s in all\)|first epoch: .*", "", line) for line in lines]
+    the losses and accuracies are those of the run alone, up to float32 rounding (sums in another order)."""
+    def numbers(out: str) -> np.ndarray:
+        lines = [line for line in out.splitlines() if line.startswith(("  epoch", "mean of", "final"))]
+        return np.array([float(v) for line in lines for v in re.findall(r"\d+\.\d+", line.split("(")[0])])
     env = {**_environment(), "FNX_BACKGROUND_COMPILE": "process"}
     alone = subprocess.run([sys.executable, "-m", "fnx"], capture_output=True, text=True, timeout=600, env=env)
     mpi = subprocess.run([str(MPIEXEC), "-n", "2", sys.executable, "-m", "fnx"], capture_output=True, text=True,
                          timeout=600, env=env)
     assert alone.returncode == 0 and mpi.returncode == 0, mpi.stderr[-3000:]
     assert mpi.stdout.count("final test accuracy") == 1
-    assert numbers(mpi.stdout) == numbers(alone.stdout) and len(numbers(alone.stdout)) >= 6
+    assert len(numbers(alone.stdout)) == 11  # 4 epochs' loss and accuracy, 2 mean losses, the final accuracy
+    np.testing.assert_allclose(numbers(mpi.stdout), numbers(alone.stdout), rtol=1e-3, atol=2.5e-3)  # 1 image
 
 
 def test_an_error_in_one_process_ends_the_run():
