@@ -11,7 +11,7 @@ collective is what it is over one process: all_reduce returns its operand, all_g
 * ``all_gather_p(x, size)``: every process's ``x`` stacked on a new first axis of length ``size``.
 * ``reduce_scatter_p(x, size)``: ``x`` of shape ``(size, ...)``; process ``r`` gets the sum over processes
   of their ``x[r]`` (all_gather's transpose).
-* ``bcast_p(x, root)``: process ``root``'s ``x``, on every process.
+* ``bcast_p(x, root, size)``: process ``root``'s ``x``, on every process.
 
 ``size`` is a param, the world's size when the primitive was bound, so that shape rules stay pure.
 """
@@ -33,10 +33,14 @@ def _world():
     return current()
 
 
+def _aval(x) -> ShapedArray:
+    """``x`` (an aval, or an eager operand) described by its shape and dtype only."""
+    return ShapedArray(tuple(x.shape), x.dtype)
+
+
 def _check_dtype(name: str, x) -> None:
     if x.dtype not in DTYPES:
-        raise FnxTypeError(f"{name}: collectives take float32, float64, int32 or int64 operands, got "
-                           f"{ShapedArray(tuple(x.shape), x.dtype)}")
+        raise FnxTypeError(f"{name}: collectives take float32, float64, int32 or int64 operands, got {_aval(x)}")
 
 
 def _operand(shape_rule, x, **params) -> np.ndarray:
@@ -82,7 +86,8 @@ def _all_gather_impl(x, *, size):
 def _reduce_scatter_eval(x, *, size):
     _check_dtype("reduce_scatter", x)
     if x.ndim == 0 or x.shape[0] != size:
-        raise FnxTypeError(f"reduce_scatter: needs an operand whose first axis is the world size {size}, got {x}")
+        raise FnxTypeError(f"reduce_scatter: needs an operand whose first axis is the world size {size}, "
+                           f"got {_aval(x)}")
     return ShapedArray(x.shape[1:], x.dtype)
 
 
@@ -96,15 +101,16 @@ def _reduce_scatter_impl(x, *, size):
     return out
 
 
-def _bcast_eval(x, *, root):
+def _bcast_eval(x, *, root, size):
     _check_dtype("bcast", x)
+    if not 0 <= root < size:
+        raise FnxTypeError(f"bcast: root {root} is not a rank of a world of {size} processes")
     return ShapedArray(x.shape, x.dtype)
 
 
-def _bcast_impl(x, *, root):
-    x, world = _operand(_bcast_eval, x, root=root), _world()
-    if not 0 <= root < world.size:
-        raise FnxTypeError(f"bcast: root {root} is not a rank of a world of {world.size} processes")
+def _bcast_impl(x, *, root, size):
+    x, world = _operand(_bcast_eval, x, root=root, size=size), _world()
+    _same_size("bcast", size, world)
     out = x.copy()
     if world.is_mpi:
         world.comm.Bcast(out, root=root)
@@ -121,7 +127,6 @@ all_gather_p = def_primitive("all_gather", _all_gather_eval, _all_gather_impl)
 reduce_scatter_p = def_primitive("reduce_scatter", _reduce_scatter_eval, _reduce_scatter_impl)
 bcast_p = def_primitive("bcast", _bcast_eval, _bcast_impl)
 effectful.update((all_reduce_p, all_gather_p, reduce_scatter_p, bcast_p))
-COLLECTIVES = (all_reduce_p, all_gather_p, reduce_scatter_p, bcast_p)
 
 
 def world_size() -> int:
@@ -185,4 +190,5 @@ def reduce_scatter(x):
 
 def bcast(x, root: int = 0):
     """Process ``root``'s ``x`` on every process (MPI's broadcast)."""
-    return tree_map(lambda leaf: bcast_p.bind(leaf, root=int(root)), x)
+    size = world_size()
+    return tree_map(lambda leaf: bcast_p.bind(leaf, root=int(root), size=size), x)

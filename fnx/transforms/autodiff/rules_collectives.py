@@ -68,7 +68,7 @@ def _reduce_scatter_vjp(ct, primals, out, *, size):
     return [all_gather_p.bind(ct, size=size)]
 
 
-def _bcast_vjp(ct, primals, out, *, root):
+def _bcast_vjp(ct, primals, out, *, root, size):
     total = _psum(ct)
     return [total if world_rank() == root else total * np.asarray(0, aval_of(total).dtype)]
 
