@@ -27,7 +27,8 @@ from numba.extending import intrinsic
 DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.int32): 2, np.dtype(np.int64): 3}
 OP_CODES = {"sum": 0, "max": 1, "min": 2}
 UNBOUND = -12345  # what the import-time stubs return
-_ITEMSIZES = (4, 8, 4, 8)
+_ITEMSIZES = tuple(np.int64(d.itemsize) for d in sorted(DTYPE_CODES, key=DTYPE_CODES.get))
+_MAX_COUNT = np.int64(2**31 - 1)  # MPI's counts are C ints
 
 _i32, _i64, _ptr = types.int32, types.int64, types.voidptr
 # name -> signature: (send, recv, count, dtype, op) / (send, recv, count, dtype) / (buffer, count, dtype, root)
@@ -53,6 +54,12 @@ def _address(typingctx, array):
 
 
 @numba.njit(cache=True)
+def _check_count(n):
+    if n > _MAX_COUNT:
+        raise ValueError("fnx collective: more than 2**31 - 1 elements in one MPI call")
+
+
+@numba.njit(cache=True)
 def _check(status):
     if status != 0:
         raise RuntimeError("fnx collective: MPI returned an error, or the collective ran in a process that fnx "
@@ -62,24 +69,28 @@ def _check(status):
 @numba.njit(cache=True, nogil=True)
 def all_reduce(x, out, dtype, op):
     """``out[:] = op`` of ``x`` over the world (C-contiguous arrays of one shape and dtype)."""
+    _check_count(x.size)
     _check(_ALL_REDUCE(_address(x), _address(out), x.size, dtype, op))
 
 
 @numba.njit(cache=True, nogil=True)
 def all_gather(x, out, dtype):
     """``out[r] = x`` of process ``r`` (``out`` of shape ``(size, *x.shape)``)."""
+    _check_count(out.size)
     _check(_ALL_GATHER(_address(x), _address(out), x.size, dtype))
 
 
 @numba.njit(cache=True, nogil=True)
 def reduce_scatter(x, out, dtype):
     """``out[:] =`` the sum over processes of their ``x[rank]`` (``x`` of shape ``(size, *out.shape)``)."""
+    _check_count(x.size)
     _check(_REDUCE_SCATTER(_address(x), _address(out), out.size, dtype, 0))
 
 
 @numba.njit(cache=True, nogil=True)
 def bcast(buffer, dtype, root):
     """``buffer[:] =`` process ``root``'s buffer, in place."""
+    _check_count(buffer.size)
     _check(_BCAST(_address(buffer), buffer.size, dtype, root))
 
 
@@ -98,7 +109,7 @@ def _unbound_functions() -> dict:
 
 @numba.njit(cache=True)
 def _copy_bytes(send, recv, count, dtype):
-    nbytes = count * np.int64(4 if dtype == 0 or dtype == 2 else 8)
+    nbytes = count * _ITEMSIZES[dtype]
     numba.carray(recv, nbytes, np.uint8)[:] = numba.carray(send, nbytes, np.uint8)
     return np.int32(0)
 
@@ -130,8 +141,10 @@ def _mpi_functions(comm) -> dict:
     for f in (allreduce, allgather, scatter, broadcast):
         f.restype = ctypes.c_int
     world = MPI._handleof(comm)
-    dtypes = tuple(MPI._handleof(t) for t in (MPI.FLOAT, MPI.DOUBLE, MPI.INT32_T, MPI.INT64_T))
-    ops = tuple(MPI._handleof(o) for o in (MPI.SUM, MPI.MAX, MPI.MIN))
+    mpi_types = {np.dtype(np.float32): MPI.FLOAT, np.dtype(np.float64): MPI.DOUBLE, np.dtype(np.int32): MPI.INT32_T,
+                 np.dtype(np.int64): MPI.INT64_T}
+    dtypes = tuple(MPI._handleof(mpi_types[d]) for d in sorted(DTYPE_CODES, key=DTYPE_CODES.get))
+    ops = tuple(MPI._handleof(getattr(MPI, op.upper())) for op in sorted(OP_CODES, key=OP_CODES.get))
     return {
         "all_reduce": numba.cfunc(_SIGNATURES["all_reduce"])(
             lambda s, r, n, d, o: allreduce(s, r, n, dtypes[d], ops[o], world)),
