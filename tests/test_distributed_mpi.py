@@ -123,6 +123,9 @@ def case_collectives() -> None:
     world = fnx.distributed.initialize()
     r, n = world.rank, world.size
     assert (world.local_rank, world.local_size) == (r, n)  # every process on this one machine
+    from fnx.lower import openblas  # each process's OpenBLAS takes its share of the cores
+    if "OPENBLAS_NUM_THREADS" not in os.environ:
+        assert openblas.get_threads() in (None, max(1, (os.cpu_count() or 1) // n))
     for dtype in ("float32", "float64", "int32", "int64"):
         scale = 100 if dtype.startswith("int") else 1
         every = np.stack([(_inputs(q) * scale).astype(dtype) for q in range(n)])

@@ -83,7 +83,16 @@ def _mpi_world(variable: str) -> World:
     world = World(comm.Get_rank(), comm.Get_size(), node.Get_rank(), node.Get_size(), comm)
     node.Free()
     _abort_on_uncaught_exceptions(comm)
+    _share_cores(world.local_size)
     return world
+
+
+def _share_cores(local_size: int) -> None:
+    """Give each of a node's processes its share of the cores for OpenBLAS, unless OPENBLAS_NUM_THREADS says
+    otherwise: every process's OpenBLAS would run a thread per core, and they spin while they wait."""
+    if local_size > 1 and "OPENBLAS_NUM_THREADS" not in os.environ:
+        from ..lower import openblas
+        openblas.set_threads(max(1, (os.cpu_count() or 1) // local_size))
 
 
 def _abort_on_uncaught_exceptions(comm) -> None:
