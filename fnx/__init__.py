@@ -9,7 +9,9 @@
 """
 from __future__ import annotations
 
-from . import numpy, lax, random, tree_util  # noqa: F401  (public submodules)
+import importlib as _importlib
+
+from . import numpy, lax, random, tree, tree_util  # noqa: F401  (public submodules)
 from .config import config
 from .core.array import Array, Device
 from .core.ir import ClosedJaxpr, Jaxpr, check_jaxpr
@@ -22,6 +24,8 @@ from .transforms.autodiff import (custom_jvp, custom_vjp, grad, hessian, jacfwd,
 from .transforms.batching import vmap
 from .transforms import control_flow as _control_flow_rules  # noqa: F401  (scan/cond/while rules)
 from .transforms.jit import block_until_compiled, jit
+from .transforms.checkpoint import checkpoint, remat
+from .transforms.eval_shape import ShapeDtypeStruct, eval_shape
 
 from ._version import __version__  # noqa: E402,F401
 
@@ -37,7 +41,21 @@ def device_put(x, device: Device | None = None):
     return tree_map(lambda v: v if isinstance(v, Array) else numpy.asarray(v), x)
 
 
-__all__ = ["Array", "ClosedJaxpr", "block_until_compiled", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
+# imported on first use (``fnx.nn.relu`` after ``import fnx``), so that ``import fnx`` stays fast
+_LAZY_SUBMODULES = ("datasets", "flatten_util", "nn", "optimizers", "scipy")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)  # the import also sets the attribute
+    raise AttributeError(f"module 'fnx' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
+
+__all__ = ["Array", "ClosedJaxpr", "ShapeDtypeStruct", "checkpoint", "eval_shape", "remat", "tree", "block_until_compiled", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
            "def_primitive",
            "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "lax",
            "linearize", "make_jaxpr", "numpy", "primitives", "random", "register_pytree_node", "stop_gradient",
