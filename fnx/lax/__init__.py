@@ -15,6 +15,7 @@ from . import elementwise as _ew
 from .elementwise import binary_primitives, integer_pow_p, unary_primitives
 from .indexing import gather_p, scatter_p
 from .linalg import cholesky_p, det_p, dot_general_p, inv_p, solve_p
+from .precision import Precision, check_precision  # noqa: F401
 from .reductions import (argmax_p, argmin_p, cummax_p, cummin_p, cumprod_p, cumsum_p, reduce_and_p, reduce_max_p,
                          reduce_min_p, reduce_or_p, reduce_prod_p, reduce_sum_p)
 from .structural import (bitcast_convert_type_p, broadcast_in_dim_p, concatenate_p, convert_element_type_p,
@@ -193,20 +194,21 @@ def _cumulative(p: Primitive):
 cumsum, cumprod, cummax, cummin = map(_cumulative, (cumsum_p, cumprod_p, cummax_p, cummin_p))
 
 
-def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     """Generalized dot: ``dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``.
 
-    Output axes: batch, then lhs free axes, then rhs free axes.
+    Output axes: batch, then lhs free axes, then rhs free axes. ``precision``: see ``Precision``.
     """
+    check_precision(precision, "dot_general")
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))
     out = dot_general_p.bind(lhs, rhs, dimension_numbers=dn)
     return out if preferred_element_type is None else convert_element_type(out, preferred_element_type)
 
 
-def dot(lhs, rhs):
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
     """Vector/matrix product of rank-1 or rank-2 operands."""
-    return dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())))
+    return dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())), precision, preferred_element_type)
 
 
 def gather(operand, indices):
@@ -227,3 +229,4 @@ def scatter_add(operand, indices, updates):
 from .control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: E402
 from .convolution import conv, conv_general_dilated, reduce_window  # noqa: E402
 from .sorting import sort, sort_key_val, sort_p  # noqa: E402
+from .scans import associative_scan, map  # noqa: E402,A004
