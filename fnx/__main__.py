@@ -1,4 +1,4 @@
 """``python -m fnx``: run the demo (see fnx/demo.py)."""
-from fnx.demo import main
+from fnx.demo import cli
 
-main()
+cli()

@@ -229,4 +229,13 @@ def scatter_add(operand, indices, updates):
 from .control_flow import cond, fori_loop, scan, switch, while_loop  # noqa: E402
 from .convolution import conv, conv_general_dilated, reduce_window  # noqa: E402
 from .sorting import sort, sort_key_val, sort_p  # noqa: E402
-from .scans import associative_scan, map  # noqa: E402,A004
+from .scans import associative_scan  # noqa: E402
+
+
+def __getattr__(name: str):
+    """``lax.map``, looked up here rather than bound as a global, which would hide the builtin ``map`` from the
+    functions of this module."""
+    if name == "map":
+        from .scans import map as lax_map
+        return lax_map
+    raise AttributeError(f"module 'fnx.lax' has no attribute {name!r}")
