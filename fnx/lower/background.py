@@ -90,12 +90,11 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
         if mode == "process" and config.cache_dir:
             start_worker()  # usually running already (see TieredCode); else it starts while Numba imports here
         from .cpu import disk_cache
-        from .cpu.compile import Executable, compile_for, load_function
-        from .cpu.codegen import generate
-        source, entry = generate(closed, donated)
+        from .cpu.compile import Executable, compile_for, load_function, lower
+        source, entry = lower(closed, donated)
         # the worker hands its machine code over through the disk cache: without one, compile here
-        if mode == "process" and disk_cache.folder() is not None and \
-                _compile_in_worker(source, entry, types) is not None:
+        if mode == "process" and disk_cache.folder() is not None and "uk." not in source and \
+                _compile_in_worker(source, entry, types) is not None:  # (a worker knows no user kernel)
             return  # the worker failed: the caller compiles in process, where the error shows as usual
         function = load_function(source, entry)
         compile_for(function, types)  # after the worker: a load from Numba's disk cache

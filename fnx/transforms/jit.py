@@ -17,13 +17,15 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .. import numpy as fnp
 from ..config import config
 from ..core.array import Array
 from ..core.errors import FnxTypeError
 from ..core.ir import ClosedJaxpr, hoist_consts
-from ..core.primitive import _trace_stack, def_primitive
-from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, trace_to_jaxpr
+from ..core.primitive import impl_rules
+from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, is_tracing, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
+from ..lax.calls import jit_p
 from ..lower.background import (arg_types, compile_in_background, match_blas_threads, start_worker,
                                 wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
@@ -125,7 +127,7 @@ class TieredCode:
         if self.executable is None and self._background_done is not None:
             self._background_done.wait()
         if self.executable is None:
-            from ..lower.cpu import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
+            from ..lower.cpu.compile import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
             self._use(compile_jaxpr(self.closed, self.donated))
         _called_once.discard(self)
         return self.executable
@@ -155,15 +157,11 @@ def block_until_compiled(timeout: float | None = None) -> bool:
     return done
 
 
-def _jit_abstract_eval(*avals, jaxpr, name):
-    return jaxpr.out_avals
-
-
 def _jit_impl(*args, jaxpr, name):
     return _code(jaxpr).call(*args)
 
 
-jit_p = def_primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=True)
+impl_rules[jit_p] = _jit_impl  # a nested jit's eager value comes from its (tiered) compiled code
 
 
 class Lowered:
@@ -237,7 +235,7 @@ class Jitted:
         entries, general, with_numpy = self._entries, self._general_call, self._call_with_numpy
 
         def jitted(*args, **kwargs):
-            if not (kwargs or _trace_stack):
+            if not (kwargs or is_tracing()):
                 values, key = [], []
                 for a in args:
                     if type(a) is not Array:  # NumPy arrays, scalars, pytrees
@@ -306,7 +304,7 @@ class Jitted:
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry(*self._trace(static, tree, avals), self._donated_leaves(args))
-        if _trace_stack or any(isinstance(x, Tracer) for x in leaves):
+        if is_tracing() or any(isinstance(x, Tracer) for x in leaves):
             outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.name)
             return tree_unflatten(entry.out_tree, outs)
         if entry.code is None:
@@ -436,7 +434,6 @@ def _jit_jvp(primals, tangents, *, jaxpr, name):
 
 
 def _jit_vjp(cts, primals, outs, *, jaxpr, name):
-    from .. import numpy as fnp
     cts = [fnp.zeros_like(o) if c is None else instantiate(c) for c, o in zip(cts, outs)]
     return _derived_jit(jaxpr, ("vjp",), _backward_function)(*primals, *cts)
 
