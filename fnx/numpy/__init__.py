@@ -15,7 +15,7 @@ from ..core.array import Array as ndarray  # noqa: F401  (isinstance checks as i
 from ..core.dtypes import finfo, iinfo  # noqa: F401
 from . import (_comparison, _creation, _elementwise, _indexing, _linalg_functions, _numpy_protocol,  # noqa: F401
                _reductions, _scalar_types, _shape, _signal, _sorting, _vectorize)
-from . import linalg  # noqa: F401
+from . import fft, linalg  # noqa: F401
 
 
 def _export(module) -> None:
