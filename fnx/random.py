@@ -149,6 +149,19 @@ def key(seed) -> fnp.ndarray:
 PRNGKey = key
 
 
+def key_data(keys):
+    """The uint32 words of ``keys`` (shape ``(..., 2)``): fnx's keys are those words already, so this returns
+    them unchanged, for code written for JAX's typed keys.
+
+    >>> key_data(key(7))
+    Array([0, 7], dtype=uint32)
+    """
+    k = as_array(keys, "key_data")
+    if k.ndim < 1 or k.shape[-1] != 2 or k.dtype != _U32:
+        raise FnxTypeError(f"key_data: keys are uint32 arrays of shape (..., 2), got {k.dtype}{list(k.shape)}")
+    return k
+
+
 def split(key, num: int | Shape = 2):
     """``num`` new keys made from ``key``: a uint32 array of shape (num, 2) (``num`` may be a shape).
 
@@ -569,5 +582,5 @@ def _normalize_axis(axis: int, ndim: int, op: str) -> int:
 
 
 __all__ = ["PRNGKey", "bernoulli", "bits", "categorical", "choice", "exponential", "fold_in", "gumbel", "key",
-           "multivariate_normal", "normal", "permutation", "randint", "shuffle", "split", "threefry_2x32",
+           "key_data", "multivariate_normal", "normal", "permutation", "randint", "shuffle", "split", "threefry_2x32",
            "truncated_normal", "uniform"]

@@ -55,6 +55,7 @@ def _both(jr, seed):
 def test_keys_and_bits_are_jax_s(jr, seed):
     k, jk = _both(jr, seed)
     np.testing.assert_array_equal(k, jk)
+    np.testing.assert_array_equal(fr.key_data(fr.split(k)), jr.key_data(jr.split(jr.key(seed))))
     np.testing.assert_array_equal(fr.split(k, 3), jr.split(jk, 3))
     np.testing.assert_array_equal(fr.split(k, (2, 3)), jr.split(jk, (2, 3)))
     np.testing.assert_array_equal(fr.fold_in(k, 12345), jr.fold_in(jk, 12345))
