@@ -10,10 +10,11 @@ gives the same numbers, on every platform. Use a key once; make new keys with ``
 (2, 3)
 
 How the numbers are made: as JAX makes them (its default "partitionable" threefry layout), so the same key and
-shape give bit for bit the same bits, uniforms, Bernoulli draws, integers, keys and permutations as
-``jax.random`` (float64 as JAX gives them with x64 enabled), and samplers that apply a transcendental
-function (``normal``, ``gumbel``, ...) agree to within an ulp or two of its result
-(``tests/test_random_jax.py``). Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw, "Parallel
+shape give bit for bit the same bits, keys, uniforms in [0, 1), Bernoulli draws, integers, permutations,
+choices and categorical draws as ``jax.random`` (float64 as JAX gives them with x64 enabled). A uniform
+scaled to [minval, maxval) may differ in its last bit (XLA fuses the scaling into one multiply-add), and the
+samplers built on it and on ``erf_inv`` (``normal``, ``truncated_normal``, ``gumbel``, ``exponential``,
+``multivariate_normal``) agree to about 100 ulps of relative error (``tests/test_random_jax.py``). Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw, "Parallel
 random numbers: as easy as 1, 2, 3", SC 2011) is a keyed bijection of 64-bit counters (two uint32 words).
 Element ``i`` of an array of random bits hashes the counter ``(i >> 32, i & 0xFFFFFFFF)``; its two output
 words ``(y0, y1)`` give ``y0 ^ y1`` as 32 random bits or ``y0 << 32 | y1`` as 64. ``split(key, n)``'s key
