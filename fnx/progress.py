@@ -39,7 +39,7 @@ class Progress:
         self._bar = None
         if enabled and available("tqdm"):
             from tqdm.auto import tqdm
-            self._bar = tqdm(total=total, desc=description, leave=False, dynamic_ncols=True)
+            self._bar = tqdm(total=total, desc=description, leave=False)
 
     def update(self, steps: int = 1, **postfix: float) -> None:
         """Advance by ``steps``; ``postfix`` values (e.g. ``loss=0.31``) are shown beside the bar."""
