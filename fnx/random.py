@@ -14,8 +14,10 @@ shape give bit for bit the same bits, keys, uniforms in [0, 1), Bernoulli draws,
 choices and categorical draws as ``jax.random`` (float64 as JAX gives them with x64 enabled). A uniform
 scaled to [minval, maxval) may differ in its last bit (XLA fuses the scaling into one multiply-add), and the
 samplers built on it and on ``erf_inv`` (``normal``, ``truncated_normal``, ``gumbel``, ``exponential``,
-``multivariate_normal``) agree to about 100 ulps of relative error (``tests/test_random_jax.py``). Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw, "Parallel
-random numbers: as easy as 1, 2, 3", SC 2011) is a keyed bijection of 64-bit counters (two uint32 words).
+``multivariate_normal``) agree to about 100 ulps of relative error (``tests/test_random_jax.py``).
+
+Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3",
+SC 2011) is a keyed bijection of 64-bit counters (two uint32 words).
 Element ``i`` of an array of random bits hashes the counter ``(i >> 32, i & 0xFFFFFFFF)``; its two output
 words ``(y0, y1)`` give ``y0 ^ y1`` as 32 random bits or ``y0 << 32 | y1`` as 64. ``split(key, n)``'s key
 ``i`` is the pair ``(y0, y1)`` of counter ``(0, i)``, and ``fold_in(key, d)`` that of ``(0, d)``. Everything
@@ -343,15 +345,17 @@ def multivariate_normal(key, mean, cov, shape: Shape | None = None, dtype=float,
     draws them: ``mean + cholesky(cov) @ z`` with ``z = normal(key, shape + (n,))``.
 
     ``shape`` (the batch shape of the result, default the broadcast of ``mean.shape[:-1]`` and
-    ``cov.shape[:-2]``); the result has shape ``shape + (n,)``. Only ``method="cholesky"`` is available.
+    ``cov.shape[:-2]``); the result has shape ``shape + (n,)``. ``method``: ``"cholesky"`` (JAX's default and
+    numbers), or ``"eigh"`` / ``"svd"`` (the factor ``v * sqrt(w)``: also for a singular ``cov``; eigenvector
+    signs may differ from JAX's, so the same distribution but not JAX's numbers).
 
     >>> multivariate_normal(key(0), fnp.zeros(2), fnp.eye(2), (5,)).shape
     (5, 2)
     """
     key = _check_key(key, "multivariate_normal")
     dtype = _float_dtype(dtype, "multivariate_normal")
-    if method != "cholesky":
-        raise FnxTypeError(f"multivariate_normal: method {method!r} is not available; use 'cholesky'")
+    if method not in _COVARIANCE_FACTORS:
+        raise FnxTypeError(f"multivariate_normal: method must be one of {sorted(_COVARIANCE_FACTORS)}, got {method!r}")
     mean, cov = (fnp.astype(as_array(v, "multivariate_normal"), dtype) for v in (mean, cov))
     if mean.ndim < 1 or cov.ndim < 2 or cov.shape[-2:] != (mean.shape[-1],) * 2:
         raise FnxTypeError(f"multivariate_normal: needs mean of shape (..., n) and cov of shape (..., n, n), "
@@ -360,7 +364,20 @@ def multivariate_normal(key, mean, cov, shape: Shape | None = None, dtype=float,
     shape = batch if shape is None else _shape(shape, "multivariate_normal")
     _fits(shape, [batch], "multivariate_normal")
     z = normal(key, shape + mean.shape[-1:], dtype)
-    return fnp.add(mean, fnp.squeeze(fnp.matmul(fnp.linalg.cholesky(cov), z[..., None]), -1))
+    return fnp.add(mean, fnp.squeeze(fnp.matmul(_COVARIANCE_FACTORS[method](cov), z[..., None]), -1))
+
+
+def _eigh_factor(cov):
+    w, v = fnp.linalg.eigh(cov)
+    return v * fnp.sqrt(fnp.maximum(w, 0.0))[..., None, :]  # rounding can make a zero eigenvalue negative
+
+
+def _svd_factor(cov):
+    u, s, _ = fnp.linalg.svd(cov)
+    return u * fnp.sqrt(s)[..., None, :]
+
+
+_COVARIANCE_FACTORS = {"cholesky": lambda cov: fnp.linalg.cholesky(cov), "eigh": _eigh_factor, "svd": _svd_factor}
 
 
 def exponential(key, shape: Shape = (), dtype=float):

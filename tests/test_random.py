@@ -367,3 +367,23 @@ def test_samplers_trace_with_the_key_as_input(name, monkeypatch):
 def test_bad_input_raises_clear_errors(call, message):
     with pytest.raises(FnxTypeError, match=message):
         call()
+
+
+@pytest.mark.parametrize("method", ["cholesky", "eigh", "svd"])
+def test_multivariate_normal_has_the_asked_mean_and_covariance(method):
+    a = np.random.default_rng(0).normal(size=(3, 3))
+    cov, mean = a @ a.T + 0.5 * np.eye(3), np.array([1.0, -2.0, 0.5])
+    x = np.asarray(fr.multivariate_normal(KEY, mean, cov, (40_000,), method=method))
+    assert x.shape == (40_000, 3)
+    np.testing.assert_allclose(x.mean(axis=0), mean, atol=0.05)
+    np.testing.assert_allclose(np.cov(x.T), cov, rtol=0.05, atol=0.05)
+
+
+def test_multivariate_normal_with_a_singular_covariance_and_bad_input():
+    cov = np.array([[1.0, 1.0], [1.0, 1.0]])  # rank 1: Cholesky fails, eigh does not
+    x = np.asarray(fr.multivariate_normal(KEY, np.zeros(2), cov, (1000,), method="eigh"))
+    np.testing.assert_allclose(x[:, 0], x[:, 1], atol=1e-6)
+    with pytest.raises(FnxTypeError, match="method must be one of"):
+        fr.multivariate_normal(KEY, np.zeros(2), cov, method="qr")
+    with pytest.raises(FnxTypeError, match=r"mean of shape \(\.\.\., n\) and cov of shape"):
+        fr.multivariate_normal(KEY, np.zeros(2), np.eye(3))
