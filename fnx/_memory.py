@@ -7,7 +7,7 @@ and unmaps them when freed, and returns freed heap memory above 128 KiB to the O
 turns both off, up to a limit (``fnx.config.keep_freed_memory``, docs/settings.md).
 
 Importing fnx changes nothing: the policy is applied when fnx first loads compiled code
-(``apply_policy``, from ``fnx.lower.cpu``), since jitted functions are what gains (6.9x on the per-example
+(``apply_policy``, called by ``fnx/lower/cpu/compile.py``), since jitted functions are what gains (6.9x on the per-example
 gradients, 1.26x on the epoch scan: ``benchmarks/keep_freed_memory.py``); a process that only uses fnx
 eagerly keeps glibc's own settings.
 """
@@ -42,16 +42,19 @@ _in_force: int | None = None  # the limit applied by ``apply_policy``; None unti
 
 
 def apply_policy() -> None:
-    """Apply ``fnx.config.keep_freed_memory`` if it is not in force yet (0 the first time: nothing to undo)."""
+    """Apply ``fnx.config.keep_freed_memory`` the first time fnx needs it (a limit of 0: nothing to change)."""
     global _in_force
-    from .config import config
-    limit = config.keep_freed_memory
-    if _in_force != limit and (_in_force is not None or limit > 0):
-        keep_freed_memory(limit)
-    _in_force = limit
+    if _in_force is None:
+        from .config import config
+        if config.keep_freed_memory > 0:
+            keep_freed_memory(config.keep_freed_memory)
+        _in_force = config.keep_freed_memory
 
 
 def setting_changed() -> None:
-    """``fnx.config.update`` changed the limit: apply it now if a policy is in force, else when first needed."""
+    """``fnx.config.update`` set the limit: apply it now if the policy is in force, else when first needed."""
+    global _in_force
     if _in_force is not None:
-        apply_policy()
+        from .config import config
+        keep_freed_memory(config.keep_freed_memory)
+        _in_force = config.keep_freed_memory

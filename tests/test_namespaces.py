@@ -34,6 +34,20 @@ def test_memory_policy_is_applied_when_compiled_code_loads():
     assert out.splitlines() == ["None", str(fnx.config.keep_freed_memory)]
 
 
+def test_memory_policy_applies_once_then_follows_config_updates(monkeypatch):
+    calls = []
+    monkeypatch.setattr(fnx._memory, "keep_freed_memory", calls.append)  # glibc stays as it is
+    monkeypatch.setattr(fnx._memory, "_in_force", None)
+    monkeypatch.setattr(fnx.config, "keep_freed_memory", fnx.config.keep_freed_memory)  # restored afterwards
+    fnx.config.update("keep_freed_memory", 5 << 20)
+    assert calls == []  # not in force yet: applied when first needed
+    fnx._memory.apply_policy()
+    fnx._memory.apply_policy()
+    assert calls == [5 << 20]
+    fnx.config.update("keep_freed_memory", 5 << 20)  # in force: applied again at once (even the same value)
+    assert calls == [5 << 20, 5 << 20]
+
+
 def test_tree_namespace_matches_tree_util():
     tree = {"w": [1, 2], "b": (3, {"c": 4})}
     assert fnx.tree.leaves(tree) == fnx.tree_util.tree_leaves(tree) == [3, 4, 1, 2]
