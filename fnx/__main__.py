@@ -4,7 +4,7 @@ import contextlib
 import io
 
 import fnx.distributed as dist
-from fnx.demo import main
+from fnx.demo import cli
 
 with contextlib.redirect_stdout(io.StringIO()) if dist.world().rank else contextlib.nullcontext():
-    main()
+    cli()

@@ -14,6 +14,10 @@ from ._scipy_blas import preload_scipy_blas
 
 preload_scipy_blas()  # before Numba starts: it imports SciPy's BLAS module, and with it all of scipy.linalg
 
+from ..._memory import apply_policy  # noqa: E402
+
+apply_policy()  # compiled code is what needs fnx's memory policy (fnx/_memory.py): applied now, not at import
+
 import numba
 import numpy as np
 from numba.core.errors import NumbaIRAssumptionWarning
