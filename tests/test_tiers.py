@@ -198,6 +198,7 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
         f(x)  # starts the compile, held until released: the first tier now runs beside the worker
         f(x)
         assert openblas.get_threads() == 1
+        assert openblas.scipy_openblas().scipy_openblas_get_num_threads() == 1  # the decompositions' LAPACK too
         release.set()
         assert fnx.block_until_compiled(timeout=600)
         assert openblas.get_threads() == openblas.threads_for(0.0, os.cpu_count(), own, False)

@@ -54,11 +54,29 @@ def get_threads() -> int | None:
     return library.scipy_openblas_get_num_threads64_()
 
 
+@functools.lru_cache(maxsize=None)
+def scipy_openblas() -> ctypes.CDLL | None:
+    """SciPy's own bundled ``scipy-openblas`` (32-bit integers), which Numba's ``np.linalg`` calls (the compiled
+    decompositions: ``kernels_decompositions``), or None when this SciPy has none."""
+    try:
+        import scipy
+    except ImportError:
+        return None
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(scipy.__file__), "../scipy.libs/libscipy_openblas-*"))):
+        library = ctypes.CDLL(path)
+        if hasattr(library, "scipy_openblas_set_num_threads"):
+            return library
+    return None
+
+
 def set_threads(count: int) -> None:
-    """Make NumPy's OpenBLAS run ``count`` threads (a global setting its next call reads: safe while another
-    thread multiplies, OpenMathLib/OpenBLAS#3917)."""
+    """Make NumPy's OpenBLAS, and SciPy's, run ``count`` threads (a global setting their next call reads: safe
+    while another thread multiplies, OpenMathLib/OpenBLAS#3917)."""
     if get_threads() not in (None, count):
         numpy_openblas().scipy_openblas_set_num_threads64_(ctypes.c_int(count))
+        library = scipy_openblas()
+        if library is not None:
+            library.scipy_openblas_set_num_threads(ctypes.c_int(count))
 
 
 def threads_for(other_cores: float, cores: int, own_count: int, worker_busy: bool) -> int:
