@@ -9,21 +9,38 @@
 """
 from __future__ import annotations
 
-from . import numpy, lax, random, tree_util  # noqa: F401  (public submodules)
+import importlib as _importlib
+
+from . import numpy, lax, random, tree, tree_util  # noqa: F401  (public submodules)
 from .config import config
 from .core.array import Array, Device
 from .core.ir import ClosedJaxpr, Jaxpr, check_jaxpr
-from .core.primitive import Primitive, def_primitive, primitives
+from .core.primitive import Primitive, def_primitive, primitives, rules_of as _rules_of
 from .core.tracing import eval_jaxpr, make_jaxpr
 from .core.tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
 
 from .transforms.autodiff import (custom_jvp, custom_vjp, grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, stop_gradient,
                                   value_and_grad, vjp)
 from .transforms.batching import vmap
-from .transforms import control_flow as _control_flow_rules  # noqa: F401  (scan/cond/while rules)
 from .transforms.jit import block_until_compiled, jit
+from .transforms.checkpoint import checkpoint, remat
+from .transforms.eval_shape import ShapeDtypeStruct, eval_shape
 
 from ._version import __version__  # noqa: E402,F401
+
+
+def rules_of(primitive: str) -> list:
+    """Every rule of the primitive named ``primitive`` (shape, impl, jvp, vjp, batching, CPU lowering, ...), each
+    with the file and line that registered it and where its code is, read from the rule tables.
+
+    >>> import fnx
+    >>> for site in fnx.rules_of("tanh"):  # doctest: +SKIP
+    ...     print(site)
+    abstract eval    fnx/lax/elementwise.py:122  (code at fnx/lax/elementwise.py:56)
+    ...
+    """
+    from .lower.cpu import compile  # noqa: F401  (the CPU rules register when the backend loads: Numba's import)
+    return _rules_of(primitive)
 
 
 def devices(platform: str | None = None) -> list:
@@ -37,9 +54,24 @@ def device_put(x, device: Device | None = None):
     return tree_map(lambda v: v if isinstance(v, Array) else numpy.asarray(v), x)
 
 
-__all__ = ["Array", "ClosedJaxpr", "block_until_compiled", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
-           "def_primitive",
-           "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "lax",
-           "linearize", "make_jaxpr", "numpy", "primitives", "random", "register_pytree_node", "stop_gradient",
+# imported on first use (``fnx.nn.relu`` after ``import fnx``), so that ``import fnx`` stays fast
+_LAZY_SUBMODULES = ("datasets", "flatten_util", "nn", "optimizers", "scipy")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)  # the import also sets the attribute
+    raise AttributeError(f"module 'fnx' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
+
+__all__ = ["Array", "block_until_compiled", "check_jaxpr", "checkpoint", "ClosedJaxpr", "config", "custom_jvp",
+           "custom_vjp", "datasets", "def_primitive", "Device", "device_put", "devices", "eval_jaxpr", "eval_shape",
+           "flatten_util", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "Jaxpr", "jit", "jvp", "lax",
+           "linearize", "make_jaxpr", "nn", "numpy", "optimizers", "Primitive", "primitives", "random",
+           "register_pytree_node", "remat", "rules_of", "scipy", "ShapeDtypeStruct", "stop_gradient", "tree",
            "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",
            "value_and_grad", "vjp", "vmap"]

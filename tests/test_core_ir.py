@@ -51,10 +51,10 @@ def test_check_jaxpr_accepts_traced_and_rejects_bad_types():
     bad = Var(ShapedArray((4,), np.dtype("float32")))
     a = closed.jaxpr.invars[0]
     with pytest.raises(JaxprTypeError, match="declared outputs"):
-        fnx.check_jaxpr(Jaxpr([], [a], [Eqn(fnx.lax.unary_primitives["exp"], [a], [bad])], [bad]))
+        fnx.check_jaxpr(Jaxpr([], [a], [Eqn(fnx.lax.exp_p, [a], [bad])], [bad]))
     undefined = Var(a.aval)
     with pytest.raises(JaxprTypeError, match="before it is defined"):
-        fnx.check_jaxpr(Jaxpr([], [a], [Eqn(fnx.lax.unary_primitives["exp"], [undefined], [bad])], [bad]))
+        fnx.check_jaxpr(Jaxpr([], [a], [Eqn(fnx.lax.exp_p, [undefined], [bad])], [bad]))
 
 
 def test_every_primitive_has_abstract_eval_and_impl():

@@ -57,12 +57,15 @@ def test_structural_ops_and_products_match_eager():
 
 
 # every elementwise primitive, on arrays (the fused loops) and on rank-0 values (Numba scalars), per dtype kind
-from fnx.lax.elementwise import binary_primitives, integer_pow_p, unary_primitives  # noqa: E402
+from fnx.lax.elementwise import integer_pow_p, table as elementwise_table  # noqa: E402
 
-_FLOAT_UNARY = [n for n, p in unary_primitives.items() if n not in ("not", "population_count")]
-_FLOAT_BINARY = [n for n in binary_primitives if n not in ("and", "or", "xor", "shift_left", "shift_right")]
+_BY_NAME = {p.name: p for p in elementwise_table}
+_UNARY = [p.name for p, row in elementwise_table.items() if row.arity == 1]
+_BINARY = [p.name for p, row in elementwise_table.items() if row.arity == 2]
+_FLOAT_UNARY = [n for n in _UNARY if n not in ("not", "population_count")]
+_FLOAT_BINARY = [n for n in _BINARY if n not in ("and", "or", "xor", "shift_left", "shift_right")]
 _INT_UNARY = ["neg", "sign", "abs", "not", "population_count"]
-_INT_BINARY = [n for n in binary_primitives if n not in ("div", "atan2", "hypot", "copysign", "nextafter",
+_INT_BINARY = [n for n in _BINARY if n not in ("div", "atan2", "hypot", "copysign", "nextafter",
                                                          "logaddexp")]
 
 
@@ -72,18 +75,18 @@ def every_elementwise_primitive(f32, f64, s64, i32, u8, b):
     for name, x in (("f32", f32), ("f64", f64), ("scalar", s64)):
         y = x + 0.6
         for op in _FLOAT_UNARY:
-            out[f"{op} {name}"] = unary_primitives[op].bind(x + 1.0 if op == "acosh" else x)
+            out[f"{op} {name}"] = _BY_NAME[op].bind(x + 1.0 if op == "acosh" else x)
         for op in _FLOAT_BINARY:
-            out[f"{op} {name}"] = binary_primitives[op].bind(x, y)
+            out[f"{op} {name}"] = _BY_NAME[op].bind(x, y)
         out[f"integer_pow {name}"] = integer_pow_p.bind(x, y=-3)
     j = i32 % 5 + 1  # positive divisors and small shifts
     for op in _INT_UNARY:
-        out[f"{op} i32"] = unary_primitives[op].bind(u8 if op == "population_count" else i32)
+        out[f"{op} i32"] = _BY_NAME[op].bind(u8 if op == "population_count" else i32)
     for op in _INT_BINARY:
-        out[f"{op} i32"] = binary_primitives[op].bind(i32, j)
+        out[f"{op} i32"] = _BY_NAME[op].bind(i32, j)
     out["integer_pow i32"] = integer_pow_p.bind(i32, y=3)
-    out.update({f"{op} bool": binary_primitives[op].bind(b, ~b) for op in ("and", "or", "xor", "eq")})
-    out["not bool"] = unary_primitives["not"].bind(b)
+    out.update({f"{op} bool": _BY_NAME[op].bind(b, ~b) for op in ("and", "or", "xor", "eq")})
+    out["not bool"] = _BY_NAME["not"].bind(b)
     return out
 
 

@@ -10,7 +10,10 @@ from fnx.lower.fusion import REDUCTIONS, Cluster, fuse
 from fnx.lax.linalg import dot_general_p
 from fnx.lower import loop_motion
 from fnx.lower.product_updates import product_update_p
-from fnx.lower.simplify import merge_scans, prune, simplify
+from fnx.core.ir import dce
+from fnx.lower import simplify as simplify_module
+from fnx.lower.cpu import compile as cpu_compile
+from fnx.lower.simplify import merge_scans, simplify
 from helpers import assert_same
 
 RNG = np.random.default_rng(3)
@@ -110,7 +113,7 @@ def test_the_rnn_loops_keep_only_the_recurrent_products_and_match_numpy():
     # backward, dz @ wh.T reads a copy of wh transposed before the loop: no product reads its right side transposed
     assert all(e.params["dimension_numbers"][0][1] == (0,) for s in _scans(simple)
                for e in s.params["jaxpr"].jaxpr.eqns if e.primitive is dot_general_p)
-    assert _products_in_loops(prune(merge_scans(jaxpr))) == [2, 3]
+    assert _products_in_loops(dce(merge_scans(jaxpr))) == [2, 3]
     value, grads = fnx.jit(grad_rnn)(RNN_PARAMS, RNN_XS)
     expected = _numpy_rnn_value_and_grad(RNN_PARAMS, RNN_XS)
     assert_same(np.asarray(value), expected[0], rtol=1e-12)
@@ -169,7 +172,7 @@ MOVABLE_ARGS = (RNG.standard_normal((5, 3)), RNG.standard_normal((5, 5)) * 0.5, 
 
 
 def test_products_move_out_of_loops_in_every_position_and_match_eager():
-    jaxpr = prune(merge_scans(fnx.make_jaxpr(loops_with_movable_products)(*MOVABLE_ARGS).jaxpr))
+    jaxpr = dce(merge_scans(fnx.make_jaxpr(loops_with_movable_products)(*MOVABLE_ARGS).jaxpr))
     assert _products_in_loops(jaxpr) == [7, 2]
     assert _products_in_loops(simplify(jaxpr)) == [2, 0]  # h @ u and the sum that is also emitted stay
     assert_same(fnx.tree_map(np.asarray, fnx.jit(loops_with_movable_products)(*MOVABLE_ARGS)),
@@ -178,7 +181,7 @@ def test_products_move_out_of_loops_in_every_position_and_match_eager():
 
 def test_no_product_moves_when_its_stacked_arrays_would_pass_the_memory_cap(monkeypatch):
     monkeypatch.setattr(loop_motion, "MAX_STACKED_BYTES", 0)
-    jaxpr = prune(merge_scans(fnx.make_jaxpr(loops_with_movable_products)(*MOVABLE_ARGS).jaxpr))
+    jaxpr = dce(merge_scans(fnx.make_jaxpr(loops_with_movable_products)(*MOVABLE_ARGS).jaxpr))
     assert _products_in_loops(simplify(jaxpr)) == [6, 1]  # sums of products of the inputs alone stack nothing
 
 
@@ -262,3 +265,32 @@ def test_a_batched_constant_keeps_its_layout():
     v, xs = RNG.standard_normal((2, 3)), RNG.standard_normal((4, 2, 3))
     assert_same(fnx.tree_map(np.asarray, fnx.jit(loop_with_a_batched_constant)(v, xs)),
                 fnx.tree_map(np.asarray, loop_with_a_batched_constant(v, xs)), rtol=1e-12)
+
+
+def dead_work_in_nested_bodies(x):
+    """A cond whose branch holds a scan whose stacked output (a sine) nobody uses."""
+    def body(c, xi):
+        return c + xi, fnp.sin(xi) * 3.0
+
+    def branch(v):
+        total, _ = fnx.lax.scan(body, 0.0, v)
+        return total
+
+    return fnx.lax.cond(x[0] > 0.0, branch, lambda v: v[1], x)
+
+
+def test_the_pipeline_simplifies_a_program_once_with_its_nested_bodies(monkeypatch):
+    """compile.lower rewrites the whole program in one call of simplify; code generation rewrites nothing more,
+    yet the dead sine inside the scan inside the cond's branch is gone from the generated source."""
+    calls = []
+
+    def counted(jaxpr):
+        calls.append(jaxpr)
+        return simplify_module.simplify(jaxpr)
+
+    monkeypatch.setattr(cpu_compile, "simplify", counted)
+    closed = fnx.make_jaxpr(dead_work_in_nested_bodies)(np.arange(1.0, 4.0))
+    source, _ = cpu_compile.lower(closed)
+    assert len(calls) == 1
+    assert "sin" not in source and "sin" in str(closed)
+    assert_same(fnx.jit(dead_work_in_nested_bodies)(np.arange(1.0, 4.0)), 6.0)

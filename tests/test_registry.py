@@ -1,30 +1,51 @@
 """Every primitive has every rule: shape, eager implementation, jvp, vjp, batching and CPU lowering (or an
-explicit mark that it has no derivative). An unfinished primitive fails here by name."""
+explicit mark that it has no derivative). An unfinished primitive fails here by name. The tables checked are
+the rule tables themselves (``fnx.core.primitive.rule_tables``), which ``fnx.rules_of`` also reads."""
+import os
+
 import pytest
 
-import fnx  # noqa: F401  (registers every primitive and rule)
-from fnx.core import primitive
-from fnx.transforms.autodiff.engine import jvp_rules, nondifferentiable, vjp_rules
-from fnx.lower.cpu.codegen import cpu_rules
+import fnx
+import fnx.lower.cpu.compile  # noqa: F401  (registers the CPU rules)
+from fnx.core.primitive import primitives, rule_tables
 from fnx.lower.product_updates import LOWERING_ONLY
-from fnx.transforms.batching.engine import batching_rules
 
-TEST_ONLY = {"test_cube"}  # defined by tests/test_core_ir.py
-ALL = sorted(name for name in primitive.primitives if name not in TEST_ONLY)
+TEST_ONLY = {"test_cube", "axpb", "axpb_kernel", "axpb_no_rules"}  # defined by tests (test_core_ir.py,
+# test_extension.py)
+ALL = sorted(name for name in primitives if name not in TEST_ONLY)
 # made by the lowering after every transform has run (fnx/lower/product_updates.py): never transformed
-TRANSFORMED = [name for name in ALL if primitive.primitives[name] not in LOWERING_ONLY]
+TRANSFORMED = [name for name in ALL if primitives[name] not in LOWERING_ONLY]
 
 
-@pytest.mark.parametrize("table, what, names", [
-    (primitive.abstract_eval_rules, "abstract eval", ALL), (primitive.impl_rules, "impl", ALL),
-    (batching_rules, "batching", TRANSFORMED), (cpu_rules, "CPU lowering", ALL)])
-def test_every_primitive_has_the_rule(table, what, names):
-    missing = [n for n in names if primitive.primitives[n] not in table]
-    assert missing == [], f"primitives without a {what} rule: {missing}"
+@pytest.mark.parametrize("table, names", [("abstract eval", ALL), ("impl", ALL), ("batching", TRANSFORMED),
+                                          ("CPU lowering", ALL)])
+def test_every_primitive_has_the_rule(table, names):
+    missing = [n for n in names if primitives[n] not in rule_tables[table]]
+    assert missing == [], f"primitives without a {table} rule: {missing}"
 
 
-@pytest.mark.parametrize("table, what", [(jvp_rules, "jvp"), (vjp_rules, "vjp")])
-def test_every_primitive_is_differentiable_or_marked(table, what):
-    missing = [n for n in TRANSFORMED if primitive.primitives[n] not in table and primitive.primitives[n] not in
-               nondifferentiable]
-    assert missing == [], f"primitives without a {what} rule or a not-differentiable mark: {missing}"
+@pytest.mark.parametrize("table", ["jvp", "vjp"])
+def test_every_primitive_is_differentiable_or_marked(table):
+    marked = rule_tables["not differentiable"]
+    missing = [n for n in TRANSFORMED if primitives[n] not in rule_tables[table] and primitives[n] not in marked]
+    assert missing == [], f"primitives without a {table} rule or a not-differentiable mark: {missing}"
+
+
+def test_rules_of_names_every_layer_with_a_real_source_line():
+    sites = fnx.rules_of("tanh")
+    assert [s.table for s in sites] == ["abstract eval", "impl", "jvp", "vjp", "batching", "CPU lowering"]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(fnx.__file__)))
+    row = sites[0].registered
+    assert row.startswith("fnx/lax/elementwise.py:")
+    for site in sites:
+        for position in filter(None, (site.registered, site.code)):
+            path, line = position.rsplit(":", 1)
+            with open(os.path.join(root, path)) as f:
+                assert 1 <= int(line) <= len(f.readlines()), position
+    with open(os.path.join(root, "fnx/lax/elementwise.py")) as f:  # the table row of tanh: one line, one file
+        assert f.readlines()[int(row.rsplit(":", 1)[1]) - 1].startswith('tanh_p = unary("tanh"')
+
+
+def test_rules_of_an_unknown_primitive_is_a_clear_error():
+    with pytest.raises(KeyError, match="no primitive named 'tanhh'"):
+        fnx.rules_of("tanhh")

@@ -46,14 +46,6 @@ def canonicalize(dtype, op: str = "fnx") -> np.dtype:
     return dt
 
 
-def is_float(dtype: np.dtype) -> bool:
-    return dtype.kind == "f"
-
-
-def is_integer(dtype: np.dtype) -> bool:
-    return dtype.kind in "iu"
-
-
 def to_inexact(dtype: np.dtype) -> np.dtype:
     """The float dtype an op like ``sin`` or ``/`` computes in: floats stay, bools and ints go to the default float."""
     return dtype if dtype.kind == "f" else config.default_float

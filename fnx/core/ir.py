@@ -8,12 +8,12 @@ producing output variables. It prints like JAX's::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
 from .avals import ShapedArray
-from .primitive import Primitive, abstract_eval
+from .primitive import Primitive, RuleTable, abstract_eval, effectful
 
 
 class Var:
@@ -104,14 +104,36 @@ def hoist_consts(closed: ClosedJaxpr, before: Sequence[ShapedArray] = (),
     return ClosedJaxpr(Jaxpr([], invars, j.eqns, j.outvars), [])
 
 
+def map_sub_jaxprs(eqn: Eqn, f: Callable[[Jaxpr], Jaxpr]) -> Eqn:
+    """``eqn`` with every jaxpr it holds (a loop body, a cond's branches, a called function) replaced by ``f`` of
+    it; ``eqn`` itself if it holds none. Passes over whole programs recurse with it."""
+    params = {}
+    for k, v in eqn.params.items():
+        if isinstance(v, ClosedJaxpr):
+            params[k] = ClosedJaxpr(f(v.jaxpr), v.consts)
+        elif isinstance(v, tuple) and v and all(isinstance(b, ClosedJaxpr) for b in v):
+            params[k] = tuple(ClosedJaxpr(f(b.jaxpr), b.consts) for b in v)
+    return Eqn(eqn.primitive, eqn.invars, eqn.outvars, {**eqn.params, **params}) if params else eqn
+
+
+# prim -> rule(eqn, used) -> an equation computing at least the outputs marked in ``used`` (a scan drops the
+# stacked outputs nobody uses, and the code of its body that computed them)
+dce_rules = RuleTable("dead code")
+
+
 def dce(jaxpr: Jaxpr) -> Jaxpr:
-    """The jaxpr without the equations whose outputs nothing uses (every primitive is pure)."""
+    """The jaxpr without the equations whose outputs nothing uses (but ``effectful`` ones), also inside the
+    jaxprs its equations hold; a primitive's ``dce_rules`` entry may drop its own unused outputs too."""
     live = {id(v) for v in jaxpr.outvars if isinstance(v, Var)}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if any(id(v) in live for v in eqn.outvars):
-            kept.append(eqn)
-            live.update(id(x) for x in eqn.invars if isinstance(x, Var))
+        used = [id(v) in live for v in eqn.outvars]
+        if not any(used) and eqn.primitive not in effectful:
+            continue
+        rule = dce_rules.get(eqn.primitive)
+        eqn = rule(eqn, used) if rule is not None else map_sub_jaxprs(eqn, dce)
+        kept.append(eqn)
+        live.update(id(x) for x in eqn.invars if isinstance(x, Var))
     return Jaxpr(jaxpr.constvars, jaxpr.invars, kept[::-1], jaxpr.outvars)
 
 

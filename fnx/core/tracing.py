@@ -22,7 +22,7 @@ from .array_methods import ArrayMethods
 from .avals import ShapedArray
 from .errors import ConcretizationError, FnxTypeError
 from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
-from .primitive import Primitive, _trace_stack, abstract_eval, bind, impl_rules
+from .primitive import Primitive, _trace_stack, abstract_eval, bind, impl_outputs, impl_rules
 from .tree import tree_flatten, tree_unflatten
 
 
@@ -123,7 +123,7 @@ class JaxprTrace:
                     self.values[id(var)] = np.asarray(value)
         return self.const_vars[id(x)]
 
-    def process(self, prim: Primitive, args: Sequence, params: dict):
+    def process(self, prim: Primitive, args: Sequence, params: dict) -> list:
         atoms = [x.var if type(x) is Tracer and x.trace is self else self.to_atom(x) for x in args]
         out_avals = abstract_eval(prim, [a.aval for a in atoms], params)
         if not self.concrete or prim.multiple_results:
@@ -138,7 +138,7 @@ class JaxprTrace:
         var = Var(out_avals[0])
         out = values[id(var)] = out if type(out) is np.ndarray else np.asarray(out)
         self.eqns.append(Eqn(prim, atoms, [var], params))
-        return Tracer(self, var, out)
+        return [Tracer(self, var, out)]
 
     def _record(self, prim: Primitive, atoms: list, params: dict, out_avals: list):
         """The general case of ``process``: outputs with values when the trace is concrete and every input's
@@ -147,12 +147,11 @@ class JaxprTrace:
         if vals is None or any(v is None for v in vals):
             outs = [Tracer(self, Var(aval)) for aval in out_avals]
         else:
-            out = impl_rules[prim](*vals, **params)
             outs = [Tracer(self, Var(aval)) for aval in out_avals]
-            for t, value in zip(outs, out if prim.multiple_results else (out,)):
+            for t, value in zip(outs, impl_outputs(prim, vals, params)):
                 t.val = self.values[id(t.var)] = value if type(value) is np.ndarray else np.asarray(value)
         self.eqns.append(Eqn(prim, atoms, [t.var for t in outs], params))
-        return outs if prim.multiple_results else outs[0]
+        return outs
 
     def to_jaxpr(self, in_tracers: list, out_values: list) -> ClosedJaxpr:
         outvars = [self.to_atom(x) for x in out_values]
@@ -169,6 +168,12 @@ def new_trace(concrete: bool = False):
         yield trace
     finally:
         _trace_stack.pop()
+
+
+def active_traces() -> list:
+    """The active traces, innermost last: the list itself, which tracing updates in place, so a hot path may keep
+    it and test its truth (read only: ``trace_to_jaxpr`` pushes and pops them)."""
+    return _trace_stack
 
 
 def is_tracing() -> bool:
@@ -265,6 +270,33 @@ def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = (), return_sha
     return traced
 
 
+def evaluate(jaxpr: Jaxpr, consts: Sequence, args: Sequence, apply: Callable | None = None) -> dict[int, Any]:
+    """fnx's one jaxpr evaluator: every variable's value (by ``id`` of the variable), each equation's outputs
+    computed by ``apply(eqn, input_values) -> list`` (by default: binding its primitive, so that under an active
+    trace the evaluation is itself recorded there). ``eval_jaxpr``, ``eval_jaxpr_numpy`` and reverse mode's
+    forward pass are this with their own ``apply``."""
+    apply = apply or _bind_eqn
+    env: dict[int, Any] = {}
+    for v, x in zip(jaxpr.constvars, consts):
+        env[id(v)] = x
+    for v, x in zip(jaxpr.invars, args):
+        env[id(v)] = x
+    for eqn in jaxpr.eqns:
+        outs = apply(eqn, [x.val if isinstance(x, Literal) else env[id(x)] for x in eqn.invars])
+        for v, out in zip(eqn.outvars, outs):
+            env[id(v)] = out
+    return env
+
+
+def _bind_eqn(eqn: Eqn, values: list) -> list:
+    return bind(eqn.primitive, values, eqn.params)
+
+
+def read(env: dict, atom):
+    """The value of ``atom`` (a variable or a literal) in an environment made by ``evaluate``."""
+    return atom.val if isinstance(atom, Literal) else env[id(atom)]
+
+
 def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
     """Evaluate ``jaxpr`` on ``consts`` and ``args`` (flat lists), binding each equation's primitive.
 
@@ -272,20 +304,8 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
     """
     if len(args) != len(jaxpr.invars):
         raise FnxTypeError(f"eval_jaxpr: the jaxpr takes {len(jaxpr.invars)} inputs, got {len(args)}")
-    env: dict[int, Any] = {}
-
-    def read(atom):
-        return atom.val if isinstance(atom, Literal) else env[id(atom)]
-
-    for v, x in zip(jaxpr.constvars, consts):
-        env[id(v)] = x
-    for v, x in zip(jaxpr.invars, args):
-        env[id(v)] = x
-    for eqn in jaxpr.eqns:
-        outs = bind(eqn.primitive, [read(x) for x in eqn.invars], eqn.params)
-        for v, out in zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]):
-            env[id(v)] = out
-    return [_as_output(read(v)) for v in jaxpr.outvars]
+    env = evaluate(jaxpr, consts, args)
+    return [_as_output(read(env, v)) for v in jaxpr.outvars]
 
 
 def _as_output(x):
@@ -301,14 +321,9 @@ def eval_jaxpr_numpy(closed: ClosedJaxpr, *args) -> list:
     ``eval_jaxpr`` would not do, because it binds, and an impl can run while a trace is active (a concrete
     trace computes values as it records): binding would record the inner equations into that trace.
     """
-    jaxpr = closed.jaxpr
-    env = {id(v): x for v, x in zip(jaxpr.invars, args)}
+    env = evaluate(closed.jaxpr, [], args, _impl_eqn)
+    return [np.asarray(read(env, v)) for v in closed.jaxpr.outvars]
 
-    def read(atom):
-        return atom.val if isinstance(atom, Literal) else env[id(atom)]
 
-    for eqn in jaxpr.eqns:
-        out = impl_rules[eqn.primitive](*map(read, eqn.invars), **eqn.params)
-        for v, value in zip(eqn.outvars, out if eqn.primitive.multiple_results else [out]):
-            env[id(v)] = np.asarray(value)
-    return [np.asarray(read(v)) for v in jaxpr.outvars]
+def _impl_eqn(eqn: Eqn, values: list) -> list:
+    return [np.asarray(v) for v in impl_outputs(eqn.primitive, values, eqn.params)]

@@ -12,7 +12,7 @@ gives the same data, on every platform. Generators whose only randomness is opti
 >>> X, y = two_moons(n=500)                 # noise-free, no key needed
 >>> X.shape, y.shape, int(y.sum())
 ((500, 2), (500,), 250)
->>> X, y = spirals(0, n_per_class=400)      # Ghatak's two-arm spiral, seed 0
+>>> X, y = spirals(0, n_per_class=400)      # the two-arm spiral of Ghatak 2019, seed 0
 >>> X.shape
 (800, 2)
 """
@@ -61,7 +61,7 @@ def two_moons(key_or_seed=None, n: int = 100, noise: float = 0.0, dtype=None) ->
 
     The outer moon (label 0) is ``(cos t, sin t)``, the inner moon (label 1) is ``(1 - cos t, 0.5 - sin t)``,
     each for ``t`` evenly spaced in [0, pi]: ``n // 2`` outer points, the rest inner. ``noise`` adds Gaussian
-    noise of that standard deviation to every coordinate (the books use 0.1; Ketkar 8-1 and 9-3).
+    noise of that standard deviation to every coordinate (the books use 0.1; Ketkar 2017, listings 8-1 and 9-3).
 
     Returns ``X`` (n, 2) and ``y`` (n,) int64.
 
@@ -88,7 +88,7 @@ def spirals(key_or_seed, n_per_class: int = 100, n_classes: int = 2, noise: floa
     Arm ``k`` has radii ``r`` evenly spaced over ``radius`` and angles
     ``t = k * offset + linspace(0, turn, n_per_class) + noise * N(0, 1)``; its points are
     ``(r sin t, r cos t)``. ``offset`` defaults to ``turn``, so arm ``k`` covers the angles
-    [k turn, (k + 1) turn]. The defaults are Ghatak's recipe (chapter 4: r from 0.05 to 1, turn 4.7,
+    [k turn, (k + 1) turn]. The defaults are the recipe of Ghatak 2019 (chapter 4: r from 0.05 to 1, turn 4.7,
     noise 0.3); ``radius=(0, 1), turn=4, noise=0.2`` gives the CS231n K-class spiral, and
     ``radius=(0, 5), turn=2.5 * pi, offset=pi`` the ConvnetJS demo's two arms.
 
@@ -136,7 +136,7 @@ def circles(key_or_seed=None, n: int = 100, factor: float = 0.5, noise: float = 
 
 def donut(key_or_seed, n: int = 2000, radii: tuple[float, float] = (5.0, 10.0), noise: float = 1.0,
           dtype=None) -> tuple[np.ndarray, np.ndarray]:
-    """A disc-like inner ring and an outer ring with random angles (LazyProgrammer's "donut" problem).
+    """A disc-like inner ring and an outer ring with random angles (the "donut" problem of LazyProgrammer 2016).
 
     ``n // 2`` inner points (label 0) at distance ``radii[0] + noise * N(0, 1)`` from the origin and the
     rest (label 1) at ``radii[1] + noise * N(0, 1)``, all at angles uniform in [0, 2 pi). The defaults are
@@ -194,7 +194,7 @@ def blobs(key_or_seed, n_per_class: int = 500, centers=((0.0, -2.0), (2.0, 2.0),
           std: float = 1.0, dtype=None) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clouds: ``n_per_class`` points around each row of ``centers`` (K, d), with standard deviation ``std``.
 
-    Class ``k`` is the cloud around ``centers[k]``. The defaults are LazyProgrammer's three clouds of 500
+    Class ``k`` is the cloud around ``centers[k]``. The defaults are the three clouds of LazyProgrammer 2016 of 500
     points at (0, -2), (2, 2) and (-2, 2) with unit variance.
 
     Returns ``X`` (K * n_per_class, d) and ``y`` int64 in [0, K).
@@ -235,7 +235,7 @@ def polynomial(key_or_seed=None, n: int = 100, coefficients: Sequence[float] = (
                dtype=None) -> tuple[np.ndarray, np.ndarray]:
     """Regression data ``y = sum_i coefficients[i] * x**i + noise * N(0, 1)`` at ``n`` evenly spaced ``x``.
 
-    The defaults are the noise-free signal of Ketkar's listing 2-1: ``x = linspace(-1, 1, 100)``,
+    The defaults are the noise-free signal of listing 2-1 of Ketkar 2017: ``x = linspace(-1, 1, 100)``,
     ``y = 2 + x + 2 x^2``. The listing itself adds ``noise=0.1`` and fits the first 80 points.
 
     Returns ``X`` (n, 1) and ``y`` (n,), both float.

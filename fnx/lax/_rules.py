@@ -1,10 +1,12 @@
-"""Shape and dtype checks shared by the lax primitives' abstract-eval rules."""
+"""Shape and dtype checks shared by the lax primitives' abstract-eval rules, and operand typing for the lax functions."""
 from __future__ import annotations
 
 import numpy as np
 
+from ..core import dtypes
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
+from ..core.primitive import Primitive
 
 
 def describe(avals) -> str:
@@ -40,3 +42,22 @@ def normalize_axes(name: str, axes, ndim: int) -> tuple:
     if len(set(out)) != len(out):
         raise FnxTypeError(f"{name}: repeated axis in {tuple(axes)}")
     return tuple(out)
+
+
+def _dtype_of(x):
+    return None if isinstance(x, dtypes.WEAK_TYPES) and not isinstance(x, np.generic) else np.dtype(x.dtype)
+
+
+def typed(*xs) -> list:
+    """The operands with Python scalars given the dtype of the array operands (of each other, if none is one)."""
+    strong = [d for d in map(_dtype_of, xs) if d is not None]
+    dtype = dtypes.result_type(*(strong or [type(x) for x in xs]))
+    return [dtype.type(x) if _dtype_of(x) is None else x for x in xs]
+
+
+def public_names(namespace: dict, exclude: frozenset = frozenset()) -> list:
+    """The names a lax module gives ``fnx.lax`` (its ``__all__``): its primitives and the functions it defines,
+    but not what it imports or ``exclude``."""
+    module = namespace["__name__"]
+    return [name for name, value in namespace.items() if not name.startswith("_") and name not in exclude and
+            (isinstance(value, Primitive) or getattr(value, "__module__", None) == module and callable(value))]

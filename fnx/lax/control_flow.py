@@ -23,12 +23,11 @@ from ..core import dtypes
 from ..core.array import Array
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
-from ..core.ir import hoist_consts as _hoist_consts
+from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, dce, dce_rules, hoist_consts as _hoist_consts
 from ..core.primitive import def_primitive
 from ..core.tracing import Tracer, abstractify, eval_jaxpr_numpy as _run_numpy, trace_to_jaxpr
 from ..core.tree import PyTreeDef, tree_flatten, tree_unflatten
-from .elementwise import add_p, lt_p, ne_p
-from .structural import convert_element_type_p
+from .elementwise import add_p, convert_element_type_p, lt_p, ne_p
 
 _BOOL = np.dtype(bool)
 
@@ -119,6 +118,20 @@ def _scan_impl(*args, jaxpr, length, reverse, num_consts, num_carry, unroll):
 
 
 scan_p = def_primitive("scan", _scan_abstract_eval, _scan_impl, multiple_results=True)
+
+
+def _scan_dce(eqn: Eqn, used: list) -> Eqn:
+    """The scan without its unused stacked outputs, and its body without the code computing them (the carries
+    all stay: each step needs them)."""
+    num_carry, body = eqn.params["num_carry"], eqn.params["jaxpr"]
+    keep = [True] * num_carry + list(used[num_carry:])
+    j = body.jaxpr
+    new_body = ClosedJaxpr(dce(Jaxpr(j.constvars, j.invars, j.eqns, [v for v, k in zip(j.outvars, keep) if k])),
+                           body.consts)
+    return Eqn(scan_p, eqn.invars, [v for v, k in zip(eqn.outvars, keep) if k], {**eqn.params, "jaxpr": new_body})
+
+
+dce_rules[scan_p] = _scan_dce
 
 
 def _scan_length(xs: list, length, op: str) -> int:
@@ -229,6 +242,25 @@ def _branch(op: str, index, branches: Sequence[Callable], names: Sequence[str], 
     all_consts = [c for _, consts, _ in traced for c in consts]
     outs = cond_p.bind(index, *all_consts, *ops_flat, branches=jaxprs)
     return tree_unflatten(first_tree, outs)
+
+
+def trace_closed(f: Callable, avals: Sequence[ShapedArray]) -> tuple[ClosedJaxpr, list]:
+    """Trace ``f(*flat_args) -> flat_outputs`` into a const-free jaxpr whose leading inputs are the values
+    ``f`` closed over; returns the jaxpr and those values (to pass as leading operands). The transforms build
+    new loop bodies this way."""
+    closed, _ = trace_to_jaxpr(f, list(avals))
+    return _hoist_consts(closed), list(closed.consts)
+
+
+def bind_cond(index, branch_fns: Sequence[Callable], avals: Sequence[ShapedArray], operands: Sequence) -> list:
+    """Trace every branch function (flat arguments and results) on ``avals`` and bind ``cond``; each branch
+    gets all branches' consts."""
+    traced = [trace_to_jaxpr(f, list(avals))[0] for f in branch_fns]
+    const_avals = [[v.aval for v in t.jaxpr.constvars] for t in traced]
+    branches = tuple(_hoist_consts(t, sum(const_avals[:i], []), sum(const_avals[i + 1:], []))
+                     for i, t in enumerate(traced))
+    consts = [c for t in traced for c in t.consts]
+    return cond_p.bind(index, *consts, *operands, branches=branches)
 
 
 def _scalar(x, op: str, what: str, kinds: str, description: str):

@@ -26,7 +26,9 @@ from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
 from ..core.primitive import def_primitive
 from ._rules import describe, require_dtype_kind, same_dtype
-from .structural import _pad_impl, convert_element_type_p
+from . import elementwise
+from .elementwise import convert_element_type_p
+from .structural import _pad_impl
 
 # -- window arithmetic shared by both primitives -----------------------------------------------------------
 
@@ -332,8 +334,7 @@ reduce_window_p = def_primitive(_REDUCE_WINDOW, _reduce_window_eval, _reduce_win
 def _computation_name(computation) -> str:
     if isinstance(computation, str) and computation in _WINDOW_REDUCERS:
         return computation
-    from .. import lax  # the functions are defined by fnx.lax itself, which imports this module
-    names = {lax.max: "max", lax.min: "min", lax.add: "sum"}
+    names = {elementwise.max: "max", elementwise.min: "min", elementwise.add: "sum"}
     if not isinstance(computation, str) and computation in names:
         return names[computation]
     raise FnxTypeError(f"{_REDUCE_WINDOW}: computation must be 'max', 'min', 'sum' or fnx.lax.max/min/add, "

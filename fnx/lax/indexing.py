@@ -86,3 +86,18 @@ def _scatter_impl(x, indices, updates, *, mode):
 
 
 scatter_p = def_primitive("scatter", _scatter_eval, _scatter_impl)
+
+
+def gather(operand, indices):
+    """``operand[indices[..., 0], ..., indices[..., k-1]]`` (see fnx.lax.indexing); out-of-bounds indices clamp."""
+    return gather_p.bind(operand, indices)
+
+
+def scatter(operand, indices, updates, mode: str = "set"):
+    """Write (or add/mul/min/max) ``updates`` at ``indices`` of the leading axes; out-of-bounds ones are dropped."""
+    return scatter_p.bind(operand, indices, updates, mode=mode)
+
+
+def scatter_add(operand, indices, updates):
+    """``scatter`` with ``mode="add"``: duplicates accumulate."""
+    return scatter(operand, indices, updates, "add")

@@ -1,12 +1,15 @@
 """Reductions over axes, arg-reductions and cumulative scans along one axis."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
+from ..core import dtypes
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
-from ..core.primitive import def_primitive
-from ._rules import normalize_axes
+from ..core.primitive import Primitive, def_primitive
+from ._rules import normalize_axes, public_names
 
 _REDUCERS = {"reduce_sum": (np.add, "biuf"), "reduce_prod": (np.multiply, "biuf"),
              "reduce_max": (np.maximum, "biuf"), "reduce_min": (np.minimum, "biuf"),
@@ -94,3 +97,37 @@ def _cumulative_impl(name: str, fn):
 cumulative_primitives = {name: def_primitive(name, _cumulative_rule(name), _cumulative_impl(name, fn))
                          for name, fn in _CUMULATIVE.items()}
 cumsum_p, cumprod_p, cummax_p, cummin_p = cumulative_primitives.values()
+
+
+def _reducer(p: Primitive):
+    def f(x, axes: Sequence[int]):
+        return p.bind(x, axes=tuple(axes))
+    f.__name__, f.__doc__ = p.name, f"``{p.name}`` of ``x`` over ``axes``."
+    return f
+
+
+reduce_sum, reduce_prod, reduce_max, reduce_min, reduce_and, reduce_or = map(
+    _reducer, (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p, reduce_or_p))
+
+
+def argmax(x, axis: int, index_dtype="int64"):
+    """Index of the first maximum along ``axis``."""
+    return argmax_p.bind(x, axis=int(axis), index_dtype=dtypes.canonicalize(index_dtype, "argmax"))
+
+
+def argmin(x, axis: int, index_dtype="int64"):
+    """Index of the first minimum along ``axis``."""
+    return argmin_p.bind(x, axis=int(axis), index_dtype=dtypes.canonicalize(index_dtype, "argmin"))
+
+
+def _cumulative(p: Primitive):
+    def f(x, axis: int = 0, reverse: bool = False):
+        return p.bind(x, axis=int(axis), reverse=bool(reverse))
+    f.__name__, f.__doc__ = p.name, f"``{p.name}`` of ``x`` along ``axis`` (from the end when ``reverse``)."
+    return f
+
+
+cumsum, cumprod, cummax, cummin = map(_cumulative, (cumsum_p, cumprod_p, cummax_p, cummin_p))
+
+
+__all__ = public_names(globals())

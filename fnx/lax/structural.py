@@ -1,22 +1,16 @@
 """Primitives that move, cast, select or create data without arithmetic."""
 from __future__ import annotations
 
+import builtins
+from typing import Sequence
+
 import numpy as np
 
+from ..core import dtypes
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
 from ..core.primitive import def_primitive
-from ._rules import describe, elementwise_shape, normalize_axes, same_dtype
-
-
-# -- casts -------------------------------------------------------------------------------------------------
-
-def _convert_eval(x, *, new_dtype):
-    return ShapedArray(x.shape, new_dtype)
-
-
-convert_element_type_p = def_primitive(
-    "convert_element_type", _convert_eval, lambda x, *, new_dtype: np.asarray(x).astype(new_dtype))
+from ._rules import describe, normalize_axes, public_names, same_dtype, typed
 
 
 def _bitcast_eval(x, *, new_dtype):
@@ -87,7 +81,7 @@ def _slice_eval(x, *, start_indices, limit_indices, strides):
 
 
 def _slice_impl(x, *, start_indices, limit_indices, strides):
-    return np.asarray(x)[tuple(slice(lo, hi, s) for lo, hi, s in zip(start_indices, limit_indices, strides))]
+    return np.asarray(x)[tuple(builtins.slice(lo, hi, s) for lo, hi, s in zip(start_indices, limit_indices, strides))]
 
 
 slice_p = def_primitive("slice", _slice_eval, _slice_impl)
@@ -109,9 +103,9 @@ def _pad_impl(x, padding_value, *, padding_config):
     interior_shape = [n + max(n - 1, 0) * i for n, (_, _, i) in zip(x.shape, padding_config)]
     full = np.full([s + max(lo, 0) + max(hi, 0) for s, (lo, hi, _) in zip(interior_shape, padding_config)],
                    padding_value, dtype=x.dtype)
-    full[tuple(slice(max(lo, 0), max(lo, 0) + s, i + 1)
+    full[tuple(builtins.slice(max(lo, 0), max(lo, 0) + s, i + 1)
                for s, (lo, _, i) in zip(interior_shape, padding_config))] = x
-    crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi, _) in zip(full.shape, padding_config))
+    crop = tuple(builtins.slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi, _) in zip(full.shape, padding_config))
     return full[crop]
 
 
@@ -148,26 +142,6 @@ def _iota_impl(*, dtype, shape, dimension):
 iota_p = def_primitive("iota", _iota_eval, _iota_impl)
 
 
-# -- selection ---------------------------------------------------------------------------------------------
-
-def _select_n_eval(which, *cases):
-    same_dtype("select_n", cases)
-    if which.dtype.kind not in "biu" or (which.dtype.kind != "b" and len(cases) < 2):
-        raise FnxTypeError(f"select_n: the selector must be bool or integer, got {which}")
-    if which.dtype.kind == "b" and len(cases) != 2:
-        raise FnxTypeError("select_n: a bool selector needs exactly two cases")
-    return ShapedArray(elementwise_shape("select_n", [which, *cases]), cases[0].dtype)
-
-
-def _select_n_impl(which, *cases):
-    if len(cases) == 2:
-        return np.where(which, cases[1], cases[0])
-    return np.choose(np.clip(which, 0, len(cases) - 1), cases)
-
-
-select_n_p = def_primitive("select_n", _select_n_eval, _select_n_impl)
-
-
 def _dynamic_slice_eval(x, *starts, slice_sizes):
     if len(starts) != x.ndim or len(slice_sizes) != x.ndim or any(s.shape != () or s.dtype.kind not in "iu"
                                                                   for s in starts):
@@ -185,7 +159,7 @@ def clamp_starts(starts, sizes, shape) -> tuple:
 def _dynamic_slice_impl(x, *starts, slice_sizes):
     x = np.asarray(x)
     starts = clamp_starts(starts, slice_sizes, x.shape)
-    return x[tuple(slice(s, s + k) for s, k in zip(starts, slice_sizes))]
+    return x[tuple(builtins.slice(s, s + k) for s, k in zip(starts, slice_sizes))]
 
 
 dynamic_slice_p = def_primitive("dynamic_slice", _dynamic_slice_eval, _dynamic_slice_impl)
@@ -202,7 +176,7 @@ def _dynamic_update_slice_impl(x, update, *starts):
     out = np.array(x)
     update = np.asarray(update)
     starts = clamp_starts(starts, update.shape, out.shape)
-    out[tuple(slice(s, s + k) for s, k in zip(starts, update.shape))] = update
+    out[tuple(builtins.slice(s, s + k) for s, k in zip(starts, update.shape))] = update
     return out
 
 
@@ -210,7 +184,88 @@ dynamic_update_slice_p = def_primitive("dynamic_update_slice", _dynamic_update_s
                                        _dynamic_update_slice_impl)
 
 
-# The identity, except that no derivative flows through it (see fnx.transforms.autodiff).
-stop_gradient_p = def_primitive("stop_gradient", lambda x: x, lambda x: np.asarray(x))
 
-__all__ = [n for n in dir() if n.endswith("_p")] + ["clamp_starts"]
+
+def bitcast_convert_type(x, new_dtype):
+    """Reinterpret the bits of ``x`` as ``new_dtype`` of the same size."""
+    return bitcast_convert_type_p.bind(x, new_dtype=dtypes.canonicalize(new_dtype, "bitcast_convert_type"))
+
+
+def broadcast_in_dim(x, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
+    """Broadcast ``x`` to ``shape``; axis i of x becomes axis ``broadcast_dimensions[i]`` of the result."""
+    return broadcast_in_dim_p.bind(x, shape=tuple(shape), broadcast_dimensions=tuple(broadcast_dimensions))
+
+
+def broadcast(x, sizes: Sequence[int]):
+    """Add leading axes of ``sizes`` to ``x``."""
+    shape = tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
+    return broadcast_in_dim(x, tuple(sizes) + shape, range(len(sizes), len(sizes) + len(shape)))
+
+
+def reshape(x, new_sizes: Sequence[int]):
+    """Reshape ``x`` (row-major) to ``new_sizes``."""
+    return reshape_p.bind(x, new_sizes=tuple(int(n) for n in new_sizes))
+
+
+def transpose(x, permutation: Sequence[int]):
+    """Permute the axes of ``x``."""
+    return transpose_p.bind(x, permutation=tuple(permutation))
+
+
+def rev(x, dimensions: Sequence[int]):
+    """Reverse ``x`` along ``dimensions``."""
+    return rev_p.bind(x, dimensions=tuple(dimensions))
+
+
+def slice(x, start_indices: Sequence[int], limit_indices: Sequence[int], strides: Sequence[int] | None = None):
+    """The static slice ``x[start:limit:stride]`` on every axis."""
+    strides = tuple(strides) if strides is not None else (1,) * len(start_indices)
+    return slice_p.bind(x, start_indices=tuple(start_indices), limit_indices=tuple(limit_indices), strides=strides)
+
+
+def pad(x, padding_value, padding_config: Sequence[tuple[int, int, int]]):
+    """Pad ``x`` with ``(low, high, interior)`` elements of ``padding_value`` per axis (negative low/high crop)."""
+    x, padding_value = typed(x, padding_value)
+    return pad_p.bind(x, padding_value, padding_config=tuple(tuple(int(v) for v in c) for c in padding_config))
+
+
+def concatenate(operands: Sequence, dimension: int):
+    """Join arrays of one dtype along ``dimension``."""
+    return concatenate_p.bind(*operands, dimension=int(dimension))
+
+
+def iota(dtype, size: int):
+    """``[0, 1, ..., size-1]`` of ``dtype``."""
+    return broadcasted_iota(dtype, (size,), 0)
+
+
+def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
+    """An array of ``shape`` whose value is the index along ``dimension``."""
+    return iota_p.bind(dtype=dtypes.canonicalize(dtype, "iota"), shape=tuple(shape), dimension=int(dimension))
+
+
+def dynamic_slice(x, start_indices: Sequence, slice_sizes: Sequence[int]):
+    """``x[start:start+size]`` per axis with traced starts, clamped so the window stays inside ``x``."""
+    return dynamic_slice_p.bind(x, *[_index_scalar(s) for s in start_indices], slice_sizes=tuple(slice_sizes))
+
+
+def dynamic_update_slice(x, update, start_indices: Sequence):
+    """``x`` with ``update`` written at ``start_indices`` (clamped to stay inside ``x``)."""
+    return dynamic_update_slice_p.bind(x, update, *[_index_scalar(s) for s in start_indices])
+
+
+def dynamic_index_in_dim(x, index, axis: int = 0, keepdims: bool = True):
+    """The slice ``index`` of ``x`` along ``axis``."""
+    starts = [0] * x.ndim
+    starts[axis] = index
+    sizes = list(x.shape)
+    sizes[axis] = 1
+    out = dynamic_slice(x, starts, sizes)
+    return out if keepdims else reshape(out, x.shape[:axis] + x.shape[axis + 1:])
+
+
+def _index_scalar(s):
+    return np.int64(s) if isinstance(s, (int, np.integer)) else s
+
+
+__all__ = public_names(globals())

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from ..core.ir import Eqn, Jaxpr, Var
 from ..core.primitive import Primitive
 from ..lax.convolution import conv_general_dilated_p
-from ..lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
+from ..lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p
+from ..lax.elementwise import table as elementwise_table
 from ..lax.linalg import dot_general_p
 from ..lax.reductions import reduce_max_p, reduce_min_p, reduce_prod_p, reduce_sum_p
-from ..lax.structural import broadcast_in_dim_p, convert_element_type_p, select_n_p
+from ..lax.structural import broadcast_in_dim_p
 from .product_updates import product_update_p
 
-ELEMENTWISE: frozenset[Primitive] = frozenset([*unary_primitives.values(), *binary_primitives.values(),
-                                               integer_pow_p, convert_element_type_p, select_n_p])
+_OTHER_ELEMENTWISE = frozenset([integer_pow_p, convert_element_type_p, select_n_p])
 REDUCTIONS: frozenset[Primitive] = frozenset([reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p])
 
 
@@ -42,7 +42,8 @@ def _fusible(eqn: Eqn) -> bool:
     shape is left out: it is no computation (the backend names the operand again)."""
     if eqn.primitive is broadcast_in_dim_p:
         return eqn.outvars[0].aval.shape not in ((), eqn.invars[0].aval.shape)
-    return eqn.primitive in ELEMENTWISE and eqn.outvars[0].aval.shape != ()
+    elementwise = eqn.primitive in elementwise_table or eqn.primitive in _OTHER_ELEMENTWISE
+    return elementwise and eqn.outvars[0].aval.shape != ()
 
 
 def _joins(eqn: Eqn, cluster: Cluster) -> bool:

@@ -28,19 +28,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.avals import ShapedArray
-from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var
+from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var, map_sub_jaxprs
 from ..lax.control_flow import scan_p
-from ..lax.elementwise import binary_primitives
+from ..lax.elementwise import add_p
 from ..lax.linalg import dot_general_p
 from ..lax.structural import reshape_p, transpose_p
 
 MAX_STACKED_BYTES = 1 << 26
 
-_add_p = binary_primitives["add"]
-
 
 def move_products_out_of_loops(jaxpr: Jaxpr) -> Jaxpr:
-    """``jaxpr`` with the products of its scans (also nested ones) hoisted before or sunk after their loops."""
+    """``jaxpr`` with the products of its scans (also nested ones, in any jaxpr it holds) hoisted before or sunk after their loops."""
     eqns = []
     for eqn in jaxpr.eqns:
         if eqn.primitive is scan_p:
@@ -49,7 +47,7 @@ def move_products_out_of_loops(jaxpr: Jaxpr) -> Jaxpr:
             before += _transpose_constants(loop)
             eqns += before + [loop.eqn()] + after
         else:
-            eqns.append(eqn)
+            eqns.append(map_sub_jaxprs(eqn, move_products_out_of_loops))
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
 
 
@@ -190,7 +188,7 @@ def _sink_accumulated_products(loop: _Loop) -> list[Eqn]:
         dims = (((0, *_shift(lc)), (0, *_shift(rc))), (_shift(lb), _shift(rb)))
         total = Var(product.outvars[0].aval)
         after += [Eqn(dot_general_p, operands, [total], {"dimension_numbers": dims}),
-                  Eqn(_add_p, [entry[1], total], [entry[3]], {})]
+                  Eqn(add_p, [entry[1], total], [entry[3]], {})]
         loop.eqns.remove(add)
         loop.eqns.remove(product)
         loop.carry.remove(entry)
@@ -207,7 +205,7 @@ def _accumulated_product(loop: _Loop):
     for entry in loop.carry:
         acc, _, new, _ = entry
         add = made_by.get(id(new))
-        if add is None or add.primitive is not _add_p or uses[id(acc)] != 1 or uses[id(new)] != 1:
+        if add is None or add.primitive is not add_p or uses[id(acc)] != 1 or uses[id(new)] != 1:
             continue
         others = [x for x in add.invars if x is not acc]
         product = made_by.get(id(others[0])) if len(others) == 1 else None

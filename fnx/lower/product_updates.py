@@ -15,10 +15,9 @@ from collections import Counter
 import numpy as np
 
 from ..core.avals import ShapedArray
-from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from ..core.ir import Eqn, Jaxpr, Literal, Var, map_sub_jaxprs
 from ..core.primitive import def_primitive, impl_rules
-from ..lax.control_flow import scan_p
-from ..lax.elementwise import binary_primitives
+from ..lax.elementwise import add_p, mul_p, sub_p
 from ..lax.linalg import dot_general_p
 from ..lax.structural import broadcast_in_dim_p
 
@@ -36,11 +35,9 @@ def _product_update_impl(w, scale, a, b, *, dimension_numbers, negate):
 product_update_p = def_primitive("product_update", _product_update_eval, _product_update_impl)
 LOWERING_ONLY = {product_update_p}  # made after the transforms: no jvp, vjp or batching rule
 
-_add_p, _sub_p, _mul_p = (binary_primitives[n] for n in ("add", "sub", "mul"))
-
 
 def fold_product_updates(jaxpr: Jaxpr) -> Jaxpr:
-    """``jaxpr`` (and its scan bodies) with each ``w +- scale * dot_general(a, b)`` as one ``product_update``,
+    """``jaxpr`` (and the jaxprs its equations hold) with each ``w +- scale * dot_general(a, b)`` as one ``product_update``,
     where ``w`` is an input, the product and its scaling are used nowhere else, and the product has no batch
     axes and ``w``'s shape and float dtype."""
     uses = Counter(id(x) for e in jaxpr.eqns for x in e.invars)
@@ -50,20 +47,12 @@ def fold_product_updates(jaxpr: Jaxpr) -> Jaxpr:
     folded: dict[int, Eqn] = {}  # id(an add or sub equation) -> the product_update replacing it
     gone: set[int] = set()  # ids of the equations it absorbs
     for eqn in jaxpr.eqns:
-        match = _match(eqn, inputs, made_by, uses) if eqn.primitive in (_add_p, _sub_p) else None
+        match = _match(eqn, inputs, made_by, uses) if eqn.primitive in (add_p, sub_p) else None
         if match is not None and not gone & {id(e) for e in match[1]}:
             folded[id(eqn)], absorbed = match
             gone.update(id(e) for e in absorbed)
-    eqns = [folded.get(id(e), _with_folded_body(e)) for e in jaxpr.eqns if id(e) not in gone]
+    eqns = [folded.get(id(e), map_sub_jaxprs(e, fold_product_updates)) for e in jaxpr.eqns if id(e) not in gone]
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
-
-
-def _with_folded_body(eqn: Eqn) -> Eqn:
-    if eqn.primitive is not scan_p:
-        return eqn
-    body = eqn.params["jaxpr"]
-    return Eqn(scan_p, eqn.invars, eqn.outvars,
-               {**eqn.params, "jaxpr": ClosedJaxpr(fold_product_updates(body.jaxpr), body.consts)})
 
 
 def _match(eqn: Eqn, inputs: set, made_by: dict, uses: Counter):
@@ -72,7 +61,7 @@ def _match(eqn: Eqn, inputs: set, made_by: dict, uses: Counter):
     ``w`` must be an input (a weight, or a loop's carry): a value computed here, such as a broadcast bias
     added to ``x @ w``, would cost a copy and one more pass for the product to add into."""
     w, step = eqn.invars
-    candidates = [(w, step, eqn.primitive is _sub_p)] + ([(step, w, False)] if eqn.primitive is _add_p else [])
+    candidates = [(w, step, eqn.primitive is sub_p)] + ([(step, w, False)] if eqn.primitive is add_p else [])
     for w, step, negate in candidates:
         found = _scaled_product(step, made_by, uses)
         if found is None or id(w) not in inputs or w.aval != eqn.outvars[0].aval:
@@ -94,7 +83,7 @@ def _scaled_product(step, made_by: dict, uses: Counter):
     eqn = made_by[id(step)]
     if eqn.primitive is dot_general_p:
         return Literal(1, ShapedArray((), step.aval.dtype)), eqn, [eqn]
-    if eqn.primitive is not _mul_p:
+    if eqn.primitive is not mul_p:
         return None
     for scale, product in (eqn.invars, eqn.invars[::-1]):
         scale = _scalar(scale, made_by)

@@ -4,26 +4,27 @@ Reverse mode through ``scan`` leaves work that a whole-program view removes:
 
 * ``merge_scans``: the forward scan that stacks residuals runs the same body (the very same equations) on the
   same operands as the primal scan; the two become one scan with the outputs of both.
-* ``prune``: dead-code elimination that also looks inside loops. A scan whose stacked outputs (ys) are partly
-  unused loses them, and its body the code computing them: the backward scan computes the cotangent of every
-  input, also of data that nobody differentiates.
+* ``dce`` (fnx.core.ir): dead-code elimination, also inside loop bodies and branches. A scan whose stacked
+  outputs (ys) are partly unused loses them, and its body the code computing them (scan's ``dce_rules``
+  entry): the backward scan computes the cotangent of every input, also of data that nobody differentiates.
 
 After both, ``fnx.lower.loop_motion`` moves matrix products out of the scans that allow it, and
 ``fnx.lower.product_updates`` folds updates such as ``w - lr * (x.T @ dy)`` into their products.
 """
 from __future__ import annotations
 
-from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var, dce
+from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var, dce, map_sub_jaxprs
 from ..lax.control_flow import scan_p
 from .loop_motion import move_products_out_of_loops
 from .product_updates import fold_product_updates
 
 
 def simplify(jaxpr: Jaxpr) -> Jaxpr:
-    """All simplifications, in the order that lets them work: merging needs the bodies unpruned, moving
-    products out of a loop needs it pruned (an unused product would be moved, not removed), and a product
-    moved after its loop can still absorb the update it feeds."""
-    return prune(fold_product_updates(move_products_out_of_loops(prune(merge_scans(jaxpr)))))
+    """All simplifications of a whole program, run once: each pass rewrites the jaxprs its equations hold too
+    (``map_sub_jaxprs``), so code generation needs no further rewriting. The order lets them work: merging needs
+    the bodies unpruned, moving products out of a loop needs it pruned (an unused product would be moved, not
+    removed), and a product moved after its loop can still absorb the update it feeds."""
+    return dce(fold_product_updates(move_products_out_of_loops(dce(merge_scans(jaxpr)))))
 
 
 def merge_scans(jaxpr: Jaxpr) -> Jaxpr:
@@ -42,6 +43,7 @@ def merge_scans(jaxpr: Jaxpr) -> Jaxpr:
                 continue
             first[key] = len(eqns)
         eqns.append(eqn)
+    eqns = [map_sub_jaxprs(eqn, merge_scans) for eqn in eqns]  # after this level's merges: they compare bodies
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [_renamed(v, rename) for v in jaxpr.outvars])
 
 
@@ -72,29 +74,3 @@ def _merged(earlier: Eqn, later: Eqn, rename: dict) -> Eqn:
             outer_outs.append(outer)
     merged = ClosedJaxpr(Jaxpr(body.constvars, body.invars, body.eqns, body_outs), earlier.params["jaxpr"].consts)
     return Eqn(scan_p, earlier.invars, outer_outs, {**earlier.params, "jaxpr": merged})
-
-
-def prune(jaxpr: Jaxpr) -> Jaxpr:
-    """``jaxpr`` without the equations, and the scans' stacked outputs, that nothing uses."""
-    live = {id(v) for v in jaxpr.outvars if isinstance(v, Var)}
-    kept = []
-    for eqn in reversed(jaxpr.eqns):
-        if not any(id(v) in live for v in eqn.outvars):
-            continue
-        if eqn.primitive is scan_p:
-            eqn = _prune_scan(eqn, live)
-        kept.append(eqn)
-        live.update(id(x) for x in eqn.invars if isinstance(x, Var))
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, kept[::-1], jaxpr.outvars)
-
-
-def _prune_scan(eqn: Eqn, live: set) -> Eqn:
-    """The scan without its unused stacked outputs (its carries all stay: each step needs them)."""
-    num_carry, body = eqn.params["num_carry"], eqn.params["jaxpr"]
-    used = [True] * num_carry + [id(v) in live for v in eqn.outvars[num_carry:]]
-    if all(used):
-        return eqn
-    j = body.jaxpr
-    outvars = [v for v, u in zip(j.outvars, used) if u]
-    new_body = ClosedJaxpr(dce(Jaxpr(j.constvars, j.invars, j.eqns, outvars)), body.consts)
-    return Eqn(scan_p, eqn.invars, [v for v, u in zip(eqn.outvars, used) if u], {**eqn.params, "jaxpr": new_body})

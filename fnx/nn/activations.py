@@ -63,7 +63,7 @@ def hard_sigmoid(x, variant: str = "keras"):
 
     * ``"keras"``: ``clip(0.2 * x + 0.5, 0, 1)`` (Keras's ``hard_sigmoid``, the LSTM gate default).
     * ``"theano"``: Theano's ``T.nnet.ultra_fast_sigmoid`` (rational near 0, linear, then constant; within
-      0.028 of the sigmoid, with a 0.0045 step down at ``|x| = 3.4``; see Ketkar, listing 4-4).
+      0.028 of the sigmoid, with a 0.0045 step down at ``|x| = 3.4``; see Ketkar 2017, listing 4-4).
 
     >>> hard_sigmoid(fnp.array([-1.0, 0.0, 1.0]))
     Array([0.3, 0.5, 0.7], dtype=float64)

@@ -24,7 +24,7 @@ here it is far more often a padding or "ignore" marker). ``docs/failures.md`` co
 >>> import fnx.numpy as fnp
 >>> from fnx import nn
 >>> out, target = fnp.array([[0.01, 0.01, 0.01]]), fnp.array([[0.99, 0.99, 0.01]])
->>> float(nn.binary_cross_entropy(out, target))        # Ketkar, listing 4-7
+>>> float(nn.binary_cross_entropy(out, target))        # Ketkar 2017, listing 4-7
 3.058146503109446
 >>> float(nn.categorical_cross_entropy(out, target))
 9.164288670116301
@@ -363,7 +363,7 @@ def hinge_per_example(scores, labels):
     """The hinge loss ``max(0, 1 - y * s)`` for labels ``y`` in {-1, +1}, per example.
 
     The derivative at the kink ``y * s = 1`` is taken from the ``1 - y * s`` side (``-y``), as Theano's
-    ``switch`` form does (Ketkar, listing 4-13).
+    ``switch`` form does (Ketkar 2017, listing 4-13).
 
     >>> hinge_per_example(fnp.array([-2.0, 0.0, 2.0]), fnp.array([1.0, 1.0, 1.0]))
     Array([3., 1., 0.], dtype=float64)

@@ -5,7 +5,7 @@ every leaf; multiply by the penalty strength yourself, e.g. ``loss + 1e-4 * nn.l
 
 >>> import fnx.numpy as fnp
 >>> from fnx import nn
->>> float(nn.l1(fnp.array([[0, 1, 3]]))), float(nn.l2(fnp.array([[0, 1, 3]])))   # Ketkar, listing 4-8
+>>> float(nn.l1(fnp.array([[0, 1, 3]]))), float(nn.l2(fnp.array([[0, 1, 3]])))   # Ketkar 2017, listing 4-8
 (4.0, 10.0)
 """
 from __future__ import annotations

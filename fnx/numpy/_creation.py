@@ -9,7 +9,7 @@ from ..config import config
 from ..core import dtypes
 from ..core.array import Array
 from ..core.errors import FnxTypeError, check_size
-from ..core.tracing import Tracer, _trace_stack
+from ..core.tracing import Tracer, is_tracing
 from ._util import as_array, cast, common_dtype, is_weak, to_operand
 
 
@@ -91,7 +91,7 @@ def _filled(op: str, shape, fill_value, dtype):
     dtype = _fill_dtype(fill_value, dtype, op)
     check_size(op, shape, dtype)
     if is_weak(fill_value) or isinstance(fill_value, (np.generic, np.ndarray)):
-        if not _trace_stack:
+        if not is_tracing():
             return Array._wrap(np.full(shape, fill_value, dtype=dtype))
         fill_value = np.asarray(fill_value, dtype=dtype)
     from ._util import broadcast_to_shape
@@ -162,7 +162,7 @@ def arange(start, stop=None, step=None, dtype=None):
     dt = dtypes.canonicalize(dtype, "arange") if dtype is not None else \
         dtypes.result_type(*(type(v) if is_weak(v) else np.dtype(type(v)) for v in (start, stop, step)))
     n = max(0, math.ceil((stop - start) / step))
-    if not _trace_stack:
+    if not is_tracing():
         return Array._wrap(np.arange(start, stop, step, dtype=np.float64 if dt.kind == "f" else None).astype(dt))
     ramp = lax.iota(dt, n)
     if step != 1:
@@ -263,7 +263,7 @@ def _eye(op: str, N: int, M: int | None, k: int, dtype):
     """``eye``, with errors naming ``op`` (the function the user called)."""
     dt = dtypes.canonicalize(dtype or float, op)
     n, m = _matrix_shape(op, N, M)
-    if not _trace_stack:
+    if not is_tracing():
         return Array._wrap(np.eye(n, m, k, dtype=dt))
     rows, cols = _index_grid(n, m)
     return cast(cols == rows + k, dt)

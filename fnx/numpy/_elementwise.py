@@ -6,10 +6,12 @@ import numpy as np
 from .. import lax
 from ..core import dtypes
 from ..core.array import Array
-from ..core.primitive import Primitive, bind, impl_rules
-from ..core.tracing import Tracer
-from ..lax.elementwise import binary_primitives as _B, unary_primitives as _U
-from ._util import _trace_stack, as_array, broadcast_operands, cast, common_dtype, promote, to_operand
+from ..core.primitive import Primitive, bind1, impl_rules
+from ..core.tracing import Tracer, active_traces
+from ..lax import elementwise as ew
+from ._util import as_array, broadcast_operands, cast, common_dtype, promote, to_operand
+
+_TRACES = active_traces()  # updated in place: its truth says whether a trace is active, at no call's cost
 
 _NO_PARAMS: dict = {}
 _WEAK = (bool, int, float)
@@ -43,7 +45,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
         converted = generic.convert(*xs)
         if all(c is x for c, x in zip(converted, xs)):
             direct.add(key)
-        return bind(p, converted, _NO_PARAMS)
+        return bind1(p, converted, _NO_PARAMS)
 
     def traced(xs):  # the general form of the shortcuts in unary and binary; learns the dtypes on first use
         key, shape = [], ()
@@ -66,7 +68,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
         dtype = traced_dtypes[key]
         if dtype is None:
             return generic(*xs)
-        return bind(p, [x if type(x) is Tracer else dtype.type(x) for x in xs], _NO_PARAMS)
+        return bind1(p, [x if type(x) is Tracer else dtype.type(x) for x in xs], _NO_PARAMS)
 
     def wrap(out) -> Array:
         result = new_array(Array)
@@ -74,9 +76,9 @@ def _with_fast_path(p: Primitive, generic, arity: int):
         return result
 
     def unary(x):
-        if _trace_stack:
+        if _TRACES:
             if type(x) is Tracer and traced_dtypes.get((x.aval.dtype,)) is not None:
-                return bind(p, (x,), _NO_PARAMS)
+                return bind1(p, (x,), _NO_PARAMS)
             return traced((x,))
         v = x._value if type(x) is Array else x
         key = _key(v)
@@ -88,21 +90,21 @@ def _with_fast_path(p: Primitive, generic, arity: int):
             return generic(x)
 
     def binary(x, y):
-        if _trace_stack:
+        if _TRACES:
             tx, ty = type(x), type(y)
             if tx is Tracer and ty is Tracer:
                 ax, ay = x.aval, y.aval
                 if (ax.shape == ay.shape or not ax.shape or not ay.shape) and \
                         traced_dtypes.get((ax.dtype, ay.dtype)) is not None:
-                    return bind(p, (x, y), _NO_PARAMS)
+                    return bind1(p, (x, y), _NO_PARAMS)
             elif tx is Tracer and ty in _WEAK:
                 dtype = traced_dtypes.get((x.aval.dtype, ty))
                 if dtype is not None:
-                    return bind(p, (x, dtype.type(y)), _NO_PARAMS)
+                    return bind1(p, (x, dtype.type(y)), _NO_PARAMS)
             elif ty is Tracer and tx in _WEAK:
                 dtype = traced_dtypes.get((tx, y.aval.dtype))
                 if dtype is not None:
-                    return bind(p, (dtype.type(x), y), _NO_PARAMS)
+                    return bind1(p, (dtype.type(x), y), _NO_PARAMS)
             return traced((x, y))
         vx = x._value if type(x) is Array else x
         vy = y._value if type(y) is Array else y
@@ -134,77 +136,77 @@ class _Promoted:
         return promote(self.name, *xs, dtype=self.target(*xs))
 
     def __call__(self, *xs):
-        return bind(self.p, self.convert(*xs), _NO_PARAMS)
+        return bind1(self.p, self.convert(*xs), _NO_PARAMS)
 
 
 def _elementwise(p: Primitive, name: str, to_float: bool = False):
     """An fnx.numpy function of ``p``; with ``to_float`` integer and bool inputs compute in the default float."""
-    f = _with_fast_path(p, _Promoted(p, name, to_float), 1 if p in _U.values() else 2)
-    args = "fnp.array([0.5, 1.0])" if p in _U.values() else "fnp.array([1.0, 2.0]), 3.0"
+    f = _with_fast_path(p, _Promoted(p, name, to_float), ew.table[p].arity)
+    args = "fnp.array([0.5, 1.0])" if ew.table[p].arity == 1 else "fnp.array([1.0, 2.0]), 3.0"
     return _doc(f, name, f"``{p.name}``", f"fnp.{name}({args})")
 
 
-sin = _elementwise(_U["sin"], "sin", to_float=True)
-cos = _elementwise(_U["cos"], "cos", to_float=True)
-tan = _elementwise(_U["tan"], "tan", to_float=True)
-arcsin = _elementwise(_U["asin"], "arcsin", to_float=True)
-arccos = _elementwise(_U["acos"], "arccos", to_float=True)
-arctan = _elementwise(_U["atan"], "arctan", to_float=True)
-sinh = _elementwise(_U["sinh"], "sinh", to_float=True)
-cosh = _elementwise(_U["cosh"], "cosh", to_float=True)
-tanh = _elementwise(_U["tanh"], "tanh", to_float=True)
-arcsinh = _elementwise(_U["asinh"], "arcsinh", to_float=True)
-arccosh = _elementwise(_U["acosh"], "arccosh", to_float=True)
-arctanh = _elementwise(_U["atanh"], "arctanh", to_float=True)
-exp = _elementwise(_U["exp"], "exp", to_float=True)
-exp2 = _elementwise(_U["exp2"], "exp2", to_float=True)
-expm1 = _elementwise(_U["expm1"], "expm1", to_float=True)
-log = _elementwise(_U["log"], "log", to_float=True)
-log2 = _elementwise(_U["log2"], "log2", to_float=True)
-log10 = _elementwise(_U["log10"], "log10", to_float=True)
-log1p = _elementwise(_U["log1p"], "log1p", to_float=True)
-sqrt = _elementwise(_U["sqrt"], "sqrt", to_float=True)
-cbrt = _elementwise(_U["cbrt"], "cbrt", to_float=True)
-negative = _elementwise(_U["neg"], "negative")
-sign = _elementwise(_U["sign"], "sign")
-absolute = _elementwise(_U["abs"], "absolute")
-add = _elementwise(_B["add"], "add")
-subtract = _elementwise(_B["sub"], "subtract")
-multiply = _elementwise(_B["mul"], "multiply")
-floor_divide = _elementwise(_B["floor_divide"], "floor_divide")
-remainder = _elementwise(_B["rem"], "remainder")
-maximum = _elementwise(_B["max"], "maximum")
-minimum = _elementwise(_B["min"], "minimum")
-equal = _elementwise(_B["eq"], "equal")
-not_equal = _elementwise(_B["ne"], "not_equal")
-less = _elementwise(_B["lt"], "less")
-less_equal = _elementwise(_B["le"], "less_equal")
-greater = _elementwise(_B["gt"], "greater")
-greater_equal = _elementwise(_B["ge"], "greater_equal")
-bitwise_and = _elementwise(_B["and"], "bitwise_and")
-bitwise_or = _elementwise(_B["or"], "bitwise_or")
-bitwise_xor = _elementwise(_B["xor"], "bitwise_xor")
-left_shift = _elementwise(_B["shift_left"], "left_shift")
-right_shift = _elementwise(_B["shift_right"], "right_shift")
-divide = _elementwise(_B["div"], "divide", to_float=True)
-arctan2 = _elementwise(_B["atan2"], "arctan2", to_float=True)
-hypot = _elementwise(_B["hypot"], "hypot", to_float=True)
-copysign = _elementwise(_B["copysign"], "copysign", to_float=True)
-nextafter = _elementwise(_B["nextafter"], "nextafter", to_float=True)
-logaddexp = _elementwise(_B["logaddexp"], "logaddexp", to_float=True)
+sin = _elementwise(ew.sin_p, "sin", to_float=True)
+cos = _elementwise(ew.cos_p, "cos", to_float=True)
+tan = _elementwise(ew.tan_p, "tan", to_float=True)
+arcsin = _elementwise(ew.asin_p, "arcsin", to_float=True)
+arccos = _elementwise(ew.acos_p, "arccos", to_float=True)
+arctan = _elementwise(ew.atan_p, "arctan", to_float=True)
+sinh = _elementwise(ew.sinh_p, "sinh", to_float=True)
+cosh = _elementwise(ew.cosh_p, "cosh", to_float=True)
+tanh = _elementwise(ew.tanh_p, "tanh", to_float=True)
+arcsinh = _elementwise(ew.asinh_p, "arcsinh", to_float=True)
+arccosh = _elementwise(ew.acosh_p, "arccosh", to_float=True)
+arctanh = _elementwise(ew.atanh_p, "arctanh", to_float=True)
+exp = _elementwise(ew.exp_p, "exp", to_float=True)
+exp2 = _elementwise(ew.exp2_p, "exp2", to_float=True)
+expm1 = _elementwise(ew.expm1_p, "expm1", to_float=True)
+log = _elementwise(ew.log_p, "log", to_float=True)
+log2 = _elementwise(ew.log2_p, "log2", to_float=True)
+log10 = _elementwise(ew.log10_p, "log10", to_float=True)
+log1p = _elementwise(ew.log1p_p, "log1p", to_float=True)
+sqrt = _elementwise(ew.sqrt_p, "sqrt", to_float=True)
+cbrt = _elementwise(ew.cbrt_p, "cbrt", to_float=True)
+negative = _elementwise(ew.neg_p, "negative")
+sign = _elementwise(ew.sign_p, "sign")
+absolute = _elementwise(ew.abs_p, "absolute")
+add = _elementwise(ew.add_p, "add")
+subtract = _elementwise(ew.sub_p, "subtract")
+multiply = _elementwise(ew.mul_p, "multiply")
+floor_divide = _elementwise(ew.floor_divide_p, "floor_divide")
+remainder = _elementwise(ew.rem_p, "remainder")
+maximum = _elementwise(ew.max_p, "maximum")
+minimum = _elementwise(ew.min_p, "minimum")
+equal = _elementwise(ew.eq_p, "equal")
+not_equal = _elementwise(ew.ne_p, "not_equal")
+less = _elementwise(ew.lt_p, "less")
+less_equal = _elementwise(ew.le_p, "less_equal")
+greater = _elementwise(ew.gt_p, "greater")
+greater_equal = _elementwise(ew.ge_p, "greater_equal")
+bitwise_and = _elementwise(ew.and_p, "bitwise_and")
+bitwise_or = _elementwise(ew.or_p, "bitwise_or")
+bitwise_xor = _elementwise(ew.xor_p, "bitwise_xor")
+left_shift = _elementwise(ew.shift_left_p, "left_shift")
+right_shift = _elementwise(ew.shift_right_p, "right_shift")
+divide = _elementwise(ew.div_p, "divide", to_float=True)
+arctan2 = _elementwise(ew.atan2_p, "arctan2", to_float=True)
+hypot = _elementwise(ew.hypot_p, "hypot", to_float=True)
+copysign = _elementwise(ew.copysign_p, "copysign", to_float=True)
+nextafter = _elementwise(ew.nextafter_p, "nextafter", to_float=True)
+logaddexp = _elementwise(ew.logaddexp_p, "logaddexp", to_float=True)
 
 
 def _rounding(p: Primitive, name: str):
     def f(x):
         x = as_array(x, name)
-        return x if x.dtype.kind in "biu" else bind(p, (x,), _NO_PARAMS)  # integers are already whole
+        return x if x.dtype.kind in "biu" else bind1(p, (x,), _NO_PARAMS)  # integers are already whole
     return _doc(f, name, f"``{p.name}`` (integers are returned unchanged)", f"fnp.{name}(fnp.array([-1.5, 2.5]))")
 
 
-floor = _rounding(_U["floor"], "floor")
-ceil = _rounding(_U["ceil"], "ceil")
-rint = _rounding(_U["round"], "rint")
-trunc = _rounding(_U["trunc"], "trunc")
+floor = _rounding(ew.floor_p, "floor")
+ceil = _rounding(ew.ceil_p, "ceil")
+rint = _rounding(ew.round_p, "rint")
+trunc = _rounding(ew.trunc_p, "trunc")
 
 
 def _float_predicate(p: Primitive, name: str, int_value: bool):
@@ -213,14 +215,14 @@ def _float_predicate(p: Primitive, name: str, int_value: bool):
         if x.dtype.kind != "f":
             from ._creation import full_like
             return full_like(x, int_value, dtype=bool)
-        return bind(p, (x,), _NO_PARAMS)
+        return bind1(p, (x,), _NO_PARAMS)
     return _doc(f, name, f"``{p.name}`` (always {int_value} for integers)", f"fnp.{name}(fnp.array([1.0, fnp.nan]))")
 
 
-isnan = _float_predicate(_U["is_nan"], "isnan", False)
-isinf = _float_predicate(_U["is_inf"], "isinf", False)
-isfinite = _float_predicate(_U["is_finite"], "isfinite", True)
-signbit = _float_predicate(_U["signbit"], "signbit", False)
+isnan = _float_predicate(ew.is_nan_p, "isnan", False)
+isinf = _float_predicate(ew.is_inf_p, "isinf", False)
+isfinite = _float_predicate(ew.is_finite_p, "isfinite", True)
+signbit = _float_predicate(ew.signbit_p, "signbit", False)
 
 
 def positive(x):
@@ -239,7 +241,7 @@ def reciprocal(x):
     return divide(1.0, x)
 
 
-_general_power = _elementwise(_B["pow"], "power")
+_general_power = _elementwise(ew.pow_p, "power")
 
 
 def power(x, y):
@@ -251,7 +253,7 @@ def power(x, y):
     """
     # integer_pow also refuses an integer to a negative Python int, eagerly and when tracing alike
     if type(y) is int and hasattr(x, "dtype") and x.dtype.kind in "fiu":
-        return bind(lax.integer_pow_p, (as_array(x, "power"),), {"y": y})
+        return bind1(lax.integer_pow_p, (as_array(x, "power"),), {"y": y})
     return _general_power(x, y)
 
 
@@ -296,13 +298,13 @@ def logical_xor(x, y):
 
 def logical_not(x):
     """Truth of ``not x`` elementwise."""
-    return bind(_U["not"], (astype(x, bool),), _NO_PARAMS)
+    return bind1(ew.not_p, (astype(x, bool),), _NO_PARAMS)
 
 
 def bitwise_not(x):
     """Bitwise NOT of integers, logical NOT of bools."""
     x = as_array(x, "bitwise_not")
-    return bind(_U["not"], (x,), _NO_PARAMS)
+    return bind1(ew.not_p, (x,), _NO_PARAMS)
 
 
 def astype(x, dtype, copy: bool = True):
@@ -323,9 +325,9 @@ def where(condition, x=None, y=None):
         return nonzero(condition)
     condition = astype(condition, bool)
     x, y = promote("where", x, y)
-    if _trace_stack:
+    if _TRACES:
         condition, x, y = broadcast_operands("where", [condition, x, y])
-    return bind(lax.select_n_p, (condition, y, x), _NO_PARAMS)
+    return bind1(lax.select_n_p, (condition, y, x), _NO_PARAMS)
 
 
 def clip(x, min=None, max=None, a_min=None, a_max=None):  # noqa: A002 (NumPy's names)
@@ -382,7 +384,7 @@ def heaviside(x, h0):
 
 def sigmoid(x):
     """The logistic function ``1 / (1 + exp(-x))``, computed stably."""
-    return bind(_U["logistic"], (astype_float(x),), _NO_PARAMS)
+    return bind1(ew.logistic_p, (astype_float(x),), _NO_PARAMS)
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):

@@ -13,8 +13,7 @@ import numpy as np
 from .. import lax
 from ..core.array import Array
 from ..core.errors import FnxTypeError
-from ..core.primitive import _trace_stack
-from ..core.tracing import Tracer
+from ..core.tracing import Tracer, is_tracing
 from ._util import as_array, broadcast_shapes, broadcast_to_shape, cast, is_weak
 
 
@@ -172,7 +171,7 @@ def getitem(x, index):
     Array([[ 4,  7],
            [ 8, 11]], dtype=int64)
     """
-    if type(x) is Array and not _trace_stack and _is_basic(index):  # eager slicing: a view, as in NumPy
+    if type(x) is Array and not is_tracing() and _is_basic(index):  # eager slicing: a view, as in NumPy
         try:
             value = x._value[index]
             return Array._wrap(value if type(value) is np.ndarray else np.asarray(value))

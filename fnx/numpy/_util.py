@@ -9,7 +9,7 @@ from .. import lax
 from ..core import dtypes
 from ..core.array import Array
 from ..core.errors import FnxTypeError, check_size
-from ..core.tracing import Tracer, _trace_stack
+from ..core.tracing import Tracer, is_tracing
 
 ArrayLike = object  # Array | Tracer | np.ndarray | Python scalar | nested lists of those
 
@@ -68,7 +68,7 @@ def promote(op: str, *xs, dtype: np.dtype | None = None) -> list:
     """
     xs = [x if type(x) in _OPERANDS else to_operand(x, op) for x in xs]
     target = dtype or common_dtype(op, *xs)
-    if _trace_stack:
+    if is_tracing():
         return broadcast_operands(op, [cast(x, target) for x in xs])
     if any(type(x) not in _WEAK for x in xs):
         return [x if type(x) in _WEAK else cast(x, target) for x in xs]

@@ -66,7 +66,7 @@ def clip_by_norm(max_norm: float) -> GradientTransformation:
 
 
 def clip_by_global_norm(max_norm: float) -> GradientTransformation:
-    """Rescale all leaves by one factor so that their global norm is at most ``max_norm`` (Bourez's
+    """Rescale all leaves by one factor so that their global norm is at most ``max_norm`` (as in Bourez 2017,
     ``clip_norms(grads, c)``, Lasagne's ``total_norm_constraint``).
 
     >>> import fnx.numpy as fnp

@@ -38,8 +38,8 @@ def momentum(learning_rate: LearningRate, mu: float = 0.9, nesterov: bool = Fals
              averaged: bool = False) -> GradientTransformation:
     """Gradient descent with momentum: ``v = mu * v + g; p = p - lr * v`` (PyTorch, Optax), ``v`` from 0.
 
-    ``averaged=True`` is the moving-average form of Ghatak 5.3.2, ``v = mu * v + (1 - mu) * g``.
-    LazyProgrammer's ``dw = mu * dw - lr * g; w += dw`` (book 004, mu about 0.99) and Bourez's form are the
+    ``averaged=True`` is the moving-average form of Ghatak 2019, section 5.3.2, ``v = mu * v + (1 - mu) * g``.
+    The ``dw = mu * dw - lr * g; w += dw`` of LazyProgrammer 2016 (mu about 0.99) and the form of Bourez 2017 are the
     classic form for a constant ``lr``. ``nesterov=True``: see ``nesterov``.
 
     >>> import fnx.numpy as fnp
@@ -56,8 +56,8 @@ def nesterov(learning_rate: LearningRate, mu: float = 0.9) -> GradientTransforma
     ``p = p - lr * (g + mu * v)``, the gradient taken at the stored ``p``.
 
     Its iterates are the look-ahead points ``W + mu V`` of the textbook form
-    ``V = mu V - lr grad(W + mu V); W = W + V`` (Ghatak 5.3.3 prints both), and it equals Bourez's
-    ``p + mu * v - lr * g`` for a constant ``lr``.
+    ``V = mu V - lr grad(W + mu V); W = W + V`` (Ghatak 2019, section 5.3.3, prints both), and it equals the
+    form ``p + mu * v - lr * g`` of Bourez 2017 for a constant ``lr``.
 
     >>> import fnx.numpy as fnp
     >>> opt = nesterov(0.1, mu=0.9)
@@ -71,8 +71,8 @@ def adagrad(learning_rate: LearningRate, initial_accumulator_value: float = 0.0,
             eps_inside_sqrt: bool = False) -> GradientTransformation:
     """AdaGrad: ``G = G + g**2; p = p - lr * g / (sqrt(G) + eps)``.
 
-    Defaults are PyTorch's and book 004's (``G`` from 0, eps 1e-10 outside the root). TensorFlow 1 and
-    Optax start ``G`` at 0.1; Bourez uses ``eps=1e-6, eps_inside_sqrt=True``.
+    Defaults are PyTorch's and LazyProgrammer 2016's (``G`` from 0, eps 1e-10 outside the root). TensorFlow 1 and
+    Optax start ``G`` at 0.1; Bourez 2017 uses ``eps=1e-6, eps_inside_sqrt=True``.
 
     >>> import fnx.numpy as fnp
     >>> opt = adagrad(1.0)
@@ -87,7 +87,7 @@ def adadelta(learning_rate: LearningRate = 1.0, rho: float = 0.9, eps: float = 1
     """AdaDelta (Zeiler 2012): see ``scale_by_adadelta``; ``p = p - lr * d``.
 
     The method needs no learning rate, hence the default 1.0 (PyTorch and Keras). Defaults ``rho=0.9,
-    eps=1e-6`` are PyTorch's and Optax's; Keras (Ketkar 7-7) uses ``rho=0.95``.
+    eps=1e-6`` are PyTorch's and Optax's; Keras (Ketkar 2017, listings 7-7) uses ``rho=0.95``.
 
     >>> import fnx.numpy as fnp
     >>> opt = adadelta(rho=0.0, eps=1.0)
@@ -103,9 +103,9 @@ def rmsprop(learning_rate: LearningRate, decay: float = 0.9, eps: float = 1e-8, 
     ``v = momentum * v + s`` and ``p = p - lr * v``, otherwise ``p = p - lr * s``.
 
     Defaults: decay 0.9 (Hinton, Keras, Optax; PyTorch uses 0.99), eps 1e-8 outside the root, ``nu`` from 0
-    (PyTorch, Keras, book 004). TensorFlow 1's ``RMSPropOptimizer(lr, decay=0.99, momentum=0.9)``
-    (book 004-E25) is ``rmsprop(lr, decay=0.99, momentum=0.9, eps=1e-10, eps_inside_sqrt=True,
-    initial_scale=1.0)``; Ghatak 5.3.10 and Bourez put eps inside the root too.
+    (PyTorch, Keras, LazyProgrammer 2016). TensorFlow 1's ``RMSPropOptimizer(lr, decay=0.99, momentum=0.9)``
+    (LazyProgrammer 2016-E25) is ``rmsprop(lr, decay=0.99, momentum=0.9, eps=1e-10, eps_inside_sqrt=True,
+    initial_scale=1.0)``; Ghatak 2019 (section 5.3.10) and Bourez 2017 put eps inside the root too.
 
     >>> import fnx.numpy as fnp
     >>> opt = rmsprop(0.1, decay=0.75, eps=0.0)
@@ -122,8 +122,8 @@ def adam(learning_rate: LearningRate, b1: float = 0.9, b2: float = 0.999, eps: f
          eps_inside_sqrt: bool = False) -> GradientTransformation:
     """Adam with bias correction: ``p = p - lr * m_hat / (sqrt(v_hat) + eps)`` (see ``scale_by_adam``).
 
-    Defaults are the paper's, PyTorch's, Optax's and Ghatak's code; ``eps_inside_sqrt=True`` gives
-    Ghatak's equation 5.3.11, ``m_hat / sqrt(v_hat + eps)``.
+    Defaults are the paper's, PyTorch's, Optax's and the code of Ghatak 2019; ``eps_inside_sqrt=True`` gives
+    equation 5.3.11 of Ghatak 2019, ``m_hat / sqrt(v_hat + eps)``.
 
     >>> import fnx.numpy as fnp
     >>> opt = adam(0.1)
@@ -148,7 +148,7 @@ def adamax(learning_rate: LearningRate, b1: float = 0.9, b2: float = 0.999,
 def nadam(learning_rate: LearningRate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
           momentum_decay: float | None = None) -> GradientTransformation:
     """Nadam, Adam with Nesterov momentum (see ``scale_by_nadam``). ``momentum_decay=None`` is Optax's form;
-    ``momentum_decay=0.004`` is PyTorch's ``NAdam`` and Keras's ``Nadam`` (Ketkar 7-5; lr 0.002 there).
+    ``momentum_decay=0.004`` is PyTorch's ``NAdam`` and Keras's ``Nadam`` (Ketkar 2017, listings 7-5; lr 0.002 there).
 
     >>> import fnx.numpy as fnp
     >>> opt = nadam(0.1, eps=0.0)

@@ -99,12 +99,12 @@ class TraceState(NamedTuple):
 
 def trace(mu: float, nesterov: bool = False, averaged: bool = False) -> GradientTransformation:
     """Momentum: ``v = mu * v + c * g`` with ``c = 1`` (classic) or ``c = 1 - mu`` (``averaged=True``,
-    the exponential moving average of Ghatak 5.3.2); the update is ``v``, or ``c * g + mu * v`` (the
+    the exponential moving average of Ghatak 2019, section 5.3.2); the update is ``v``, or ``c * g + mu * v`` (the
     velocity one step ahead) with ``nesterov=True``. ``v`` starts at 0.
 
     Followed by ``scale_by_learning_rate(lr)`` this is PyTorch's ``p -= lr * v``. Books that keep ``lr``
-    inside the velocity (``dw = mu * dw - lr * g; w += dw``: LazyProgrammer, Bourez, TF1) give the same
-    iterates for a constant learning rate.
+    inside the velocity (``dw = mu * dw - lr * g; w += dw``: LazyProgrammer 2016, Bourez 2017, TensorFlow 1)
+    give the same iterates for a constant learning rate.
 
     >>> import fnx.numpy as fnp
     >>> t = trace(0.9)
@@ -209,7 +209,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     """Adam's scaling with bias correction: ``m = b1 m + (1-b1) g``, ``v = b2 v + (1-b2) g**2``,
     ``m_hat = m / (1 - b1**t)``, ``v_hat = v / (1 - b2**t)`` (``t`` counts from 1), update
     ``m_hat / (sqrt(v_hat) + eps)``; ``eps_inside_sqrt=True`` gives ``m_hat / sqrt(v_hat + eps)``
-    (Ghatak's equation 5.3.11; his code has eps outside).
+    (equation 5.3.11 of Ghatak 2019; his code has eps outside).
 
     >>> import fnx.numpy as fnp
     >>> t = scale_by_adam(eps=0.0)
@@ -322,7 +322,7 @@ def scale_by_adadelta(rho: float = 0.9, eps: float = 1e-6) -> GradientTransforma
     """AdaDelta's scaling (Zeiler 2012): ``nu = rho nu + (1-rho) g**2``,
     ``d = sqrt(delta_sq + eps) / sqrt(nu + eps) * g``, ``delta_sq = rho delta_sq + (1-rho) d**2``; update ``d``.
 
-    Defaults are PyTorch's and Optax's; Keras (Ketkar 7-7) uses ``rho=0.95`` (and eps 1e-7 or 1e-8).
+    Defaults are PyTorch's and Optax's; Keras (Ketkar 2017, listing 7-7) uses ``rho=0.95`` (and eps 1e-7 or 1e-8).
 
     >>> import fnx.numpy as fnp
     >>> t = scale_by_adadelta(rho=0.0, eps=1.0)

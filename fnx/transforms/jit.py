@@ -17,17 +17,20 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .. import numpy as fnp
 from ..config import config
 from ..core.array import Array
 from ..core.errors import ArraySizeError, ConcretizationError, DeletedArrayError, FnxTypeError, compiled_failure
 from ..core.ir import ClosedJaxpr, hoist_consts
-from ..core.primitive import _trace_stack, def_primitive
-from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, trace_to_jaxpr
+from ..core.primitive import impl_rules
+from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, is_tracing, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
+from ..lax.calls import jit_p
 from ..lower.background import (arg_types, compile_in_background, match_blas_threads, start_worker,
                                 wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
+from .static_args import static_both_ways
 
 _new_object = object.__new__
 # ClosedJaxpr -> {donated inputs: TieredCode}; weak, so that a jaxpr's code goes when nothing can call it
@@ -78,11 +81,7 @@ class TieredCode:
         if self._arg_types is None:
             self._arg_types = arg_types(self.jaxpr.in_avals, args)
             _called_once.add(self)
-            if config.background_compile == "process" and config.cache_dir:
-                try:
-                    start_worker()
-                except OSError:  # the compile starts it again, and compiles here if it cannot
-                    pass
+            _start_worker()
         else:
             self.start_compile()
         return self._first_tier(*args)
@@ -124,10 +123,20 @@ class TieredCode:
         if self.executable is None and self._background_done is not None:
             self._background_done.wait()
         if self.executable is None:
-            from ..lower.cpu import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
+            from ..lower.cpu.compile import compile_jaxpr  # imports Numba (~0.5 s): only once something is compiled
             self._use(compile_jaxpr(self.closed, self.donated))
         _called_once.discard(self)
         return self.executable
+
+
+def _start_worker() -> None:
+    """Start the compile worker if it will be used, so that its start (~0.5 s: Python, NumPy, Numba) overlaps
+    tracing and the first calls; idle, it compiles common kernels ahead (``fnx.lower.cpu.common_kernels``)."""
+    if config.background_compile == "process" and config.cache_dir:
+        try:
+            start_worker()
+        except OSError:  # the compile starts it again, and compiles in this process if it cannot
+            pass
 
 
 def _code(jaxpr: ClosedJaxpr, donated: frozenset = frozenset()) -> TieredCode:
@@ -154,15 +163,11 @@ def block_until_compiled(timeout: float | None = None) -> bool:
     return done
 
 
-def _jit_abstract_eval(*avals, jaxpr, name):
-    return jaxpr.out_avals
-
-
 def _jit_impl(*args, jaxpr, name):
     return _code(jaxpr).call(*args)
 
 
-jit_p = def_primitive("jit", _jit_abstract_eval, _jit_impl, multiple_results=True)
+impl_rules[jit_p] = _jit_impl  # a nested jit's eager value comes from its (tiered) compiled code
 
 
 class Lowered:
@@ -218,8 +223,8 @@ class Jitted:
                  donate_argnums: Sequence[int] = ()):
         self.fun = fun
         self.name = getattr(fun, "__name__", type(fun).__name__)  # a functools.partial has no __name__
-        self.static_argnums = frozenset(static_argnums)
-        self.static_argnames = frozenset(static_argnames)
+        static_argnums, static_argnames = static_both_ways(fun, static_argnums, static_argnames)
+        self.static_argnums, self.static_argnames = frozenset(static_argnums), frozenset(static_argnames)
         self.donate_argnums = frozenset(donate_argnums)
         if self.static_argnums & self.donate_argnums:
             raise FnxTypeError(f"jit({self.name}): arguments {sorted(self.static_argnums & self.donate_argnums)}"
@@ -236,7 +241,7 @@ class Jitted:
         entries, general, with_numpy, failure = self._entries, self._general_call, self._call_with_numpy, self._failure
 
         def jitted(*args, **kwargs):
-            if not (kwargs or _trace_stack):
+            if not (kwargs or is_tracing()):
                 values, key = [], []
                 for a in args:
                     if type(a) is not Array:  # NumPy arrays, scalars, pytrees
@@ -307,8 +312,10 @@ class Jitted:
         key = (static, tree, tuple((a.shape, a.dtype, type(x) in (bool, int, float)) for a, x in zip(avals, leaves)))
         entry = self._entries.get(key)
         if entry is None:
+            if not is_tracing():
+                _start_worker()  # before tracing, which it overlaps
             entry = self._entries[key] = _Entry(*self._trace(static, tree, avals), self._donated_leaves(args))
-        if _trace_stack or any(isinstance(x, Tracer) for x in leaves):
+        if is_tracing() or any(isinstance(x, Tracer) for x in leaves):
             outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.name)
             return tree_unflatten(entry.out_tree, outs)
         if entry.code is None:
@@ -452,7 +459,6 @@ def _jit_jvp(primals, tangents, *, jaxpr, name):
 
 
 def _jit_vjp(cts, primals, outs, *, jaxpr, name):
-    from .. import numpy as fnp
     cts = [fnp.zeros_like(o) if c is None else instantiate(c) for c, o in zip(cts, outs)]
     return _derived_jit(jaxpr, ("vjp",), _backward_function)(*primals, *cts)
 

@@ -1,2 +1,2 @@
-"""The Numba CPU backend: ``compile_jaxpr(closed_jaxpr) -> Executable``."""
-from .compile import Executable, compile_jaxpr  # noqa: F401
+"""The Numba CPU backend: ``compile.compile_jaxpr(closed_jaxpr) -> Executable`` (importing ``compile`` imports
+Numba, so this package imports nothing by itself)."""

@@ -2,26 +2,25 @@
 
 One jaxpr becomes one function ``def f(a0, a1, ...): ... return (out0, out1)``; a primitive's CPU rule
 (``cpu_rules``, keyed by primitive) writes the lines that compute its outputs. Values of rank 0 are Numba
-scalars, every other value a NumPy array. The jaxpr is simplified first (``fnx.lower.simplify``); the
-clusters that ``fnx.lower.fusion`` finds (elementwise chains with their broadcasts and reductions) become one
-explicit loop nest each (``write_cluster``), their elements computed by ``rules_elementwise.scalar_exprs``.
-Typed literals are module-level constants. Sub-jaxprs (loop bodies, branches) become functions of their own
-in the same module.
+scalars, every other value a NumPy array. The jaxpr comes simplified (``fnx.lower.simplify``, see
+``compile.lower``); the clusters that ``fnx.lower.fusion`` finds (elementwise chains with their broadcasts and
+reductions) become one explicit loop nest each (``write_cluster``), their elements computed by
+``rules_elementwise.scalar_exprs``. Typed literals are module-level constants. Sub-jaxprs (loop bodies,
+branches) become functions of their own in the same module.
 """
 from __future__ import annotations
-
-from typing import Callable
 
 import numpy as np
 
 from ...core.errors import FnxTypeError
 from ...core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
-from ...core.primitive import Primitive
+from ...core.primitive import Primitive, RuleTable
 from ...lax.reductions import accumulator_dtype
 from ..fusion import REDUCTIONS, Cluster, buffer_reuse, fuse, new_outputs
-from ..simplify import simplify
+from . import user_kernels
+from .options import NUMBA_OPTIONS
 
-cpu_rules: dict[Primitive, Callable[["FunctionWriter", Eqn], None]] = {}
+cpu_rules = RuleTable("CPU lowering")  # prim -> rule(writer: FunctionWriter, eqn: Eqn) writing its lines
 
 
 def cpu_rule(prim: Primitive):
@@ -31,7 +30,7 @@ def cpu_rule(prim: Primitive):
         return f
     return register
 
-NUMBA_OPTIONS = "cache=True, error_model='numpy', nogil=True"
+_DECORATOR_OPTIONS = ", ".join(f"{name}={value!r}" for name, value in NUMBA_OPTIONS.items())
 
 
 def np_dtype(dtype: np.dtype) -> str:
@@ -68,22 +67,20 @@ class ModuleWriter:
     def add_jaxpr(self, jaxpr: Jaxpr, donated: frozenset = frozenset()) -> str:
         """Write a function computing ``jaxpr`` (constvars first, then invars); return its name. The inputs at
         the positions ``donated`` may be overwritten."""
-        simple = simplify(jaxpr)
-        return self._add_simplified(simple, fuse(simple), donated)
+        return self._add_fused(jaxpr, fuse(jaxpr), donated)
 
     def add_loop_body(self, jaxpr: Jaxpr, first_carry: int, num_carry: int) -> tuple[str, list[bool]]:
         """Write a loop body (inputs: constants, carries from ``first_carry``, step inputs); return its name and,
         per carry, whether the loop owns it. An owned carry is returned by the body as memory of its own (not
         an input or a view of one: ``fusion.new_outputs``), so once the loop has copied it before the first
         step, the body may update it in place: it is compiled as donated."""
-        simple = simplify(jaxpr)
-        items = fuse(simple)
+        items = fuse(jaxpr)
         owned = [new and v.aval.shape != () for new, v in
-                 zip(new_outputs(simple, items)[:num_carry], simple.outvars)]
+                 zip(new_outputs(jaxpr, items)[:num_carry], jaxpr.outvars)]
         donated = frozenset(first_carry + i for i, own in enumerate(owned) if own)
-        return self._add_simplified(simple, items, donated), owned
+        return self._add_fused(jaxpr, items, donated), owned
 
-    def _add_simplified(self, jaxpr: Jaxpr, items: list, donated: frozenset) -> str:
+    def _add_fused(self, jaxpr: Jaxpr, items: list, donated: frozenset) -> str:
         name = f"f{self.count}"
         self.count += 1
         self.add_function(FunctionWriter(self, name).write(jaxpr, items, donated))
@@ -91,16 +88,17 @@ class ModuleWriter:
 
     def add_function(self, text: str, parallel: bool = False) -> None:
         """Add a function's source; ``parallel`` compiles it with Numba's ``parallel=True`` (for prange)."""
-        options = NUMBA_OPTIONS + (", parallel=True" if parallel else "")
+        options = _DECORATOR_OPTIONS + (", parallel=True" if parallel else "")
         self.functions.append(f"@numba.njit({options})\n{text}")
 
     def source(self) -> str:
         body = "".join(f"\n\n{f}" for f in self.functions) + "\n"
         # only the kernel modules the code uses: importing vecmath costs ~0.06 s, kernels_arrays ~0.03 s
-        modules = ["kernels as k"] + [f"{m} as {a}" for m, a in (("kernels_arrays", "ka"), ("vecmath", "vm"))
-                                      if f"{a}." in body]
+        optional = (("kernels_arrays", "ka"), ("kernels_collectives", "kc"), ("kernels_decompositions", "kd"),
+                    ("threads", "th"), ("vecmath", "vm"))
+        modules = ["kernels as k"] + [f"{m} as {a}" for m, a in optional if f"{a}." in body]
         header = ("# Generated by fnx from a jaxpr: do not edit.\nimport numpy as np\nimport numba\n"
-                  f"from fnx.lower.cpu import {', '.join(modules)}\n")
+                  f"from fnx.lower.cpu import {', '.join(modules)}\n") + user_kernels.header(body)
         constants = "".join(f"{name} = {text}\n" for text, name in self.constants.items())
         return header + constants + body
 
@@ -208,8 +206,10 @@ class FunctionWriter:
                 self._narrow(eqn.outvars[0], _accumulator(eqn))
 
     def _write_parallel_loops(self, cluster: Cluster) -> None:
-        """The loop nest in a ``parallel=True`` function of its own, called here, whose outer loop is a prange.
-        It takes the cluster's inputs and its (allocated) outputs, under the names they have here."""
+        """The loop nest twice: in a ``parallel=True`` function of its own whose outer loop is a prange, called
+        while the load leaves more than one thread for loops (``fnx.lower.loop_threads``), and here, serial,
+        otherwise (starting a parallel loop costs tens of microseconds). The function takes the cluster's
+        inputs and its (allocated) outputs, under the names they have here."""
         sub = FunctionWriter(self.module, f"{self.name}_loop{self.temp_count}")
         self.temp_count += 1
         for x in [x for eqn in cluster.eqns for x in eqn.invars] + cluster.outputs:
@@ -219,7 +219,12 @@ class FunctionWriter:
         args = ", ".join(dict.fromkeys(sub.names.values()))
         self.module.add_function(f"def {sub.name}({args}):\n" + "\n".join("    " + line for line in sub.lines),
                                  parallel=True)
-        self.line(f"{sub.name}({args})")
+        self.line("if th.use_loop_threads() > 1:")
+        self.line(f"    {sub.name}({args})")
+        self.line("else:")
+        serial = len(self.lines)
+        self._write_loops(cluster)
+        self.lines[serial:] = ["    " + line for line in self.lines[serial:]]
 
     def _allocate_outputs(self, cluster: Cluster) -> None:
         """Before the loop: the outputs' arrays (or donated buffers), the reductions' starting values."""
@@ -386,11 +391,12 @@ def _producers(cluster: Cluster) -> list:
     return [by_output[id(v)] for v in cluster.outputs]
 
 
-def generate(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> tuple[str, str]:
-    """The module source for a jaxpr whose consts are passed as leading arguments, and the entry's name.
+def write_module(jaxpr: Jaxpr, donated: frozenset = frozenset()) -> tuple[str, str]:
+    """The module source for a simplified jaxpr whose consts are passed as leading arguments, and the entry's
+    name: each (sub-)jaxpr fused and written as a function.
 
     ``donated``: positions of inputs whose buffers may hold outputs (see ``fnx.lower.fusion.buffer_reuse``).
     """
     module = ModuleWriter()
-    entry = module.add_jaxpr(closed.jaxpr, donated)
+    entry = module.add_jaxpr(jaxpr, donated)
     return module.source(), entry

@@ -7,12 +7,15 @@ the same module and loads the machine code Numba cached.
 """
 from __future__ import annotations
 
-import os
 import warnings
 
 from ._scipy_blas import preload_scipy_blas
 
 preload_scipy_blas()  # before Numba starts: it imports SciPy's BLAS module, and with it all of scipy.linalg
+
+from ..._memory import apply_policy  # noqa: E402
+
+apply_policy()  # compiled code is what needs fnx's memory policy (fnx/_memory.py): applied now, not at import
 
 import numba
 import numpy as np
@@ -20,8 +23,12 @@ from numba.core.errors import NumbaIRAssumptionWarning
 
 from ...core.ir import ClosedJaxpr
 from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Numba caches, so before them)
-from . import rules_arrays, rules_calls, rules_elementwise, rules_structural  # noqa: F401  (register the CPU rules)
-from .codegen import generate
+from . import threads
+from . import rules_calls, rules_control_flow, rules_convolution, rules_elementwise  # noqa: F401  (register the
+from . import rules_indexing, rules_linalg, rules_reductions, rules_sorting, rules_structural  # noqa: F401  CPU rules)
+from . import rules_collectives  # noqa: F401
+from ..simplify import simplify
+from .codegen import write_module
 
 # Numba's SSA pass emits this "please report" warning when it inlines vecmath's pow/sin/cos/erf into a loop
 # in its IR (a pedantic check of variable scopes; the compiled code is right, as the tests check): not the
@@ -55,18 +62,10 @@ class Executable:
         return outs
 
 
-def _use_workqueue_threads() -> None:
-    """Numba's own thread pool for parallel loops, unless the user chose one (NUMBA_THREADING_LAYER): OpenMP's
-    threads spin at every barrier, and on a shared 2-core machine a loop went from 0.5 ms to 6 ms with them.
-    Numba reads the setting when it first starts its threads."""
-    if "NUMBA_THREADING_LAYER" not in os.environ:
-        numba.config.THREADING_LAYER = "workqueue"
-
-
 def load_function(source: str, entry: str):
     """The Numba dispatcher of function ``entry`` of the generated module ``source`` (not compiled yet)."""
-    if "parallel=True" in source:
-        _use_workqueue_threads()
+    if "parallel=True" in source:  # its machine code calls into Numba's thread pool: start it first
+        threads.launch()
     return getattr(disk_cache.load_module(source), entry)
 
 
@@ -78,10 +77,19 @@ def compile_for(function, arg_types: list) -> None:
     function.compile(tuple(types))
 
 
-def compile_jaxpr(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> Executable:
-    """Generate, load and wrap the Numba function for ``closed`` (compiled lazily on the first call).
+def lower(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> tuple[str, str]:
+    """The Python source of a Numba module computing ``closed`` (its consts passed as leading arguments), and
+    the name of its entry function.
 
     ``donated``: positions of inputs whose buffers the code may overwrite with outputs (``jit``'s donation).
     """
-    source, entry = generate(closed, donated)
+    jaxpr = simplify(closed.jaxpr)  # rewrite the whole program once, sub-jaxprs included (fnx.lower.simplify)
+    return write_module(jaxpr, donated)  # fuse each (sub-)jaxpr (fnx.lower.fusion) and write it (codegen)
+
+
+def compile_jaxpr(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> Executable:
+    """The lowering pipeline after tracing (``fnx.jit`` traces, then calls ``Executable.call``): simplify, fuse
+    and write (``lower``), then load the module; Numba compiles at the first call, or in the background
+    (``fnx.lower.background`` runs the same steps)."""
+    source, entry = lower(closed, donated)
     return Executable(closed, load_function(source, entry), source)

@@ -16,28 +16,28 @@ from . import array_ir
 # allocation and reshapes, which generated code calls as k.empty...: LLVM IR emitted at the call site
 from .array_ir import contiguous, copy, empty, full, reshape, select  # noqa: F401
 from .blas import gemm
+from .options import NUMBA_OPTIONS
 
-_OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def assign(view, x):
     """``view[...] = x`` for arrays of one shape (``array_ir.assign``), as a kernel: a scan writing its stacked
     outputs compiled 1.3-1.6 s faster (the RNN) calling it than with its loop nest inlined at every use."""
     array_ir.assign(view, x)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def erfc(x):
     return math.erfc(x)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def lgamma(x):
     return math.lgamma(x)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def erf_inv(y):
     """Inverse error function: Giles' single-precision approximation, then two Newton steps in float64."""
     if y <= -1.0:
@@ -63,7 +63,7 @@ def erf_inv(y):
     return x
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def digamma(x):
     """psi(x): reflection for x < 0, recurrence up to x >= 10, then the asymptotic series (error < 1e-15)."""
     if x <= 0.0 and x == math.floor(x):
@@ -81,7 +81,7 @@ def digamma(x):
     return result + math.log(x) - 0.5 / x - series
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def population_count(x):
     """Set bits of an unsigned integer (signed ones are reinterpreted by the caller)."""
     v, one, count = np.uint64(x), np.uint64(1), 0
@@ -96,9 +96,15 @@ def population_count(x):
 # Explicit loops rather than np.sum/np.max/np.argmax/np.all...: Numba compiles each of those as a generic
 # function of its own (with its axis checks), ~0.2 s apiece in a cold process.
 
-@numba.njit(**_OPTIONS)
+# The op codes of the row kernels below, by the name of the primitive each computes.
+LOGICAL_OPS = {"reduce_and": 0, "reduce_or": 1}
+ARG_OPS = {"argmax": 0, "argmin": 1}
+CUMULATIVE_OPS = {"cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3}
+
+
+@numba.njit(**NUMBA_OPTIONS)
 def logical_rows(x, op):
-    """All (op 0) or any (op 1) of each row of a 2-d bool array."""
+    """All (op 0) or any (op 1) of each row of a 2-d bool array (``LOGICAL_OPS``)."""
     out = empty(x.shape[0], np.bool_)
     for i in range(x.shape[0]):
         result = op == 0
@@ -110,9 +116,10 @@ def logical_rows(x, op):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def arg_rows(x, op):
-    """Index of the first maximum (op 0) or minimum (op 1) of each row of a 2-d array (the first NaN if any)."""
+    """Index of the first maximum (op 0) or minimum (op 1) of each row of a 2-d array (the first NaN if any;
+    ``ARG_OPS``)."""
     if x.shape[1] == 0:
         raise ValueError("fnx: argmax or argmin of an empty row")
     out = empty(x.shape[0], np.int64)
@@ -128,7 +135,7 @@ def arg_rows(x, op):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def int_power(x, y):
     """``x ** y`` for signed integers; to a negative power 1 for x = 1, -1 or 1 for x = -1, else 0 (JAX's
     value, and ``lax.pow``'s eagerly)."""
@@ -139,10 +146,11 @@ def int_power(x, y):
     return x - x
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def cumulative_rows(x, op, one):
-    """Running sum (op 0), product (1), max (2) or min (3) along each row; max/min propagate NaN. The running
-    value is kept in the type of ``one`` (1 of the accumulator dtype: float64 for a float32 sum)."""
+    """Running sum (op 0), product (1), max (2) or min (3) along each row (``CUMULATIVE_OPS``); max/min
+    propagate NaN. The running value is kept in the type of ``one`` (1 of the accumulator dtype: float64 for
+    a float32 sum)."""
     out = empty(x.shape, x.dtype)
     for i in range(x.shape[0]):
         if x.shape[1] == 0:
@@ -165,7 +173,7 @@ def cumulative_rows(x, op, one):
 
 # -- products ------------------------------------------------------------------------------------------------
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def float_matmul(a, b, transpose_a, transpose_b):
     """(M, K) @ (K, N) for floats, on BLAS (``blas.gemm``); ``a`` is given as (K, M) when ``transpose_a``
     (``b`` likewise).
@@ -181,7 +189,7 @@ def float_matmul(a, b, transpose_a, transpose_b):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def float_matmul_update(w, a, b, transpose_a, transpose_b, scale, in_place):
     """``w + scale * (op(a) @ op(b))`` in one BLAS call (flags as ``float_matmul``'s), written into ``w``
     itself when ``in_place``: an SGD step ``w - lr * x.T @ dy`` makes no gradient array and no second pass."""
@@ -191,7 +199,7 @@ def float_matmul_update(w, a, b, transpose_a, transpose_b, scale, in_place):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def int_matmul(a, b, transpose_a, transpose_b):
     """(M, K) @ (K, N) for integers (Numba's np.dot takes floats only); flags as ``float_matmul``'s."""
     a = contiguous(a.T) if transpose_a else a
@@ -205,7 +213,7 @@ def int_matmul(a, b, transpose_a, transpose_b):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def batched_float_matmul(a, b):
     """(B, M, K) @ (B, K, N) -> (B, M, N) for floats: one BLAS product per batch entry, written in place."""
     if a.shape[2] == 0:
@@ -224,7 +232,7 @@ def batched_float_matmul(a, b):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def batched_int_matmul(a, b):
     """(B, M, K) @ (B, K, N) -> (B, M, N) for integers."""
     out = empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)

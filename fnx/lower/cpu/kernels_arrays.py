@@ -2,8 +2,8 @@
 
 Generated code calls these as ``ka.name(...)``. Every kernel takes C-contiguous arrays of a fixed rank, plain
 ints and int64 arrays of shapes, so each compiles once per dtype (``cache=True``) whatever the shapes and
-params of the primitive. The CPU rules (``rules_arrays.py``) bring operands to that normal form with reshapes
-and the flat layout kernels below.
+params of the primitive. The CPU rules (``rules_*.py``, with ``operands.py``) bring operands to that normal
+form with reshapes and the flat layout kernels below.
 
 * gather/scatter see the operand as rows ``(prod(x.shape[:k]), rest)`` and the indices as ``(batch, k)``.
 * sort sees every operand as ``(outer, n, inner)``, sorting along the middle axis (a free reshape).
@@ -27,12 +27,12 @@ import numpy as np
 
 from .array_ir import assign, copy, empty, full, reshape
 from .blas import gemm
+from .options import NUMBA_OPTIONS
 
-_OPTIONS = dict(cache=True, error_model="numpy", nogil=True)
 # The private helpers are inlined into the kernels calling them (in Numba's IR): compiled as functions of their
 # own, each cost ~0.2 s more in a cold process (its own typing, LLVM module and cache entry), and LLVM
 # inlined most of them anyway.
-_INLINE = dict(_OPTIONS, inline="always")
+_INLINE = dict(NUMBA_OPTIONS, inline="always")
 
 SCATTER_MODES = {"set": 0, "add": 1, "mul": 2, "min": 3, "max": 4}
 WINDOW_REDUCERS = {"max": 0, "min": 1, "sum": 2}
@@ -66,7 +66,7 @@ def _row(indices, b, dims, clamp):
     return row
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def gather(x, indices, dims):
     """``out[b] = x[row(indices[b])]`` for rows ``x`` (N, R), int64 ``indices`` (B, k), ``dims`` (k,) with
     ``prod(dims) == N``; indices are clamped (an operand with no rows gives zeros)."""
@@ -80,7 +80,7 @@ def gather(x, indices, dims):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def scatter(x, indices, updates, dims, mode):
     """A copy of rows ``x`` (N, R) with ``updates[b]`` (B, R) combined into row ``row(indices[b])``.
 
@@ -153,7 +153,7 @@ def _stable_argsort(v):
     return order
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def identity_permutation(outer, n, inner):
     """``(outer, n, inner)`` int64 holding its index along axis 1."""
     out = empty((outer, n, inner), np.int64)
@@ -163,7 +163,7 @@ def identity_permutation(outer, n, inner):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def sort_permutation(keys, permutation):
     """Reorder ``permutation`` (A, n, B) stably along axis 1 by ``keys[a, permutation[a, j, b], b]``.
 
@@ -182,7 +182,7 @@ def sort_permutation(keys, permutation):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def take_along_middle(x, permutation):
     """``out[a, j, b] = x[a, permutation[a, j, b], b]`` for ``x`` and ``permutation`` of shape (A, n, B)."""
     out = empty(x.shape, x.dtype)
@@ -250,7 +250,7 @@ def _lu_solve(lu, pivots, b):
             b[i, c] /= lu[i, i]
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def solve(a, b):
     """``x`` with ``a[i] @ x[i] == b[i]`` for (B, n, n) ``a`` and (B, n, k) ``b``; LinAlgError if singular."""
     out = copy(b)
@@ -263,7 +263,7 @@ def solve(a, b):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def inv(a):
     """Inverses of the (B, n, n) matrices ``a``; LinAlgError if one is singular."""
     identity = full(a.shape, 0, a.dtype)
@@ -273,7 +273,7 @@ def inv(a):
     return solve(a, identity)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def det(a):
     """Determinants (B,) of the (B, n, n) matrices ``a`` (1 for 0x0 matrices)."""
     out = empty(a.shape[0], a.dtype)
@@ -287,7 +287,7 @@ def det(a):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def cholesky(a):
     """Lower Cholesky factors of the (B, n, n) matrices ``a``, read from their lower triangles (as NumPy);
     all NaN for a matrix that is not positive definite (a pivot that is not > 0, as LAPACK's potrf)."""
@@ -358,13 +358,13 @@ def _copy_run(source, start, step, target, at, count):
             target[at + j] = source[start + j * step]
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def transpose(x, shape, permutation):
     """The flat C-order elements of ``np.transpose(x.reshape(shape), permutation)``.
 
     Rows of the result's last axis are copied in an inner loop with one source step (contiguous when the
     last axis stays last); an odometer over the other axes moves between rows. The CPU rules merge axes
-    that stay adjacent first (``rules_arrays.transposed``), so most transposes have rank 2 or 3.
+    that stay adjacent first (``operands.transposed``), so most transposes have rank 2 or 3.
     """
     rank = shape.size
     out = empty(x.size, x.dtype)
@@ -420,7 +420,7 @@ def _padded_targets(shape, low, high, interior):
     return targets, out_shape
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def dilate_pad(x, shape, low, high, interior, fill):
     """The flat C-order elements of ``x.reshape(shape)`` with ``interior[i]`` holes between neighbours along
     axis i, then ``low[i]``/``high[i]`` elements added (or removed, when negative) at its ends, as lax.pad;
@@ -436,7 +436,7 @@ def dilate_pad(x, shape, low, high, interior, fill):
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def undilate_pad(padded, shape, low, high, interior):
     """The inverse of ``dilate_pad``: the elements of an array of ``shape`` read back from ``padded`` (flat),
     zero where negative padding had cropped them. It is also the transpose of ``dilate_pad``."""
@@ -483,7 +483,7 @@ def _patches_by_position(image, position_offsets, tap_rows, run, step, patches):
                     row[target + j] = image[c, source + j * step]
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def conv(x, w, spatial, kernel, window_strides, dilation, groups):
     """Grouped cross-correlation of ``x`` (N, C, S) with ``w`` (O, C/groups, T), spatial axes flattened.
 
@@ -541,7 +541,7 @@ def _window_rows(shape, out_shape, window, window_strides, window_dilation):
     return rows, _offsets(window, window_dilation, strides), window_strides[last]
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def reduce_window(x, shape, out_shape, window, window_strides, window_dilation, init, op):
     """Reduce every window of the (already dilated and padded) operand ``x``, flattened from ``shape``.
 
@@ -653,7 +653,7 @@ def _choose_in_row(x, row, step, taps, init, op, chosen, nan):
         _choose_row(x, row, step, taps, init, op, chosen)
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def select_and_scatter_add(x, source, shape, out_shape, window, window_strides, window_dilation, init, op):
     """The derivative of a max (op 0) / min (op 1) ``reduce_window`` of ``x`` with respect to ``x`` (already
     dilated and padded with ``init``, flat, of ``shape``): ``source`` (one value per window, ``out_shape``)
@@ -669,7 +669,7 @@ def select_and_scatter_add(x, source, shape, out_shape, window, window_strides, 
     return out
 
 
-@numba.njit(**_OPTIONS)
+@numba.njit(**NUMBA_OPTIONS)
 def select_and_gather_add(x, tangent, tangent_init, shape, out_shape, window, window_strides, window_dilation,
                           init, op):
     """For every window of ``x`` (as in ``select_and_scatter_add``), ``tangent`` (laid out as ``x``) at its

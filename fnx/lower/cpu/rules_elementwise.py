@@ -1,34 +1,17 @@
-"""CPU rules of the elementwise primitives: the expression of one element, used in fused loops and for scalars."""
+"""CPU rules of the elementwise primitives: the expression of one element, used in fused loops and for scalars.
+
+Most come from the templates of the elementwise table (fnx/lax/elementwise.py); the functions below write
+the rest.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from ...core.ir import Eqn
-from ...lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
-from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
+from ...lax.elementwise import (convert_element_type_p, exp2_p, integer_pow_p, log2_p, not_p, population_count_p,
+                                pow_p, select_n_p, stop_gradient_p)
+from ...lax.elementwise import for_each_row
 from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
-
-_TEMPLATES = {
-    "neg": "-{0}", "sign": "np.sign({0})", "abs": "np.abs({0})", "floor": "np.floor({0})", "ceil": "np.ceil({0})",
-    "round": "np.rint({0})", "trunc": "np.trunc({0})", "exp": "vm.exp({0})",
-    "expm1": "vm.expm1({0})", "log": "vm.log({0})", "log10": "np.log10({0})",
-    "log1p": "vm.log1p({0})", "sqrt": "np.sqrt({0})", "cbrt": "np.cbrt({0})", "sin": "vm.sin({0})",
-    "cos": "vm.cos({0})", "tan": "np.tan({0})", "asin": "np.arcsin({0})", "acos": "np.arccos({0})",
-    "atan": "np.arctan({0})", "sinh": "np.sinh({0})", "cosh": "np.cosh({0})", "tanh": "vm.tanh({0})",
-    "asinh": "np.arcsinh({0})", "acosh": "np.arccosh({0})", "atanh": "np.arctanh({0})",
-    "logistic": "vm.logistic({0})", "erf": "vm.erf({0})", "erfc": "k.erfc({0})",
-    "erf_inv": "k.erf_inv({0})", "lgamma": "k.lgamma({0})", "digamma": "k.digamma({0})",
-    "is_finite": "np.isfinite({0})", "is_nan": "np.isnan({0})", "is_inf": "np.isinf({0})",
-    "signbit": "np.signbit({0})",
-    "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
-    "floor_divide": "np.floor_divide({0}, {1})", "rem": "np.remainder({0}, {1})", "pow": "np.power({0}, {1})",
-    "max": "np.maximum({0}, {1})", "min": "np.minimum({0}, {1})", "atan2": "np.arctan2({0}, {1})",
-    "hypot": "np.hypot({0}, {1})", "copysign": "np.copysign({0}, {1})", "nextafter": "np.nextafter({0}, {1})",
-    "logaddexp": "np.logaddexp({0}, {1})", "and": "{0} & {1}", "or": "{0} | {1}", "xor": "{0} ^ {1}",
-    "shift_left": "np.left_shift({0}, {1})", "shift_right": "np.right_shift({0}, {1})",
-    "eq": "{0} == {1}", "ne": "{0} != {1}", "lt": "{0} < {1}", "le": "{0} <= {1}", "gt": "{0} > {1}",
-    "ge": "{0} >= {1}",
-}
 
 
 def _pin(expr: str, dtype) -> str:
@@ -36,17 +19,14 @@ def _pin(expr: str, dtype) -> str:
     return expr if dtype == np.bool_ else f"{np_dtype(dtype)}({expr})"
 
 
-# Operations whose Numba result on floats of one type has that type: no pin needed (a pin is a call that
-# Numba types and lowers at every use, which adds up in compile time).
-_KEEP_FLOAT_TYPE = {"neg", "abs", "sqrt", "floor", "ceil", "trunc", "add", "sub", "mul", "div", "max", "min",
-                    "exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "logistic", "erf"}
-
-
-def _template(template: str, name: str):
+def _template(row):
+    """The expression from the row's template. Where Numba's result on floats already has the operands' type
+    (``row.same_type``) no pin is written: a pin is a call that Numba types and lowers at every use, which adds
+    up in compile time."""
     def expr(eqn: Eqn, args: list) -> str:
-        text = template.format(*args)
+        text = row.cpu.format(*args)
         dtype = eqn.outvars[0].aval.dtype
-        return text if dtype.kind == "f" and name in _KEEP_FLOAT_TYPE else _pin(text, dtype)
+        return text if dtype.kind == "f" and row.same_type else _pin(text, dtype)
     return expr
 
 
@@ -99,15 +79,6 @@ def _integer_pow(eqn: Eqn, args: list) -> str:
     return _pin(f"np.power({x}, {literal(y, dtype)})", dtype)
 
 
-# The expression of one element of each elementwise primitive, given its operands' element expressions.
-scalar_exprs: dict = {p: _template(_TEMPLATES[name], name)
-                      for name, p in {**unary_primitives, **binary_primitives}.items() if name in _TEMPLATES}
-scalar_exprs.update({unary_primitives["not"]: _not, unary_primitives["population_count"]: _population_count,
-                     unary_primitives["exp2"]: _in_float64("np.exp2"), unary_primitives["log2"]: _in_float64("np.log2"),
-                     binary_primitives["pow"]: _pow, convert_element_type_p: _convert, select_n_p: _select_n,
-                     integer_pow_p: _integer_pow, stop_gradient_p: lambda eqn, args: args[0]})
-
-
 def _scalar_rule(expr):
     """The CPU rule for rank-0 results; array results are computed in fused loops (see codegen)."""
     def rule(w: FunctionWriter, eqn: Eqn) -> None:
@@ -115,5 +86,22 @@ def _scalar_rule(expr):
     return rule
 
 
-for _prim, _expr in scalar_exprs.items():
-    cpu_rules[_prim] = _scalar_rule(_expr)
+# The expression of one element of each elementwise primitive, given its operands' element expressions.
+scalar_exprs: dict = {}
+
+
+def _register(prim, expr) -> None:
+    scalar_exprs[prim], cpu_rules[prim] = expr, _scalar_rule(expr)
+
+
+def _register_row(row) -> None:
+    if row.cpu is not None:
+        _register(row.primitive, _template(row))
+
+
+_WRITTEN_HERE = {not_p: _not, population_count_p: _population_count, exp2_p: _in_float64("np.exp2"),
+                 log2_p: _in_float64("np.log2"), pow_p: _pow, convert_element_type_p: _convert,
+                 select_n_p: _select_n, integer_pow_p: _integer_pow, stop_gradient_p: lambda eqn, args: args[0]}
+for _prim, _expr in _WRITTEN_HERE.items():
+    _register(_prim, _expr)
+for_each_row(_register_row)

@@ -3,8 +3,10 @@
 Rules live in one module per family of primitives (``rules_*.py``); each registers into ``jvp_rules`` and
 ``vjp_rules`` of ``engine``.
 """
-from . import rules_convolution, rules_elementwise, rules_linalg, rules_reductions, rules_structural  # noqa: F401
+from . import rules_control_flow, rules_convolution, rules_elementwise, rules_indexing, rules_linalg  # noqa: F401
+from . import rules_reductions, rules_sorting, rules_structural  # noqa: F401
+from . import rules_collectives  # noqa: F401
 from .custom import custom_jvp, custom_vjp  # noqa: F401
 from .api import grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize, value_and_grad, vjp  # noqa: F401
 from .engine import Zero, jvp_rules, nondifferentiable, vjp_rules  # noqa: F401
-from .rules_elementwise import stop_gradient, stop_gradient_p  # noqa: F401
+from .rules_elementwise import stop_gradient  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from ... import numpy as fnp
 from ...core.errors import FnxTypeError
 from ...core.tracing import trace_to_jaxpr
 from ...core.tree import tree_flatten, tree_map, tree_unflatten
@@ -32,7 +33,6 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
 
 
 def as_tangent(t, primal):
-    from ... import numpy as fnp
     t = fnp.asarray(t, dtype=primal.dtype)
     if t.shape != primal.shape:
         raise FnxTypeError(f"jvp: a tangent of shape {t.shape} does not match its primal of shape {primal.shape}")
@@ -106,7 +106,6 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         result = vjp(_partial(fun, args, nums, kwargs), *[args[n] for n in nums], has_aux=has_aux)
         out, pullback = result[0], result[1]
         _check_scalar_output(out)
-        from ... import numpy as fnp
         grads = pullback(fnp.ones_like(out))
         grads = grads[0] if isinstance(argnums, int) else grads
         value = (out, result[2]) if has_aux else out
@@ -150,7 +149,6 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
 
 def _ravel(tree):
     """A pytree of arrays as one flat vector, with the leaves' shapes to cut it up again."""
-    from ... import numpy as fnp
     leaves, treedef = tree_flatten(tree)
     vector = fnp.concatenate([fnp.ravel(x) for x in leaves]) if leaves else fnp.zeros(0)
     return vector, leaves, treedef
@@ -180,7 +178,6 @@ def _assemble(matrix, out_leaves, out_tree, in_leaves, in_tree, argnums):
 
 
 def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
-    from ... import numpy as fnp
     from ..batching import vmap
 
     def jac(*args):

@@ -9,29 +9,17 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
+from ... import numpy as fnp
 from ...core.errors import FnxTypeError
 from ...core.ir import hoist_consts
-from ...core.primitive import def_primitive
-from ...core.tracing import abstractify, eval_jaxpr, eval_jaxpr_numpy, trace_to_jaxpr
+from ...core.tracing import abstractify, eval_jaxpr, trace_to_jaxpr
 from ...core.tree import tree_flatten, tree_unflatten
+from ...lax.calls import custom_jvp_call_p, custom_vjp_call_p
 from ..batching.engine import batch_to_front, batching_rules, vmap
 from .engine import instantiate, jvp_rules, vjp_flat, vjp_rules
 
 
-def _abstract_eval(*avals, fun_jaxpr, num_consts, in_tree, out_tree, **rules):
-    return fun_jaxpr.out_avals
-
-
-def _impl(*args, fun_jaxpr, num_consts, in_tree, out_tree, **rules):
-    return eval_jaxpr_numpy(fun_jaxpr, *args)
-
-
-custom_jvp_call_p = def_primitive("custom_jvp_call", _abstract_eval, _impl, multiple_results=True)
-custom_vjp_call_p = def_primitive("custom_vjp_call", _abstract_eval, _impl, multiple_results=True)
-
-
 def _bind(prim, fun: Callable, args: tuple, **rules):
-    from ... import numpy as fnp
     leaves, in_tree = tree_flatten(args)
     leaves = [x if hasattr(x, "aval") else fnp.asarray(x) for x in leaves]
     closed, out_tree = trace_to_jaxpr(lambda *xs: fun(*tree_unflatten(in_tree, xs)), [abstractify(x) for x in leaves])
@@ -123,7 +111,6 @@ def _custom_jvp_jvp(primals, tangents, *, fun_jaxpr, num_consts, in_tree, out_tr
 
 def _custom_jvp_vjp(cts, primals, outs, *, fun_jaxpr, num_consts, in_tree, out_tree, jvp):
     """The transpose of the (linear) tangent map, obtained by differentiating it."""
-    from ... import numpy as fnp
     args = primals[num_consts:]
     flat_jvp = _flat_jvp(jvp, in_tree, out_tree, getattr(jvp, "__name__", "?"))
     _, _, pullback = vjp_flat(lambda *ts: flat_jvp(args, list(ts))[1], [fnp.zeros_like(a) for a in args])
@@ -137,7 +124,6 @@ def _custom_vjp_jvp(primals, tangents, **params):
 
 
 def _custom_vjp_vjp(cts, primals, outs, *, fun_jaxpr, num_consts, in_tree, out_tree, fwd, bwd):
-    from ... import numpy as fnp
     args = tree_unflatten(in_tree, primals[num_consts:])
     _, residuals = fwd(*args)
     ct_tree = tree_unflatten(out_tree, [fnp.zeros_like(o) if ct is None else instantiate(ct)
@@ -179,7 +165,6 @@ def _custom_jvp_batch(values, dims, *, axis_size, fun_jaxpr, num_consts, in_tree
 
 
 def _custom_vjp_batch(values, dims, *, axis_size, fun_jaxpr, num_consts, in_tree, out_tree, fwd, bwd):
-    from ... import numpy as fnp
     consts, args, batched_fun = _batched_call(values, dims, axis_size, fun_jaxpr, num_consts, in_tree)
     arg_avals = fun_jaxpr.in_avals[num_consts:]
 

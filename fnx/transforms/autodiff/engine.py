@@ -26,14 +26,14 @@ from ... import numpy as fnp
 from ...core.avals import ShapedArray
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
-from ...core.primitive import Primitive, _trace_stack, bind
-from ...core.tracing import Tracer, abstractify, trace_with_values
+from ...core.primitive import Primitive, RuleTable, bind, bind1
+from ...core.tracing import Tracer, abstractify, active_traces, evaluate, is_tracing, trace_with_values
 from ...core.tree import tree_flatten
 
-jvp_rules: dict[Primitive, Callable] = {}
-vjp_rules: dict[Primitive, Callable] = {}
+jvp_rules = RuleTable("jvp")
+vjp_rules = RuleTable("vjp")
 vjp_operand_rules: dict[Primitive, Callable] = {}
-nondifferentiable: set[Primitive] = set()  # primitives whose outputs never carry derivatives (e.g. comparisons)
+nondifferentiable = RuleTable("not differentiable")  # marks: outputs never carry derivatives (e.g. comparisons)
 
 
 class Zero:
@@ -52,7 +52,7 @@ def is_differentiable(aval: ShapedArray) -> bool:
     return aval.dtype.kind == "f"
 
 
-def instantiate(t, aval: ShapedArray | None = None):
+def instantiate(t):
     """A real array of zeros for a symbolic Zero; any other value as it is."""
     if isinstance(t, Zero):
         return fnp.zeros(t.aval.shape, t.aval.dtype)
@@ -94,7 +94,6 @@ def jvp_jaxpr(jaxpr: Jaxpr, consts: Sequence, primals: Sequence, tangents: Seque
         ts = [read_tangent(x) for x in eqn.invars]
         if eqn.primitive in nondifferentiable or all(isinstance(t, Zero) for t in ts):
             outs = bind(eqn.primitive, ps, eqn.params)
-            outs = outs if eqn.primitive.multiple_results else [outs]
             touts = [Zero(v.aval) for v in eqn.outvars]
         else:
             rule = _rule(jvp_rules, eqn.primitive, "forward-mode (jvp)")
@@ -112,7 +111,18 @@ def def_operand_vjp(prim: Primitive, rule: Callable) -> None:
     (None if it has none), and the vjp rule of all inputs made from it."""
     def vjp(ct, primals, out, **params):
         return [rule(i, ct, primals, out, **params) for i in range(len(primals))]
+    vjp.__wrapped__ = rule  # fnx.rules_of shows the operand rule's code
     vjp_operand_rules[prim], vjp_rules[prim] = rule, vjp
+
+
+def linear_jvp(prim: Primitive):
+    """The jvp of a primitive linear in its float operands: the primitive applied to their tangents
+    (integer operands, such as indices, are passed through unchanged)."""
+    def jvp(primals, tangents, **params):
+        out = bind1(prim, primals, params)
+        args = [instantiate(t) if is_differentiable(aval_of(p)) else p for p, t in zip(primals, tangents)]
+        return out, bind1(prim, args, params)
+    return jvp
 
 
 def _rule(table: dict, prim: Primitive, mode: str) -> Callable:
@@ -123,20 +133,6 @@ def _rule(table: dict, prim: Primitive, mode: str) -> Callable:
 
 
 # ---------------------------------------------------------------------------------------------- reverse mode
-
-def forward_values(jaxpr: Jaxpr, consts: Sequence, args: Sequence) -> dict[int, Any]:
-    """Every variable's value, computed by binding each equation (recorded into an outer trace, if any)."""
-    env: dict[int, Any] = {}
-    for v, x in zip(jaxpr.constvars, consts):
-        env[id(v)] = x
-    for v, x in zip(jaxpr.invars, args):
-        env[id(v)] = x
-    for eqn in jaxpr.eqns:
-        outs = bind(eqn.primitive, [x.val if isinstance(x, Literal) else env[id(x)] for x in eqn.invars], eqn.params)
-        for v, out in zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]):
-            env[id(v)] = out
-    return env
-
 
 def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
     """Cotangents of ``jaxpr``'s inputs, given its outputs' cotangents and the forward values ``env``.
@@ -197,7 +193,7 @@ def _active_vars(jaxpr: Jaxpr) -> set:
 def _can_trace_concretely(primals) -> bool:
     """True when every value the function can see has a known value: no abstract trace is active and the
     primals are concrete. Then Python control flow on traced values works (grad outside jit)."""
-    return all(t.concrete for t in _trace_stack) and all(
+    return all(t.concrete for t in active_traces()) and all(
         not isinstance(x, Tracer) or x.val is not None for x in primals)
 
 
@@ -206,11 +202,11 @@ def vjp_flat(f: Callable, primals: Sequence):
     to flat input cotangents)."""
     closed, out_tree, values = trace_with_values(f, primals, concrete=_can_trace_concretely(primals))
     jaxpr = closed.jaxpr
-    if not _trace_stack:  # the concrete trace already computed every forward value
+    if not is_tracing():  # the concrete trace already computed every forward value
         env = values
         outs = [_as_array(v.val if isinstance(v, Literal) else env[id(v)]) for v in jaxpr.outvars]
     else:  # replay the forward pass under the outer trace, so that it records the derivative too
-        env = forward_values(jaxpr, closed.consts, primals)
+        env = evaluate(jaxpr, closed.consts, primals)
         outs = [v.val if isinstance(v, Literal) else env[id(v)] for v in jaxpr.outvars]
 
     def pullback(out_cts: Sequence) -> list:
@@ -241,6 +237,6 @@ def flatten_args(args: Sequence, what: str) -> tuple[list, Any]:
     return [as_differentiable(x, f"{what} {i}") for i, x in enumerate(leaves)], tree
 
 
-__all__ = ["Zero", "add_tangents", "aval_of", "backward_pass", "def_operand_vjp", "flatten_args", "forward_values",
+__all__ = ["Zero", "add_tangents", "aval_of", "backward_pass", "def_operand_vjp", "flatten_args",
            "instantiate", "is_differentiable", "jvp_jaxpr", "jvp_rules", "nondifferentiable", "vjp_flat",
            "vjp_operand_rules", "vjp_rules"]

@@ -1,20 +1,21 @@
-"""Derivative rules of the elementwise primitives, ``convert_element_type``, ``select_n`` and ``stop_gradient``.
+"""Derivative rules of the elementwise primitives (fnx/lax/elementwise.py).
 
-Most rules are one line: the partial derivatives of the output with respect to each operand, written with
-fnx.numpy in terms of the output ``out`` and the operands. ``defpartials`` turns them into both a jvp rule
-(sum of partial * tangent) and a vjp rule (cotangent * partial, summed back to a rank-0 operand's shape,
-computed only for the operands that take a cotangent).
+Each row of the elementwise table gives the partial derivatives of the output with respect to each operand,
+in terms of the output and the operands. ``defpartials`` turns them into both a jvp rule (sum of partial *
+tangent) and a vjp rule (cotangent * partial, summed back to a rank-0 operand's shape, computed only for the
+operands that take a cotangent). ``convert_element_type``, ``select_n``, ``stop_gradient`` and ``integer_pow``
+have rules of their own below.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 from ... import lax
 from ... import numpy as fnp
-from ...core.primitive import Primitive, bind
-from ...lax.elementwise import binary_primitives as B, integer_pow_p, unary_primitives as U
-from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
+from ...core.primitive import Primitive, bind1
+from ...core.tree import tree_map
+from ...lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
+from ...lax.elementwise import for_each_row
 from .engine import Zero, add_tangents, aval_of, def_operand_vjp, instantiate, is_differentiable, jvp_rules, \
     nondifferentiable, vjp_rules
 
@@ -38,7 +39,7 @@ def _fit(ct, operand):
 def defpartials(prim: Primitive, *partials: Callable | None) -> None:
     """Register jvp and vjp rules from ``partials[i](out, *operands)`` = d out / d operand i (None: 0)."""
     def jvp(primals, tangents):
-        out = bind(prim, primals, {})
+        out = bind1(prim, primals, {})
         t_out = Zero(aval_of(out))
         for partial, t in zip(partials, tangents):
             if partial is not None and not isinstance(t, Zero):
@@ -56,7 +57,7 @@ def defpartials(prim: Primitive, *partials: Callable | None) -> None:
 def _linear(prim: Primitive, signs: tuple) -> None:
     """add, sub and neg: tangents and cotangents pass through with a sign."""
     def jvp(primals, tangents):
-        out = bind(prim, primals, {})
+        out = bind1(prim, primals, {})
         t_out = Zero(aval_of(out))
         for sign, t in zip(signs, tangents):
             if not isinstance(t, Zero):
@@ -72,110 +73,17 @@ def _linear(prim: Primitive, signs: tuple) -> None:
     def_operand_vjp(prim, operand_vjp)
 
 
-_linear(B["add"], (1, 1))
-_linear(B["sub"], (1, -1))
-_linear(U["neg"], (-1,))
-
-_LN2, _LN10, _TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
-
-defpartials(U["abs"], lambda out, x: fnp.sign(x))
-defpartials(U["exp"], lambda out, x: out)
-defpartials(U["exp2"], lambda out, x: out * _LN2)
-defpartials(U["expm1"], lambda out, x: out + 1.0)
-defpartials(U["log"], lambda out, x: 1.0 / x)
-defpartials(U["log2"], lambda out, x: 1.0 / (x * _LN2))
-defpartials(U["log10"], lambda out, x: 1.0 / (x * _LN10))
-defpartials(U["log1p"], lambda out, x: 1.0 / (x + 1.0))
-defpartials(U["sqrt"], lambda out, x: 0.5 / out)
-defpartials(U["cbrt"], lambda out, x: 1.0 / (3.0 * out * out))
-defpartials(U["sin"], lambda out, x: fnp.cos(x))
-defpartials(U["cos"], lambda out, x: -fnp.sin(x))
-defpartials(U["tan"], lambda out, x: 1.0 + out * out)
-defpartials(U["asin"], lambda out, x: 1.0 / fnp.sqrt(1.0 - x * x))
-defpartials(U["acos"], lambda out, x: -1.0 / fnp.sqrt(1.0 - x * x))
-defpartials(U["atan"], lambda out, x: 1.0 / (1.0 + x * x))
-defpartials(U["sinh"], lambda out, x: fnp.cosh(x))
-defpartials(U["cosh"], lambda out, x: fnp.sinh(x))
-defpartials(U["tanh"], lambda out, x: 1.0 - out * out)
-defpartials(U["asinh"], lambda out, x: 1.0 / fnp.sqrt(x * x + 1.0))
-defpartials(U["acosh"], lambda out, x: 1.0 / (fnp.sqrt(x - 1.0) * fnp.sqrt(x + 1.0)))
-defpartials(U["atanh"], lambda out, x: 1.0 / (1.0 - x * x))
-defpartials(U["logistic"], lambda out, x: out * (1.0 - out))
-defpartials(U["erf"], lambda out, x: _TWO_OVER_SQRT_PI * fnp.exp(-x * x))
-defpartials(U["erfc"], lambda out, x: -_TWO_OVER_SQRT_PI * fnp.exp(-x * x))
-defpartials(U["erf_inv"], lambda out, x: (1.0 / _TWO_OVER_SQRT_PI) * fnp.exp(out * out))
-defpartials(U["lgamma"], lambda out, x: lax.digamma(x))
-
-defpartials(B["mul"], lambda out, x, y: y, lambda out, x, y: x)
-defpartials(B["div"], lambda out, x, y: 1.0 / y, lambda out, x, y: -out / y)
-defpartials(B["rem"], lambda out, x, y: fnp.ones_like(x), lambda out, x, y: -fnp.floor_divide(x, y))
-defpartials(B["atan2"], lambda out, x, y: y / (x * x + y * y), lambda out, x, y: -x / (x * x + y * y))
-defpartials(B["hypot"], lambda out, x, y: x / out, lambda out, x, y: y / out)
-defpartials(B["logaddexp"], lambda out, x, y: fnp.exp(x - out), lambda out, x, y: fnp.exp(y - out))
-defpartials(B["copysign"], lambda out, x, y: fnp.where(fnp.signbit(x) == fnp.signbit(out), 1.0, -1.0), None)
+def _register(row) -> None:
+    """The jvp and vjp rules of one row of the elementwise table (fnx.lax.elementwise)."""
+    if row.linear is not None:
+        _linear(row.primitive, row.linear)
+    elif row.partials is not None:
+        defpartials(row.primitive, *row.partials)
+    else:  # piecewise constant, or integer- or bool-valued: the derivative is zero wherever it exists
+        nondifferentiable.mark(row.primitive)
 
 
-def _pow_dx(out, x, y):
-    # y * x**(y-1), with the y == 0 case kept finite at x == 0
-    return y * fnp.power(x, fnp.where(y == 0, 1.0, y - 1.0))
-
-
-def _pow_dy(out, x, y):
-    # out * log(x), defined as 0 where x == 0 (the limit for y > 0); x < 0 has no real derivative in y
-    safe_x = fnp.where(x > 0, x, 1.0)  # log only where it is defined (negative x needs an integer y anyway)
-    return fnp.where(x == 0, 0.0, out * fnp.log(safe_x))
-
-
-defpartials(B["pow"], _pow_dx, _pow_dy)
-
-# max/min: where the operands tie, each gets half of the derivative (as JAX does), so that
-# max(x, x) has derivative 1 and the two sides agree.
-def _tie_weights(wins, ties, like):
-    """1 where ``wins``, 1/2 where ``ties``, else 0, in the dtype of ``like``."""
-    one, half, zero = (like.dtype.type(v) for v in (1.0, 0.5, 0.0))
-    return fnp.where(wins, one, fnp.where(ties, half, zero))
-
-
-defpartials(B["max"], lambda out, x, y: _tie_weights(x > y, x == y, out),
-            lambda out, x, y: _tie_weights(y > x, x == y, out))
-defpartials(B["min"], lambda out, x, y: _tie_weights(x < y, x == y, out),
-            lambda out, x, y: _tie_weights(y < x, x == y, out))
-
-
-# The asymptotic series of trigamma: 1/z + 1/(2z^2) + sum_k B_2k / z^(2k+1), B_2k the Bernoulli numbers.
-_TRIGAMMA_SERIES = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730)
-
-
-def trigamma(x):
-    """The derivative of digamma, psi'(x) = sum over k >= 0 of 1/(x+k)^2, written with fnx.numpy so that it
-    differentiates and compiles like any composite. For x >= 0.5: ten steps of psi'(x) = 1/x^2 + psi'(x+1),
-    then the asymptotic series (relative error below 1e-13); below: the reflection
-    psi'(x) = pi^2 / sin(pi x)^2 - psi'(1 - x). Infinite at 0, -1, -2, ...
-
-    >>> float(trigamma(1.0))  # pi^2 / 6
-    1.6449340668482262
-    """
-    x = fnp.asarray(x)
-    reflect = x < 0.5
-    y = fnp.where(reflect, 1.0 - x, x)
-    head = sum(1.0 / ((y + k) * (y + k)) for k in range(10))
-    inv = 1.0 / (y + 10.0)
-    inv2 = inv * inv
-    series = 0.0
-    for b in reversed(_TRIGAMMA_SERIES):
-        series = b + inv2 * series
-    psi1 = head + inv + 0.5 * inv2 + inv * inv2 * series
-    sin = fnp.sin(math.pi * fnp.where(reflect, x, 0.5))  # 0.5 where not used: no infinity to differentiate
-    return fnp.where(reflect, math.pi ** 2 / (sin * sin) - psi1, psi1)
-
-
-defpartials(U["digamma"], lambda out, x: trigamma(x))
-
-# Piecewise-constant and integer- or bool-valued operations: their derivative is zero wherever it exists.
-nondifferentiable.update([U[n] for n in ("sign", "floor", "ceil", "round", "trunc", "is_finite", "is_nan", "is_inf",
-                                         "signbit", "not", "population_count")])
-nondifferentiable.update([B[n] for n in ("floor_divide", "nextafter", "and", "or", "xor", "shift_left",
-                                         "shift_right", "eq", "ne", "lt", "le", "gt", "ge")])
+for_each_row(_register)
 
 
 # -- convert_element_type, select_n ------------------------------------------------------------------------
@@ -221,7 +129,7 @@ jvp_rules[select_n_p], vjp_rules[select_n_p] = _select_n_jvp, _select_n_vjp
 
 # -- stop_gradient -----------------------------------------------------------------------------------------
 
-nondifferentiable.add(stop_gradient_p)
+nondifferentiable.mark(stop_gradient_p)
 
 
 def stop_gradient(x):
@@ -231,7 +139,6 @@ def stop_gradient(x):
     >>> fnx.grad(lambda x: x * fnx.stop_gradient(x))(3.0)
     Array(3., dtype=float64)
     """
-    from ...core.tree import tree_map
     return tree_map(lambda v: stop_gradient_p.bind(fnp.asarray(v)) if not hasattr(v, "aval") else
                     stop_gradient_p.bind(v), x)
 

@@ -1,4 +1,4 @@
-"""Derivative rules of the reductions, cumulative scans and ``sort`` (fnx/lax/reductions.py, fnx/lax/sorting.py).
+"""Derivative rules of the reductions and cumulative scans (fnx/lax/reductions.py).
 
 Choices where the derivative is not unique or the obvious formula breaks:
 
@@ -15,9 +15,6 @@ Choices where the derivative is not unique or the obvious formula breaks:
   extreme, split equally among ties, consistently with ``reduce_max`` (the last output of ``cummax`` has the
   derivative of ``reduce_max``). The tied elements form a run of equal outputs, so the split is a segmented
   sum, also solved by ``_linear_recurrence``.
-* ``sort``: the derivative follows the elements to where the (stable) sort moves them. The jvp sorts the
-  tangents alongside the operands by the same keys; the vjp finds the permutation by sorting an ``iota`` by
-  the keys, then sorts the cotangents by that permutation, which puts each back at its original position.
 * ``reduce_and``, ``reduce_or``, ``argmax``, ``argmin`` have bool or integer results: no derivative.
 """
 from __future__ import annotations
@@ -29,10 +26,9 @@ from ... import numpy as fnp
 from ...lax._rules import normalize_axes
 from ...lax.reductions import (argmax_p, argmin_p, cummax_p, cummin_p, cumprod_p, cumsum_p, reduce_and_p,
                                reduce_max_p, reduce_min_p, reduce_or_p, reduce_prod_p, reduce_sum_p)
-from ...lax.sorting import sort_p
-from .engine import Zero, aval_of, instantiate, is_differentiable, jvp_rules, nondifferentiable, vjp_rules
+from .engine import aval_of, instantiate, jvp_rules, nondifferentiable, vjp_rules
 
-nondifferentiable.update([reduce_and_p, reduce_or_p, argmax_p, argmin_p])
+nondifferentiable.mark(reduce_and_p, reduce_or_p, argmax_p, argmin_p)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
@@ -219,31 +215,3 @@ jvp_rules[cumsum_p], vjp_rules[cumsum_p] = _cumsum_jvp, _cumsum_vjp
 jvp_rules[cumprod_p], vjp_rules[cumprod_p] = _cumprod_jvp, _cumprod_vjp
 _cumulative_extreme_rules(cummax_p)
 _cumulative_extreme_rules(cummin_p)
-
-
-# -- sort --------------------------------------------------------------------------------------------------
-
-def _sort_jvp(primals, tangents, *, dimension, is_stable, num_keys):
-    moving = [i for i, t in enumerate(tangents) if not isinstance(t, Zero)]
-    outs = sort_p.bind(*primals, *[tangents[i] for i in moving], dimension=dimension, is_stable=is_stable,
-                       num_keys=num_keys)
-    n = len(primals)
-    sorted_tangents = dict(zip(moving, outs[n:]))
-    return outs[:n], [sorted_tangents.get(i, Zero(aval_of(outs[i]))) for i in range(n)]
-
-
-def _sort_vjp(cts, primals, outs, *, dimension, is_stable, num_keys):
-    wanted = [i for i, (ct, x) in enumerate(zip(cts, primals))
-              if ct is not None and not isinstance(ct, Zero) and is_differentiable(aval_of(x))]
-    if not wanted:
-        return [None] * len(primals)
-    shape = aval_of(primals[0]).shape
-    iota = lax.broadcasted_iota(np.int64, shape, _axis(dimension, primals[0]))
-    # perm[j]: the position in the input of the element the sort put at j
-    perm = sort_p.bind(*primals[:num_keys], iota, dimension=dimension, is_stable=True, num_keys=num_keys)[-1]
-    restored = sort_p.bind(perm, *[cts[i] for i in wanted], dimension=dimension, is_stable=True, num_keys=1)[1:]
-    back = dict(zip(wanted, restored))
-    return [back.get(i) for i in range(len(primals))]
-
-
-jvp_rules[sort_p], vjp_rules[sort_p] = _sort_jvp, _sort_vjp

@@ -14,16 +14,16 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ... import numpy as fnp
 from ... import lax
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
-from ...core.primitive import Primitive, bind
+from ...core.primitive import RuleTable, bind
 from ...core.tracing import abstractify, trace_to_jaxpr
 from ...core.avals import ShapedArray
 from ...core.tree import tree_flatten, tree_unflatten
 
-batching_rules: dict[Primitive, Callable] = {}
-not_mapped = None
+batching_rules = RuleTable("batching")
 
 
 def shape_of(x) -> tuple:
@@ -48,6 +48,21 @@ def batch_to_front(x, d: int | None, size: int):
     return move_axis(x, d, 0, size)
 
 
+
+def all_to_front(values, dims, axis_size) -> list:
+    """Every operand with its batch axis first; unbatched operands are broadcast along a new first axis."""
+    return [batch_to_front(v, d, axis_size) for v, d in zip(values, dims)]
+
+
+def shifted(axes) -> tuple:
+    """Axis numbers of one example, as axes of the batch-first array."""
+    return tuple(a + 1 for a in axes)
+
+
+def as_dtype(x, dtype):
+    """``x`` converted to ``dtype`` (unchanged if it has it)."""
+    return x if np.dtype(x.dtype) == dtype else lax.convert_element_type(x, dtype)
+
 def batch_jaxpr_eval(jaxpr: Jaxpr, consts: Sequence, args: Sequence, dims: Sequence, size: int) -> tuple[list, list]:
     """Evaluate ``jaxpr`` on batched ``args`` (batch axis ``dims[i]`` or None); return outputs and their axes."""
     env: dict[int, tuple[Any, int | None]] = {}
@@ -63,7 +78,6 @@ def batch_jaxpr_eval(jaxpr: Jaxpr, consts: Sequence, args: Sequence, dims: Seque
         vals, ds = zip(*[read(x) for x in eqn.invars]) if eqn.invars else ((), ())
         if all(d is None for d in ds):
             outs = bind(eqn.primitive, list(vals), eqn.params)
-            outs = outs if eqn.primitive.multiple_results else [outs]
             out_dims = [None] * len(outs)
         else:
             rule = batching_rules.get(eqn.primitive)
@@ -119,7 +133,6 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
 
 
 def _as_array(x):
-    from ... import numpy as fnp
     return x if hasattr(x, "aval") else fnp.asarray(x)
 
 

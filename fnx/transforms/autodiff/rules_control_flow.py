@@ -1,4 +1,4 @@
-"""Derivative (jvp, vjp) and batching rules of the control-flow primitives ``scan``, ``cond`` and ``while``.
+"""Derivative rules (jvp, vjp) of the control-flow primitives ``scan``, ``cond`` and ``while``.
 
 Operand layouts (see fnx.lax.control_flow)::
 
@@ -8,7 +8,7 @@ Operand layouts (see fnx.lax.control_flow)::
                                                     body: (body_consts, carry) -> carry
 
 Every rule builds a new body by *tracing a function that runs the old body through a transform* (the jvp
-engine, the backward pass, or the batching interpreter), then binds the same primitive on the new operands.
+engine or the backward pass), then binds the same primitive on the new operands.
 Values a traced body closes over (e.g. arrays of zeros made by a rule) become leading const operands, so the
 new bodies stay const-free like the ones ``fnx.lax`` makes.
 
@@ -23,26 +23,18 @@ opposite direction that, at each step, pulls the cotangents back through the bod
 (nothing is recomputed) and accumulates the consts' cotangents in its carry. ``cond`` is
 differentiated branch by branch (a cond over the branches' vjps). A ``while`` loop cannot be reversed: its
 trip count is only known at run time, so there is nowhere to keep the per-iteration values.
-
-Batching: ``scan`` and an unbatched ``cond`` index just get batched bodies. A batched index becomes a
-``select_n`` between the results of every branch, since each example may take a different one (so every
-branch runs on the whole batch). A ``while`` loop with a batched predicate runs while any example's
-predicate holds; an example whose predicate is false keeps its carry (a select in each iteration).
 """
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from .. import lax
-from .. import numpy as fnp
-from ..core.avals import ShapedArray
-from ..core.errors import FnxTypeError
-from ..core.ir import ClosedJaxpr, Jaxpr, Var, dce, hoist_consts
-from ..core.tracing import trace_to_jaxpr
-from ..lax.control_flow import cond_p, scan_p, split_counts, while_p
-from .autodiff.engine import (Zero, add_tangents, aval_of, backward_pass, forward_values, instantiate,
-                              is_differentiable, jvp_jaxpr, jvp_rules, vjp_rules)
-from .batching.engine import batch_jaxpr_eval, batch_to_front, batching_rules, move_axis
+from ... import numpy as fnp
+from ...core.errors import FnxTypeError
+from ...core.ir import ClosedJaxpr, Jaxpr, Var, dce
+from ...lax.control_flow import bind_cond, cond_p, scan_p, split_counts, trace_closed, while_p
+from ...core.tracing import evaluate
+from .engine import (Zero, add_tangents, aval_of, backward_pass, instantiate,
+                     is_differentiable, jvp_jaxpr, jvp_rules, vjp_rules)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -60,28 +52,9 @@ def _unpick(picked: Sequence, mask: Sequence[bool], fill: Callable) -> list:
 def _is_zero(ct) -> bool:
     return ct is None or isinstance(ct, Zero)
 
-
-def _trace(f: Callable, avals: Sequence[ShapedArray]) -> tuple[ClosedJaxpr, list]:
-    """Trace ``f(*flat_args) -> flat_outputs`` into a const-free jaxpr whose leading inputs are the values
-    ``f`` closed over; returns the jaxpr and those values (to pass as leading operands)."""
-    closed, _ = trace_to_jaxpr(f, list(avals))
-    return hoist_consts(closed), list(closed.consts)
-
-
 def _rewire(closed: ClosedJaxpr, invars: list, outvars: list) -> ClosedJaxpr:
     """The same equations with the inputs and outputs reordered (or unused inputs added)."""
     return ClosedJaxpr(Jaxpr([], invars, closed.jaxpr.eqns, outvars), [])
-
-
-def _bind_cond(index, branch_fns: Sequence[Callable], avals: Sequence[ShapedArray], operands: Sequence) -> list:
-    """Trace every branch function on ``avals`` and bind ``cond``; each branch gets all branches' consts."""
-    traced = [trace_to_jaxpr(f, list(avals))[0] for f in branch_fns]
-    const_avals = [[v.aval for v in t.jaxpr.constvars] for t in traced]
-    branches = tuple(hoist_consts(t, sum(const_avals[:i], []), sum(const_avals[i + 1:], []))
-                     for i, t in enumerate(traced))
-    consts = [c for t in traced for c in t.consts]
-    return cond_p.bind(index, *consts, *operands, branches=branches)
-
 
 # ---------------------------------------------------------------------------------------------- forward mode
 
@@ -108,7 +81,7 @@ def _jvp_body(closed: ClosedJaxpr, nonzero: Sequence[bool], instantiate_out: Seq
 def _trace_jvp(closed: ClosedJaxpr, nonzero: list[bool], instantiate_out: list[bool]):
     """Trace ``_jvp_body``: (jaxpr [consts, primals, tangents] -> [outputs, tangents], consts, out_nonzero)."""
     f, out_nonzero = _jvp_body(closed, nonzero, instantiate_out)
-    jaxpr, consts = _trace(f, closed.in_avals + _pick(closed.in_avals, nonzero))
+    jaxpr, consts = trace_closed(f, closed.in_avals + _pick(closed.in_avals, nonzero))
     return jaxpr, consts, out_nonzero
 
 
@@ -158,7 +131,7 @@ def _cond_jvp(primals, tangents, *, branches):
         out_nz = [a or b for a, b in zip(out_nz, _trace_jvp(branch, nonzero, [False] * num_out)[2])]
     fns = [_jvp_body(branch, nonzero, out_nz)[0] for branch in branches]
     avals = branches[0].in_avals + _pick(branches[0].in_avals, nonzero)
-    outs = _bind_cond(index, fns, avals, operands + _pick(tangents[1:], nonzero))
+    outs = bind_cond(index, fns, avals, operands + _pick(tangents[1:], nonzero))
     primal_out, t_out = outs[:num_out], outs[num_out:]
     return primal_out, _unpick(t_out, out_nz, lambda i: Zero(aval_of(primal_out[i])))
 
@@ -190,7 +163,7 @@ jvp_rules[scan_p], jvp_rules[cond_p], jvp_rules[while_p] = _scan_jvp, _cond_jvp,
 
 def _body_pullback(closed: ClosedJaxpr, inputs: Sequence, out_cts: Sequence) -> list:
     """Recompute ``closed`` on ``inputs`` and pull ``out_cts`` (None for zero) back: one entry per input."""
-    env = forward_values(closed.jaxpr, [], list(inputs))
+    env = evaluate(closed.jaxpr, [], list(inputs))
     return backward_pass(closed.jaxpr, env, list(out_cts))
 
 
@@ -236,7 +209,7 @@ def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry
             return ([instantiate(d) for d in _pick(d_carry, carry_f)]
                     + [add_tangents(a, d) for a, d in zip(acc, _pick(d_consts, const_f))]
                     + [instantiate(d) for d in _pick(d_xs, xs_f)])
-        return _trace(step, in_avals[:num_consts] + _pick(carry_avals, carry_f)
+        return trace_closed(step, in_avals[:num_consts] + _pick(carry_avals, carry_f)
                       + _pick(in_avals[:num_consts], const_f) + [v.aval for v in residuals]
                       + _pick(j.out_avals[num_carry:], ys_ct))
 
@@ -279,7 +252,7 @@ def _cond_vjp(ct, primals, out, *, branches):
         return f
 
     avals = branches[0].in_avals + _pick(branches[0].out_avals, has_ct)
-    cts = _bind_cond(index, [branch_vjp(b) for b in branches], avals, operands + _pick(ct, has_ct))
+    cts = bind_cond(index, [branch_vjp(b) for b in branches], avals, operands + _pick(ct, has_ct))
     return [None] + _unpick(cts, differentiable, lambda i: None)
 
 
@@ -292,140 +265,3 @@ def _while_vjp(ct, primals, out, **params):
 
 
 vjp_rules[scan_p], vjp_rules[cond_p], vjp_rules[while_p] = _scan_vjp, _cond_vjp, _while_vjp
-
-
-# ---------------------------------------------------------------------------------------------- batching
-
-def _batched_avals(avals: Sequence[ShapedArray], batched: Sequence[bool], size: int) -> list[ShapedArray]:
-    return [ShapedArray((size,) + a.shape, a.dtype) if b else a for a, b in zip(avals, batched)]
-
-
-def _batch_body(closed: ClosedJaxpr, batched: Sequence[bool], force_out: Sequence[bool], size: int):
-    """A function to trace for ``closed`` on inputs batched along axis 0 where ``batched``, and the list it
-    fills with the outputs that come out batched (along axis 0; those marked ``force_out`` are broadcast)."""
-    out_batched: list[bool] = []
-
-    def f(*args):
-        outs, dims = batch_jaxpr_eval(closed.jaxpr, [], args, [0 if b else None for b in batched], size)
-        out_batched[:] = [d is not None or force for d, force in zip(dims, force_out)]
-        return [batch_to_front(o, d, size) if b else o for o, d, b in zip(outs, dims, out_batched)]
-    return f, out_batched
-
-
-def _trace_batched(closed: ClosedJaxpr, batched: list[bool], force_out: list[bool], size: int):
-    f, out_batched = _batch_body(closed, batched, force_out, size)
-    jaxpr, consts = _trace(f, _batched_avals(closed.in_avals, batched, size))
-    return jaxpr, consts, out_batched
-
-
-def _fronts(values: Sequence, dims: Sequence, batched: Sequence[bool], size: int) -> list:
-    """Values with their batch axis first where ``batched`` (broadcast if they had none); others unchanged."""
-    return [batch_to_front(v, d, size) if b else v for v, d, b in zip(values, dims, batched)]
-
-
-def _scan_batch(values, dims, *, axis_size, jaxpr, length, reverse, num_consts, num_carry, unroll):
-    const_b, carry_b, xs_b = split_counts([d is not None for d in dims], num_consts, num_carry)
-    num_ys = len(jaxpr.out_avals) - num_carry
-    while True:  # until the carries batched on output are those batched on input
-        body, hoisted, out_b = _trace_batched(jaxpr, const_b + carry_b + xs_b, carry_b + [False] * num_ys, axis_size)
-        if out_b[:num_carry] == carry_b:
-            break
-        carry_b = out_b[:num_carry]
-    consts, carry, xs = split_counts(values, num_consts, num_carry)
-    const_d, carry_d, xs_d = split_counts(dims, num_consts, num_carry)
-    xs = [move_axis(x, d, 1, axis_size) if d is not None else x for x, d in zip(xs, xs_d)]  # axis 0 is time
-    outs = scan_p.bind(*hoisted, *_fronts(consts, const_d, const_b, axis_size),
-                       *_fronts(carry, carry_d, carry_b, axis_size), *xs, jaxpr=body, length=length,
-                       reverse=reverse, num_consts=len(hoisted) + num_consts, num_carry=num_carry, unroll=unroll)
-    return outs, [0 if b else None for b in carry_b] + [1 if b else None for b in out_b[num_carry:]]
-
-
-def _select_rows(which, cases: Sequence):
-    """``cases[which[i]][i]`` for every example i: ``which`` has shape (batch,), the cases (batch, ...)."""
-    shape = tuple(cases[0].shape)
-    if len(shape) > 1:
-        which = lax.broadcast_in_dim(which, shape, (0,))
-    return lax.select_n(which, *cases)
-
-
-def _cond_batch(values, dims, *, axis_size, branches):
-    (index, *operands), (index_d, *op_d) = values, dims
-    op_b = [d is not None for d in op_d]
-    operands = _fronts(operands, op_d, op_b, axis_size)
-    num_out = len(branches[0].out_avals)
-    if index_d is not None:
-        # each example picks its own branch: run every branch on the whole batch, then select per example
-        results = []
-        for branch in branches:
-            outs, out_d = batch_jaxpr_eval(branch.jaxpr, [], operands, [0 if b else None for b in op_b], axis_size)
-            results.append([batch_to_front(o, d, axis_size) for o, d in zip(outs, out_d)])
-        if len(branches) == 1:
-            return results[0], [0] * num_out
-        which = lax.max(lax.min(batch_to_front(index, index_d, axis_size), len(branches) - 1), 0)
-        return [_select_rows(which, cases) for cases in zip(*results)], [0] * num_out
-    out_b = [False] * num_out
-    for branch in branches:
-        out_b = [a or b for a, b in zip(out_b, _trace_batched(branch, op_b, [False] * num_out, axis_size)[2])]
-    fns = [_batch_body(branch, op_b, out_b, axis_size)[0] for branch in branches]
-    outs = _bind_cond(index, fns, _batched_avals(branches[0].in_avals, op_b, axis_size), operands)
-    return outs, [0 if b else None for b in out_b]
-
-
-def _while_batch(values, dims, *, axis_size, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
-    cc_b, bc_b, carry_b = split_counts([d is not None for d in dims], cond_nconsts, body_nconsts)
-    while True:  # until the batched carries are stable; a batched predicate batches every carry
-        cond, cond_hoisted, pred_b = _trace_batched(cond_jaxpr, cc_b + carry_b, [False], axis_size)
-        body, body_hoisted, out_b = _trace_batched(body_jaxpr, bc_b + carry_b, carry_b, axis_size)
-        new_b = [True] * len(carry_b) if pred_b[0] else out_b
-        if new_b == carry_b:
-            break
-        carry_b = new_b
-    cconsts, bconsts, carry = split_counts(values, cond_nconsts, body_nconsts)
-    cc_d, bc_d, carry_d = split_counts(dims, cond_nconsts, body_nconsts)
-    cconsts, bconsts = _fronts(cconsts, cc_d, cc_b, axis_size), _fronts(bconsts, bc_d, bc_b, axis_size)
-    carry = _fronts(carry, carry_d, carry_b, axis_size)
-    out_dims = [0 if b else None for b in carry_b]
-    if not pred_b[0]:
-        outs = while_p.bind(*cond_hoisted, *cconsts, *body_hoisted, *bconsts, *carry, cond_jaxpr=cond,
-                            body_jaxpr=body, cond_nconsts=len(cond_hoisted) + cond_nconsts,
-                            body_nconsts=len(body_hoisted) + body_nconsts)
-        return outs, out_dims
-    cond, cond_hoisted, body, body_hoisted = _masked_loop(cond_jaxpr, body_jaxpr, cc_b, bc_b, axis_size)
-    outs = while_p.bind(*cond_hoisted, *cconsts, *body_hoisted, *cconsts, *bconsts, *carry, cond_jaxpr=cond,
-                        body_jaxpr=body, cond_nconsts=len(cond_hoisted) + cond_nconsts,
-                        body_nconsts=len(body_hoisted) + cond_nconsts + body_nconsts)
-    return outs, out_dims
-
-
-def _masked_loop(cond_jaxpr: ClosedJaxpr, body_jaxpr: ClosedJaxpr, cc_b: list[bool], bc_b: list[bool], size: int):
-    """A while loop over a batch whose examples stop at different iterations: it runs while any example's
-    predicate holds, and an example whose predicate is false keeps its carry. Every carry is batched (axis 0).
-
-    Returns ``(cond, cond_consts, body, body_consts)``; the body takes (cond consts, body consts, carry).
-    """
-    num_cc, num_bc, num_carry = len(cc_b), len(bc_b), len(body_jaxpr.out_avals)
-    cond_dims = [0 if b else None for b in cc_b] + [0] * num_carry
-    body_dims = [0 if b else None for b in bc_b] + [0] * num_carry
-
-    def predicate(cconsts_and_carry):
-        (pred,), (d,) = batch_jaxpr_eval(cond_jaxpr.jaxpr, [], cconsts_and_carry, cond_dims, size)
-        return batch_to_front(pred, d, size)
-
-    def any_running(*args):
-        return [lax.reduce_or(predicate(args), (0,))]
-
-    def masked_step(*args):
-        cconsts, bconsts, carry = split_counts(args, num_cc, num_bc)
-        running = predicate(cconsts + carry)
-        new, new_d = batch_jaxpr_eval(body_jaxpr.jaxpr, [], bconsts + carry, body_dims, size)
-        return [_select_rows(running, [old, batch_to_front(n, d, size)]) for old, n, d in zip(carry, new, new_d)]
-
-    carry_avals = _batched_avals(body_jaxpr.out_avals, [True] * num_carry, size)
-    cc_avals = _batched_avals(cond_jaxpr.in_avals[:num_cc], cc_b, size)
-    bc_avals = _batched_avals(body_jaxpr.in_avals[:num_bc], bc_b, size)
-    cond, cond_consts = _trace(any_running, cc_avals + carry_avals)
-    body, body_consts = _trace(masked_step, cc_avals + bc_avals + carry_avals)
-    return cond, cond_consts, body, body_consts
-
-
-batching_rules[scan_p], batching_rules[cond_p], batching_rules[while_p] = _scan_batch, _cond_batch, _while_batch

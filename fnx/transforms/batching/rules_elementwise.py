@@ -1,4 +1,4 @@
-"""Batching rules: the elementwise family here; the other families register theirs from their own modules.
+"""Batching rules of the elementwise primitives (fnx/lax/elementwise.py).
 
 Convention: a rule gets the operands, their batch axes (int or None) and ``axis_size``, and returns the
 result with its batch axis. Most rules move batch axes to the front (``batch_to_front``) and shift the
@@ -7,9 +7,9 @@ primitive's axis params by one.
 from __future__ import annotations
 
 from ... import lax
-from ...core.primitive import Primitive, bind
-from ...lax.elementwise import binary_primitives, integer_pow_p, unary_primitives
-from ...lax.structural import convert_element_type_p, select_n_p, stop_gradient_p
+from ...core.primitive import Primitive, bind1
+from ...lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
+from ...lax.elementwise import for_each_row
 from .engine import batch_to_front, batching_rules, shape_of
 
 
@@ -29,19 +29,17 @@ def _elementwise_rule(prim: Primitive):
             else:
                 v = batch_to_front(v, d, axis_size)
                 operands.append(v if shape_of(v) == out_shape else lax.broadcast_in_dim(v, out_shape, (0,)))
-        return bind(prim, operands, params), 0
+        return bind1(prim, operands, params), 0
     return rule
 
 
-for _p in [*unary_primitives.values(), *binary_primitives.values(), select_n_p]:
-    batching_rules[_p] = _elementwise_rule(_p)
-
-
+for_each_row(lambda row: batching_rules.__setitem__(row.primitive, _elementwise_rule(row.primitive)))
+batching_rules[select_n_p] = _elementwise_rule(select_n_p)
 
 
 def _identity_rule(prim: Primitive):
     def rule(values, dims, *, axis_size, **params):
-        return bind(prim, values, params), dims[0]
+        return bind1(prim, values, params), dims[0]
     return rule
 
 
