@@ -1,0 +1,28 @@
+"""The primitives that the CUDA backend routes to the host, until each has a CUDA rule.
+
+An equation (or a fused cluster holding one) with no CUDA rule runs as a ``steps.HostStep``: its inputs are
+copied to the host, the CPU backend's code for it runs (compiled once, the first time), and its outputs are
+copied to new device buffers. The cost per run is a device synchronization plus both transfers (inputs and
+outputs over PCIe, ~25 GB/s on an H100 host: 4 MB of float32 each way ~0.3 ms), on top of the CPU kernel. The
+list below is the documentation the registry test checks: every primitive has a CUDA rule or is here.
+"""
+from __future__ import annotations
+
+from ...lax import convolution, indexing, linalg, reductions, sorting, structural
+from ..product_updates import product_update_p
+from .rules import host_routed
+
+host_routed.mark(
+    # structural: data-dependent offsets (dynamic_slice, dynamic_update_slice) and bit reinterpretation
+    structural.dynamic_slice_p, structural.dynamic_update_slice_p, structural.bitcast_convert_type_p,
+    # reductions without a device kernel yet: all/any, arg-reductions, cumulative sums/products/max/min
+    reductions.reduce_and_p, reductions.reduce_or_p, reductions.argmax_p, reductions.argmin_p,
+    reductions.cumsum_p, reductions.cumprod_p, reductions.cummax_p, reductions.cummin_p,
+    # linear algebra other than the matrix product, and the lowering's fused product updates
+    linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p, product_update_p,
+    # convolution and pooling with their derivatives
+    convolution.conv_general_dilated_p, convolution.reduce_window_p, convolution.select_and_scatter_add_p,
+    convolution.select_and_gather_add_p,
+    # gather, scatter(-add) and sorting
+    indexing.gather_p, indexing.scatter_p, sorting.sort_p,
+)

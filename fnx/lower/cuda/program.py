@@ -1,0 +1,99 @@
+"""A jaxpr as a CUDA program: the host-side plan of kernel launches that computes it on the device.
+
+The jaxpr comes simplified (``fnx.lower.simplify``, as for the CPU); ``fnx.lower.fusion`` groups its equations
+into the same clusters the CPU backend writes as loop nests, and each item becomes a step (``steps.py``): a
+cluster its kernels, an equation its primitive's CUDA rule (``cuda_rules``), or the CPU backend's code on the
+host (``host.py``). Running the program walks the steps, keeping every value in a device buffer; a buffer a
+step took from the pool goes back to it right after its last use (a value's *roots*, the buffers it may be a
+view of, stay alive as long as it does).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...core.ir import Jaxpr, Literal, Var
+from ..fusion import Cluster, fuse
+from . import runtime
+from .rules import cuda_rules
+from .rules_elementwise import cuda_exprs
+from .steps import ClusterStep, HostStep, Step
+
+
+class Program:
+    """The steps computing ``jaxpr``; ``run(buffers)`` maps the device buffers of its constvars and invars to
+    those of its outvars. ``pooled[j]``: output j is memory nobody else sees (it may return to the pool when
+    its Array dies)."""
+
+    def __init__(self, jaxpr: Jaxpr):
+        self.jaxpr = jaxpr
+        self.steps = [self._step(item) for item in fuse(jaxpr)]
+        self._literals: dict[int, object] = {}
+        self._releases, self.pooled = _liveness(jaxpr, self.steps)
+        self._programs: dict[int, Program] = {}
+
+    def _step(self, item) -> Step:
+        if isinstance(item, Cluster):
+            supported = all(e.primitive in cuda_exprs or e.primitive.name.startswith("reduce_")
+                            or e.primitive.name == "broadcast_in_dim" for e in item.eqns)
+            return ClusterStep(item) if supported else HostStep(item.eqns, item.outputs)
+        rule = cuda_rules.get(item.primitive)
+        if item.primitive in cuda_exprs:  # a rank-0 elementwise equation: a cluster of one element
+            return ClusterStep(Cluster((), [item], list(item.outvars)))
+        if rule is None:  # routed to the host (host.py)
+            return HostStep([item], item.outvars)
+        return rule(item, self)
+
+    def sub(self, jaxpr: Jaxpr) -> "Program":
+        """The program of a jaxpr an equation holds (made once)."""
+        if id(jaxpr) not in self._programs:
+            self._programs[id(jaxpr)] = Program(jaxpr)
+        return self._programs[id(jaxpr)]
+
+    def _read(self, env: dict, x):
+        if isinstance(x, Literal):
+            if id(x) not in self._literals:
+                self._literals[id(x)] = runtime.to_device(np.asarray(x.val, x.aval.dtype), None)
+            return self._literals[id(x)]
+        return env[id(x)]
+
+    def run(self, buffers: list) -> list:
+        env = {id(v): b for v, b in zip(self.jaxpr.constvars + self.jaxpr.invars, buffers)}
+        for step, release in zip(self.steps, self._releases):
+            outs = step.run([self._read(env, x) for x in step.inputs])
+            env.update(zip(map(id, step.outputs), outs))
+            for v in release:
+                runtime.pool.give_back(env.pop(id(v)))
+        return [self._read(env, v) for v in self.jaxpr.outvars]
+
+
+def _liveness(jaxpr: Jaxpr, steps: list) -> tuple[list, list]:
+    """Per step, the fresh values whose buffers can go back to the pool after it; per output, whether it is
+    memory of its own (fresh, returned once, no other output a view of it)."""
+    roots: dict[int, set] = {}
+    made: dict[int, Var] = {}  # id -> fresh var
+    last: dict[int, int] = {}
+    for n, step in enumerate(steps):
+        for x in step.inputs:
+            for r in roots.get(id(x), ()):
+                last[r] = n
+        inherited = set().union(*[roots.get(id(x), set()) for x in step.inputs if isinstance(x, Var)])
+        for v in step.outputs:
+            if step.fresh:
+                roots[id(v)], made[id(v)], last[id(v)] = {id(v)}, v, max(last.get(id(v), n), n)
+            else:
+                roots[id(v)] = inherited
+    end = len(steps)
+    outs = [v for v in jaxpr.outvars if isinstance(v, Var)]
+    for v in outs:
+        for r in roots.get(id(v), ()):
+            last[r] = end
+    releases = [[] for _ in steps]
+    for r, v in made.items():
+        if last[r] < end:
+            releases[last[r]].append(v)
+    pooled = []
+    for v in jaxpr.outvars:
+        others = [u for u in outs if u is not v]
+        pooled.append(isinstance(v, Var) and id(v) in made and sum(u is v for u in outs) == 1
+                      and not any(id(v) in roots.get(id(u), ()) for u in others))
+    return releases, pooled
