@@ -26,10 +26,10 @@ class Program:
 
     def __init__(self, jaxpr: Jaxpr):
         self.jaxpr = jaxpr
+        self._programs: dict[int, Program] = {}  # sub-programs, by id of their jaxpr
+        self._literals: dict[int, object] = {}  # literal operands of steps, as device buffers
         self.steps = [self._step(item) for item in fuse(jaxpr)]
-        self._literals: dict[int, object] = {}
         self._releases, self.pooled = _liveness(jaxpr, self.steps)
-        self._programs: dict[int, Program] = {}
 
     def _step(self, item) -> Step:
         if isinstance(item, Cluster):

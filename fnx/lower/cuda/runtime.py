@@ -87,7 +87,7 @@ pool = BufferPool()
 
 def to_device(value: np.ndarray, device: Device) -> object:
     """A device buffer holding a copy of the host array ``value`` (C order)."""
-    value = np.ascontiguousarray(value)
+    value = np.asarray(value, order="C")  # (np.ascontiguousarray would make a 0-d array 1-d)
     buffer = pool.take(value.shape, value.dtype)
     if value.size:
         buffer.copy_to_device(value)

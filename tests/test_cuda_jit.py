@@ -1,0 +1,130 @@
+"""The CUDA backend against fnx's CPU results, in Numba's simulator at small sizes: fused elementwise kernels,
+reductions (block tree + second pass), the tiled matmul, structural index kernels, host-routed primitives,
+host-driven control flow, and transforms (grad, vmap) lowered to the device. Floats agree to rounding (CUDA's
+math functions against NumPy's, sums in another order); integer and shape operations exactly."""
+import numpy as np
+import pytest
+
+from cuda_setup import GPU
+
+import fnx
+import fnx.nn
+import fnx.numpy as fnp
+from fnx import lax
+
+RNG = np.random.default_rng(0)
+
+
+def check(f, *args, rtol=1e-6, atol=1e-6):
+    """``jit(f)`` on the GPU equals ``f`` evaluated eagerly on the CPU (NumPy implementations)."""
+    expected = fnx.tree_leaves(f(*fnx.tree_map(fnp.asarray, args)))
+    got = fnx.tree_leaves(fnx.jit(f)(*fnx.device_put(list(args), GPU)))
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.device == GPU and g.shape == e.shape and g.dtype == e.dtype, (g, e)
+        if e.dtype.kind in "biu":
+            np.testing.assert_array_equal(np.asarray(g), np.asarray(e))
+        else:
+            np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=rtol, atol=atol)
+
+
+X32 = RNG.standard_normal((3, 5)).astype(np.float32)
+Y32 = RNG.standard_normal((3, 5)).astype(np.float32)
+X64 = RNG.standard_normal((2, 3, 4))
+I32 = RNG.integers(-20, 20, (4, 6)).astype(np.int32)
+
+
+@pytest.mark.parametrize("x", [X32, X64], ids=["f32", "f64"])
+def test_fused_elementwise_chain(x):
+    check(lambda x: fnp.tanh(x) * 2.0 + fnp.exp(-x * x) - fnp.sin(x) / (1.0 + fnp.abs(x)), x)
+    check(lambda x: fnp.where(x > 0, fnp.log1p(x * x), fnp.expm1(x)) ** 2, x)
+    check(lambda x: (fnx.nn.sigmoid(x), fnp.sqrt(fnp.abs(x)), fnp.maximum(x, 0.1), fnp.sign(x), fnp.arctan2(x, 1.5)), x)
+
+
+def test_broadcasting_by_index_arithmetic():
+    row, col = RNG.standard_normal((1, 5)), RNG.standard_normal((3, 1))
+    check(lambda x, r, c: x * r + c - x.mean(), X32.astype(np.float64), row, col)
+    check(lambda x, v: x + v[None, :, None], X64, RNG.standard_normal(3))
+
+
+def test_integer_and_bool_ops_exactly():
+    check(lambda a: (a + 3, a * a - a // 3, a % 7, -a, a >> 1, a & 5, a == 2, (a > 0) & (a < 5), a.astype(np.float32)), I32)
+    check(lambda a: fnp.where(a > 0, a, 0).astype(np.int8) * np.int8(3), I32)
+
+
+@pytest.mark.parametrize("axes", [None, 0, 1, (0, 2), 2])
+def test_reductions_over_any_axes(axes):
+    check(lambda x: (x.sum(axis=axes), x.max(axis=axes), x.min(axis=axes), fnp.prod(x, axis=axes)), X64)
+
+
+def test_reductions_fused_with_elementwise_and_split_over_blocks():
+    big = RNG.standard_normal(1000).astype(np.float32)  # 32 blocks' worth: partial results and a second pass
+    check(lambda x: (fnp.sum(x * x), fnp.max(fnp.exp(x)), x - x.mean()), big, rtol=1e-5)
+    check(lambda a: (a.sum(axis=1), a.max()), I32)
+    check(lambda x: fnp.sum(fnp.where(fnp.isnan(x), 0.0, x)), np.array([1.0, np.nan, 2.0]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dot_general_tiled_with_batch_axes(dtype):
+    a = RNG.standard_normal((2, 5, 7)).astype(dtype)
+    b = RNG.standard_normal((2, 7, 6)).astype(dtype)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    check(lambda a, b: a @ b, a, b, rtol=rtol)
+    check(lambda a, b: fnp.einsum("bij,bkj->bik", a, b.transpose(0, 2, 1)), a, b, rtol=rtol)
+    check(lambda a, b: a[0].T @ a[1], a, b, rtol=rtol)
+    check(lambda a, b: fnp.dot(a[0, 0], b[0, :, 0]), a, b, rtol=rtol)
+    check(lambda a, c: lax.dot_general(a, c, (((1,), (1,)), ((0,), (0,)))), a, RNG.standard_normal((2, 5, 6)).astype(dtype), rtol=rtol)
+
+
+def test_integer_matmul_exactly():
+    check(lambda a: a @ a.T, I32)
+
+
+def test_structural_index_kernels():
+    check(lambda x: (x.transpose(2, 0, 1), x[:, ::2, 1:3], fnp.flip(x, (0, 2)), x.reshape(4, 6),
+                     fnp.concatenate([x, x * 2, x[:, :1]], axis=1)), X64)
+    check(lambda x: (lax.pad(x, 0.5, [(1, 2, 0), (-1, 1, 2), (0, 0, 1)]), fnp.arange(6) * 2,
+                     lax.broadcasted_iota(np.int32, (3, 4), 1)), X64)
+
+
+def test_host_routed_primitives():
+    idx = np.array([2, 0, 1, 2])
+    check(lambda x, i: (fnp.argmax(x, axis=1), fnp.cumsum(x, axis=0), fnp.sort(x, axis=1), x[i], fnp.floor(x * 3)),
+          X32, idx)
+
+
+def test_control_flow_driven_from_the_host():
+    def scanned(xs, c):
+        def step(carry, x):
+            carry = carry * 0.5 + x
+            return carry, fnp.tanh(carry).sum()
+        return lax.scan(step, c, xs)
+    check(scanned, X32, np.zeros(5, np.float32), rtol=1e-5)
+    check(lambda x: lax.while_loop(lambda c: c[1] < 4, lambda c: (c[0] * 1.5 + 1.0, c[1] + 1), (x, 0)), X32)
+    check(lambda x: lax.fori_loop(0, 3, lambda i, c: c + i * c.sum(), x), X64)
+    check(lambda p, x: lax.cond(p > 0, lambda x: x * 2.0, lambda x: x - 1.0, x), np.float32(1.0), X32)
+    check(lambda p, x: lax.cond(p > 0, lambda x: x * 2.0, lambda x: x - 1.0, x), np.float32(-1.0), X32)
+
+
+def test_transforms_lower_to_the_device():
+    w, x = RNG.standard_normal((5, 4)), RNG.standard_normal((3, 5))
+
+    def loss(w, x):
+        return fnp.mean(fnp.tanh(x @ w) ** 2)
+    check(fnx.grad(loss), w, x, rtol=1e-10)
+    check(fnx.vmap(lambda v: fnp.dot(v, v) * v), x, rtol=1e-12)
+    check(fnx.jit(lambda w, x: fnx.value_and_grad(loss)(w, x)), w, x, rtol=1e-10)
+
+
+def test_a_training_step_on_the_device_equals_the_cpu():
+    w = [RNG.standard_normal((6, 8)) * 0.3, np.zeros(8), RNG.standard_normal((8, 3)) * 0.3]
+    x, labels = RNG.standard_normal((4, 6)), np.array([0, 2, 1, 2])
+
+    def step(params, x, labels):
+        def loss(params):
+            w1, b1, w2 = params
+            logits = fnp.tanh(x @ w1 + b1) @ w2
+            return -fnp.mean(fnx.nn.log_softmax(logits)[fnp.arange(4), labels])
+        grads = fnx.grad(loss)(params)
+        return [p - 0.1 * g for p, g in zip(params, grads)], loss(params)
+    check(step, w, x, labels, rtol=1e-10)
