@@ -15,4 +15,6 @@ if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
 
 import fnx  # noqa: E402
 
+if not fnx.devices("gpu"):  # numba.cuda was imported before the simulator was switched on, and finds no GPU
+    pytest.skip("no GPU, simulated or real: run with NUMBA_ENABLE_CUDASIM=1", allow_module_level=True)
 GPU = fnx.devices("gpu")[0]
