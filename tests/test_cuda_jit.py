@@ -88,9 +88,25 @@ def test_structural_index_kernels():
 
 
 def test_host_routed_primitives():
-    idx = np.array([2, 0, 1, 2])
-    check(lambda x, i: (fnp.argmax(x, axis=1), fnp.cumsum(x, axis=0), fnp.sort(x, axis=1), x[i], fnp.floor(x * 3)),
+    check(lambda x: (fnp.sort(x, axis=1), fnp.floor(x * 3) + x, fnp.linalg.inv(x[:, :3] + 3 * fnp.eye(3))), X32)
+
+
+def test_arg_and_cumulative_reductions():
+    ties = np.array([[1.0, 3.0, 3.0, -1.0], [np.nan, 2.0, np.nan, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    check(lambda x: (fnp.argmax(x, axis=1), fnp.argmin(x, axis=1), fnp.argmax(x, axis=0)), ties)
+    long = RNG.standard_normal((2, 70)).astype(np.float32)  # more elements per line than threads
+    check(lambda x: (fnp.argmax(x, axis=1), fnp.argmin(x, axis=1)), long)
+    check(lambda x: (fnp.cumsum(x, axis=1), fnp.cumprod(x, axis=0), lax.cummax(x, axis=2, reverse=True),
+                     fnp.all(x > -2, axis=1), fnp.any(x > 1.5), fnp.all(x > -5)), X64, rtol=1e-12)
+
+
+def test_gather_and_scatter_with_atomics():
+    idx = np.array([2, 0, 1, 2, 7, -9])  # out-of-range indices: gather clamps, scatter drops
+    check(lambda x, i: (x[fnp.clip(i, 0, 2)], lax.gather(x, i[:, None]), fnp.take_along_axis(x, fnp.argsort(x, axis=1), 1)),
           X32, idx)
+    check(lambda x, i: (x.at[i[:4]].add(1.0), lax.scatter(x, i[:, None], fnp.ones((6, 5), np.float32), "add"),
+                        x.at[i[:3]].set(x[0] * 2), x.at[:, 1].max(0.5), x.at[i[:4]].multiply(2.0)), X32, idx)
+    check(lambda a, i: a.at[i[:4]].add(a[0]), I32, idx)
 
 
 def test_control_flow_driven_from_the_host():
@@ -128,3 +144,20 @@ def test_a_training_step_on_the_device_equals_the_cpu():
         grads = fnx.grad(loss)(params)
         return [p - 0.1 * g for p, g in zip(params, grads)], loss(params)
     check(step, w, x, labels, rtol=1e-10)
+
+
+def test_device_rules_leave_nothing_to_the_host():
+    """The primitives with CUDA rules are planned as device steps (no HostStep in their programs)."""
+    from fnx.lower.cuda.compile import CudaExecutable
+    from fnx.lower.cuda.steps import HostStep
+
+    def f(x, i):
+        y = fnp.tanh(x @ x.T).sum(axis=0) + fnp.cumsum(x, axis=1)[:, 0]
+        z = lax.scan(lambda c, r: (c + r, c.max()), x[0], x)[0]
+        return (fnp.argmax(x, axis=1), x[i].at[i].add(1.0), fnp.all(x > 0, axis=0), y, z,
+                fnp.concatenate([x, lax.pad(x, 0.0, [(1, 0, 0), (0, 1, 1)])[:3, :5]]).transpose())
+    closed = fnx.make_jaxpr(f)(X32, np.array([0, 2]))
+    program = CudaExecutable(closed.jaxpr, closed.consts, GPU).program
+    kinds = [type(s).__name__ for s in program.steps]
+    assert "HostStep" not in kinds, kinds
+    assert not any(isinstance(s, HostStep) for sub in program._programs.values() for s in sub.steps)

@@ -8,21 +8,18 @@ list below is the documentation the registry test checks: every primitive has a 
 """
 from __future__ import annotations
 
-from ...lax import convolution, indexing, linalg, reductions, sorting, structural
+from ...lax import convolution, linalg, sorting, structural
 from ..product_updates import product_update_p
 from .rules import host_routed
 
 host_routed.mark(
     # structural: data-dependent offsets (dynamic_slice, dynamic_update_slice) and bit reinterpretation
     structural.dynamic_slice_p, structural.dynamic_update_slice_p, structural.bitcast_convert_type_p,
-    # reductions without a device kernel yet: all/any, arg-reductions, cumulative sums/products/max/min
-    reductions.reduce_and_p, reductions.reduce_or_p, reductions.argmax_p, reductions.argmin_p,
-    reductions.cumsum_p, reductions.cumprod_p, reductions.cummax_p, reductions.cummin_p,
     # linear algebra other than the matrix product, and the lowering's fused product updates
     linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p, product_update_p,
     # convolution and pooling with their derivatives
     convolution.conv_general_dilated_p, convolution.reduce_window_p, convolution.select_and_scatter_add_p,
     convolution.select_and_gather_add_p,
-    # gather, scatter(-add) and sorting
-    indexing.gather_p, indexing.scatter_p, sorting.sort_p,
+    # sorting
+    sorting.sort_p,
 )
