@@ -87,6 +87,14 @@ def test_structural_index_kernels():
                      lax.broadcasted_iota(np.int32, (3, 4), 1)), X64)
 
 
+def test_dynamic_slices_bitcasts_and_the_prng():
+    import fnx.random as fr
+    check(lambda x, i: (lax.dynamic_slice(x, (i, 1), (2, 3)), lax.dynamic_update_slice(x, x[:2, :2] * 10, (i, i + 9)),
+                        lax.bitcast_convert_type(x, np.int32)), X32, np.int32(2))
+    check(lambda k: (fr.normal(k, (3, 4)), fr.uniform(fr.split(k)[1], (5,)), fr.randint(k, (4,), 0, 10)),
+          fr.PRNGKey(7), rtol=1e-12)
+
+
 def test_host_routed_primitives():
     check(lambda x: (fnp.sort(x, axis=1), fnp.floor(x * 3) + x, fnp.linalg.inv(x[:, :3] + 3 * fnp.eye(3))), X32)
 

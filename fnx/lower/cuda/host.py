@@ -8,13 +8,11 @@ list below is the documentation the registry test checks: every primitive has a 
 """
 from __future__ import annotations
 
-from ...lax import convolution, linalg, sorting, structural
+from ...lax import convolution, linalg, sorting
 from ..product_updates import product_update_p
 from .rules import host_routed
 
 host_routed.mark(
-    # structural: data-dependent offsets (dynamic_slice, dynamic_update_slice) and bit reinterpretation
-    structural.dynamic_slice_p, structural.dynamic_update_slice_p, structural.bitcast_convert_type_p,
     # linear algebra other than the matrix product, and the lowering's fused product updates
     linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p, product_update_p,
     # convolution and pooling with their derivatives

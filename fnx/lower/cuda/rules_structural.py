@@ -1,7 +1,8 @@
 """CUDA rules of the structural primitives. A reshape is a view of the C-contiguous buffer; a broadcast to the
 operand's own shape is the operand (other broadcasts are fused into clusters); transpose, slice, rev,
-concatenate, pad and iota are map kernels whose output position gives, by index arithmetic, the element to
-read. The dynamic slices and bitcasts run on the host (``host.py``)."""
+concatenate, pad, iota and the dynamic slices (their starts read from the device, clamped as in XLA) are map
+kernels whose output position gives, by index arithmetic, the element to read; a bitcast is a view of the
+buffer as another dtype of the same size."""
 from __future__ import annotations
 
 from typing import Callable
@@ -103,4 +104,39 @@ def _pad(eqn: Eqn, program) -> IndexStep:
                               for o, (_, _, i), n in zip(offsets, config, shape)) or "True"
         read = at("a0", shape, [f"{o} // {i + 1}" for o, (_, _, i) in zip(offsets, config)])
         return f"({read} if {inside} else {fill})"
+    return index_kernel(eqn, inputs, element)
+
+
+@cuda_rule(st.bitcast_convert_type_p)
+def _bitcast_convert_type(eqn: Eqn, program) -> ViewStep:
+    return ViewStep(eqn.invars[0], eqn.outvars[0])
+
+
+def _clamped_starts(starts: list, first: int, sizes: tuple, shape: tuple) -> list:
+    """The expressions of the start indices (rank-0 inputs ``a<first>, ...``), clamped into the array."""
+    return [f"min(max({s.val if isinstance(s, Literal) else f'a{first + d}[0]'}, 0), {n - k})"
+            for d, (s, k, n) in enumerate(zip(starts, sizes, shape))]
+
+
+@cuda_rule(st.dynamic_slice_p)
+def _dynamic_slice(eqn: Eqn, program) -> IndexStep:
+    x, *starts = eqn.invars
+    shape, sizes = x.aval.shape, eqn.params["slice_sizes"]
+    begin = _clamped_starts(starts, 1, sizes, shape)
+    inputs = [x] + [s if not isinstance(s, Literal) else x for s in starts]  # a literal start: a placeholder
+    return index_kernel(eqn, inputs, lambda j, c: at("a0", shape, [f"{b} + {jd}" for b, jd in zip(begin, j)]))
+
+
+@cuda_rule(st.dynamic_update_slice_p)
+def _dynamic_update_slice(eqn: Eqn, program) -> IndexStep:
+    """``out[j]`` is the update's element at ``j - start`` inside the window, the operand's outside it."""
+    x, update, *starts = eqn.invars
+    shape, sizes = x.aval.shape, update.aval.shape
+    begin = _clamped_starts(starts, 2, sizes, shape)
+    inputs = [x, update] + [s if not isinstance(s, Literal) else x for s in starts]
+
+    def element(j: list, constants: Constants) -> str:
+        inside = " and ".join(f"{b} <= {jd} < {b} + {k}" for b, jd, k in zip(begin, j, sizes)) or "True"
+        read = at("a1", sizes, [f"{jd} - {b}" for b, jd in zip(begin, j)])
+        return f"({read} if {inside} else {at('a0', shape, j)})"
     return index_kernel(eqn, inputs, element)

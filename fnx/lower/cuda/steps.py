@@ -106,7 +106,8 @@ class IndexStep(Step):
 
 
 class ViewStep(Step):
-    """An output that is its input under another shape (a reshape of a C-contiguous buffer): no kernel."""
+    """An output that is its input under another shape or a dtype of the same size (a reshape or a bitcast of
+    a C-contiguous buffer): no kernel."""
 
     fresh = False
 
@@ -114,7 +115,10 @@ class ViewStep(Step):
         self.inputs, self.outputs = [x], [output]
 
     def run(self, values: list) -> list:
-        return [values[0].reshape(tuple(self.outputs[0].aval.shape))]
+        out, buffer = self.outputs[0].aval, values[0]
+        if buffer.dtype != out.dtype:
+            buffer = buffer.view(out.dtype)
+        return [buffer.reshape(tuple(out.shape))]
 
 
 class HostStep(Step):
