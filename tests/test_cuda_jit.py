@@ -95,6 +95,26 @@ def test_dynamic_slices_bitcasts_and_the_prng():
           fr.PRNGKey(7), rtol=1e-12)
 
 
+def test_convolutions_and_their_gradients():
+    x = RNG.standard_normal((2, 4, 6, 5))  # NCHW
+    w = RNG.standard_normal((6, 2, 3, 2))  # OIHW, two feature groups
+    conv = lambda x, w: lax.conv_general_dilated(x, w, (2, 1), [(1, 0), (0, 1)], rhs_dilation=(1, 2),  # noqa: E731
+                                                 feature_group_count=2)
+    check(conv, x, w, rtol=1e-10)
+    check(fnx.grad(lambda x, w: fnp.sum(fnp.tanh(conv(x, w))), argnums=(0, 1)), x, w, rtol=1e-10)
+    nhwc = lambda x, w: lax.conv_general_dilated(x, w, (1, 1), "SAME", lhs_dilation=(2, 1),  # noqa: E731
+                                                 dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    check(nhwc, x.transpose(0, 2, 3, 1), RNG.standard_normal((2, 2, 4, 3)), rtol=1e-10)
+
+
+def test_pooling_and_its_derivatives():
+    x = RNG.standard_normal((2, 3, 5, 4)).astype(np.float32)
+    pools = lambda x: (fnx.nn.max_pool(x, 2, layout="NCHW"), fnx.nn.avg_pool(x, (3, 2), 1, "SAME", layout="NCHW"))  # noqa: E731
+    check(pools, x, rtol=1e-5)
+    check(fnx.grad(lambda x: fnp.sum(fnx.nn.max_pool(x, 2, layout="NCHW") ** 2)), x, rtol=1e-5)
+    check(lambda x: fnx.jvp(lambda x: fnx.nn.max_pool(x, 2, layout="NCHW"), (x,), (fnp.cos(x),)), x, rtol=1e-5)
+
+
 def test_host_routed_primitives():
     check(lambda x: (fnp.sort(x, axis=1), fnp.floor(x * 3) + x, fnp.linalg.inv(x[:, :3] + 3 * fnp.eye(3))), X32)
 
@@ -140,6 +160,19 @@ def test_transforms_lower_to_the_device():
     check(fnx.jit(lambda w, x: fnx.value_and_grad(loss)(w, x)), w, x, rtol=1e-10)
 
 
+def test_sgd_updates_fold_into_the_matmul():
+    from fnx.lower.cuda.compile import CudaExecutable
+    from fnx.lower.cuda.rules_linalg import MatmulStep
+
+    def step(w, x, y):
+        return w - 0.1 * fnx.grad(lambda w: fnp.sum((x @ w - y) ** 2))(w)
+    w, x, y = RNG.standard_normal((5, 3)), RNG.standard_normal((4, 5)), RNG.standard_normal((4, 3))
+    check(step, w, x, y, rtol=1e-10)
+    closed = fnx.make_jaxpr(step)(w, x, y)
+    steps = CudaExecutable(closed.jaxpr, closed.consts, GPU).program.steps
+    assert any(isinstance(s, MatmulStep) and "w[p] -" in s.source for s in steps)
+
+
 def test_a_training_step_on_the_device_equals_the_cpu():
     w = [RNG.standard_normal((6, 8)) * 0.3, np.zeros(8), RNG.standard_normal((8, 3)) * 0.3]
     x, labels = RNG.standard_normal((4, 6)), np.array([0, 2, 1, 2])
@@ -162,7 +195,9 @@ def test_device_rules_leave_nothing_to_the_host():
     def f(x, i):
         y = fnp.tanh(x @ x.T).sum(axis=0) + fnp.cumsum(x, axis=1)[:, 0]
         z = lax.scan(lambda c, r: (c + r, c.max()), x[0], x)[0]
-        return (fnp.argmax(x, axis=1), x[i].at[i].add(1.0), fnp.all(x > 0, axis=0), y, z,
+        pooled = fnx.grad(lambda x: fnp.sum(fnx.nn.max_pool(x[None, None], 2)))(x)
+        conv = lax.conv_general_dilated(x[None, None], x[None, None, :2, :2], (1, 1), "SAME")
+        return (fnp.argmax(x, axis=1), x[i].at[i].add(1.0), fnp.all(x > 0, axis=0), y, z, pooled, conv,
                 fnp.concatenate([x, lax.pad(x, 0.0, [(1, 0, 0), (0, 1, 1)])[:3, :5]]).transpose())
     closed = fnx.make_jaxpr(f)(X32, np.array([0, 2]))
     program = CudaExecutable(closed.jaxpr, closed.consts, GPU).program

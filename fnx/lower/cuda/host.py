@@ -8,16 +8,12 @@ list below is the documentation the registry test checks: every primitive has a 
 """
 from __future__ import annotations
 
-from ...lax import convolution, linalg, sorting
-from ..product_updates import product_update_p
+from ...lax import linalg, sorting
 from .rules import host_routed
 
 host_routed.mark(
-    # linear algebra other than the matrix product, and the lowering's fused product updates
-    linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p, product_update_p,
-    # convolution and pooling with their derivatives
-    convolution.conv_general_dilated_p, convolution.reduce_window_p, convolution.select_and_scatter_add_p,
-    convolution.select_and_gather_add_p,
+    # linear algebra other than the matrix product (batched, small matrices: LU and Cholesky per matrix)
+    linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p,
     # sorting
     sorting.sort_p,
 )

@@ -18,14 +18,18 @@ from .rules_elementwise import numba_type
 from .steps import IndexStep, ViewStep
 
 
-def index_kernel(eqn: Eqn, inputs: list, element: Callable[[list, Constants], str]) -> IndexStep:
+def index_kernel(eqn: Eqn, inputs: list, element: Callable[[list, Constants], str | tuple]) -> IndexStep:
     """A step computing ``eqn``'s one output by ``out[i] = element(j, constants)``, where ``j`` names the
-    output position's index along each axis and the ``inputs`` (vars) are the kernel's ``a0, a1, ...``."""
+    output position's index along each axis and the ``inputs`` (vars) are the kernel's ``a0, a1, ...``.
+    ``element`` returns the expression, or (lines computing it, indented for the loop body, the expression)."""
     out = eqn.outvars[0]
     shape, constants = out.aval.shape, Constants()
     lines = ["    i = cuda.grid(1)", "    while i < n:"]
     lines += [f"        j{d} = (i // {s}) % {m}" for d, (s, m) in enumerate(zip(strides(shape), shape))]
     value = element([f"j{d}" for d in range(len(shape))], constants)
+    if isinstance(value, tuple):
+        lines += value[0]
+        value = value[1]
     lines += [f"        o0[i] = {value}", "        i += cuda.gridsize(1)"]
     params = ", ".join(["n", "o0"] + [f"a{k}" for k in range(len(inputs))])
     return IndexStep(inputs, out, f"{constants.source()}\ndef k({params}):\n" + "\n".join(lines) + "\n")
