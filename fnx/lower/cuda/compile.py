@@ -15,7 +15,7 @@ from ...core.dtypes import canonicalize
 from ...core.ir import ClosedJaxpr, Jaxpr
 from ..simplify import simplify
 from . import host, rules_calls, rules_control_flow, rules_convolution, rules_indexing, rules_linalg  # noqa: F401
-from . import rules_reductions, rules_structural  # noqa: F401
+from . import rules_reductions, rules_sorting, rules_structural  # noqa: F401
 from . import runtime  # noqa: I001  (the imports above register the CUDA rules and the host routing)
 from .program import Program
 

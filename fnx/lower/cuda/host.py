@@ -8,12 +8,10 @@ list below is the documentation the registry test checks: every primitive has a 
 """
 from __future__ import annotations
 
-from ...lax import linalg, sorting
+from ...lax import linalg
 from .rules import host_routed
 
 host_routed.mark(
     # linear algebra other than the matrix product (batched, small matrices: LU and Cholesky per matrix)
     linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p,
-    # sorting
-    sorting.sort_p,
 )
