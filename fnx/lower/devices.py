@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
+import platform as host_platform
+import re
 import warnings
 
 from ..core.array import CPU, Array, Device, DeviceArray
@@ -38,15 +41,20 @@ def all_devices(platform: str | None = None) -> list:
 
 
 def resolve(spec, soft: bool = False, what: str = "device_put") -> Device:
-    """The Device that ``spec`` names: a Device, ``"cpu"``, ``"gpu"``/``"cuda"`` (the first GPU) or ``"gpu:1"``.
+    """The Device that ``spec`` names: a Device, ``"cpu"``, ``"gpu"``/``"cuda"`` (the first GPU), ``"gpu:1"``,
+    or Theano's and TensorFlow's spellings ``"cuda1"``, ``"/gpu:1"``.
 
     A GPU that is not there is a ``DeviceError``, or, with ``soft`` (TensorFlow's ``allow_soft_placement``),
     a warning and the CPU.
     """
     if spec is None:
         return CPU
-    platform, _, index = (spec.platform, "", str(spec.id)) if isinstance(spec, Device) else str(spec).partition(":")
-    platform = "gpu" if platform.lower() == "cuda" else platform.lower()
+    if isinstance(spec, Device):
+        platform, index = spec.platform, str(spec.id)
+    else:
+        match = re.fullmatch(r"/?([a-z]+):?(\d*)", str(spec).lower())
+        platform, index = match.groups() if match else (str(spec), "")
+    platform = "gpu" if platform == "cuda" else platform
     if platform == "cpu" and index in ("", "0"):
         return CPU  # without asking numba.cuda about GPUs (its import costs ~1 s)
     found = [d for d in all_devices(platform) if d.id == int(index or 0)]
@@ -82,3 +90,17 @@ def placement(leaves: list, requested: Device | None, name: str) -> Device:
         raise DeviceError(f"{name}: its arrays live on different devices ({shapes}); move them to one device "
                           "with fnx.device_put(x, device) first")
     return found.pop() if found else CPU
+
+
+def properties(device: Device) -> dict:
+    """What is known of ``device`` (Ketkar's listing 10-1 queries OpenCL for the same): its platform and name,
+    and for a GPU its compute capability, multiprocessors and memory (free, total) in bytes.
+
+    >>> properties(fnx.devices("cpu")[0])["platform"]  # doctest: +SKIP
+    'cpu'
+    """
+    if device.platform == "cpu":
+        return {"platform": "cpu", "name": host_platform.processor() or host_platform.machine(),
+                "cores": os.cpu_count()}
+    from .cuda import runtime
+    return {"platform": "gpu", **runtime.properties(device.id)}

@@ -30,6 +30,17 @@ def device_count() -> int:
         return 0
 
 
+def properties(index: int) -> dict:
+    """GPU ``index``'s name, compute capability, multiprocessor count and memory (free, total) in bytes."""
+    gpu = cuda.list_devices()[index]
+    with cuda.gpus[index]:
+        free, total = cuda.current_context().get_memory_info()
+    name = "simulated GPU" if SIMULATED else gpu.name
+    return {"name": name.decode() if isinstance(name, bytes) else name,
+            "compute_capability": tuple(gpu.compute_capability),
+            "multiprocessors": 0 if SIMULATED else gpu.MULTIPROCESSOR_COUNT, "memory": (free, total)}
+
+
 def blocks_for(n: int) -> int:
     """Blocks of ``THREADS`` for a grid-stride loop over ``n`` elements."""
     return max(1, min(MAX_BLOCKS, math.ceil(n / THREADS)))
