@@ -29,6 +29,8 @@ class Device:
 
 
 CPU = Device("cpu")
+# platform -> a function waiting for the device's queued work (a backend registers it: core knows none)
+synchronize: dict = {}
 
 
 class _DeletedBuffer:
@@ -199,6 +201,11 @@ class DeviceArray(Array):
 
     def devices(self) -> set:
         return {self._device}
+
+    def block_until_ready(self) -> "DeviceArray":
+        """Wait until the kernels computing this array have run (launches return before), and return self."""
+        synchronize[self._device.platform]()
+        return self
 
     def delete(self, reason: str = "was deleted") -> None:
         """Free the device buffer now; any later use raises ``DeletedArrayError``."""

@@ -9,7 +9,8 @@ from .steps import ProgramStep
 
 def _call(key: str):
     def rule(eqn: Eqn, program) -> ProgramStep:
-        return ProgramStep(eqn, program.sub(eqn.params[key].jaxpr).run)
+        sub = program.sub(eqn.params[key].jaxpr)
+        return ProgramStep(eqn, sub.run, [(sub, 1)])
     return rule
 
 

@@ -42,7 +42,7 @@ def _scan(eqn: Eqn, program) -> ProgramStep:
                 if out.size:
                     row(y, i).copy_to_device(out)
         return carry + ys
-    return ProgramStep(eqn, run)
+    return ProgramStep(eqn, run, [(body, length)])
 
 
 @cuda_rule(while_p)
@@ -56,7 +56,7 @@ def _while(eqn: Eqn, program) -> ProgramStep:
         while host_scalar(test.run(test_consts + carry)[0]):
             carry = body.run(body_consts + carry)
         return carry
-    return ProgramStep(eqn, run)
+    return ProgramStep(eqn, run, [(test, 1), (body, 1)])  # per iteration; their number is known at run time
 
 
 @cuda_rule(cond_p)
@@ -66,4 +66,4 @@ def _cond(eqn: Eqn, program) -> ProgramStep:
     def run(values: list) -> list:
         chosen = min(max(int(host_scalar(values[0])), 0), len(branches) - 1)  # clamped, as the primitive does
         return branches[chosen].run(values[1:])
-    return ProgramStep(eqn, run)
+    return ProgramStep(eqn, run, [(b, 1) for b in branches], one_of=True)

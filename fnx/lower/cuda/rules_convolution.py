@@ -16,12 +16,11 @@ from ...core.ir import Eqn, Literal
 from ...lax import convolution as cv
 from ..source import Constants, literal
 from . import runtime
-from .kernel_writer import strides
+from .kernel_writer import combine, strides
 from .rules import cuda_rule
 from .rules_elementwise import numba_type
 from .rules_structural import index_kernel
 from .steps import Step, flat
-from .kernel_writer import combine
 
 
 def _taps(pad: str, names: list, shape: tuple, window: dict, prefix: str = "t") -> tuple[list, list, str]:
@@ -62,7 +61,9 @@ def _reduce_window(eqn: Eqn, program) -> Step:
         pad = "        " + "    " * len(shape)
         value = f"(a0[{_flat(shape, index)}] if {inside} else {start})"
         return [f"        acc = {start}"] + lines + [f"{pad}acc = {combine(name, 'acc', value, dtype)}"], "acc"
-    return index_kernel(eqn, [x] + ([] if isinstance(init, Literal) else [init]), element)
+    step = index_kernel(eqn, [x] + ([] if isinstance(init, Literal) else [init]), element)
+    step.flops = math.prod(eqn.outvars[0].aval.shape) * math.prod(eqn.params["window_dimensions"])
+    return step
 
 
 def _choice_lines(shape: tuple, window: dict, computation: str, init: str, pad: str) -> list:
@@ -108,6 +109,7 @@ class _SelectStep(Step):
                  "        i += cuda.gridsize(1)"]
         self.source = (f"{constants.source()}\ndef k({params}):\n" + "\n".join(lines) +
                        "\n\ndef zeros(n, out):\n" + "\n".join(zeros) + "\n")
+        self.launches, self.flops = 1 + scatter, self.count * math.prod(p["window_dimensions"])
 
     def run(self, values: list) -> list:
         out_aval = self.outputs[0].aval
@@ -151,4 +153,6 @@ def _conv(eqn: Eqn, program) -> Step:
                           [f"t{d} * {rst[a]}" for d, a in enumerate(rp[2:])])
         lines += taps + [f"{pad}if {inside}:", f"{pad}    acc = {numba_type(dtype)}(acc + a0[{x_at}] * a1[{w_at}])"]
         return lines, "acc"
-    return index_kernel(eqn, [lhs, rhs], element)
+    step = index_kernel(eqn, [lhs, rhs], element)
+    step.flops = 2 * math.prod(eqn.outvars[0].aval.shape) * cg * math.prod(window["window_dimensions"])
+    return step

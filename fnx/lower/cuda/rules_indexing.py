@@ -62,7 +62,7 @@ class ScatterStep(Step):
         block = math.prod(x.aval.shape[k:])
         lines, start, inside = _picked(x.aval.shape, k, test=True)
         store = "out[p] = u[i]" if mode == "set" else f"{_ATOMIC[mode]}(out, p, u[i])"
-        self.size = math.prod(updates.aval.shape)
+        self.size, self.launches = math.prod(updates.aval.shape), 2  # the copy of x, the kernel
         self.source = "\n".join(["def k(n, out, idx, u):", "    i = cuda.grid(1)", "    while i < n:",
                                  f"        b = i // {block}", *lines, f"        if {inside}:",
                                  f"            p = {start} + i % {block}", f"            {store}",

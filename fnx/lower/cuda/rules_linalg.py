@@ -41,7 +41,7 @@ def _offset(shape: tuple, groups: tuple, counters: tuple) -> str:
 
 def matmul_source(lhs: tuple, rhs: tuple, dimension_numbers, dtype, update: str = "") -> tuple[str, tuple]:
     """The kernel ``k(a, b, c, w, scale)`` computing ``c = dot_general(a, b)`` of operands of shapes ``lhs`` and
-    ``rhs`` (or, with ``update`` "+" or "-", ``c = w +- scale * dot_general(a, b)``), and its (B, M, N)."""
+    ``rhs`` (or, with ``update`` "+" or "-", ``c = w +- scale * dot_general(a, b)``), and its (B, M, N, K)."""
     (lb, lf, lc), (rb, rc, rf) = _groups(lhs, rhs, dimension_numbers)
     size = lambda shape, axes: math.prod(shape[d] for d in axes)  # noqa: E731
     B, M, K, N = size(lhs, lb), size(lhs, lf), size(lhs, lc), size(rhs, rf)
@@ -61,7 +61,7 @@ def matmul_source(lhs: tuple, rhs: tuple, dimension_numbers, dtype, update: str 
              f"        if row < {M} and col < {N}:", f"            p = z * {M * N} + row * {N} + col",
              f"            c[p] = {t}(w[p] {update} scale[0] * acc)" if update else "            c[p] = acc",
              "        z += cuda.gridDim.z"]
-    return f"{constants.source()}\ndef k(a, b, c, w, scale):\n" + "\n".join(lines) + "\n", (B, M, N)
+    return f"{constants.source()}\ndef k(a, b, c, w, scale):\n" + "\n".join(lines) + "\n", (B, M, N, K)
 
 
 class MatmulStep(Step):
@@ -72,8 +72,9 @@ class MatmulStep(Step):
         self.inputs, self.outputs = list(eqn.invars), list(eqn.outvars)
         *update, a, b = eqn.invars
         sign = ("-" if eqn.params["negate"] else "+") if update else ""
-        self.source, (self.B, self.M, self.N) = matmul_source(
+        self.source, (self.B, self.M, self.N, k) = matmul_source(
             a.aval.shape, b.aval.shape, eqn.params["dimension_numbers"], eqn.outvars[0].aval.dtype, sign)
+        self.flops = 2 * self.B * self.M * self.N * k
 
     def run(self, values: list) -> list:
         out = self.outputs[0].aval

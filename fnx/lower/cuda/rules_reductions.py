@@ -74,6 +74,7 @@ class ArgStep(Step):
                  "        if t == 0:", "            out[o] = js[0]", "        cuda.syncthreads()",
                  "        o += cuda.gridDim.x"]
         self.kept = math.prod(eqn.outvars[0].aval.shape)
+        self.flops = math.prod(shape)
         self.source = "def k(kept, out, x):\n" + "\n".join(lines) + "\n"
 
     def run(self, values: list) -> list:

@@ -44,6 +44,7 @@ class SortStep(Step):
                  *[f"        o{k}[start + rank * {step}] = a{k}[i]" for k in range(m)], "        i += cuda.gridsize(1)"]
         params = ", ".join(["total"] + [f"o{k}" for k in range(m)] + [f"a{k}" for k in range(m)])
         self.source, self.total = f"def k({params}):\n" + "\n".join(lines) + "\n", math.prod(shape)
+        self.flops = self.total * n * keys
 
     def run(self, values: list) -> list:
         outs = [runtime.pool.take(v.aval.shape, v.aval.dtype) for v in self.outputs]

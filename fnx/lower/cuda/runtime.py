@@ -14,7 +14,7 @@ import numba
 import numpy as np
 from numba import cuda
 
-from ...core.array import Device, DeviceArray
+from ...core.array import Device, DeviceArray, synchronize
 
 SIMULATED = bool(numba.config.ENABLE_CUDASIM)
 THREADS = 32 if SIMULATED else 256  # threads per block of 1-d launches (a power of two: tree reductions)
@@ -57,6 +57,7 @@ def compile_kernel(source: str, name: str, namespace: dict | None = None):
 
 
 _kernels: dict = {}
+synchronize["gpu"] = cuda.synchronize
 
 
 class BufferPool:

@@ -32,11 +32,14 @@ def _vars(atoms) -> list:
 
 
 class Step:
-    """Base of the steps: ``inputs``, ``outputs``, ``fresh`` and ``run``."""
+    """Base of the steps: ``inputs``, ``outputs``, ``fresh`` and ``run``; ``launches`` and ``flops`` (kernel
+    launches and arithmetic per run) are for cost estimates (``benchmarks/gpu_estimate.py``)."""
 
     inputs: list
     outputs: list
     fresh = True
+    launches = 1
+    flops = 0
 
     def run(self, values: list) -> list:
         raise NotImplementedError
@@ -55,6 +58,8 @@ class ClusterStep(Step):
                            if eqn.primitive in REDUCTIONS]
         used = (self.map[1] if self.map else []) + [x for _, (_, ins) in self.reductions for x in ins]
         self.inputs = _vars(used)
+        self.launches = bool(self.map) + 2 * len(self.reductions)  # at most: a reduction's second pass
+        self.flops = int(np.prod(cluster.shape, dtype=np.int64)) * len(cluster.eqns)
 
     def run(self, values: list) -> list:
         env = {id(x): flat(b) for x, b in zip(self.inputs, values)}
@@ -109,7 +114,7 @@ class ViewStep(Step):
     """An output that is its input under another shape or a dtype of the same size (a reshape or a bitcast of
     a C-contiguous buffer): no kernel."""
 
-    fresh = False
+    fresh, launches = False, 0
 
     def __init__(self, x: Var, output: Var):
         self.inputs, self.outputs = [x], [output]
@@ -125,6 +130,8 @@ class HostStep(Step):
     """Equations computed on the host by the CPU backend: inputs copied to the host, the CPU code (compiled
     once, at the first run), outputs copied to new device buffers. It costs two transfers and a device
     synchronization: the routing of the primitives without a CUDA rule (``host.py``)."""
+
+    launches = 0
 
     def __init__(self, eqns: list, outputs: list):
         made = {id(v) for e in eqns for v in e.outvars}
@@ -144,7 +151,8 @@ class ProgramStep(Step):
     the sub-programs' kernels. Their outputs may be inputs or views of them: never given back early. Its
     inputs are the equation's operands, literals included (the program passes them as device buffers)."""
 
-    fresh = False
+    fresh, launches = False, 0
 
-    def __init__(self, eqn, run):
+    def __init__(self, eqn, run, parts: list, one_of: bool = False):
         self.inputs, self.outputs, self.run = list(eqn.invars), list(eqn.outvars), run
+        self.parts, self.one_of = parts, one_of  # (sub-program, runs per run); one_of: a branch is chosen
