@@ -15,6 +15,22 @@ from fnx import lax
 RNG = np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True)
+def poisoned_pool(monkeypatch):
+    """Every buffer the pool hands out starts as NaN (floats) or a large integer: a kernel that reads what no
+    one wrote, or a buffer given back while still in use, shows in the results."""
+    from fnx.lower.cuda import runtime
+    take = runtime.BufferPool.take
+
+    def poisoned(self, shape, dtype):
+        buffer = take(self, shape, dtype)
+        if buffer.size and np.dtype(dtype) != np.bool_:
+            poison = np.nan if np.dtype(dtype).kind == "f" else np.iinfo(dtype).max - 6
+            buffer.copy_to_device(np.full(buffer.shape, poison, dtype))
+        return buffer
+    monkeypatch.setattr(runtime.BufferPool, "take", poisoned)
+
+
 def check(f, *args, rtol=1e-6, atol=1e-6):
     """``jit(f)`` on the GPU equals ``f`` evaluated eagerly on the CPU (NumPy implementations)."""
     expected = fnx.tree_leaves(f(*fnx.tree_map(fnp.asarray, args)))
@@ -45,6 +61,10 @@ def test_broadcasting_by_index_arithmetic():
     row, col = RNG.standard_normal((1, 5)), RNG.standard_normal((3, 1))
     check(lambda x, r, c: x * r + c - x.mean(), X32.astype(np.float64), row, col)
     check(lambda x, v: x + v[None, :, None], X64, RNG.standard_normal(3))
+
+
+def test_unfused_elementwise_equations_cover_their_whole_shape():
+    check(lambda x: (lax.stop_gradient(x), lax.stop_gradient(x[:, :1]) + 1.0, x.sum() * 2.0), X32 + 5.0)
 
 
 def test_integer_and_bool_ops_exactly():

@@ -37,8 +37,8 @@ class Program:
                             or e.primitive.name == "broadcast_in_dim" for e in item.eqns)
             return ClusterStep(item) if supported else HostStep(item.eqns, item.outputs)
         rule = cuda_rules.get(item.primitive)
-        if item.primitive in cuda_exprs:  # a rank-0 elementwise equation: a cluster of one element
-            return ClusterStep(Cluster((), [item], list(item.outvars)))
+        if item.primitive in cuda_exprs:  # an elementwise equation fusion leaves alone (rank 0, stop_gradient)
+            return ClusterStep(Cluster(item.outvars[0].aval.shape, [item], list(item.outvars)))
         if rule is None:  # routed to the host (host.py)
             return HostStep([item], item.outvars)
         return rule(item, self)
