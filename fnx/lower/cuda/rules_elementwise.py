@@ -27,8 +27,22 @@ def _pin(expr: str, dtype) -> str:
 
 
 _SIGN = "({0} if ({0} != {0} or {0} == 0) else (1 if {0} > 0 else -1))"
+# Rounding without ``math.floor`` (Numba returns an integer from it: wrong for inf and NaN). From 2**52 on every
+# float is an integer; below, ``x % 1.0`` (Python's modulo, exact) is x's distance above its floor.
+_FLOOR = "({0} if ({0} != {0} or abs({0}) >= 4503599627370496.0) else {0} - {0} % 1.0)"
+_CEIL = "-" + _FLOOR.format("(-{0})")
+_TRUNC = f"math.copysign({_FLOOR.format('abs({0})')}, {{0}})"
+
+
+def _round_half_even(x: str) -> str:
+    """NumPy's rint: the nearest integer, ties to the even one."""
+    f = _FLOOR.format(x)
+    return f"({f} + 1.0 if ({x} - {f} > 0.5 or ({x} - {f} == 0.5 and {f} % 2.0 == 1.0)) else {f})"
+
+
 _TEMPLATES = {
-    ew.neg_p: "-{0}", ew.sign_p: _SIGN, ew.abs_p: "abs({0})", ew.exp_p: "math.exp({0})",
+    ew.neg_p: "-{0}", ew.sign_p: _SIGN, ew.floor_p: _FLOOR, ew.ceil_p: _CEIL, ew.trunc_p: _TRUNC,
+    ew.round_p: _round_half_even("{0}"), ew.abs_p: "abs({0})", ew.exp_p: "math.exp({0})",
     ew.exp2_p: "math.pow(2.0, {0})", ew.expm1_p: "math.expm1({0})", ew.log_p: "math.log({0})",
     ew.log2_p: "math.log2({0})", ew.log10_p: "math.log10({0})", ew.log1p_p: "math.log1p({0})",
     ew.sqrt_p: "math.sqrt({0})", ew.sin_p: "math.sin({0})", ew.cos_p: "math.cos({0})", ew.tan_p: "math.tan({0})",
@@ -49,10 +63,9 @@ _TEMPLATES = {
     ew.eq_p: "({0} == {1})", ew.ne_p: "({0} != {1})", ew.lt_p: "({0} < {1})", ew.le_p: "({0} <= {1})",
     ew.gt_p: "({0} > {1})", ew.ge_p: "({0} >= {1})",
 }
-# Rounding functions return Python ints from ``math`` (wrong for inf and NaN), nextafter, cbrt, erf_inv,
-# digamma and population_count have no libdevice call that Numba exposes: these run on the host.
-HOST_ELEMENTWISE = (ew.floor_p, ew.ceil_p, ew.round_p, ew.trunc_p, ew.nextafter_p, ew.cbrt_p, ew.erf_inv_p,
-                    ew.digamma_p, ew.population_count_p)
+# nextafter, cbrt (correctly rounded), erf_inv, digamma and population_count have no ``math`` function that
+# Numba's CUDA target and its simulator both provide: these run on the host.
+HOST_ELEMENTWISE = (ew.nextafter_p, ew.cbrt_p, ew.erf_inv_p, ew.digamma_p, ew.population_count_p)
 
 
 def _template(text: str):
