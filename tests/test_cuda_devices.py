@@ -70,7 +70,8 @@ def test_a_missing_gpu_is_an_error_or_with_soft_placement_the_cpu():
 
 def test_device_buffers_are_pooled_and_reused():
     from fnx.lower.cuda import runtime
-    runtime.pool.clear()
+    with runtime.on(GPU):
+        runtime.pool().clear()
     f = fnx.jit(lambda x: x * 2.0 + 1.0)
     x = fnx.device_put(np.ones((4, 5)), GPU)
     y = f(x)

@@ -92,6 +92,13 @@ def placement(leaves: list, requested: Device | None, name: str) -> Device:
     return found.pop() if found else CPU
 
 
+def run(closed, consts: list, leaves: list, device: Device) -> list:
+    """A traced function (``closed``, its consts hoisted into leading inputs with values ``consts``) computed on
+    the non-CPU ``device`` for the flat inputs ``leaves``, by that device's backend; outputs stay there."""
+    from .cuda.compile import run as run_on_gpu
+    return run_on_gpu(closed, consts, leaves, device)
+
+
 def properties(device: Device) -> dict:
     """What is known of ``device`` (Ketkar's listing 10-1 queries OpenCL for the same): its platform and name,
     and for a GPU its compute capability, multiprocessors and memory (free, total) in bytes.

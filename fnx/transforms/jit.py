@@ -26,7 +26,7 @@ from ..core.primitive import impl_rules
 from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, is_tracing, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
 from ..lax.calls import jit_p
-from ..lower.devices import placement, resolve
+from ..lower.devices import placement, resolve, run as run_on
 from ..lower.background import (arg_types, compile_in_background, match_blas_threads, start_worker,
                                 wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
@@ -308,9 +308,8 @@ class Jitted:
             outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.name)
             return tree_unflatten(entry.out_tree, outs)
         device = placement(leaves, self.device, f"jit({self.name})")
-        if device is not CPU:  # the CUDA backend (donation does not apply there)
-            from ..lower.cuda.compile import run
-            return tree_unflatten(entry.out_tree, run(entry.jaxpr, entry.consts, leaves, device))
+        if device is not CPU:  # another backend (no donation there)
+            return tree_unflatten(entry.out_tree, run_on(entry.jaxpr, entry.consts, leaves, device))
         if entry.code is None:
             entry.bind_code(_code(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated)))
             if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:

@@ -26,20 +26,22 @@ class CudaExecutable:
     def __init__(self, jaxpr: Jaxpr, consts: list, device: Device):
         self.device = device
         self.program = Program(simplify(jaxpr))
-        self.consts = [runtime.to_device(np.asarray(c), device) for c in consts]
+        with runtime.on(device):
+            self.consts = [runtime.to_device(np.asarray(c)) for c in consts]
         self.out_avals = jaxpr.out_avals
 
     def call(self, leaves: list) -> list:
-        args = [buffer_on(x, v.aval, self.device) for x, v in zip(leaves, self.program.jaxpr.invars)]
-        outs = self.program.run(self.consts + args)
-        return [runtime.wrap(b if pooled else _copy(b), self.device, True)
-                for b, pooled in zip(outs, self.program.pooled)]
+        with runtime.on(self.device):
+            args = [buffer_on(x, v.aval, self.device) for x, v in zip(leaves, self.program.jaxpr.invars)]
+            outs = self.program.run(self.consts + args)
+            return [runtime.wrap(b if pooled else _copy(b), self.device, True)
+                    for b, pooled in zip(outs, self.program.pooled)]
 
 
 def _copy(buffer):
     """A new pooled buffer holding ``buffer`` (an input, or a view of one, returned as an output: the Array
     made from it must own its memory, which goes back to the pool when it dies)."""
-    out = runtime.pool.take(buffer.shape, buffer.dtype)
+    out = runtime.pool().take(buffer.shape, buffer.dtype)
     if buffer.size:
         out.copy_to_device(buffer)
     return out
@@ -49,7 +51,7 @@ def buffer_on(x, aval, device: Device):
     """The device buffer of an input: a device Array's own, or a copy of a host value in ``aval``'s dtype."""
     if isinstance(x, DeviceArray) and x.device == device:
         return x._buffer
-    return runtime.to_device(np.asarray(x, aval.dtype), device)
+    return runtime.to_device(np.asarray(x, aval.dtype))
 
 
 # jaxpr -> {device: CudaExecutable}; weak, as jit's own codes
@@ -70,4 +72,5 @@ def put(x, device: Device) -> DeviceArray:
     if isinstance(x, DeviceArray) and x.device == device:
         return x
     value = np.asarray(x)
-    return runtime.wrap(runtime.to_device(value.astype(canonicalize(value.dtype), copy=False), device), device, True)
+    with runtime.on(device):
+        return runtime.wrap(runtime.to_device(value.astype(canonicalize(value.dtype), copy=False)), device, True)

@@ -52,7 +52,7 @@ class Program:
     def _read(self, env: dict, x):
         if isinstance(x, Literal):
             if id(x) not in self._literals:
-                self._literals[id(x)] = runtime.to_device(np.asarray(x.val, x.aval.dtype), None)
+                self._literals[id(x)] = runtime.to_device(np.asarray(x.val, x.aval.dtype))
             return self._literals[id(x)]
         return env[id(x)]
 
@@ -62,7 +62,7 @@ class Program:
             outs = step.run([self._read(env, x) for x in step.inputs])
             env.update(zip(map(id, step.outputs), outs))
             for v in release:
-                runtime.pool.give_back(env.pop(id(v)))
+                runtime.pool().give_back(env.pop(id(v)))
         return [self._read(env, v) for v in self.jaxpr.outvars]
 
 

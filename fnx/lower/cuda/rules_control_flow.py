@@ -33,7 +33,7 @@ def _scan(eqn: Eqn, program) -> ProgramStep:
 
     def run(values: list) -> list:
         consts, carry, xs = values[:nc], values[nc:nc + nk], values[nc + nk:]
-        ys = [runtime.pool.take(v.aval.shape, v.aval.dtype) for v in stacked]
+        ys = [runtime.pool().take(v.aval.shape, v.aval.dtype) for v in stacked]
         for step in range(length):
             i = length - 1 - step if p["reverse"] else step
             outs = body.run(consts + carry + [row(x, i) for x in xs])

@@ -113,7 +113,7 @@ class _SelectStep(Step):
 
     def run(self, values: list) -> list:
         out_aval = self.outputs[0].aval
-        out = runtime.pool.take(out_aval.shape, out_aval.dtype)
+        out = runtime.pool().take(out_aval.shape, out_aval.dtype)
         launch = lambda n: (runtime.blocks_for(n), runtime.THREADS)  # noqa: E731
         if self.scatter and self.size:
             runtime.compile_kernel(self.source, "zeros")[launch(self.size)](self.size, flat(out))

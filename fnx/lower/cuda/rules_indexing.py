@@ -70,7 +70,7 @@ class ScatterStep(Step):
 
     def run(self, values: list) -> list:
         x, indices, updates = values
-        out = runtime.pool.take(x.shape, x.dtype)
+        out = runtime.pool().take(x.shape, x.dtype)
         if out.size:
             out.copy_to_device(x)
         if self.size and out.size:

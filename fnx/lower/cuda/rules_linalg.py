@@ -78,7 +78,7 @@ class MatmulStep(Step):
 
     def run(self, values: list) -> list:
         out = self.outputs[0].aval
-        c = runtime.pool.take(out.shape, out.dtype)
+        c = runtime.pool().take(out.shape, out.dtype)
         *update, a, b = map(flat, values)
         w, scale = update or (c, c)  # a plain product reads neither
         if self.B * self.M * self.N:

@@ -79,7 +79,7 @@ class ArgStep(Step):
 
     def run(self, values: list) -> list:
         out_aval = self.outputs[0].aval
-        out = runtime.pool.take(out_aval.shape, out_aval.dtype)
+        out = runtime.pool().take(out_aval.shape, out_aval.dtype)
         if self.kept:
             kernel = runtime.compile_kernel(self.source, "k")
             kernel[min(self.kept, runtime.MAX_BLOCKS), runtime.THREADS](self.kept, flat(out), flat(values[0]))
@@ -116,7 +116,7 @@ class _LineStep(IndexStep):
 
     def run(self, values: list) -> list:
         out_aval = self.outputs[0].aval
-        out = runtime.pool.take(out_aval.shape, out_aval.dtype)
+        out = runtime.pool().take(out_aval.shape, out_aval.dtype)
         if self.lines:
             kernel = runtime.compile_kernel(self.source, "k")
             kernel[runtime.blocks_for(self.lines), runtime.THREADS](self.lines, flat(out), flat(values[0]))

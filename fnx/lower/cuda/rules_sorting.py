@@ -47,7 +47,7 @@ class SortStep(Step):
         self.flops = self.total * n * keys
 
     def run(self, values: list) -> list:
-        outs = [runtime.pool.take(v.aval.shape, v.aval.dtype) for v in self.outputs]
+        outs = [runtime.pool().take(v.aval.shape, v.aval.dtype) for v in self.outputs]
         if self.total:
             kernel = runtime.compile_kernel(self.source, "k")
             kernel[runtime.blocks_for(self.total), runtime.THREADS](self.total, *map(flat, outs), *map(flat, values))

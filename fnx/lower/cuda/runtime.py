@@ -94,13 +94,28 @@ class BufferPool:
             self._bytes = 0
 
 
-pool = BufferPool()
+_pools: dict[int, BufferPool] = {}  # one per GPU, by its id
 
 
-def to_device(value: np.ndarray, device: Device) -> object:
-    """A device buffer holding a copy of the host array ``value`` (C order)."""
+def on(device: Device):
+    """The context in which buffers are allocated and kernels launched on ``device``: ``with on(gpu): ...``."""
+    return cuda.gpus[device.id]
+
+
+def _current_id() -> int:
+    context = cuda.current_context()
+    return context.device.id if hasattr(context.device, "id") else context.id  # the simulator's: the context
+
+
+def pool() -> BufferPool:
+    """The buffer pool of the current GPU (see ``on``)."""
+    return _pools.setdefault(_current_id(), BufferPool())
+
+
+def to_device(value: np.ndarray) -> object:
+    """A buffer on the current GPU holding a copy of the host array ``value`` (C order)."""
     value = np.asarray(value, order="C")  # (np.ascontiguousarray would make a 0-d array 1-d)
-    buffer = pool.take(value.shape, value.dtype)
+    buffer = pool().take(value.shape, value.dtype)
     if value.size:
         buffer.copy_to_device(value)
     return buffer
@@ -111,5 +126,5 @@ def wrap(buffer, device: Device, pooled: bool) -> DeviceArray:
     to the pool."""
     array = DeviceArray(buffer, device)
     if pooled:
-        weakref.finalize(array, pool.give_back, buffer)
+        weakref.finalize(array, _pools.setdefault(device.id, BufferPool()).give_back, buffer)
     return array

@@ -63,7 +63,7 @@ class ClusterStep(Step):
 
     def run(self, values: list) -> list:
         env = {id(x): flat(b) for x, b in zip(self.inputs, values)}
-        outs = {id(v): pool.take(v.aval.shape, v.aval.dtype) for v in self.outputs}
+        outs = {id(v): pool().take(v.aval.shape, v.aval.dtype) for v in self.outputs}
         n = int(np.prod(self.cluster.shape, dtype=np.int64))
         if self.map is not None and n:
             source, ins = self.map
@@ -86,12 +86,12 @@ def _reduce(eqn, kernel, out, n: int, args: list) -> None:
     if parts == 1:
         kernel[(grid, 1), THREADS](kept, 1, out, *args)
         return
-    partial = pool.take((kept * parts,), out.dtype)
+    partial = pool().take((kept * parts,), out.dtype)
     kernel[(grid, parts), THREADS](kept, parts, partial, *args)
     dtype = np.dtype(out.dtype)
     second = compile_kernel(second_pass_source(eqn.primitive.name, dtype, THREADS), "k")
     second[grid, THREADS](kept, parts, out, partial)
-    pool.give_back(partial)
+    pool().give_back(partial)
 
 
 class IndexStep(Step):
@@ -103,7 +103,7 @@ class IndexStep(Step):
 
     def run(self, values: list) -> list:
         out_var = self.outputs[0]
-        out = pool.take(out_var.aval.shape, out_var.aval.dtype)
+        out = pool().take(out_var.aval.shape, out_var.aval.dtype)
         n = size_of(out_var)
         if n:
             compile_kernel(self.source, "k")[blocks_for(n), THREADS](n, flat(out), *map(flat, values))
@@ -143,7 +143,7 @@ class HostStep(Step):
             from ..cpu.compile import compile_jaxpr
             self._executable = compile_jaxpr(ClosedJaxpr(Jaxpr([], self.inputs, self.eqns, self.outputs), []))
         outs = self._executable.call(*[np.asarray(b.copy_to_host()) for b in values])
-        return [runtime.to_device(np.asarray(o, v.aval.dtype), None) for o, v in zip(outs, self.outputs)]
+        return [runtime.to_device(np.asarray(o, v.aval.dtype)) for o, v in zip(outs, self.outputs)]
 
 
 class ProgramStep(Step):
