@@ -237,3 +237,25 @@ def test_device_rules_leave_nothing_to_the_host():
     kinds = [type(s).__name__ for s in program.steps]
     assert "HostStep" not in kinds, kinds
     assert not any(isinstance(s, HostStep) for sub in program._programs.values() for s in sub.steps)
+
+
+def _battery():
+    import test_jit as battery
+    args = (battery.RNG.uniform(0.1, 0.9, 6).astype(np.float32), battery.RNG.uniform(0.1, 0.9, 6), np.float64(0.3),
+            np.array([-7, -2, 0, 3, 9, 100], np.int32), np.array([0, 1, 7, 128, 255, 3], np.uint8),
+            np.array([True, False, True, False, True, False]))
+    return {"elementwise_and_reductions": (battery.elementwise_and_reductions, (battery.X, battery.I)),
+            "shapes_and_products": (battery.shapes_and_products, (battery.X, battery.Y)),
+            "every_elementwise_primitive": (battery.every_elementwise_primitive, args),
+            "scan": (battery.rnn_loss, (battery.W, battery.XS)),
+            "grad_of_scan": (fnx.grad(battery.rnn_loss), (battery.W, battery.XS)),
+            "custom_rules_nested_jit": (battery.the_remaining_primitives, (battery.X, battery.I))}
+
+
+@pytest.mark.parametrize("name", ["elementwise_and_reductions", "shapes_and_products", "every_elementwise_primitive",
+                                  "scan", "grad_of_scan", "custom_rules_nested_jit"])
+def test_the_cpu_jit_battery_on_the_gpu(name):
+    """tests/test_jit.py's battery (the one test_tiers.py compares the tiers on), on the GPU."""
+    f, args = _battery()[name]
+    with np.errstate(all="ignore"):
+        check(f, *args, rtol=2e-6, atol=1e-7)
