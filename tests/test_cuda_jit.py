@@ -149,7 +149,17 @@ def test_sort_argsort_and_key_value_sorts_are_stable():
 
 
 def test_host_routed_primitives():
-    check(lambda x: (fnp.cbrt(x * 3) + x, fnp.linalg.inv(x[:, :3] + 3 * fnp.eye(3))), X32, rtol=1e-5)
+    check(lambda x: (fnp.cbrt(x * 3) + x, fnp.nextafter(x, 0.0).astype(np.float64) - x), X32, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_matrices_a_thread_each(dtype):
+    a = (RNG.standard_normal((2, 3, 4, 4)) + 4 * np.eye(4)).astype(dtype)
+    b = RNG.standard_normal((2, 3, 4, 2)).astype(dtype)
+    spd = a @ a.transpose(0, 1, 3, 2)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    check(lambda a, b: (fnp.linalg.inv(a), fnp.linalg.solve(a, b), fnp.linalg.det(a), fnp.linalg.cholesky(spd),
+                        fnp.linalg.cholesky(a - 10 * fnp.eye(4))), a, b, rtol=rtol, atol=rtol)
 
 
 def test_arg_and_cumulative_reductions():

@@ -28,7 +28,6 @@ class CudaExecutable:
         self.program = Program(simplify(jaxpr))
         with runtime.on(device):
             self.consts = [runtime.to_device(np.asarray(c)) for c in consts]
-        self.out_avals = jaxpr.out_avals
 
     def call(self, leaves: list) -> list:
         with runtime.on(self.device):

@@ -8,10 +8,10 @@ list below is the documentation the registry test checks: every primitive has a 
 """
 from __future__ import annotations
 
-from ...lax import linalg
+from ...lax import elementwise as ew
 from .rules import host_routed
 
-host_routed.mark(
-    # linear algebra other than the matrix product (batched, small matrices: LU and Cholesky per matrix)
-    linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p,
-)
+# nextafter, cbrt (correctly rounded), erf_inv, digamma and population_count have no ``math`` function that
+# Numba's CUDA target and its simulator both provide; a user's elementwise row (``fnx.extend``) has no CUDA
+# expression either (``rules_elementwise`` marks it). Every other primitive has a CUDA rule.
+host_routed.mark(ew.nextafter_p, ew.cbrt_p, ew.erf_inv_p, ew.digamma_p, ew.population_count_p)

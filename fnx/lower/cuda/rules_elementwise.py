@@ -2,8 +2,8 @@
 
 The CPU templates of the elementwise table call NumPy and fnx's vectorized ``vecmath``, neither of which a
 CUDA kernel can call; these are written with ``math`` (CUDA's libdevice on a GPU) and plain operators. A
-primitive without an expression here (a user's row, or one CUDA's ``math`` lacks) is routed to the host
-(``host.py``): the cluster holding it runs on the CPU.
+primitive without an expression here (a user's row, or one CUDA's ``math`` lacks: ``host.py``) is routed to
+the host: the cluster holding it runs on the CPU.
 """
 from __future__ import annotations
 
@@ -63,9 +63,6 @@ _TEMPLATES = {
     ew.eq_p: "({0} == {1})", ew.ne_p: "({0} != {1})", ew.lt_p: "({0} < {1})", ew.le_p: "({0} <= {1})",
     ew.gt_p: "({0} > {1})", ew.ge_p: "({0} >= {1})",
 }
-# nextafter, cbrt (correctly rounded), erf_inv, digamma and population_count have no ``math`` function that
-# Numba's CUDA target and its simulator both provide: these run on the host.
-HOST_ELEMENTWISE = (ew.nextafter_p, ew.cbrt_p, ew.erf_inv_p, ew.digamma_p, ew.population_count_p)
 
 
 def _template(text: str):
@@ -106,7 +103,6 @@ cuda_exprs: dict = {prim: _template(text) for prim, text in _TEMPLATES.items()}
 cuda_exprs.update({ew.not_p: _not, ew.convert_element_type_p: _convert, ew.select_n_p: _select_n,
                    ew.integer_pow_p: _integer_pow, ew.stop_gradient_p: lambda eqn, args: args[0]})
 cuda_rules.update(cuda_exprs)
-host_routed.mark(*HOST_ELEMENTWISE)
 
 
 def _mark_user_row(row) -> None:

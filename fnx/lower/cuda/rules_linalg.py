@@ -3,8 +3,8 @@
 The product is (B, M, K) x (B, K, N) -> (B, M, N) over the operands as they are: the batch, free and
 contracted axes of each operand are flattened by index arithmetic in the loads, so no transpose is made. Each
 block of TILE x TILE threads computes a TILE x TILE tile of C, loading a tile of A and of B into shared memory
-per step along K; the grid's third axis strides over the batch. The other linear algebra (inv, solve, det,
-cholesky) runs on the host (``host.py``).
+per step along K; the grid's third axis strides over the batch. inv, solve, det and cholesky run a thread per
+matrix (``MatrixStep``).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ...core.ir import Eqn
+from ...lax import linalg
 from ...lax.linalg import dot_general_p
 from ..product_updates import product_update_p
 from ..source import Constants, literal
@@ -100,3 +101,91 @@ def _product_update(eqn: Eqn, program) -> Step:
     """``w +- scale * (a @ b)``, which the lowering folds from an SGD update (``fnx/lower/product_updates.py``):
     the update in the matmul's store. (The output is new memory: the CUDA backend does not donate.)"""
     return MatmulStep(eqn)
+
+
+class MatrixStep(Step):
+    """inv, solve, det and cholesky of a batch of small matrices: one thread per matrix (grid-strided), in a
+    copy of it (``work``), by Gaussian elimination with partial pivoting (Cholesky needs none). A thread per
+    matrix suits the many small matrices of fnx's uses (covariances, Newton steps); one large matrix would want
+    a blocked factorization across a whole block."""
+
+    def __init__(self, eqn: Eqn):
+        self.inputs, self.outputs = list(eqn.invars), list(eqn.outvars)
+        a = eqn.invars[0].aval
+        self.n, self.count, self.name = a.shape[-1], math.prod(a.shape[:-2]), eqn.primitive.name
+        self.k = eqn.invars[1].aval.shape[-1] if self.name == "solve" else self.n
+        self.source = _matrix_source(self.name, self.n, self.k, a.dtype)
+        self.flops = self.count * self.n ** 2 * (self.n + 2 * self.k)
+
+    def run(self, values: list) -> list:
+        pool = runtime.pool()
+        work = pool.take(values[0].shape, values[0].dtype)
+        out_aval = self.outputs[0].aval
+        out = pool.take(out_aval.shape, out_aval.dtype)
+        if self.count and self.n:
+            work.copy_to_device(values[0])
+            if self.name == "solve":
+                out.copy_to_device(values[1])
+            kernel = runtime.compile_kernel(self.source, "k")
+            kernel[runtime.blocks_for(self.count), runtime.THREADS](self.count, flat(work), flat(out))
+        pool.give_back(work)
+        return [out]
+
+
+def _matrix_source(name: str, n: int, k: int, dtype) -> str:
+    """The kernel ``k(count, work, out)`` of ``name`` for n x n matrices (and n x k right-hand sides)."""
+    constants = Constants()
+    one, zero, nan = (constants.name(literal(v, dtype)) for v in (1, 0, np.nan))
+    w = lambda r, c: f"work[base + ({r}) * {n} + ({c})]"  # noqa: E731
+    o = lambda r, c: f"out[ob + ({r}) * {k} + ({c})]"  # noqa: E731
+    lines = ["    m = cuda.grid(1)", "    while m < count:", f"        base = m * {n * n}", f"        ob = m * {n * k}"]
+    if name == "cholesky":
+        lines += _cholesky_lines(n, w, o, zero, nan)
+    else:
+        if name == "inv":
+            lines += [f"        for r in range({n}):", f"            for c in range({n}):",
+                      f"                {o('r', 'c')} = {one} if r == c else {zero}"]
+        lines += _elimination_lines(n, k if name != "det" else 0, w, o, one)
+        if name == "det":
+            lines += ["        out[m] = sign * det"]
+        else:
+            lines += [f"        for c in range({n} - 1, -1, -1):", f"            for j in range({k}):",
+                      f"                s = {o('c', 'j')}", f"                for q in range(c + 1, {n}):",
+                      f"                    s -= {w('c', 'q')} * {o('q', 'j')}",
+                      f"                {o('c', 'j')} = s / {w('c', 'c')}"]
+    lines.append("        m += cuda.gridsize(1)")
+    return f"{constants.source()}\ndef k(count, work, out):\n" + "\n".join(lines) + "\n"
+
+
+def _elimination_lines(n: int, k: int, w, o, one: str) -> list:
+    """Forward elimination with partial pivoting on ``work``, the same row operations on ``out``'s k columns;
+    ``det`` and ``sign`` accumulate the determinant."""
+    return [f"        det = {one}", f"        sign = {one}", f"        for c in range({n}):", "            p = c",
+            f"            best = abs({w('c', 'c')})", f"            for r in range(c + 1, {n}):",
+            f"                if abs({w('r', 'c')}) > best:", f"                    best = abs({w('r', 'c')})",
+            "                    p = r", "            if p != c:", "                sign = -sign",
+            f"                for j in range({n}):", f"                    t = {w('c', 'j')}",
+            f"                    {w('c', 'j')} = {w('p', 'j')}", f"                    {w('p', 'j')} = t",
+            f"                for j in range({k}):", f"                    t = {o('c', 'j')}",
+            f"                    {o('c', 'j')} = {o('p', 'j')}", f"                    {o('p', 'j')} = t",
+            f"            det *= {w('c', 'c')}", f"            for r in range(c + 1, {n}):",
+            f"                f = {w('r', 'c')} / {w('c', 'c')}", f"                for j in range(c, {n}):",
+            f"                    {w('r', 'j')} -= f * {w('c', 'j')}", f"                for j in range({k}):",
+            f"                    {o('r', 'j')} -= f * {o('c', 'j')}"]
+
+
+def _cholesky_lines(n: int, w, o, zero: str, nan: str) -> list:
+    """L with L @ L.T = the matrix, the lower triangle of ``out``; a matrix that is not positive definite gives
+    NaNs throughout, as the eager implementation does."""
+    return ["        ok = True", f"        for c in range({n}):", f"            for r in range({n}):",
+            f"                {o('r', 'c')} = {zero}", f"            d = {w('c', 'c')}", "            for q in range(c):",
+            f"                d -= {o('c', 'q')} * {o('c', 'q')}", "            if not d > 0:", "                ok = False",
+            f"                d = {w('c', 'c')} * 0 + 1", f"            {o('c', 'c')} = math.sqrt(d)",
+            f"            for r in range(c + 1, {n}):", f"                s = {w('r', 'c')}",
+            "                for q in range(c):", f"                    s -= {o('r', 'q')} * {o('c', 'q')}",
+            f"                {o('r', 'c')} = s / {o('c', 'c')}", "        if not ok:",
+            f"            for j in range({n * n}):", f"                out[ob + j] = {nan}"]
+
+
+for _prim in (linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p):
+    cuda_rule(_prim)(lambda eqn, program: MatrixStep(eqn))
