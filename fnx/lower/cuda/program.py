@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.ir import Jaxpr, Literal, Var
-from ..fusion import Cluster, fuse
+from ...lax.structural import broadcast_in_dim_p
+from ..fusion import REDUCTIONS, Cluster, fuse
 from . import runtime
 from .rules import cuda_rules
 from .rules_elementwise import cuda_exprs
@@ -33,8 +34,8 @@ class Program:
 
     def _step(self, item) -> Step:
         if isinstance(item, Cluster):
-            supported = all(e.primitive in cuda_exprs or e.primitive.name.startswith("reduce_")
-                            or e.primitive.name == "broadcast_in_dim" for e in item.eqns)
+            supported = all(e.primitive in cuda_exprs or e.primitive in REDUCTIONS or e.primitive is broadcast_in_dim_p
+                            for e in item.eqns)
             return ClusterStep(item) if supported else HostStep(item.eqns, item.outputs)
         rule = cuda_rules.get(item.primitive)
         if item.primitive in cuda_exprs:  # an elementwise equation fusion leaves alone (rank 0, stop_gradient)

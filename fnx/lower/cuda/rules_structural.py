@@ -116,28 +116,32 @@ def _bitcast_convert_type(eqn: Eqn, program) -> ViewStep:
     return ViewStep(eqn.invars[0], eqn.outvars[0])
 
 
-def _clamped_starts(starts: list, first: int, sizes: tuple, shape: tuple) -> list:
-    """The expressions of the start indices (rank-0 inputs ``a<first>, ...``), clamped into the array."""
-    return [f"min(max({s.val if isinstance(s, Literal) else f'a{first + d}[0]'}, 0), {n - k})"
-            for d, (s, k, n) in enumerate(zip(starts, sizes, shape))]
+def _clamped_starts(starts: list, inputs: list, sizes: tuple, shape: tuple) -> list:
+    """The expressions of the start indices, clamped into the array; a start that is a variable joins
+    ``inputs`` (the kernel reads it as ``a<k>[0]``), a literal is its value."""
+    exprs = []
+    for s, k, n in zip(starts, sizes, shape):
+        if not isinstance(s, Literal):
+            inputs.append(s)
+        start = s.val if isinstance(s, Literal) else f"a{len(inputs) - 1}[0]"
+        exprs.append(f"min(max({start}, 0), {n - k})")
+    return exprs
 
 
 @cuda_rule(st.dynamic_slice_p)
 def _dynamic_slice(eqn: Eqn, program) -> IndexStep:
     x, *starts = eqn.invars
-    shape, sizes = x.aval.shape, eqn.params["slice_sizes"]
-    begin = _clamped_starts(starts, 1, sizes, shape)
-    inputs = [x] + [s if not isinstance(s, Literal) else x for s in starts]  # a literal start: a placeholder
-    return index_kernel(eqn, inputs, lambda j, c: at("a0", shape, [f"{b} + {jd}" for b, jd in zip(begin, j)]))
+    inputs = [x]
+    begin = _clamped_starts(starts, inputs, eqn.params["slice_sizes"], x.aval.shape)
+    return index_kernel(eqn, inputs, lambda j, c: at("a0", x.aval.shape, [f"{b} + {jd}" for b, jd in zip(begin, j)]))
 
 
 @cuda_rule(st.dynamic_update_slice_p)
 def _dynamic_update_slice(eqn: Eqn, program) -> IndexStep:
     """``out[j]`` is the update's element at ``j - start`` inside the window, the operand's outside it."""
     x, update, *starts = eqn.invars
-    shape, sizes = x.aval.shape, update.aval.shape
-    begin = _clamped_starts(starts, 2, sizes, shape)
-    inputs = [x, update] + [s if not isinstance(s, Literal) else x for s in starts]
+    shape, sizes, inputs = x.aval.shape, update.aval.shape, [x, update]
+    begin = _clamped_starts(starts, inputs, sizes, shape)
 
     def element(j: list, constants: Constants) -> str:
         inside = " and ".join(f"{b} <= {jd} < {b} + {k}" for b, jd, k in zip(begin, j, sizes)) or "True"
