@@ -171,7 +171,8 @@ def new_trace(concrete: bool = False):
 
 
 def active_traces() -> list:
-    """The active traces, innermost last (read only: ``trace_to_jaxpr`` pushes and pops them)."""
+    """The active traces, innermost last: the list itself, which tracing updates in place, so a hot path may keep
+    it and test its truth (read only: ``trace_to_jaxpr`` pushes and pops them)."""
     return _trace_stack
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from ..core import dtypes
 from ..core.avals import ShapedArray
 from ..core.errors import FnxTypeError
-from ..core.primitive import Primitive, def_primitive
+from ..core.primitive import Primitive, bind1, def_primitive
 from ._rules import elementwise_shape, public_names, require_dtype_kind, same_dtype, typed
 
 # dtype rules: which input kinds an op accepts
@@ -193,16 +193,19 @@ ge_p = binary("ge", np.greater_equal, ANY, None, "{0} >= {1}", bool_out=True)
 
 # -- the lax functions: each binds its primitive, Python scalars taking the array operand's dtype -----------
 
+_NO_PARAMS: dict = {}
+
+
 def _unary_function(p: Primitive, name: str | None = None):
     def f(x):
-        return p.bind(*typed(x))
+        return bind1(p, (x,) if hasattr(x, "dtype") else typed(x), _NO_PARAMS)
     f.__name__, f.__doc__ = name or p.name, f"Elementwise ``{p.name}`` (the ``{p.name}`` primitive)."
     return f
 
 
 def _binary_function(p: Primitive, name: str | None = None):
-    def f(x, y):
-        return p.bind(*typed(x, y))
+    def f(x, y):  # (typed gives a Python scalar the other operand's dtype)
+        return bind1(p, (x, y) if hasattr(x, "dtype") and hasattr(y, "dtype") else typed(x, y), _NO_PARAMS)
     f.__name__, f.__doc__ = name or p.name, f"Elementwise ``{p.name}`` of two operands of one dtype and shape."
     return f
 

@@ -1,11 +1,27 @@
-"""Linear algebra primitives: ``dot_general`` and the batched matrix routines inv, solve, det, cholesky."""
+"""Linear algebra primitives: ``dot_general``, the batched matrix routines inv, solve, det, cholesky, and the
+decompositions eigh, svd, qr, slogdet.
+
+Every matrix routine maps over leading (batch) axes, takes float32 or float64 and returns its dtype. The
+decompositions return several results (``multiple_results`` primitives):
+
+* ``eigh_p(a) -> [w (..., n), v (..., n, n)]``: eigenvalues in ascending order and eigenvectors (columns) of
+  the symmetric matrices whose lower triangles ``a`` holds (as ``numpy.linalg.eigh``).
+* ``svd_p(a, full_matrices, compute_uv) -> [s (..., k), u (..., m, k|m), vt (..., k|n, n)]`` (just ``[s]``
+  without ``compute_uv``), ``k = min(m, n)``, singular values descending; ``a = u @ diag(s) @ vt``.
+* ``qr_p(a, full_matrices) -> [q (..., m, k|m), r (..., k|m, n)]`` by Householder reflections (LAPACK's sign
+  convention: ``r``'s diagonal may be negative).
+* ``slogdet_p(a) -> [sign (...), logabsdet (...)]``; a singular matrix gives ``(0, -inf)``.
+
+A matrix holding a NaN or an infinity gives NaN in every result of that matrix (as JAX does) rather than
+LAPACK's error.
+"""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from ..core.avals import ShapedArray
+from ..core.avals import ShapedArray, aval_of
 from ..core.errors import FnxTypeError
 from ..core.primitive import def_primitive
 from .elementwise import convert_element_type
@@ -103,3 +119,128 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
 def dot(lhs, rhs):
     """Vector/matrix product of rank-1 or rank-2 operands."""
     return dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())))
+
+
+# -- decompositions -------------------------------------------------------------------------------------------
+
+def _float_matrices(name: str, a, square: bool) -> None:
+    if a.dtype.kind != "f" or a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
+        kind = "square matrices (..., n, n)" if square else "matrices (..., m, n)"
+        raise FnxTypeError(f"{name}: needs float {kind}, got {a}")
+
+
+def _eigh_eval(a):
+    _float_matrices("eigh", a, True)
+    return [ShapedArray(a.shape[:-1], a.dtype), a]
+
+
+def _svd_shapes(shape: tuple, full_matrices: bool) -> tuple:
+    """The shapes of (s, u, vt) for matrices of ``shape`` (..., m, n)."""
+    *batch, m, n = shape
+    k = min(m, n)
+    u_cols, vt_rows = (m, n) if full_matrices else (k, k)
+    return (*batch, k), (*batch, m, u_cols), (*batch, vt_rows, n)
+
+
+def _svd_eval(a, *, full_matrices: bool, compute_uv: bool):
+    _float_matrices("svd", a, False)
+    shapes = _svd_shapes(a.shape, full_matrices)
+    return [ShapedArray(s, a.dtype) for s in (shapes if compute_uv else shapes[:1])]
+
+
+def _qr_shapes(shape: tuple, full_matrices: bool) -> tuple:
+    *batch, m, n = shape
+    k = m if full_matrices else min(m, n)
+    return (*batch, m, k), (*batch, k, n)
+
+
+def _qr_eval(a, *, full_matrices: bool):
+    _float_matrices("qr", a, False)
+    return [ShapedArray(s, a.dtype) for s in _qr_shapes(a.shape, full_matrices)]
+
+
+def _slogdet_eval(a):
+    _float_matrices("slogdet", a, True)
+    return [ShapedArray(a.shape[:-2], a.dtype)] * 2
+
+
+def _finite_matrices_impl(decompose, abstract_eval):
+    """The NumPy impl ``decompose(a) -> results`` made to check ``a`` with ``abstract_eval`` and to give NaN
+    results for the matrices of ``a`` holding a NaN or an infinity (LAPACK would fail on them), every result
+    cast back to ``a``'s dtype."""
+    def impl(a, **params):
+        a = np.asarray(a)
+        abstract_eval(aval_of(a), **params)
+        bad = ~np.isfinite(a).all(axis=(-2, -1))
+        outs = decompose(np.where(bad[..., None, None], 0, a) if bad.any() else a, **params)
+        outs = [np.array(o, dtype=a.dtype) for o in outs]
+        for o in outs:
+            o[bad] = np.nan
+        return outs
+    return impl
+
+
+def _svd_numpy(a, *, full_matrices: bool, compute_uv: bool):
+    if not compute_uv:
+        return [np.linalg.svd(a, compute_uv=False)]
+    u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
+    return [s, u, vt]
+
+
+def _qr_numpy(a, *, full_matrices: bool):
+    return list(np.linalg.qr(a, mode="complete" if full_matrices else "reduced"))
+
+
+eigh_p = def_primitive("eigh", _eigh_eval, _finite_matrices_impl(lambda a: list(np.linalg.eigh(a)), _eigh_eval),
+                       multiple_results=True)
+svd_p = def_primitive("svd", _svd_eval, _finite_matrices_impl(_svd_numpy, _svd_eval), multiple_results=True)
+qr_p = def_primitive("qr", _qr_eval, _finite_matrices_impl(_qr_numpy, _qr_eval), multiple_results=True)
+slogdet_p = def_primitive("slogdet", _slogdet_eval,
+                          _finite_matrices_impl(lambda a: list(np.linalg.slogdet(a)), _slogdet_eval),
+                          multiple_results=True)
+
+
+def eigh(a) -> tuple:
+    """Eigenvalues ``w`` (ascending) and eigenvectors ``v`` (columns) of the symmetric matrices ``a`` (..., n, n),
+    read from their lower triangles: ``a @ v == v * w[..., None, :]``.
+
+    >>> import numpy as np
+    >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    >>> w
+    Array([1., 3.], dtype=float64)
+    """
+    return tuple(eigh_p.bind(a))
+
+
+def svd(a, full_matrices: bool = False, compute_uv: bool = True):
+    """The singular value decomposition ``(s, u, vt)`` of the matrices ``a`` (..., m, n), or just ``s`` without
+    ``compute_uv``: ``a == u @ (s[..., None] * vt)`` (reduced; ``full_matrices`` makes ``u`` and ``vt`` square).
+
+    >>> import numpy as np
+    >>> svd(np.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False)
+    Array([4., 3.], dtype=float64)
+    """
+    outs = svd_p.bind(a, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+    return tuple(outs) if compute_uv else outs[0]
+
+
+def qr(a, full_matrices: bool = False) -> tuple:
+    """The QR decomposition ``(q, r)`` of the matrices ``a`` (..., m, n): ``q`` with orthonormal columns
+    (..., m, k), ``r`` upper triangular (..., k, n), ``k = min(m, n)`` (``m`` with ``full_matrices``).
+
+    >>> import numpy as np
+    >>> q, r = qr(np.ones((3, 2)))
+    >>> r.shape
+    (2, 2)
+    """
+    return tuple(qr_p.bind(a, full_matrices=bool(full_matrices)))
+
+
+def slogdet(a) -> tuple:
+    """The sign and the log of the absolute value of the determinants of the matrices ``a`` (..., n, n).
+
+    >>> import numpy as np
+    >>> float(slogdet(np.array([[0.0, 2.0], [3.0, 0.0]]))[1])  # log 6
+    1.791759469228055
+    """
+    return tuple(slogdet_p.bind(a))

@@ -7,9 +7,11 @@ from .. import lax
 from ..core import dtypes
 from ..core.array import Array
 from ..core.primitive import Primitive, bind1, impl_rules
-from ..core.tracing import Tracer, is_tracing
+from ..core.tracing import Tracer, active_traces
 from ..lax import elementwise as ew
 from ._util import as_array, broadcast_operands, cast, common_dtype, promote, to_operand
+
+_TRACES = active_traces()  # updated in place: its truth says whether a trace is active, at no call's cost
 
 _NO_PARAMS: dict = {}
 _WEAK = (bool, int, float)
@@ -74,7 +76,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
         return result
 
     def unary(x):
-        if is_tracing():
+        if _TRACES:
             if type(x) is Tracer and traced_dtypes.get((x.aval.dtype,)) is not None:
                 return bind1(p, (x,), _NO_PARAMS)
             return traced((x,))
@@ -88,7 +90,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
             return generic(x)
 
     def binary(x, y):
-        if is_tracing():
+        if _TRACES:
             tx, ty = type(x), type(y)
             if tx is Tracer and ty is Tracer:
                 ax, ay = x.aval, y.aval
@@ -323,7 +325,7 @@ def where(condition, x=None, y=None):
         return nonzero(condition)
     condition = astype(condition, bool)
     x, y = promote("where", x, y)
-    if is_tracing():
+    if _TRACES:
         condition, x, y = broadcast_operands("where", [condition, x, y])
     return bind1(lax.select_n_p, (condition, y, x), _NO_PARAMS)
 

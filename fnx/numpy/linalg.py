@@ -1,15 +1,18 @@
-"""``fnx.numpy.linalg``: norms, inverses, solves, determinants and matrix products, as in ``numpy.linalg``.
+"""``fnx.numpy.linalg``: norms, inverses, solves, determinants, decompositions and matrix products, as in
+``numpy.linalg``.
 
-The decompositions are the ``inv``, ``solve``, ``det`` and ``cholesky`` primitives of ``fnx.lax``; all
-batched over leading axes. Integer and bool inputs compute in the default float, as NumPy computes in
-float64. Not available yet (they need a decomposition primitive fnx does not have): ``slogdet``, ``eigh``,
-``eig``, ``svd``, ``svdvals``, ``qr``, ``pinv``, ``matrix_rank``, ``lstsq``, ``cond``, and the norms
-``'nuc'``, ``2`` and ``-2`` of matrices.
+The matrix routines are the ``inv``, ``solve``, ``det``, ``cholesky``, ``eigh``, ``svd``, ``qr`` and
+``slogdet`` primitives of ``fnx.lax``, all batched over leading axes; ``pinv``, ``matrix_rank``, ``lstsq``
+and the matrix norms ``2``, ``-2`` and ``'nuc'`` are built on ``svd``. Integer and bool inputs compute in the
+default float, as NumPy computes in float64. The decompositions return the Array API's named tuples
+(``EighResult``, ``SVDResult``, ``QRResult``, ``SlogdetResult``). Complex matrices are not supported, nor
+``eig``/``eigvals`` (general, non-symmetric eigenproblems).
 """
 from __future__ import annotations
 
+import functools
 import operator
-from typing import Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -25,6 +28,9 @@ from ._util import as_array, broadcast_to_shape, cast, normalize_axes, normalize
 def _floats(op: str, *xs) -> list:
     """The operands in their common float dtype (ints and bools go to the default float)."""
     xs = _arrays(op, *xs)
+    if xs[0].dtype.kind == "c":
+        raise FnxTypeError(f"{op}: complex matrices are not supported (got {xs[0].dtype}); fnx.numpy.linalg "
+                           "takes real ones")
     dtype = dtypes.to_inexact(xs[0].dtype)
     return [cast(x, dtype) for x in xs]
 
@@ -32,6 +38,11 @@ def _floats(op: str, *xs) -> list:
 def _square(op: str, a) -> None:
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise FnxTypeError(f"{op}: needs square matrices of shape (..., n, n), got shape {tuple(a.shape)}")
+
+
+def _matrices(op: str, a) -> None:
+    if a.ndim < 2:
+        raise FnxTypeError(f"{op}: needs matrices of shape (..., m, n), got shape {tuple(a.shape)}")
 
 
 def _drop_axes(x, axes: tuple, keepdims: bool):
@@ -69,15 +80,26 @@ def _matrix_norm(x, rows: int, cols: int, ord) -> object:
     if ord in (None, "fro"):
         return sqrt(sum_(x * x, axis=(rows, cols), keepdims=True))
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"norm: the matrix norm ord={ord!r} needs singular values, and fnx has no "
-                                  "SVD primitive yet")
+        return _singular_value_norm(x, rows, cols, ord)
     # 1 / -1: largest / smallest column sum; inf / -inf: largest / smallest row sum
     sums = {1: (rows, cols), -1: (rows, cols), np.inf: (cols, rows), -np.inf: (cols, rows)}
     if isinstance(ord, str) or ord not in sums:
-        raise FnxTypeError(f"norm: invalid order {ord!r} for matrices (use None, 'fro', 1, -1, inf, -inf)")
+        raise FnxTypeError(f"norm: invalid order {ord!r} for matrices (use None, 'fro', 'nuc', 1, -1, 2, -2, inf, "
+                           "-inf)")
     summed, picked = sums[ord]
     total = sum_(absolute(x), axis=summed, keepdims=True)
     return (max_ if ord > 0 else min_)(total, axis=picked, keepdims=True)
+
+
+def _singular_value_norm(x, rows: int, cols: int, ord) -> object:
+    """The largest (``ord`` 2), smallest (-2) or sum ('nuc') of the singular values of the matrices on axes
+    ``rows``/``cols`` of ``x``, both axes kept (size 1)."""
+    from ._reductions import max as max_, min as min_, sum as sum_
+    from ._shape import moveaxis
+    values = svdvals(moveaxis(x, (rows, cols), (-2, -1)))
+    reduce = {2: max_, -2: min_}.get(ord, sum_)
+    kept = tuple(1 if i in (rows, cols) else n for i, n in enumerate(x.shape))
+    return lax.reshape(reduce(values, axis=-1), kept)
 
 
 def norm(x, ord=None, axis=None, keepdims: bool = False):
@@ -85,7 +107,8 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
 
     ``axis`` None: the 2-norm of all elements when ``ord`` is None, else the vector norm of a 1-d ``x`` or the
     matrix norm of a 2-d ``x``. An int ``axis`` gives vector norms (``ord``: None/2, 1, inf, -inf, 0, any p);
-    a pair gives matrix norms (``ord``: None/'fro', 1, -1, inf, -inf).
+    a pair gives matrix norms (``ord``: None/'fro', 'nuc' (the sum of the singular values), 1, -1, 2 (the
+    largest singular value), -2 (the smallest), inf, -inf).
 
     >>> import fnx.numpy as fnp
     >>> float(fnp.linalg.norm(fnp.array([3.0, 4.0])))
@@ -123,7 +146,7 @@ def vector_norm(x, axis=None, keepdims: bool = False, ord=2):
 
 
 def matrix_norm(x, keepdims: bool = False, ord="fro"):
-    """The ``ord``-norm of the matrices on the last two axes (``ord``: 'fro', 1, -1, inf, -inf).
+    """The ``ord``-norm of the matrices on the last two axes (``ord``: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf).
 
     >>> import fnx.numpy as fnp
     >>> float(fnp.linalg.matrix_norm(fnp.array([[1.0, -2.0], [3.0, 4.0]]), ord=1))
@@ -203,6 +226,260 @@ def solve(a, b):
                            "broadcast together") from None
     x = lax.solve_p.bind(broadcast_to_shape(a, batch + (n, n)), broadcast_to_shape(rhs, batch + rhs.shape[-2:]))
     return lax.reshape(x, batch + (n,)) if vector else x
+
+
+# -- eigenvalues, singular values, QR --------------------------------------------------------------------
+
+class EighResult(NamedTuple):
+    """What ``eigh`` returns: ``eigenvalues`` (..., n) ascending and ``eigenvectors`` (..., n, n) as columns."""
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+class SVDResult(NamedTuple):
+    """What ``svd`` returns: ``a == U @ (S[..., None] * Vh)``."""
+    U: Any
+    S: Any
+    Vh: Any
+
+
+class QRResult(NamedTuple):
+    """What ``qr`` returns: ``Q`` with orthonormal columns and upper triangular ``R``, ``a == Q @ R``."""
+    Q: Any
+    R: Any
+
+
+class SlogdetResult(NamedTuple):
+    """What ``slogdet`` returns: ``det == sign * exp(logabsdet)``."""
+    sign: Any
+    logabsdet: Any
+
+
+def eigh(a, UPLO: str = "L") -> EighResult:
+    """Eigenvalues (ascending) and eigenvectors of the symmetric matrices ``a`` (..., n, n), read from their
+    lower (``UPLO='L'``) or upper (``'U'``) triangles, as ``numpy.linalg.eigh``.
+
+    Derivatives treat ``a`` as symmetric (the gradient is a symmetric matrix). The eigenvectors' derivative
+    is undefined where two eigenvalues are equal: it is then inf/NaN, as in JAX; the eigenvalues' stays
+    finite (``eigvalsh``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.linalg.eigh(fnp.array([[2.0, 1.0], [1.0, 2.0]])).eigenvalues
+    Array([1., 3.], dtype=float64)
+    """
+    (a,) = _floats("eigh", a)
+    _square("eigh", a)
+    if UPLO not in ("L", "U"):
+        raise FnxTypeError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    w, v = lax.eigh_p.bind(a if UPLO == "L" else matrix_transpose(a))
+    return EighResult(w, v)
+
+
+def eigvalsh(a, UPLO: str = "L"):
+    """The eigenvalues (..., n), ascending, of the symmetric matrices ``a`` (..., n, n) (see ``eigh``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.linalg.eigvalsh(fnp.array([[2.0, 0.0], [0.0, -1.0]]))
+    Array([-1.,  2.], dtype=float64)
+    """
+    return eigh(a, UPLO).eigenvalues
+
+
+def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False):
+    """The singular value decomposition ``SVDResult(U, S, Vh)`` of the matrices ``a`` (..., m, n), as
+    ``numpy.linalg.svd``; just ``S`` (..., min(m, n)), descending, without ``compute_uv``.
+
+    ``full_matrices`` gives square ``U`` (..., m, m) and ``Vh`` (..., n, n), else (..., m, k) and (..., k, n).
+    ``hermitian`` is accepted for NumPy's signature; the general algorithm runs either way. Derivatives:
+    ``S`` always; ``U`` and ``Vh`` only reduced (or square), and inf/NaN where two singular values are equal,
+    as in JAX.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.linalg.svd(fnp.array([[0.0, 2.0], [1.0, 0.0]])).S
+    Array([2., 1.], dtype=float64)
+    """
+    (a,) = _floats("svd", a)
+    _matrices("svd", a)
+    if not compute_uv:
+        return lax.svd_p.bind(a, full_matrices=False, compute_uv=False)[0]
+    s, u, vt = lax.svd_p.bind(a, full_matrices=bool(full_matrices), compute_uv=True)
+    return SVDResult(u, s, vt)
+
+
+def svdvals(x):
+    """The singular values (..., min(m, n)), descending, of the matrices ``x`` (..., m, n).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.linalg.svdvals(fnp.array([[3.0, 0.0], [0.0, -4.0]]))
+    Array([4., 3.], dtype=float64)
+    """
+    return svd(x, compute_uv=False)
+
+
+def qr(a, mode: str = "reduced"):
+    """The QR decomposition of the matrices ``a`` (..., m, n), as ``numpy.linalg.qr``: ``QRResult(Q, R)``
+    with ``mode='reduced'`` (Q (..., m, k), R (..., k, n), ``k = min(m, n)``) or ``'complete'`` (Q (..., m, m),
+    R (..., m, n)); just ``R`` (reduced) with ``'r'``. Derivatives: every reduced form; not the complete one
+    of a matrix with more rows than columns.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.linalg.qr(fnp.ones((4, 2))).R.shape
+    (2, 2)
+    """
+    (a,) = _floats("qr", a)
+    _matrices("qr", a)
+    if mode not in ("reduced", "complete", "r"):
+        raise FnxTypeError(f"qr: mode must be 'reduced', 'complete' or 'r', got {mode!r} ('raw' gives LAPACK's "
+                           "Householder reflectors, which fnx does not)")
+    q, r = lax.qr_p.bind(a, full_matrices=mode == "complete")
+    return r if mode == "r" else QRResult(q, r)
+
+
+def slogdet(a) -> SlogdetResult:
+    """The sign and the log of the absolute value of the determinants of the matrices ``a`` (..., n, n): no
+    overflow where ``det`` would. A singular matrix gives sign 0 and ``-inf``.
+
+    >>> import fnx.numpy as fnp
+    >>> float(fnp.linalg.slogdet(fnp.array([[0.0, 2.0], [3.0, 0.0]])).sign)
+    -1.0
+    """
+    (a,) = _floats("slogdet", a)
+    _square("slogdet", a)
+    return SlogdetResult(*lax.slogdet_p.bind(a))
+
+
+# -- built on the SVD: pseudo-inverse, rank, least squares -----------------------------------------------
+
+_NO_VALUE = object()  # rtol not given (NumPy's _NoValue): pinv's default differs from rtol=None
+
+
+def _reciprocals_above(s, cutoff):
+    """``1/s`` where ``s > cutoff``, 0 elsewhere (no inf computed, so no NaN in derivatives)."""
+    from ._elementwise import where
+    large = s > cutoff
+    return where(large, 1.0 / where(large, s, 1.0), 0.0)
+
+
+def _relative_cutoff(s, rtol):
+    """``rtol`` (a scalar or one per matrix) times the largest singular value of each matrix: (..., 1)."""
+    from ._reductions import max as max_
+    rtol = cast(as_array(rtol, "pinv"), s.dtype)
+    return lax.reshape(rtol, rtol.shape + (1,)) * max_(s, axis=-1, keepdims=True)
+
+
+def _pinv_from_svd(a, rtol):
+    u, s, vt = svd(a, full_matrices=False)
+    scaled = _reciprocals_above(s, _relative_cutoff(s, rtol))
+    return matmul(matrix_transpose(vt), lax.reshape(scaled, scaled.shape + (1,)) * matrix_transpose(u))
+
+
+@functools.cache
+def _differentiable_pinv():
+    """``_pinv_from_svd`` with Golub and Pereyra's derivative of the pseudo-inverse (for a locally constant
+    rank): finite where singular values repeat, as the SVD's own derivative is not. Made at the first call:
+    ``custom_jvp`` lives in the transforms, above fnx.numpy (the lazy import keeps the layering)."""
+    from ..transforms.autodiff import custom_jvp
+    pinv_ = custom_jvp(_pinv_from_svd)
+
+    @pinv_.defjvp
+    def _jvp(primals, tangents):
+        (a, rtol), (da, _) = primals, tangents
+        p = pinv_(a, rtol)
+        pt, dat = matrix_transpose(p), matrix_transpose(da)
+        from ._creation import eye
+        left = broadcast_to_shape(eye(a.shape[-2], dtype=a.dtype), a.shape[:-1] + a.shape[-2:-1]) - matmul(a, p)
+        right = broadcast_to_shape(eye(a.shape[-1], dtype=a.dtype), a.shape[:-2] + 2 * a.shape[-1:]) - matmul(p, a)
+        dp = (-matmul(p, matmul(da, p)) + matmul(matmul(p, pt), matmul(dat, left))
+              + matmul(right, matmul(dat, matmul(pt, p))))
+        return p, dp
+    return pinv_
+
+
+def pinv(a, rcond=None, hermitian: bool = False, *, rtol=_NO_VALUE):
+    """The Moore-Penrose pseudo-inverse (..., n, m) of the matrices ``a`` (..., m, n), as ``numpy.linalg.pinv``:
+    singular values at most ``rcond`` (or ``rtol``) times the largest count as zero. Defaults as NumPy's:
+    1e-15, or ``max(m, n) * eps`` when ``rtol=None``. ``hermitian`` is accepted and ignored.
+
+    The derivative is Golub and Pereyra's (1973), right where the rank does not change near ``a``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.linalg.pinv(fnp.array([[2.0, 0.0], [0.0, 0.0]]))
+    Array([[0.5, 0. ],
+           [0. , 0. ]], dtype=float64)
+    """
+    (a,) = _floats("pinv", a)
+    _matrices("pinv", a)
+    if rcond is not None and rtol is not _NO_VALUE:
+        raise FnxTypeError("pinv: give rcond or rtol, not both")
+    if rcond is None:
+        rcond = 1e-15 if rtol is _NO_VALUE else (max(a.shape[-2:]) * np.finfo(a.dtype).eps if rtol is None
+                                                  else rtol)
+    if 0 in a.shape[-2:]:
+        from ._creation import zeros
+        return zeros(a.shape[:-2] + a.shape[-2:][::-1], a.dtype)
+    return _differentiable_pinv()(a, cast(as_array(rcond, "pinv"), a.dtype))
+
+
+def matrix_rank(A, tol=None, hermitian: bool = False, *, rtol=None):
+    """The rank of the matrices ``A`` (..., m, n): how many singular values exceed ``tol`` (absolute), or
+    ``rtol`` times the largest (default ``max(m, n) * eps``), as ``numpy.linalg.matrix_rank``; an int64 array
+    (...). A 1-d ``A`` has rank 1 unless all zero.
+
+    >>> import fnx.numpy as fnp
+    >>> int(fnp.linalg.matrix_rank(fnp.array([[1.0, 2.0], [2.0, 4.0]])))
+    1
+    """
+    from ._reductions import any as any_, sum as sum_
+    (A,) = _floats("matrix_rank", A)
+    if A.ndim < 2:
+        return cast(any_(A != 0), np.dtype("int64"))
+    if tol is not None and rtol is not None:
+        raise FnxTypeError("matrix_rank: give tol or rtol, not both")
+    s = svdvals(A)
+    if 0 in s.shape[-1:]:
+        from ._creation import zeros
+        return zeros(s.shape[:-1], np.int64)
+    if tol is None:
+        cutoff = _relative_cutoff(s, max(A.shape[-2:]) * np.finfo(A.dtype).eps if rtol is None else rtol)
+    else:
+        tol = cast(as_array(tol, "matrix_rank"), s.dtype)
+        cutoff = lax.reshape(tol, tol.shape + (1,))
+    return sum_(cast(s > cutoff, np.dtype("int64")), axis=-1)
+
+
+def lstsq(a, b, rcond=None) -> tuple:
+    """The least-squares solution ``x`` of ``a @ x ≈ b``, as ``numpy.linalg.lstsq``: ``(x, residuals, rank,
+    s)`` for ``a`` (M, N) and ``b`` (M,) or (M, K); ``x`` is the minimum-norm solution (``pinv(a) @ b``) with
+    singular values at most ``rcond`` times the largest counted as zero (default ``max(M, N) * eps``; -1:
+    machine precision).
+
+    ``residuals`` holds the squared 2-norm of each column of ``b - a @ x`` ((1,) for a 1-d ``b``) when M > N,
+    and is empty otherwise. NumPy also empties it when ``rank < N``, a shape that depends on the values;
+    fnx, as JAX, returns it then too (so it has one shape under ``jit``). ``rank`` is an int64 array.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.linalg.lstsq(fnp.array([[1.0], [1.0]]), fnp.array([1.0, 3.0]))[0]
+    Array([2.], dtype=float64)
+    """
+    from ._reductions import sum as sum_
+    a, b = _floats("lstsq", a, b)
+    if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise FnxTypeError(f"lstsq: needs a (M, N) and b (M,) or (M, K), got shapes {tuple(a.shape)} and "
+                           f"{tuple(b.shape)}")
+    m, n = a.shape
+    eps = float(np.finfo(a.dtype).eps)
+    rcond = max(m, n) * eps if rcond is None else (eps if rcond < 0 else rcond)
+    s = svdvals(a)
+    x = matmul(pinv(a, rcond), b)
+    rank = (sum_(cast(s > rcond * s[0], np.dtype("int64"))) if s.shape[0] else
+            cast(as_array(0, "lstsq"), np.dtype("int64")))
+    if m > n:
+        error = b - matmul(a, x)
+        residuals = sum_(error * error, axis=0, keepdims=b.ndim == 1)
+    else:
+        from ._creation import zeros
+        residuals = zeros((0,), a.dtype)
+    return x, residuals, rank, s
 
 
 # -- products --------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """CPU rules of the linear algebra primitives: dot_general (and the lowering's product_update) through BLAS,
-inv/solve/det/cholesky on stacks of matrices through LAPACK."""
+inv/solve/det/cholesky on stacks of matrices (``kernels_arrays``), and the decompositions eigh/svd/qr/slogdet
+on stacks of matrices through LAPACK (``kernels_decompositions``)."""
 from __future__ import annotations
 
 import math
@@ -107,3 +108,21 @@ def _matrix_rule(kernel: str):
 
 for _prim in (linalg.inv_p, linalg.solve_p, linalg.det_p, linalg.cholesky_p):
     cpu_rules[_prim] = _matrix_rule(_prim.name)
+
+
+def _decomposition_rule(*flags: str):
+    """A kernel of ``kernels_decompositions`` on the operand as a stack, with the primitive's bool ``flags`` as
+    arguments; it returns a tuple whose first entries are the primitive's results."""
+    def lower(w: FunctionWriter, eqn: Eqn) -> None:
+        results = w.temp()
+        args = [_stack(w, eqn.invars[0])] + [bool_arg(w, eqn.params[f]) for f in flags]
+        w.line(f"{results} = kd.{eqn.primitive.name}({', '.join(args)})")
+        for i, v in enumerate(eqn.outvars):
+            reshaped_result(w, v, f"{results}[{i}]")
+    return lower
+
+
+cpu_rules[linalg.eigh_p] = _decomposition_rule()
+cpu_rules[linalg.svd_p] = _decomposition_rule("full_matrices")
+cpu_rules[linalg.qr_p] = _decomposition_rule("full_matrices")
+cpu_rules[linalg.slogdet_p] = _decomposition_rule()

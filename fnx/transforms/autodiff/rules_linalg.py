@@ -13,13 +13,41 @@ the last two axes and ``Ā`` the cotangent of ``A``:
   diagonal; ``Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹)`` with ``sym(M) = (M + Mᵀ)/2``. Both treat ``A`` as symmetric: the
   jvp uses ``sym(dA)`` (the primitive only reads the lower triangle, so no other choice is symmetric in A),
   and the gradient is a symmetric matrix. It matches finite differences along symmetric perturbations.
+
+The decompositions (``S = diag(s)``, ``∘`` the elementwise product, ``Fᵢⱼ`` a matrix of reciprocal gaps, 0
+on its diagonal):
+
+* ``eigh`` (``A = V diag(w) Vᵀ``, symmetric as cholesky's ``A``), ``Fᵢⱼ = 1/(wⱼ - wᵢ)``:
+  ``dw = diag(Vᵀ dA V)``, ``dV = V (F ∘ (Vᵀ dA V))``; ``Ā = sym(V (diag(w̄) + F ∘ (Vᵀ V̄)) Vᵀ)``
+  (Giles 2008). With a repeated eigenvalue the eigenvectors are not differentiable: F holds inf and the
+  eigenvectors' derivative is inf/NaN, as JAX gives; the eigenvalues' derivative stays finite, since F is
+  used only when the eigenvectors' tangent or cotangent is wanted.
+* ``svd`` (reduced, ``A = U S Vᵀ``, ``k = min(m, n)``), ``Fᵢⱼ = 1/(sⱼ² - sᵢ²)``, ``dP = Uᵀ dA V``:
+  ``ds = diag(dP)``, ``dU = U (F ∘ (dP S + S dPᵀ)) + (I - UUᵀ) dA V S⁻¹``,
+  ``dV = V (F ∘ (S dP + dPᵀ S)) + (I - VVᵀ) dAᵀ U S⁻¹`` (the last terms only for m > n, resp. n > m);
+  the vjp is its transpose, ``Ā = U (diag(s̄) + (J + Jᵀ) S + S (K + Kᵀ)) Vᵀ + (I - UUᵀ) Ū S⁻¹ Vᵀ +
+  U S⁻¹ V̄ᵀ (I - VVᵀ)`` with ``J = F ∘ (UᵀŪ)``, ``K = F ∘ (VᵀV̄)`` (Townsend 2016). Repeated singular
+  values make ``U`` and ``V`` non-differentiable (inf/NaN, as JAX); ``S⁻¹`` counts a zero singular value
+  as 0, as JAX does. ``full_matrices`` with m ≠ n has no derivative (the extra columns are not unique):
+  an error, as in JAX.
+* ``qr`` (``A = QR``, m ≥ n, reduced), with ``C = dA R⁻¹``, ``B = QᵀC`` and ``Ω = tril(B, -1) -
+  tril(B, -1)ᵀ``: ``dQ = Q (Ω - B) + C``, ``dR = (B - Ω) R``; ``Ā = (Q̄ + Q copyu(M)) R⁻ᵀ`` with
+  ``M = R̄ Rᵀ - QᵀQ̄`` and ``copyu`` the symmetric matrix of M's upper triangle (Walter and Lehmann 2010;
+  Seeger et al. 2017).
+  For m < n, ``A = [X | Y]`` and ``R = [U | V]``: ``X = QU`` is the square case and
+  ``dV = Qᵀ (dY - dQ V)`` (Liao et al. 2019). A singular leading block (``R`` not invertible) has no
+  derivative: inf/NaN. ``full_matrices`` with m > n has none either (an error, as in JAX).
+* ``slogdet``: ``d log|det A| = tr(A⁻¹ dA)``, ``Ā = l̄ A⁻ᵀ``; the sign is piecewise constant (derivative
+  0). Singular ``A``: as det.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ... import lax
-from ...lax.linalg import cholesky_p, det_p, dot_general_p, inv_p, solve_p
+from ...core.avals import ShapedArray
+from ...core.errors import FnxTypeError
+from ...lax.linalg import cholesky_p, det_p, dot_general_p, eigh_p, inv_p, qr_p, slogdet_p, solve_p, svd_p
 from .engine import Zero, add_tangents, aval_of, def_operand_vjp, instantiate, is_differentiable, jvp_rules, \
     vjp_rules
 
@@ -188,3 +216,217 @@ def _cholesky_vjp(ct, primals, out):
 
 
 jvp_rules[cholesky_p], vjp_rules[cholesky_p] = _cholesky_jvp, _cholesky_vjp
+
+
+# -- decompositions: helpers -------------------------------------------------------------------------------
+
+def _given(ct):
+    """A cotangent that may be absent (None or Zero) as None, else itself."""
+    return None if ct is None or isinstance(ct, Zero) else ct
+
+
+def _mask(like, pattern):
+    """The (n, m) constant ``pattern`` (a NumPy matrix of the last two axes' shape), broadcast like ``like``."""
+    aval = aval_of(like)
+    nd = len(aval.shape)
+    return lax.broadcast_in_dim(pattern.astype(aval.dtype), aval.shape, (nd - 2, nd - 1))
+
+
+def _eye(like):
+    return _mask(like, np.eye(*aval_of(like).shape[-2:]))
+
+
+def _strictly_lower(m):
+    return m * _mask(m, np.tril(np.ones(aval_of(m).shape[-2:]), -1))
+
+
+def _diagonal(m):
+    """The diagonals (..., n) of the square matrices ``m`` (..., n, n)."""
+    return lax.reduce_sum(m * _eye(m), (len(aval_of(m).shape) - 1,))
+
+
+def _along(v, shape, axis: int):
+    """The vectors ``v`` (..., k) broadcast to matrices of ``shape`` (..., k', k) or (..., k, k'), varying along
+    ``axis`` (-1: each row is ``v``, entry (i, j) = vⱼ; -2: each column is ``v``, entry (i, j) = vᵢ)."""
+    nd = len(shape)
+    return lax.broadcast_in_dim(v, shape, tuple(range(nd - 2)) + (nd + axis,))
+
+
+def _diag(v):
+    """The square diagonal matrices (..., k, k) of the vectors ``v`` (..., k)."""
+    shape = aval_of(v).shape
+    full = tuple(shape) + shape[-1:]
+    return _along(v, full, -1) * lax.broadcast_in_dim(np.eye(shape[-1], dtype=aval_of(v).dtype), full,
+                                                       (len(full) - 2, len(full) - 1))
+
+
+def _gap_reciprocals(x):
+    """``F`` with ``Fᵢⱼ = 1/(xⱼ - xᵢ)`` off the diagonal and 0 on it, for vectors ``x`` (..., k)."""
+    shape = aval_of(x).shape + aval_of(x).shape[-1:]
+    eye = lax.broadcast_in_dim(np.eye(shape[-1], dtype=aval_of(x).dtype), shape, (len(shape) - 2, len(shape) - 1))
+    return 1.0 / (_along(x, shape, -1) - _along(x, shape, -2) + eye) - eye
+
+
+def _safe_reciprocal(x):
+    """``1/x``, with 0 where ``x`` is 0 (a zero singular value: its direction gets no derivative)."""
+    zero = lax.convert_element_type(x == 0.0, aval_of(x).dtype)
+    return 1.0 / (x + zero) - zero
+
+
+# -- eigh --------------------------------------------------------------------------------------------------
+
+def _eigh_jvp(primals, tangents):
+    w, v = eigh_p.bind(primals[0])
+    projected = _mm(_mT(v), _mm(_sym(instantiate(tangents[0])), v))
+    return [w, v], [_diagonal(projected), _mm(v, _gap_reciprocals(w) * projected)]
+
+
+def _eigh_vjp(cts, primals, outs):
+    (ct_w, ct_v), (w, v) = map(_given, cts), outs
+    inner = _diag(ct_w) if ct_w is not None else None
+    if ct_v is not None:
+        term = _gap_reciprocals(w) * _mm(_mT(v), ct_v)
+        inner = term if inner is None else inner + term
+    return [_sym(_mm(v, _mm(inner, _mT(v))))]
+
+
+jvp_rules[eigh_p], vjp_rules[eigh_p] = _eigh_jvp, _eigh_vjp
+
+
+# -- svd ---------------------------------------------------------------------------------------------------
+
+def _svd_factors(a, full_matrices: bool):
+    """``(s, u, vt)`` of ``a``, reduced; an error where the derivative is not defined."""
+    m, n = aval_of(a).shape[-2:]
+    if full_matrices and m != n:
+        raise FnxTypeError(f"svd: no derivative with full_matrices=True for non-square matrices {aval_of(a)} "
+                           "(their extra singular vectors are not unique); use full_matrices=False")
+    return svd_p.bind(a, full_matrices=False, compute_uv=True)
+
+
+def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
+    a, da = primals[0], instantiate(tangents[0])
+    s, u, vt = _svd_factors(a, full_matrices)
+    v = _mT(vt)
+    dp = _mm(_mT(u), _mm(da, v))
+    ds = _diagonal(dp)
+    if not compute_uv:
+        return [s], [ds]
+    f, shape = _gap_reciprocals(s * s), aval_of(dp).shape
+    rows, cols = _along(s, shape, -1), _along(s, shape, -2)  # dP S = dP * rows, S dP = cols * dP
+    du = _mm(u, f * (dp * rows + _mT(dp * rows)))
+    dv = _mm(v, f * (cols * dp + _mT(cols * dp)))
+    m, n = aval_of(a).shape[-2:]
+    if m > n:
+        da_v = _mm(da, v)
+        du = du + (da_v - _mm(u, _mm(_mT(u), da_v))) * _along(_safe_reciprocal(s), aval_of(da_v).shape, -1)
+    if n > m:
+        da_u = _mm(_mT(da), u)
+        dv = dv + (da_u - _mm(v, _mm(vt, da_u))) * _along(_safe_reciprocal(s), aval_of(da_u).shape, -1)
+    return [s, u, vt], [ds, du, _mT(dv)]
+
+
+def _svd_vjp(cts, primals, outs, *, full_matrices, compute_uv):
+    a = primals[0]
+    s, u, vt = _svd_factors(a, full_matrices) if not compute_uv or full_matrices else outs
+    ct_s, ct_u, ct_vt = (list(map(_given, cts)) + [None, None])[:3]
+    square = aval_of(s).shape + aval_of(s).shape[-1:]
+    inner = _diag(ct_s) if ct_s is not None else instantiate(Zero(ShapedArray(square, aval_of(s).dtype)))
+    f, s_inv = _gap_reciprocals(s * s), _safe_reciprocal(s)
+    m, n = aval_of(a).shape[-2:]
+    extra = None
+    if ct_u is not None:
+        j = f * _mm(_mT(u), ct_u)
+        inner = inner + (j + _mT(j)) * _along(s, square, -1)
+        if m > n:
+            extra = _mm((ct_u - _mm(u, _mm(_mT(u), ct_u))) * _along(s_inv, aval_of(ct_u).shape, -1), vt)
+    if ct_vt is not None:
+        k = f * _mm(vt, _mT(ct_vt))
+        inner = inner + _along(s, square, -2) * (k + _mT(k))
+        if n > m:
+            extra = _mm(u, _along(s_inv, aval_of(ct_vt).shape, -2) * (ct_vt - _mm(_mm(ct_vt, _mT(vt)), vt)))
+    ct_a = _mm(u, _mm(inner, vt))
+    return [ct_a if extra is None else ct_a + extra]
+
+
+jvp_rules[svd_p], vjp_rules[svd_p] = _svd_jvp, _svd_vjp
+
+
+# -- qr ----------------------------------------------------------------------------------------------------
+
+def _check_qr_derivative(a, full_matrices: bool) -> None:
+    m, n = aval_of(a).shape[-2:]
+    if full_matrices and m > n:
+        raise FnxTypeError(f"qr: no derivative with full_matrices=True (mode='complete') for matrices {aval_of(a)} "
+                           "with more rows than columns (the extra columns of q are not unique); use the "
+                           "reduced form")
+
+
+def _split_columns(x, at: int) -> tuple:
+    """``x[..., :, :at]`` and ``x[..., :, at:]``."""
+    shape = aval_of(x).shape
+    zeros = (0,) * len(shape)
+    return (lax.slice(x, zeros, shape[:-1] + (at,)),
+            lax.slice(x, zeros[:-1] + (at,), shape))
+
+
+def _square_qr_jvp(q, r, da):
+    """(dQ, dR) of ``A = QR`` for ``R`` square, ``A`` (..., m, n) with m ≥ n."""
+    c = _mT(_solve(_mT(r), _mT(da)))  # dA R⁻¹
+    b = _mm(_mT(q), c)
+    lower = _strictly_lower(b)
+    omega = lower - _mT(lower)
+    return _mm(q, omega - b) + c, _mm(b - omega, r)
+
+
+def _qr_jvp(primals, tangents, *, full_matrices):
+    a, da = primals[0], instantiate(tangents[0])
+    _check_qr_derivative(a, full_matrices)
+    q, r = qr_p.bind(a, full_matrices=full_matrices)
+    m, n = aval_of(a).shape[-2:]
+    if m >= n:
+        return [q, r], list(_square_qr_jvp(q, r, da))
+    (r_left, r_right), (da_left, da_right) = _split_columns(r, m), _split_columns(da, m)
+    dq, dr_left = _square_qr_jvp(q, r_left, da_left)
+    dr_right = _mm(_mT(q), da_right - _mm(dq, r_right))
+    return [q, r], [dq, lax.concatenate([dr_left, dr_right], len(aval_of(a).shape) - 1)]
+
+
+def _square_qr_vjp(q, r, ct_q, ct_r):
+    """Ā of ``A = QR`` for ``R`` square (the transpose of ``_square_qr_jvp``)."""
+    m = _mm(ct_r, _mT(r)) - _mm(_mT(q), ct_q)
+    upper = m - _strictly_lower(m - _mT(m))
+    return _mT(_solve(r, _mT(ct_q + _mm(q, upper))))  # (Q̄ + Q copyu(M)) R⁻ᵀ
+
+
+def _qr_vjp(cts, primals, outs, *, full_matrices):
+    a, (q, r) = primals[0], outs
+    _check_qr_derivative(a, full_matrices)
+    ct_q, ct_r = (instantiate(ct if _given(ct) is not None else Zero(aval_of(x))) for ct, x in zip(cts, outs))
+    m, n = aval_of(a).shape[-2:]
+    if m >= n:
+        return [_square_qr_vjp(q, r, ct_q, ct_r)]
+    (r_left, r_right), (ct_left, ct_right) = _split_columns(r, m), _split_columns(ct_r, m)
+    ct_x = _square_qr_vjp(q, r_left, ct_q - _mm(_mm(q, ct_right), _mT(r_right)), ct_left)
+    return [lax.concatenate([ct_x, _mm(q, ct_right)], len(aval_of(a).shape) - 1)]
+
+
+jvp_rules[qr_p], vjp_rules[qr_p] = _qr_jvp, _qr_vjp
+
+
+# -- slogdet -----------------------------------------------------------------------------------------------
+
+def _slogdet_jvp(primals, tangents):
+    a = primals[0]
+    sign, logdet = slogdet_p.bind(a)
+    n = len(aval_of(a).shape)
+    trace = lax.reduce_sum(_mT(inv_p.bind(a)) * instantiate(tangents[0]), (n - 2, n - 1))  # tr(A⁻¹ dA)
+    return [sign, logdet], [Zero(aval_of(sign)), trace]
+
+
+def _slogdet_vjp(cts, primals, outs):
+    ct = _given(cts[1])
+    return [None if ct is None else _scale_matrices(ct, _mT(inv_p.bind(primals[0])))]
+
+
+jvp_rules[slogdet_p], vjp_rules[slogdet_p] = _slogdet_jvp, _slogdet_vjp

@@ -1,9 +1,9 @@
 """Batching rules of the linear algebra primitives (fnx/lax/linalg.py). ``dot_general`` with one batched
-operand keeps the batch axis as a free axis of that operand; inv, det, cholesky and solve already map over
-leading axes."""
+operand keeps the batch axis as a free axis of that operand; the matrix routines (inv, det, cholesky, solve
+and the decompositions eigh, svd, qr, slogdet) already map over leading axes."""
 from __future__ import annotations
 
-from ...lax.linalg import cholesky_p, det_p, dot_general_p, inv_p, solve_p
+from ...lax.linalg import cholesky_p, det_p, dot_general_p, eigh_p, inv_p, qr_p, slogdet_p, solve_p, svd_p
 from .engine import all_to_front, batch_to_front, batching_rules, shape_of, shifted
 
 
@@ -24,11 +24,13 @@ def _dot_general_rule(values, dims, *, axis_size, dimension_numbers):
 
 
 def _leading_batch_rule(prim):
-    """For primitives that already map over leading axes (inv, det, cholesky, solve)."""
-    def rule(values, dims, *, axis_size):
-        return prim.bind(*all_to_front(values, dims, axis_size)), 0
+    """For primitives that already map over leading axes: every result is batched along axis 0."""
+    def rule(values, dims, *, axis_size, **params):
+        outs = prim.bind(*all_to_front(values, dims, axis_size), **params)
+        return (outs, [0] * len(outs)) if prim.multiple_results else (outs, 0)
     return rule
 
 
 batching_rules[dot_general_p] = _dot_general_rule
-batching_rules.update({p: _leading_batch_rule(p) for p in (inv_p, det_p, cholesky_p, solve_p)})
+batching_rules.update({p: _leading_batch_rule(p)
+                       for p in (inv_p, det_p, cholesky_p, solve_p, eigh_p, svd_p, qr_p, slogdet_p)})
