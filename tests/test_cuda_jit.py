@@ -150,6 +150,9 @@ def test_sort_argsort_and_key_value_sorts_are_stable():
 
 def test_host_routed_primitives():
     check(lambda x: (fnp.cbrt(x * 3) + x, fnp.nextafter(x, 0.0).astype(np.float64) - x), X32, rtol=1e-5)
+    spd = X64[0] @ X64[0].T + np.eye(3)
+    check(lambda a: (fnp.linalg.eigvalsh(a), fnp.linalg.svd(a, compute_uv=False), fnp.linalg.slogdet(a)[1] * 2),
+          spd, rtol=1e-10)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -9,9 +9,13 @@ list below is the documentation the registry test checks: every primitive has a 
 from __future__ import annotations
 
 from ...lax import elementwise as ew
+from ...lax import linalg
 from .rules import host_routed
 
 # nextafter, cbrt (correctly rounded), erf_inv, digamma and population_count have no ``math`` function that
 # Numba's CUDA target and its simulator both provide; a user's elementwise row (``fnx.extend``) has no CUDA
-# expression either (``rules_elementwise`` marks it). Every other primitive has a CUDA rule.
+# expression either (``rules_elementwise`` marks it).
 host_routed.mark(ew.nextafter_p, ew.cbrt_p, ew.erf_inv_p, ew.digamma_p, ew.population_count_p)
+# The decompositions (LAPACK on the CPU: iterative eigen- and singular value solvers, Householder QR) want a
+# cuSOLVER binding or kernels of their own.
+host_routed.mark(linalg.eigh_p, linalg.svd_p, linalg.qr_p, linalg.slogdet_p)
