@@ -272,3 +272,29 @@ def test_the_cpu_jit_battery_on_the_gpu(name):
     f, args = _battery()[name]
     with np.errstate(all="ignore"):
         check(f, *args, rtol=2e-6, atol=1e-7)
+
+
+def test_transform_compositions_on_the_device():
+    x = RNG.standard_normal(3)
+
+    def f(x):
+        return fnp.sum(fnp.sin(x) * fnp.exp(x[::-1])) + fnp.prod(fnp.tanh(x))
+    check(fnx.hessian(f), x, rtol=1e-10, atol=1e-12)
+    check(fnx.jacrev(fnx.jacfwd(lambda x: fnp.cumsum(x ** 3))), x, rtol=1e-10, atol=1e-12)
+    check(fnx.vmap(fnx.grad(f)), np.stack([x, -x]), rtol=1e-10)
+    check(lambda x: fnx.jvp(fnx.grad(f), (x,), (fnp.ones(3),)), x, rtol=1e-10)
+
+
+def test_the_epoch_scan_workload_matches_numpy():
+    """The benchmark's epoch (one scan of SGD steps over batches) at its quick size, against its float64
+    NumPy reference, as benchmarks/run.py --device gpu checks it."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import worker
+    import workloads
+    F = worker.load_framework("fnx", None, "gpu")
+    epoch = workloads.BY_NAME["epoch"]
+    result = F.block(epoch.traced(F)(*F.put(epoch.inputs(True))))
+    assert all(leaf.device == GPU for leaf in fnx.tree_leaves(result))
+    assert workloads.compare(workloads.leaves(result), workloads.reference(epoch, True), epoch.tolerance) is None
