@@ -298,3 +298,28 @@ def test_the_epoch_scan_workload_matches_numpy():
     result = F.block(epoch.traced(F)(*F.put(epoch.inputs(True))))
     assert all(leaf.device == GPU for leaf in fnx.tree_leaves(result))
     assert workloads.compare(workloads.leaves(result), workloads.reference(epoch, True), epoch.tolerance) is None
+
+
+def test_loops_recycle_their_carries_through_the_pool():
+    """After its first steps a scan allocates nothing: each step's carries and ys go back to the pool."""
+    from fnx.lower.cuda import runtime
+    allocated = []
+    take = runtime.BufferPool.take
+
+    def counting(self, shape, dtype):
+        before = sum(map(len, self._free.values()))
+        buffer = take(self, shape, dtype)
+        allocated.append(sum(map(len, self._free.values())) == before)  # nothing was free of that kind
+        return buffer
+
+    def loop(c, xs):
+        return lax.scan(lambda c, x: ((c[0] * 0.5 + x, c[1].reshape(4, 1).reshape(4) + 1.0), fnp.tanh(c[0])), c, xs)
+    c = (np.zeros(4), np.ones(4))
+    xs = RNG.standard_normal((12, 4))
+    check(loop, c, xs, rtol=1e-12)
+    runtime.BufferPool.take = counting
+    try:
+        fnx.jit(loop)(*fnx.device_put([c, xs], GPU))
+    finally:
+        runtime.BufferPool.take = take
+    assert sum(allocated) <= 6, allocated  # the first steps and the stacked ys (37 of 43 without recycling)

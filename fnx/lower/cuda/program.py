@@ -23,14 +23,14 @@ from .steps import ClusterStep, HostStep, Step
 class Program:
     """The steps computing ``jaxpr``; ``run(buffers)`` maps the device buffers of its constvars and invars to
     those of its outvars. ``pooled[j]``: output j is memory nobody else sees (it may return to the pool when
-    its Array dies)."""
+    its Array dies); ``aliases[j]``: the inputs whose memory output j may share."""
 
     def __init__(self, jaxpr: Jaxpr):
         self.jaxpr = jaxpr
         self._programs: dict[int, Program] = {}  # sub-programs, by id of their jaxpr
         self._literals: dict[int, object] = {}  # literal operands of steps, as device buffers
         self.steps = [self._step(item) for item in fuse(jaxpr)]
-        self._releases, self.pooled = _liveness(jaxpr, self.steps)
+        self._releases, self.pooled, self.aliases = _liveness(jaxpr, self.steps)
 
     def _step(self, item) -> Step:
         if isinstance(item, Cluster):
@@ -67,11 +67,13 @@ class Program:
         return [self._read(env, v) for v in self.jaxpr.outvars]
 
 
-def _liveness(jaxpr: Jaxpr, steps: list) -> tuple[list, list]:
+def _liveness(jaxpr: Jaxpr, steps: list) -> tuple[list, list, list]:
     """Per step, the fresh values whose buffers can go back to the pool after it; per output, whether it is
-    memory of its own (fresh, returned once, no other output a view of it)."""
-    roots: dict[int, set] = {}
-    made: dict[int, Var] = {}  # id -> fresh var
+    memory of its own (fresh, returned once, no other output a view of it), and the positions of the inputs
+    (constvars, then invars) whose memory it may share."""
+    inputs = jaxpr.constvars + jaxpr.invars
+    roots: dict[int, set] = {id(v): {id(v)} for v in inputs}  # value -> the buffers it may be a view of
+    made: dict[int, Var] = {}  # the fresh values, by id
     last: dict[int, int] = {}
     for n, step in enumerate(steps):
         for x in step.inputs:
@@ -80,7 +82,7 @@ def _liveness(jaxpr: Jaxpr, steps: list) -> tuple[list, list]:
         inherited = set().union(*[roots.get(id(x), set()) for x in step.inputs if isinstance(x, Var)])
         for v in step.outputs:
             if step.fresh:
-                roots[id(v)], made[id(v)], last[id(v)] = {id(v)}, v, max(last.get(id(v), n), n)
+                roots[id(v)], made[id(v)], last[id(v)] = {id(v)}, v, n
             else:
                 roots[id(v)] = inherited
     end = len(steps)
@@ -92,9 +94,7 @@ def _liveness(jaxpr: Jaxpr, steps: list) -> tuple[list, list]:
     for r, v in made.items():
         if last[r] < end:
             releases[last[r]].append(v)
-    pooled = []
-    for v in jaxpr.outvars:
-        others = [u for u in outs if u is not v]
-        pooled.append(isinstance(v, Var) and id(v) in made and sum(u is v for u in outs) == 1
-                      and not any(id(v) in roots.get(id(u), ()) for u in others))
-    return releases, pooled
+    pooled = [isinstance(v, Var) and id(v) in made and sum(u is v for u in outs) == 1
+              and not any(id(v) in roots.get(id(u), ()) for u in outs if u is not v) for v in jaxpr.outvars]
+    aliases = [{i for i, x in enumerate(inputs) if id(x) in roots.get(id(v), ())} for v in jaxpr.outvars]
+    return releases, pooled, aliases

@@ -3,7 +3,9 @@
 scan runs its body's program once per step, passing each step's slice of the xs as a view and copying each
 step's ys into the stacked outputs (device to device); while_loop reads its predicate back to the host once
 per iteration (a 1-element transfer and a synchronization, the price of a data-dependent loop); cond reads its
-index back once. Carries stay on the device throughout.
+index back once. Carries stay on the device throughout. A step's carries and ys that are memory of the body's
+own go back to the pool once the next step has replaced them (or once copied), so a loop allocates nothing
+after its first steps.
 """
 from __future__ import annotations
 
@@ -17,6 +19,16 @@ from .steps import ProgramStep
 def row(stacked, i: int):
     """Row ``i`` of a stacked device buffer, as a view of the row's shape (a 0-d one for a 1-d buffer)."""
     return stacked[i:i + 1].reshape(tuple(stacked.shape[1:]))
+
+
+def recycle(body, old: list, new: list, first: int) -> None:
+    """Give back the carries ``old`` (outputs of ``body``'s previous run) that ``new`` (its outputs of this run,
+    whose carry inputs started at position ``first``) no longer needs: memory of the body's own that no new
+    carry may share."""
+    shared = set().union(*[body.aliases[j] for j in range(len(new))])
+    for k, buffer in enumerate(old):
+        if body.pooled[k] and first + k not in shared and all(buffer is not b for b in new):
+            runtime.pool().give_back(buffer)
 
 
 def host_scalar(buffer):
@@ -37,10 +49,14 @@ def _scan(eqn: Eqn, program) -> ProgramStep:
         for step in range(length):
             i = length - 1 - step if p["reverse"] else step
             outs = body.run(consts + carry + [row(x, i) for x in xs])
-            carry = outs[:nk]
-            for y, out in zip(ys, outs[nk:]):
+            for j, (y, out) in enumerate(zip(ys, outs[nk:])):
                 if out.size:
                     row(y, i).copy_to_device(out)
+                if body.pooled[nk + j]:
+                    runtime.pool().give_back(out)
+            if step:  # (the first step's carries are the caller's)
+                recycle(body, carry, outs[:nk], nc)
+            carry = outs[:nk]
         return carry + ys
     return ProgramStep(eqn, run, [(body, length)])
 
@@ -53,8 +69,12 @@ def _while(eqn: Eqn, program) -> ProgramStep:
 
     def run(values: list) -> list:
         test_consts, body_consts, carry = values[:cn], values[cn:cn + bn], values[cn + bn:]
+        first = True
         while host_scalar(test.run(test_consts + carry)[0]):
-            carry = body.run(body_consts + carry)
+            new = body.run(body_consts + carry)
+            if not first:
+                recycle(body, carry, new, bn)
+            carry, first = new, False
         return carry
     return ProgramStep(eqn, run, [(test, 1), (body, 1)])  # per iteration; their number is known at run time
 
