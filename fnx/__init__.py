@@ -9,7 +9,9 @@
 """
 from __future__ import annotations
 
-from . import numpy, lax, random, tree_util  # noqa: F401  (public submodules)
+import importlib as _importlib
+
+from . import numpy, lax, random, tree, tree_util  # noqa: F401  (public submodules)
 from .config import config
 from .core.array import Array, Device
 from .core.ir import ClosedJaxpr, Jaxpr, check_jaxpr
@@ -21,6 +23,8 @@ from .transforms.autodiff import (custom_jvp, custom_vjp, grad, hessian, jacfwd,
                                   value_and_grad, vjp)
 from .transforms.batching import vmap
 from .transforms.jit import block_until_compiled, jit
+from .transforms.checkpoint import checkpoint, remat
+from .transforms.eval_shape import ShapeDtypeStruct, eval_shape
 
 from ._version import __version__  # noqa: E402,F401
 
@@ -63,9 +67,24 @@ def device_put(x, device: Device | str | None = None, *, soft_placement: bool = 
     return tree_map(lambda v: put(v, target), x)
 
 
-__all__ = ["Array", "ClosedJaxpr", "block_until_compiled", "Device", "Jaxpr", "Primitive", "check_jaxpr", "config", "custom_jvp", "custom_vjp",
-           "def_primitive",
-           "device_put", "devices", "eval_jaxpr", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "lax",
-           "linearize", "make_jaxpr", "numpy", "primitives", "random", "rules_of", "register_pytree_node", "stop_gradient",
+# imported on first use (``fnx.nn.relu`` after ``import fnx``), so that ``import fnx`` stays fast
+_LAZY_SUBMODULES = ("datasets", "flatten_util", "nn", "optimizers", "scipy")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)  # the import also sets the attribute
+    raise AttributeError(f"module 'fnx' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
+
+__all__ = ["Array", "block_until_compiled", "check_jaxpr", "checkpoint", "ClosedJaxpr", "config", "custom_jvp",
+           "custom_vjp", "datasets", "def_primitive", "Device", "device_put", "devices", "eval_jaxpr", "eval_shape",
+           "flatten_util", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "Jaxpr", "jit", "jvp", "lax",
+           "linearize", "make_jaxpr", "nn", "numpy", "optimizers", "Primitive", "primitives", "random",
+           "register_pytree_node", "remat", "rules_of", "scipy", "ShapeDtypeStruct", "stop_gradient", "tree",
            "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",
            "value_and_grad", "vjp", "vmap"]

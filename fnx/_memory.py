@@ -5,6 +5,11 @@ times slower than reusing memory the process already has: a jitted function retu
 3x faster once glibc kept freed memory (benchmarks/README.md). glibc serves big allocations with ``mmap``
 and unmaps them when freed, and returns freed heap memory above 128 KiB to the OS; ``keep_freed_memory``
 turns both off, up to a limit (``fnx.config.keep_freed_memory``, docs/settings.md).
+
+Importing fnx changes nothing: the policy is applied when fnx first loads compiled code
+(``apply_policy``, called by ``fnx/lower/cpu/compile.py``), since jitted functions are what gains (6.9x on the per-example
+gradients, 1.26x on the epoch scan: ``benchmarks/keep_freed_memory.py``); a process that only uses fnx
+eagerly keeps glibc's own settings.
 """
 from __future__ import annotations
 
@@ -31,3 +36,25 @@ def keep_freed_memory(limit: int) -> bool:
     if limit == 0:
         libc.malloc_trim(0)  # and give back what was kept
     return applied
+
+
+_in_force: int | None = None  # the limit applied by ``apply_policy``; None until fnx first needed it
+
+
+def apply_policy() -> None:
+    """Apply ``fnx.config.keep_freed_memory`` the first time fnx needs it (a limit of 0: nothing to change)."""
+    global _in_force
+    if _in_force is None:
+        from .config import config
+        if config.keep_freed_memory > 0:
+            keep_freed_memory(config.keep_freed_memory)
+        _in_force = config.keep_freed_memory
+
+
+def setting_changed() -> None:
+    """``fnx.config.update`` set the limit: apply it now if the policy is in force, else when first needed."""
+    global _in_force
+    if _in_force is not None:
+        from .config import config
+        keep_freed_memory(config.keep_freed_memory)
+        _in_force = config.keep_freed_memory

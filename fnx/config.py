@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._memory import keep_freed_memory
+from . import _memory
 
 _FLOATS = ("float32", "float64")
 # where jit compiles: a worker process, a thread of this process, or in the call itself (the caller waits)
@@ -54,7 +54,7 @@ class Config:
             if int(value) < 0:
                 raise ValueError(f"fnx.config.update: keep_freed_memory must be a number of bytes >= 0, got {value!r}")
             self.keep_freed_memory = int(value)
-            keep_freed_memory(self.keep_freed_memory)
+            _memory.setting_changed()
             return
         if name == "parallel_loops":
             if int(value) < 0:

@@ -9,19 +9,26 @@ gives the same numbers, on every platform. Use a key once; make new keys with ``
 >>> fr.uniform(k_init, (2, 3)).shape
 (2, 3)
 
-How the numbers are made. Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw, "Parallel random
-numbers: as easy as 1, 2, 3", SC 2011; the Random123 library) is a keyed bijection of 64-bit *counters*
-(two uint32 words). This module hashes the key with counters ``(stream, i)``, ``i = 0, 1, ...``, each counter
-giving two words. The stream keeps the uses apart: stream 0 gives the words behind ``bits`` and every sampler,
-stream 1 the keys of ``split`` and stream 2 the key of ``fold_in``. Everything is uint32 add, xor, shift and
-or (fnx.lax primitives), so it traces into a jaxpr and compiles like any other code; no NumPy generator is
-ever used.
+How the numbers are made: as JAX makes them (its default "partitionable" threefry layout), so the same key and
+shape give bit for bit the same bits, keys, uniforms in [0, 1), Bernoulli draws, integers, permutations,
+choices and categorical draws as ``jax.random`` (float64 as JAX gives them with x64 enabled). A uniform
+scaled to [minval, maxval) may differ in its last bit (XLA fuses the scaling into one multiply-add), and the
+samplers built on it and on ``erf_inv`` (``normal``, ``truncated_normal``, ``gumbel``, ``exponential``,
+``multivariate_normal``) agree to about 100 ulps of relative error (``tests/test_random_jax.py``).
+
+Threefry-2x32 with 20 rounds (Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3",
+SC 2011) is a keyed bijection of 64-bit counters (two uint32 words).
+Element ``i`` of an array of random bits hashes the counter ``(i >> 32, i & 0xFFFFFFFF)``; its two output
+words ``(y0, y1)`` give ``y0 ^ y1`` as 32 random bits or ``y0 << 32 | y1`` as 64. ``split(key, n)``'s key
+``i`` is the pair ``(y0, y1)`` of counter ``(0, i)``, and ``fold_in(key, d)`` that of ``(0, d)``. Everything
+is uint32 add, xor, shift and or (fnx.lax primitives), so it traces into a jaxpr and compiles like any other
+code; no NumPy generator is ever used.
 
 Samplers: floats in [0, 1) take the top mantissa bits of a word and set the exponent of 1.0 (giving [1, 2)),
-then subtract 1; float64 uses 64-bit words made of two uint32 words. ``normal`` is the inverse-CDF method,
-``sqrt(2) * erf_inv(u)`` with ``u`` uniform in the open interval (-1, 1); ``gumbel`` and ``exponential``
-are inverse CDFs too. ``permutation`` and sampling without replacement sort random 64-bit keys
-(``fnx.numpy.argsort``).
+then subtract 1. ``normal`` is ``sqrt(2) * erf_inv(u)`` with ``u`` uniform in [nextafter(-1, 0), 1);
+``exponential`` and ``gumbel`` are inverse CDFs; ``randint`` reduces two words (from the two keys of
+``split``) modulo the span; ``permutation`` sorts by random 32-bit words, in as many rounds as make ties
+negligible.
 """
 from __future__ import annotations
 
@@ -40,8 +47,8 @@ _U8, _U16, _U32, _U64 = (np.dtype(f"uint{n}") for n in (8, 16, 32, 64))
 _ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)  # Threefry-2x32 rotation constants, used in turn
 _KEY_PARITY = 0x1BD11BDA  # the third key word is k0 ^ k1 ^ this constant
 _ROUNDS = 20
-_BITS_STREAM, _SPLIT_STREAM, _FOLD_IN_STREAM = 0, 1, 2
 _SQRT2 = math.sqrt(2.0)
+_UINTS = {8: _U8, 16: _U16, 32: _U32, 64: _U64}
 
 Shape = Sequence[int]
 
@@ -98,18 +105,12 @@ def _as_uint32(x, op: str):
     return x if x.dtype == _U32 else lax.convert_element_type(x, _U32)
 
 
-def _words(key, n: int, stream: int):
-    """``n`` random uint32 words: the outputs of counters (stream, 0), (stream, 1), ..., two words each.
-
-    Words are taken in counter order, so the first words do not depend on ``n``.
-    """
-    blocks = (n + 1) // 2
-    if blocks > 2**32:
-        raise FnxTypeError(f"fnx.random: cannot draw {n} words from one key (at most 2**33); split the key")
-    y0, y1 = _threefry(key, np.uint32(stream), lax.iota(_U32, blocks))
-    pairs = lax.concatenate([lax.reshape(y0, (blocks, 1)), lax.reshape(y1, (blocks, 1))], 1)
-    flat = lax.reshape(pairs, (2 * blocks,))
-    return flat if 2 * blocks == n else lax.slice(flat, (0,), (n,))
+def _counter_words(key, n: int) -> tuple:
+    """The threefry outputs ``(y0, y1)`` (uint32, shape (n,)) of the counters ``(i >> 32, i & 0xFFFFFFFF)``,
+    ``i = 0 .. n-1``: the words behind element ``i`` of every random array and of every split key."""
+    if n > 2**32:
+        raise FnxTypeError(f"fnx.random: cannot draw {n} values from one key (at most 2**32); split the key")
+    return _threefry(key, np.uint32(0), lax.iota(_U32, n))
 
 
 # -- keys -------------------------------------------------------------------------------------------------
@@ -151,29 +152,54 @@ def key(seed) -> fnp.ndarray:
 PRNGKey = key
 
 
-def split(key, num: int = 2):
-    """``num`` new keys made from ``key``, as a uint32 array of shape (num, 2).
+def key_data(keys):
+    """The uint32 words of ``keys`` (shape ``(..., 2)``): fnx's keys are those words already, so this returns
+    them unchanged, for code written for JAX's typed keys.
 
-    >>> k1, k2 = split(key(0))
+    >>> key_data(key(7))
+    Array([0, 7], dtype=uint32)
+    """
+    k = as_array(keys, "key_data")
+    if k.ndim < 1 or k.shape[-1] != 2 or k.dtype != _U32:
+        raise FnxTypeError(f"key_data: keys are uint32 arrays of shape (..., 2), got {k.dtype}{list(k.shape)}")
+    return k
+
+
+def split(key, num: int | Shape = 2):
+    """``num`` new keys made from ``key``: a uint32 array of shape (num, 2) (``num`` may be a shape).
+
+    Key ``i`` is the threefry output of the counter ``(0, i)``, as in JAX.
+
+    >>> split(key(0))
+    Array([[1797259609, 2579123966],
+           [ 928981903, 3453687069]], dtype=uint32)
     """
     key = _check_key(key, "split")
-    num = _static_count(num, "split", "num")
-    return lax.reshape(_words(key, 2 * num, _SPLIT_STREAM), (num, 2))
+    shape = _shape(num, "split")
+    y0, y1 = _counter_words(key, math.prod(shape))
+    return lax.reshape(_stack_words(y0, y1), shape + (2,))
+
+
+def _stack_words(y0, y1):
+    """Two uint32 vectors of length n as the rows of an (n, 2) array: keys."""
+    n = y0.shape[0]
+    return lax.concatenate([lax.reshape(y0, (n, 1)), lax.reshape(y1, (n, 1))], 1)
 
 
 def fold_in(key, data):
     """A new key made from ``key`` and the integer ``data`` (taken mod 2**32; may be traced).
 
     Different ``data`` give unrelated keys: ``fold_in(key, step)`` gives one key per training step.
+    ``fold_in(key, i)`` equals ``split(key, n)[i]``, as in JAX.
 
-    >>> fold_in(key(0), 1).shape
-    (2,)
+    >>> fold_in(key(0), 1)
+    Array([ 928981903, 3453687069], dtype=uint32)
     """
     key = _check_key(key, "fold_in")
     data = _as_uint32(data, "fold_in")
     if data.shape != ():
         raise FnxTypeError(f"fold_in: data must be a scalar, got shape {data.shape}")
-    y0, y1 = _threefry(key, np.uint32(_FOLD_IN_STREAM), data)
+    y0, y1 = _threefry(key, np.uint32(0), data)
     return lax.concatenate([lax.reshape(y0, (1,)), lax.reshape(y1, (1,))], 0)
 
 
@@ -228,74 +254,68 @@ def _fits(shape: tuple, operand_shapes: Sequence[tuple], op: str) -> None:
 def bits(key, shape: Shape = (), dtype=_U32):
     """Uniformly random unsigned integers of ``shape`` (dtype uint8, uint16, uint32 or uint64).
 
-    >>> bits(key(0), (2,)).dtype
-    dtype('uint32')
+    >>> bits(key(0), (2,))
+    Array([4070199207, 4202968722], dtype=uint32)
     """
     key = _check_key(key, "bits")
     shape = _shape(shape, "bits")
     dtype = dtypes.canonicalize(dtype, "bits")
-    if dtype not in (_U8, _U16, _U32, _U64):
+    if dtype not in _UINTS.values():
         raise FnxTypeError(f"bits: dtype must be an unsigned integer dtype, got {dtype}")
-    n = math.prod(shape)
+    return _bits(key, shape, dtype)
+
+
+def _bits(key, shape: tuple, dtype: np.dtype):
+    y0, y1 = _counter_words(key, math.prod(shape))
     if dtype == _U64:
-        out = _words64(key, n)
+        out = lax.bitwise_or(lax.shift_left(lax.convert_element_type(y0, _U64), np.uint64(32)),
+                             lax.convert_element_type(y1, _U64))
     else:
-        out = _words(key, n, _BITS_STREAM)
+        out = lax.bitwise_xor(y0, y1)
         out = out if dtype == _U32 else lax.convert_element_type(out, dtype)  # keeps the low bits
-    return out if out.shape == shape else lax.reshape(out, shape)
-
-
-def _words64(key, n: int):
-    """``n`` random uint64 words, each made of two consecutive uint32 words (high word first)."""
-    pairs = lax.convert_element_type(lax.reshape(_words(key, 2 * n, _BITS_STREAM), (n, 2)), _U64)
-    hi, lo = (lax.reshape(lax.slice(pairs, (0, i), (n, i + 1)), (n,)) for i in (0, 1))
-    return lax.bitwise_or(lax.shift_left(hi, np.uint64(32)), lo)
+    return lax.reshape(out, shape)
 
 
 def _unit(key, shape: tuple, dtype: np.dtype):
     """Floats in [0, 1) on the grid of spacing 2**-nmant (2**-23 for float32, 2**-52 for float64)."""
-    uint = _U32 if dtype.itemsize == 4 else _U64
+    uint = _UINTS[8 * dtype.itemsize]
     nmant = np.finfo(dtype).nmant
-    raw = bits(key, shape, uint)
+    raw = _bits(key, shape, uint)
     mantissa = lax.shift_right_logical(raw, uint.type(8 * uint.itemsize - nmant))  # the top nmant bits
     one_to_two = lax.bitwise_or(mantissa, np.array(1.0, dtype).view(uint)[()])
     return lax.sub(lax.bitcast_convert_type(one_to_two, dtype), dtype.type(1.0))
 
 
-def _open_unit(key, shape: tuple, dtype: np.dtype):
-    """Floats in the open interval (0, 1): the [0, 1) grid moved up by half a step (exact, symmetric about 1/2)."""
-    half_step = dtype.type(2.0 ** -(np.finfo(dtype).nmant + 1))
-    return lax.add(_unit(key, shape, dtype), half_step)
-
-
 def uniform(key, shape: Shape = (), dtype=float, minval=0.0, maxval=1.0):
     """Floats uniform in [minval, maxval) of ``shape``; ``dtype=float`` means the configured default float.
 
-    ``minval`` and ``maxval`` may be arrays that broadcast to ``shape``.
+    ``minval`` and ``maxval`` may be arrays that broadcast to ``shape``. Computed as JAX does,
+    ``max(minval, u * (maxval - minval) + minval)`` with ``u`` in [0, 1), and then kept below ``maxval``
+    (which rounding can reach, where JAX would return it).
 
-    >>> x = uniform(key(0), (3,), minval=-1.0, maxval=1.0)
+    >>> uniform(key(0), (3,), "float32")
+    Array([0.947667  , 0.9785799 , 0.33229148], dtype=float32)
     """
     key = _check_key(key, "uniform")
     shape, dtype = _shape(shape, "uniform"), _float_dtype(dtype, "uniform")
     lo, hi = (_float_operand(v, dtype, "uniform") for v in (minval, maxval))
     _fits(shape, [lo.shape, hi.shape], "uniform")
-    u = _unit(key, shape, dtype)
-    out = fnp.add(lo, fnp.multiply(u, fnp.subtract(hi, lo)))
-    out = fnp.minimum(out, fnp.nextafter(hi, lo))  # rounding may reach maxval, which is excluded
+    out = fnp.maximum(lo, fnp.add(fnp.multiply(_unit(key, shape, dtype), fnp.subtract(hi, lo)), lo))
+    out = fnp.minimum(out, fnp.nextafter(hi, lo))
     return fnp.broadcast_to(out, shape)
 
 
 # -- continuous distributions -----------------------------------------------------------------------------
 
 def normal(key, shape: Shape = (), dtype=float):
-    """Standard normal floats of ``shape`` (inverse CDF: ``sqrt(2) * erf_inv(u)``, ``u`` uniform in (-1, 1)).
+    """Standard normal floats of ``shape``: ``sqrt(2) * erf_inv(u)``, ``u`` uniform in [nextafter(-1, 0), 1).
 
     >>> z = normal(key(0), (1000,))
     """
     key = _check_key(key, "normal")
     shape, dtype = _shape(shape, "normal"), _float_dtype(dtype, "normal")
-    u = lax.sub(lax.mul(_open_unit(key, shape, dtype), dtype.type(2.0)), dtype.type(1.0))
-    return lax.mul(lax.erf_inv(u), dtype.type(_SQRT2))
+    u = uniform(key, shape, dtype, np.nextafter(dtype.type(-1.0), dtype.type(0.0)), dtype.type(1.0))
+    return lax.mul(dtype.type(_SQRT2), lax.erf_inv(u))
 
 
 def truncated_normal(key, lower, upper, shape: Shape | None = None, dtype=float):
@@ -320,24 +340,66 @@ def truncated_normal(key, lower, upper, shape: Shape | None = None, dtype=float)
     return fnp.clip(z, fnp.nextafter(lower, np.inf), fnp.nextafter(upper, -np.inf))
 
 
+def multivariate_normal(key, mean, cov, shape: Shape | None = None, dtype=float, method: str = "cholesky"):
+    """Normal vectors with ``mean`` (shape ``(..., n)``) and covariance ``cov`` (shape ``(..., n, n)``), as JAX
+    draws them: ``mean + cholesky(cov) @ z`` with ``z = normal(key, shape + (n,))``.
+
+    ``shape`` (the batch shape of the result, default the broadcast of ``mean.shape[:-1]`` and
+    ``cov.shape[:-2]``); the result has shape ``shape + (n,)``. ``method``: ``"cholesky"`` (JAX's default and
+    numbers), or ``"eigh"`` / ``"svd"`` (the factor ``v * sqrt(w)``: also for a singular ``cov``; eigenvector
+    signs may differ from JAX's, so the same distribution but not JAX's numbers).
+
+    >>> multivariate_normal(key(0), fnp.zeros(2), fnp.eye(2), (5,)).shape
+    (5, 2)
+    """
+    key = _check_key(key, "multivariate_normal")
+    dtype = _float_dtype(dtype, "multivariate_normal")
+    if method not in _COVARIANCE_FACTORS:
+        raise FnxTypeError(f"multivariate_normal: method must be one of {sorted(_COVARIANCE_FACTORS)}, got {method!r}")
+    mean, cov = (fnp.astype(as_array(v, "multivariate_normal"), dtype) for v in (mean, cov))
+    if mean.ndim < 1 or cov.ndim < 2 or cov.shape[-2:] != (mean.shape[-1],) * 2:
+        raise FnxTypeError(f"multivariate_normal: needs mean of shape (..., n) and cov of shape (..., n, n), "
+                           f"got {mean.shape} and {cov.shape}")
+    batch = broadcast_shapes("multivariate_normal", mean.shape[:-1], cov.shape[:-2])
+    shape = batch if shape is None else _shape(shape, "multivariate_normal")
+    _fits(shape, [batch], "multivariate_normal")
+    z = normal(key, shape + mean.shape[-1:], dtype)
+    return fnp.add(mean, fnp.squeeze(fnp.matmul(_COVARIANCE_FACTORS[method](cov), z[..., None]), -1))
+
+
+def _eigh_factor(cov):
+    w, v = fnp.linalg.eigh(cov)
+    return v * fnp.sqrt(fnp.maximum(w, 0.0))[..., None, :]  # rounding can make a zero eigenvalue negative
+
+
+def _svd_factor(cov):
+    u, s, _ = fnp.linalg.svd(cov)
+    return u * fnp.sqrt(s)[..., None, :]
+
+
+_COVARIANCE_FACTORS = {"cholesky": lambda cov: fnp.linalg.cholesky(cov), "eigh": _eigh_factor, "svd": _svd_factor}
+
+
 def exponential(key, shape: Shape = (), dtype=float):
-    """Exponential floats with rate 1 (``-log(u)``, ``u`` uniform in (0, 1)); always positive and finite."""
+    """Exponential floats with rate 1: ``-log1p(-u)``, ``u`` uniform in [0, 1)."""
     key = _check_key(key, "exponential")
     shape, dtype = _shape(shape, "exponential"), _float_dtype(dtype, "exponential")
-    return lax.neg(lax.log(_open_unit(key, shape, dtype)))
+    return lax.neg(lax.log1p(lax.neg(uniform(key, shape, dtype))))
 
 
 def gumbel(key, shape: Shape = (), dtype=float):
-    """Standard Gumbel floats (``-log(-log(u))``, ``u`` uniform in (0, 1)); always finite."""
+    """Standard Gumbel floats: ``-log(-log(u))``, ``u`` uniform in [tiny, 1); always finite."""
     key = _check_key(key, "gumbel")
     shape, dtype = _shape(shape, "gumbel"), _float_dtype(dtype, "gumbel")
-    return lax.neg(lax.log(lax.neg(lax.log(_open_unit(key, shape, dtype)))))
+    u = uniform(key, shape, dtype, np.finfo(dtype).tiny, dtype.type(1.0))
+    return lax.neg(lax.log(lax.neg(lax.log(u))))
 
 
 # -- discrete distributions -------------------------------------------------------------------------------
 
-def bernoulli(key, p=0.5, shape: Shape | None = None):
-    """Booleans that are True with probability ``p`` (an array that broadcasts to ``shape``, default its shape).
+def bernoulli(key, p=np.float32(0.5), shape: Shape | None = None):
+    """Booleans that are True with probability ``p`` (an array that broadcasts to ``shape``, default its shape):
+    ``uniform(key, shape, p.dtype) < p``. As in JAX, the default ``p`` is a float32 0.5.
 
     >>> coin = bernoulli(key(0), 0.5, (10,))
     """
@@ -354,7 +416,8 @@ def categorical(key, logits, axis: int = -1, shape: Shape | None = None):
 
     The result has ``shape``, by default the shape of ``logits`` without ``axis``; a given ``shape`` must end
     with (a shape that broadcasts to) that batch shape. Uses the Gumbel-max trick:
-    ``argmax(logits + gumbel noise)``. Logits of -inf are never drawn.
+    ``argmax(logits + gumbel noise)``, the noise drawn in the layout of ``logits`` as JAX draws it. Logits of
+    -inf are never drawn.
 
     >>> i = categorical(key(0), fnp.log(fnp.asarray([0.2, 0.8])), shape=(5,))
     """
@@ -363,24 +426,25 @@ def categorical(key, logits, axis: int = -1, shape: Shape | None = None):
     if logits.ndim == 0:
         raise FnxTypeError("categorical: logits must have at least one axis")
     logits = fnp.astype(logits, dtypes.to_inexact(logits.dtype))
-    logits = fnp.moveaxis(logits, axis, -1)  # categories last: shape batch + (n,)
-    batch, n = logits.shape[:-1], logits.shape[-1]
+    axis = _normalize_axis(axis, logits.ndim, "categorical")
+    batch = logits.shape[:axis] + logits.shape[axis + 1:]
     shape = batch if shape is None else _shape(shape, "categorical")
-    _fits(shape + (n,), [logits.shape], "categorical")
-    noise = gumbel(key, shape + (n,), logits.dtype)
-    return fnp.argmax(fnp.add(noise, logits), axis=-1)
+    _fits(shape, [batch], "categorical")
+    prefix, rest = shape[:len(shape) - len(batch)], shape[len(shape) - len(batch):]
+    noise = gumbel(key, prefix + rest[:axis] + (logits.shape[axis],) + rest[axis:], logits.dtype)
+    return fnp.argmax(fnp.add(noise, logits), axis=len(prefix) + axis)
 
 
 def randint(key, shape: Shape, minval, maxval, dtype=int):
-    """Integers uniform in [minval, maxval) of ``shape`` and integer ``dtype`` (default int64).
+    """Integers uniform in [minval, maxval) of ``shape`` and integer ``dtype`` (default int64), as JAX draws them.
 
     ``minval``/``maxval`` are ints or integer arrays broadcasting to ``shape``; they are clipped to the range
-    of ``dtype``, where ``maxval`` may be one past the maximum (except for 64-bit dtypes, whose maximum is
-    never drawn). Where ``maxval <= minval`` the result is ``minval``.
-    Each value is a 64-bit random word reduced mod ``maxval - minval``: the bias is below
-    ``(maxval - minval) / 2**64``.
+    of ``dtype``, where ``maxval`` may be one past the maximum. Where ``maxval <= minval`` the result is
+    ``minval``. Each value is two words of the dtype's width (from the two keys of ``split(key)``) reduced
+    modulo ``maxval - minval``: the bias is below ``(maxval - minval) / 2**(2 * bits)``.
 
-    >>> dice = randint(key(0), (10,), 1, 7)
+    >>> randint(key(0), (4,), 0, 10)
+    Array([5, 1, 5, 7], dtype=int64)
     """
     key = _check_key(key, "randint")
     shape = _shape(shape, "randint")
@@ -389,11 +453,32 @@ def randint(key, shape: Shape, minval, maxval, dtype=int):
         raise FnxTypeError(f"randint: dtype must be an integer dtype, got {dtype}")
     lo, hi = (_integer_bound(v, dtype) for v in (minval, maxval))
     _fits(shape, [lo.shape, hi.shape], "randint")
-    # Unsigned 64-bit arithmetic wraps mod 2**64, so hi - lo and lo + offset are exact for any bounds in range.
-    lo64, hi64 = (fnp.astype(v, _U64) for v in (lo, hi))
-    span = fnp.where(fnp.greater(hi, lo), fnp.subtract(hi64, lo64), np.uint64(1))
-    offset = fnp.remainder(lax.reshape(_words64(key, math.prod(shape)), shape), span)
-    return fnp.broadcast_to(fnp.astype(fnp.add(lo64, offset), dtype), shape)  # wraps back into dtype
+    sample = dtype if dtype.itemsize >= 4 else np.dtype("int32")  # as JAX: at least 32 bits per word
+    return fnp.astype(_randint(key, shape, lo, hi, sample), dtype)
+
+
+def _randint(key, shape: tuple, lo, hi, dtype: np.dtype):
+    """randint's values in ``dtype`` (32 or 64 bits) for bounds clipped to [min, max + 1] of ``dtype``."""
+    top = np.iinfo(dtype).max
+    past_max = fnp.greater(hi, top)  # maxval = max + 1: the span is one more than the dtype holds
+    lo, hi = (fnp.astype(fnp.minimum(v, top), dtype) for v in (lo, hi))
+    uint = _UINTS[8 * dtype.itemsize]
+    k1, k2 = split(key)
+    high_bits, low_bits = _bits(k1, shape, uint), _bits(k2, shape, uint)
+    span = fnp.astype(fnp.subtract(hi, lo), uint)  # wraps mod 2**bits: exact for any bounds of dtype
+    span = fnp.where(fnp.less_equal(hi, lo), uint.type(1), span)
+    span = fnp.where(fnp.logical_and(past_max, fnp.greater(hi, lo)), fnp.add(span, uint.type(1)), span)
+    # (high * 2**bits + low) mod span, without overflow: 2**bits mod span is (2**(bits/2) mod span)**2 mod span
+    multiplier = _mod(uint.type(2 ** (4 * dtype.itemsize)), span)
+    multiplier = _mod(fnp.multiply(multiplier, multiplier), span)
+    offset = _mod(fnp.add(fnp.multiply(_mod(high_bits, span), multiplier), _mod(low_bits, span)), span)
+    return fnp.broadcast_to(fnp.add(lo, fnp.astype(offset, dtype)), shape)  # wraps back into dtype
+
+
+def _mod(x, span):
+    """``x mod span`` for unsigned integers, where a span of 0 stands for 2**bits (the whole range): ``x``."""
+    whole = fnp.equal(span, 0)
+    return fnp.where(whole, x, fnp.remainder(x, fnp.where(whole, span.dtype.type(1), span)))
 
 
 def _integer_bound(v, dtype: np.dtype):
@@ -421,21 +506,33 @@ def _clip_integer(v, low: int, high: int):
 
 # -- permutations and choice ------------------------------------------------------------------------------
 
-def _random_order(key, n: int):
-    """A uniformly random permutation of ``range(n)`` (int64): the order that sorts ``n`` random 64-bit words."""
-    return fnp.argsort(_words64(key, n))
+def _shuffle(key, x, axis: int):
+    """``x`` reordered along ``axis`` by sorting on random 32-bit words, in rounds (each with a fresh key)
+    until ties are negligible: ``ceil(3 log(size) / log(2**32 - 1))`` rounds, as JAX does."""
+    rounds = math.ceil(3 * math.log(max(1, math.prod(x.shape))) / math.log(2**32 - 1))
+    for _ in range(rounds):
+        key, subkey = split(key)
+        x = lax.sort_key_val(_bits(subkey, x.shape, _U32), x, axis)[1]
+    return x
 
 
-def permutation(key, x, axis: int = 0):
-    """A random permutation of ``range(x)`` for an int ``x``, or ``x`` shuffled along ``axis`` for an array.
+def permutation(key, x, axis: int = 0, independent: bool = False):
+    """A random permutation of ``range(x)`` for an int ``x``, or ``x`` shuffled along ``axis`` for an array
+    (every slice along ``axis`` moved together, or each shuffled on its own with ``independent=True``).
 
     >>> permutation(key(0), 5).shape
     (5,)
     """
     key = _check_key(key, "permutation")
     if _is_int(x):
-        return _random_order(key, _static_count(x, "permutation", "n"))
-    return shuffle(key, x, axis)
+        return _shuffle(key, fnp.arange(_static_count(x, "permutation", "n")), 0)
+    x = as_array(x, "permutation")
+    if x.ndim == 0:
+        raise FnxTypeError("permutation: x must be an int or an array with at least one axis")
+    axis = _normalize_axis(axis, x.ndim, "permutation")
+    if independent or x.ndim == 1:
+        return _shuffle(key, x, axis)
+    return fnp.take(x, _shuffle(key, fnp.arange(x.shape[axis]), 0), axis=axis)
 
 
 def shuffle(key, x, axis: int = 0):
@@ -444,8 +541,7 @@ def shuffle(key, x, axis: int = 0):
     x = as_array(x, "shuffle")
     if x.ndim == 0:
         raise FnxTypeError("shuffle: cannot shuffle a 0-d array")
-    axis = _normalize_axis(axis, x.ndim, "shuffle")
-    return fnp.take(x, _random_order(key, x.shape[axis]), axis=axis)
+    return permutation(key, x, axis)
 
 
 def choice(key, a, shape: Shape = (), replace: bool = True, p=None, axis: int = 0):
@@ -482,21 +578,19 @@ def _choice_indices(key, n: int, shape: tuple, replace: bool, p):
     if p is None:
         if replace:
             return randint(key, shape, 0, n)
-        return lax.reshape(lax.slice(_random_order(key, n), (0,), (k,)), shape)
-    log_p = _log_probabilities(p, n)
-    if replace:
-        return categorical(key, log_p, shape=shape)
-    perturbed = fnp.add(log_p, gumbel(key, (n,), log_p.dtype))  # its top k are a sample without replacement
-    return lax.reshape(lax.slice(fnp.argsort(fnp.negative(perturbed)), (0,), (k,)), shape)
-
-
-def _log_probabilities(p, n: int):
+        return lax.reshape(lax.slice(_shuffle(key, fnp.arange(n), 0), (0,), (k,)), shape)
     p = as_array(p, "choice")
     if p.shape != (n,):
         raise FnxTypeError(f"choice: p must have shape ({n},) to match the population, got {p.shape}")
     p = fnp.astype(p, dtypes.to_inexact(p.dtype))
+    if replace:  # inverse CDF on the cumulative probabilities
+        cumulative = fnp.cumsum(p)
+        r = fnp.multiply(cumulative[-1], fnp.subtract(1, uniform(key, shape, p.dtype)))
+        return fnp.astype(fnp.searchsorted(cumulative, r), np.dtype("int64"))
     positive = fnp.greater(p, 0)
-    return fnp.where(positive, fnp.log(fnp.where(positive, p, 1.0)), -np.inf)  # log 0 = -inf, without warnings
+    log_p = fnp.where(positive, fnp.log(fnp.where(positive, p, 1.0)), -np.inf)  # log 0 = -inf, without warnings
+    perturbed = fnp.add(gumbel(key, (n,), p.dtype), log_p)  # its top k are a sample without replacement
+    return lax.reshape(lax.slice(fnp.argsort(fnp.negative(perturbed), stable=True), (0,), (k,)), shape)
 
 
 def _normalize_axis(axis: int, ndim: int, op: str) -> int:
@@ -506,4 +600,5 @@ def _normalize_axis(axis: int, ndim: int, op: str) -> int:
 
 
 __all__ = ["PRNGKey", "bernoulli", "bits", "categorical", "choice", "exponential", "fold_in", "gumbel", "key",
-           "normal", "permutation", "randint", "shuffle", "split", "threefry_2x32", "truncated_normal", "uniform"]
+           "key_data", "multivariate_normal", "normal", "permutation", "randint", "shuffle", "split", "threefry_2x32",
+           "truncated_normal", "uniform"]

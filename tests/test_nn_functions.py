@@ -473,8 +473,11 @@ def test_initializer_statistics(case):
 def test_initializers_follow_the_scipy_distributions():
     """Kolmogorov-Smirnov against the exact distributions."""
     n = 20000
-    w = np.asarray(init.he_normal()(KEY, (100, n // 100)))
+    w = np.asarray(init.he_normal(distribution="normal")(KEY, (100, n // 100)))
     assert scipy.stats.kstest(w.ravel(), scipy.stats.norm(scale=math.sqrt(2 / 100)).cdf).pvalue > 1e-3
+    w = np.asarray(init.he_normal()(KEY, (100, n // 100)))  # JAX's default: truncated at 2 std, rescaled
+    scale = math.sqrt(2 / 100) / 0.8796256610342398
+    assert scipy.stats.kstest(w.ravel(), scipy.stats.truncnorm(-2, 2, scale=scale).cdf).pvalue > 1e-3
     w = np.asarray(init.truncated_normal(stddev=0.3, mean=1.0)(KEY, (n,)))
     ref = scipy.stats.truncnorm(-2, 2, loc=1.0, scale=0.3)
     assert scipy.stats.kstest(w, ref.cdf).pvalue > 1e-3

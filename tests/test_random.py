@@ -88,13 +88,13 @@ def test_key_from_traced_seed_equals_key_from_int(seed):
         assert_same(sample(fr.key, np.uint32(seed)), np.asarray(fr.key(seed)))
 
 
-def test_split_gives_distinct_keys_from_the_split_stream():
+def test_split_gives_the_threefry_words_of_counters_0_i():
     keys = sample(lambda k: fr.split(k, 5), KEY)
     assert keys.shape == (5, 2) and keys.dtype == np.uint32
     rows = {tuple(r) for r in keys.tolist()} | {tuple(np.asarray(KEY).tolist())}
     assert len(rows) == 6
     k0, k1 = (int(v) for v in np.asarray(KEY))
-    assert [tuple(r) for r in keys.tolist()] == [reference_threefry(k0, k1, 1, i) for i in range(5)]
+    assert [tuple(r) for r in keys.tolist()] == [reference_threefry(k0, k1, 0, i) for i in range(5)]
     assert sample(lambda k: fr.split(k, 0), KEY).shape == (0, 2)
     assert_same(np.asarray(fr.split(KEY)), keys[:2])  # the first keys do not depend on num
 
@@ -104,27 +104,29 @@ def test_fold_in_differs_by_data_and_accepts_traced_data():
     assert len({tuple(k.tolist()) for k in keys}) == 20
     assert not any(np.array_equal(k, np.asarray(KEY)) for k in keys)
     k0, k1 = (int(v) for v in np.asarray(KEY))
-    assert tuple(keys[3].tolist()) == reference_threefry(k0, k1, 2, 3)
+    assert tuple(keys[3].tolist()) == reference_threefry(k0, k1, 0, 3)
     assert_same(np.asarray(fr.fold_in(KEY, 3)), keys[3])
     assert_same(sample(fr.fold_in, KEY, np.int64(-1)), np.asarray(fr.fold_in(KEY, 2**32 - 1)))
 
 
-def test_split_and_fold_in_keys_give_different_streams():
-    a, b = fr.split(KEY)
-    draws = [np.asarray(fr.bits(k, (4,))) for k in (KEY, a, b, fr.fold_in(KEY, 0), fr.fold_in(KEY, 1))]
+def test_fold_in_is_the_matching_split_key_as_in_jax():
+    keys = np.asarray(fr.split(KEY, 4))
+    for i in range(4):
+        assert_same(np.asarray(fr.fold_in(KEY, i)), keys[i])
+    draws = [np.asarray(fr.bits(k, (4,))) for k in (KEY, *keys)]
     assert len({d.tobytes() for d in draws}) == len(draws)
 
 
 # -- bits and uniform -------------------------------------------------------------------------------------
 
-def test_bits_are_the_threefry_words_in_counter_order():
+def test_bits_hash_each_elements_index():
     words = sample(lambda k: fr.bits(k, (7,)), KEY)
     k0, k1 = (int(v) for v in np.asarray(KEY))
-    expected = [w for i in range(4) for w in reference_threefry(k0, k1, 0, i)][:7]
-    assert words.tolist() == expected
+    pairs = [reference_threefry(k0, k1, 0, i) for i in range(7)]
+    assert words.tolist() == [y0 ^ y1 for y0, y1 in pairs]
     wide = sample(lambda k: fr.bits(k, (2,), np.uint64), KEY)
-    assert wide.tolist() == [expected[0] << 32 | expected[1], expected[2] << 32 | expected[3]]
-    assert sample(lambda k: fr.bits(k, (7,), np.uint8), KEY).tolist() == [w & 0xFF for w in expected]
+    assert wide.tolist() == [y0 << 32 | y1 for y0, y1 in pairs[:2]]
+    assert sample(lambda k: fr.bits(k, (7,), np.uint8), KEY).tolist() == [(y0 ^ y1) & 0xFF for y0, y1 in pairs]
 
 
 def test_uniform_floats_use_the_top_mantissa_bits():
@@ -247,7 +249,8 @@ def test_categorical_axis_and_default_shape():
     logits = np.log(np.array([[0.1, 0.6], [0.3, 0.2], [0.6, 0.2]]))  # categories along axis 0
     along_0 = sample(lambda k, lg: fr.categorical(k, lg, axis=0), KEY, logits)
     assert along_0.shape == (2,)
-    assert_same(along_0, np.asarray(fr.categorical(KEY, logits.T, axis=-1)))
+    noise = np.asarray(fr.gumbel(KEY, logits.shape))  # drawn in the layout of the logits, as JAX does
+    assert_same(along_0, np.argmax(noise + logits, axis=0))
 
 
 def test_randint_bounds_and_uniformity():
@@ -364,3 +367,23 @@ def test_samplers_trace_with_the_key_as_input(name, monkeypatch):
 def test_bad_input_raises_clear_errors(call, message):
     with pytest.raises(FnxTypeError, match=message):
         call()
+
+
+@pytest.mark.parametrize("method", ["cholesky", "eigh", "svd"])
+def test_multivariate_normal_has_the_asked_mean_and_covariance(method):
+    a = np.random.default_rng(0).normal(size=(3, 3))
+    cov, mean = a @ a.T + 0.5 * np.eye(3), np.array([1.0, -2.0, 0.5])
+    x = np.asarray(fr.multivariate_normal(KEY, mean, cov, (40_000,), method=method))
+    assert x.shape == (40_000, 3)
+    np.testing.assert_allclose(x.mean(axis=0), mean, atol=0.05)
+    np.testing.assert_allclose(np.cov(x.T), cov, rtol=0.05, atol=0.05)
+
+
+def test_multivariate_normal_with_a_singular_covariance_and_bad_input():
+    cov = np.array([[1.0, 1.0], [1.0, 1.0]])  # rank 1: Cholesky fails, eigh does not
+    x = np.asarray(fr.multivariate_normal(KEY, np.zeros(2), cov, (1000,), method="eigh"))
+    np.testing.assert_allclose(x[:, 0], x[:, 1], atol=1e-6)
+    with pytest.raises(FnxTypeError, match="method must be one of"):
+        fr.multivariate_normal(KEY, np.zeros(2), cov, method="qr")
+    with pytest.raises(FnxTypeError, match=r"mean of shape \(\.\.\., n\) and cov of shape"):
+        fr.multivariate_normal(KEY, np.zeros(2), np.eye(3))

@@ -58,6 +58,12 @@ class ArrayMethods:
     def __getitem__(self, index):
         return _fnp.getitem(self, index)
 
+    def __array_function__(self, func, types, args, kwargs):  # np.sum(x) and friends: fnx/numpy/_numpy_protocol.py
+        return _fnp._numpy_protocol.array_function(func, types, args, kwargs)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):  # np.sin(x), ndarray + x
+        return _fnp._numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
     def reshape(self, *shape, order="C"):
         return _fnp.reshape(self, _shape_args(shape), order=order)
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from .avals import ShapedArray
-from .primitive import Primitive, RuleTable, abstract_eval
+from .primitive import Primitive, RuleTable, abstract_eval, effectful
 
 
 class Var:
@@ -122,13 +122,13 @@ dce_rules = RuleTable("dead code")
 
 
 def dce(jaxpr: Jaxpr) -> Jaxpr:
-    """The jaxpr without the equations whose outputs nothing uses (every primitive is pure), also inside the
+    """The jaxpr without the equations whose outputs nothing uses (but ``effectful`` ones), also inside the
     jaxprs its equations hold; a primitive's ``dce_rules`` entry may drop its own unused outputs too."""
     live = {id(v) for v in jaxpr.outvars if isinstance(v, Var)}
     kept = []
     for eqn in reversed(jaxpr.eqns):
         used = [id(v) in live for v in eqn.outvars]
-        if not any(used):
+        if not any(used) and eqn.primitive not in effectful:
             continue
         rule = dce_rules.get(eqn.primitive)
         eqn = rule(eqn, used) if rule is not None else map_sub_jaxprs(eqn, dce)

@@ -102,6 +102,8 @@ def rules_of(name: str) -> list[RuleSite]:
 primitives: dict[str, "Primitive"] = {}
 abstract_eval_rules = RuleTable("abstract eval")
 impl_rules = RuleTable("impl")
+# primitives that act beyond their result (MPI collectives): dead-code elimination keeps them
+effectful: set["Primitive"] = set()
 
 
 class Primitive:

@@ -6,6 +6,7 @@ rebuild it: ``tree_unflatten(treedef, leaves)``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Hashable, NamedTuple
 
 _registry: dict[type, tuple[Callable, Callable]] = {}
@@ -137,3 +138,26 @@ def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable[[Any], bool] 
             raise ValueError(f"tree_map: pytree structures differ: {treedef} and {r_def}")
         others.append(r_leaves)
     return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
+
+
+_NO_INITIAL = object()
+
+
+def tree_reduce(function: Callable, tree: Any, initializer: Any = _NO_INITIAL,
+                is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Fold ``function(accumulated, leaf)`` over the leaves of ``tree``, left to right, as ``functools.reduce``.
+
+    >>> tree_reduce(lambda a, b: a + b, {"w": [1, 2], "b": 3})
+    6
+    """
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is _NO_INITIAL:
+        if not leaves:
+            raise TypeError("tree_reduce: a tree with no leaves needs an initializer")
+        return functools.reduce(function, leaves)
+    return functools.reduce(function, leaves, initializer)
+
+
+def tree_all(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> bool:
+    """Whether every leaf of ``tree`` is true (``all`` over the leaves)."""
+    return all(tree_leaves(tree, is_leaf))

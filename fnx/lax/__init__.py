@@ -17,3 +17,14 @@ from .linalg import (cholesky_p, det_p, dot, dot_general, dot_general_p, eigh, e
 from .reductions import *  # noqa: F401,F403
 from .sorting import sort, sort_key_val, sort_p  # noqa: F401
 from .structural import *  # noqa: F401,F403
+from .collectives import all_gather, all_reduce, bcast, pmax, pmean, pmin, psum, reduce_scatter  # noqa: F401
+from .precision import Precision, check_precision  # noqa: F401
+from .scans import associative_scan, map as _map  # noqa: F401
+
+
+def __getattr__(name: str):
+    """``lax.map``, looked up here rather than bound as a global, which would hide the builtin ``map`` from code
+    that star-imports this package."""
+    if name == "map":
+        return _map
+    raise AttributeError(f"module 'fnx.lax' has no attribute {name!r}")

@@ -25,6 +25,7 @@ from ..core.avals import ShapedArray, aval_of
 from ..core.errors import FnxTypeError
 from ..core.primitive import def_primitive
 from .elementwise import convert_element_type
+from .precision import check_precision
 from ._rules import describe, same_dtype
 
 
@@ -105,20 +106,21 @@ def _solve_eval(a, b):
 solve_p = def_primitive("solve", _solve_eval, lambda a, b: np.linalg.solve(a, b).astype(np.asarray(b).dtype))
 
 
-def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     """Generalized dot: ``dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``.
 
-    Output axes: batch, then lhs free axes, then rhs free axes.
+    Output axes: batch, then lhs free axes, then rhs free axes. ``precision``: see ``lax.Precision``.
     """
+    check_precision(precision, "dot_general")
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))
     out = dot_general_p.bind(lhs, rhs, dimension_numbers=dn)
     return out if preferred_element_type is None else convert_element_type(out, preferred_element_type)
 
 
-def dot(lhs, rhs):
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
     """Vector/matrix product of rank-1 or rank-2 operands."""
-    return dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())))
+    return dot_general(lhs, rhs, (((lhs.ndim - 1,), (0,)), ((), ())), precision, preferred_element_type)
 
 
 # -- decompositions -------------------------------------------------------------------------------------------

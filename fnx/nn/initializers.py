@@ -39,8 +39,9 @@ __all__ = ["compute_fans", "zeros", "ones", "constant", "normal", "uniform", "tr
 
 Initializer = Callable[..., object]  # init(key, shape, dtype=float) -> array
 
-# The standard deviation of a standard normal truncated to [-2, 2]; dividing by it restores unit variance.
-_TRUNCATED_STD = math.sqrt(1.0 - 4.0 * math.exp(-2.0) / math.sqrt(2.0 * math.pi) / math.erf(2.0 / math.sqrt(2.0)))
+# The standard deviation of a standard normal truncated to [-2, 2] (JAX's value of
+# sqrt(1 - 4 exp(-2) / sqrt(2 pi) / erf(sqrt 2))); dividing by it restores unit variance.
+_TRUNCATED_STD = 0.87962566103423978
 
 
 def _shape(shape, op: str) -> tuple:
@@ -173,14 +174,13 @@ def variance_scaling(scale: float, mode: str, distribution: str, in_axis: int = 
         dt = _float_dtype(dtype, "variance_scaling")
         fan_in, fan_out = compute_fans(shape, in_axis, out_axis)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-        variance = scale / max(1.0, n)
+        variance = dt.type(scale / max(1.0, n))  # the factors are rounded in dt as JAX rounds them
         if distribution == "uniform":
-            limit = math.sqrt(3.0 * variance)
-            return random.uniform(key, shape, dt, -limit, limit)
+            return random.uniform(key, shape, dt, -1.0, 1.0) * np.sqrt(dt.type(3) * variance)
         if distribution == "normal":
-            return random.normal(key, shape, dt) * dt.type(math.sqrt(variance))
+            return random.normal(key, shape, dt) * np.sqrt(variance)
         z = random.truncated_normal(key, -2.0, 2.0, shape, dt)
-        return z * dt.type(math.sqrt(variance) / _TRUNCATED_STD)
+        return z * (np.sqrt(variance) / dt.type(_TRUNCATED_STD))
     return init
 
 
@@ -192,10 +192,12 @@ def glorot_uniform(in_axis: int = -2, out_axis: int = -1) -> Initializer:
     return variance_scaling(1.0, "fan_avg", "uniform", in_axis, out_axis)
 
 
-def glorot_normal(in_axis: int = -2, out_axis: int = -1, distribution: str = "normal") -> Initializer:
+def glorot_normal(in_axis: int = -2, out_axis: int = -1, distribution: str = "truncated_normal") -> Initializer:
     """Glorot & Bengio (2010): zero mean, std ``sqrt(2 / (fan_in + fan_out))``.
 
-    ``distribution="truncated_normal"`` gives Keras 2's version (same variance, no tails).
+    As in JAX (and Keras 2), the default draws a normal truncated at two standard deviations and rescaled to
+    the same variance (no tails), the same numbers as ``jax.nn.initializers.glorot_normal`` for the same key;
+    ``distribution="normal"`` draws a plain normal.
 
     >>> w = glorot_normal()(random.key(0), (784, 30))
     """
@@ -210,8 +212,9 @@ def he_uniform(in_axis: int = -2, out_axis: int = -1) -> Initializer:
     return variance_scaling(2.0, "fan_in", "uniform", in_axis, out_axis)
 
 
-def he_normal(in_axis: int = -2, out_axis: int = -1, distribution: str = "normal") -> Initializer:
-    """He et al. (2015), for ReLU layers: zero mean, std ``sqrt(2 / fan_in)``.
+def he_normal(in_axis: int = -2, out_axis: int = -1, distribution: str = "truncated_normal") -> Initializer:
+    """He et al. (2015), for ReLU layers: zero mean, std ``sqrt(2 / fan_in)``; truncated normal by default, as
+    JAX's (``glorot_normal``).
 
     >>> w = he_normal(in_axis=1, out_axis=0)(random.key(0), (16, 3, 5, 5))   # OIHW conv kernel
     """
@@ -226,8 +229,9 @@ def lecun_uniform(in_axis: int = -2, out_axis: int = -1) -> Initializer:
     return variance_scaling(1.0, "fan_in", "uniform", in_axis, out_axis)
 
 
-def lecun_normal(in_axis: int = -2, out_axis: int = -1, distribution: str = "normal") -> Initializer:
-    """LeCun et al. (1998), the SELU initializer: zero mean, std ``sqrt(1 / fan_in)``.
+def lecun_normal(in_axis: int = -2, out_axis: int = -1, distribution: str = "truncated_normal") -> Initializer:
+    """LeCun et al. (1998), the SELU initializer: zero mean, std ``sqrt(1 / fan_in)``; truncated normal by
+    default, as JAX's (``glorot_normal``).
 
     >>> w = lecun_normal()(random.key(0), (784, 30))
     """

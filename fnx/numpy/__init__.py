@@ -13,8 +13,9 @@ import numpy as _np
 from ..core import array_methods as _array_methods
 from ..core.array import Array as ndarray  # noqa: F401  (isinstance checks as in NumPy)
 from ..core.dtypes import finfo, iinfo  # noqa: F401
-from . import (_creation, _elementwise, _indexing, _linalg_functions, _reductions, _shape, _sorting, _vectorize)
-from . import linalg  # noqa: F401
+from . import (_comparison, _creation, _elementwise, _indexing, _linalg_functions, _numpy_protocol,  # noqa: F401
+               _reductions, _scalar_types, _shape, _signal, _sorting, _vectorize)
+from . import fft, linalg  # noqa: F401
 
 
 def _export(module) -> None:
@@ -24,14 +25,15 @@ def _export(module) -> None:
             globals()[name] = value
 
 
-for _m in (_creation, _elementwise, _reductions, _shape, _indexing, _linalg_functions, _sorting, _vectorize):
+for _m in (_creation, _elementwise, _reductions, _shape, _indexing, _linalg_functions, _sorting, _vectorize, _comparison,
+           _signal):
     _export(_m)
 IndexUpdateHelper = _indexing.IndexUpdateHelper
 
-bool_ = _np.dtype("bool")
-int8, int16, int32, int64 = (_np.dtype(f"int{n}") for n in (8, 16, 32, 64))
-uint8, uint16, uint32, uint64 = (_np.dtype(f"uint{n}") for n in (8, 16, 32, 64))
-float32, float64 = _np.dtype("float32"), _np.dtype("float64")
+bool_ = _scalar_types.scalar_type("bool_")
+int8, int16, int32, int64 = (_scalar_types.scalar_type(f"int{n}") for n in (8, 16, 32, 64))
+uint8, uint16, uint32, uint64 = (_scalar_types.scalar_type(f"uint{n}") for n in (8, 16, 32, 64))
+float32, float64 = _scalar_types.scalar_type("float32"), _scalar_types.scalar_type("float64")
 dtype = _np.dtype
 pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, None, _np.euler_gamma
 integer, floating, signedinteger, unsignedinteger, number, bool = (  # noqa: A001
@@ -48,7 +50,7 @@ def result_type(*args) -> _np.dtype:
 
 def shape(x) -> tuple:
     """The shape of ``x``."""
-    return tuple(getattr(x, "shape", _np.shape(x)))
+    return tuple(x.shape) if hasattr(x, "shape") else _np.shape(x)
 
 
 def ndim(x) -> int:

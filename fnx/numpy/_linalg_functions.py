@@ -39,7 +39,15 @@ def _mismatch(op: str, a, b, why: str) -> FnxTypeError:
     return FnxTypeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: {why}")
 
 
-def dot(a, b):
+def _check_product_options(precision, preferred_element_type, op: str) -> None:
+    """JAX's product options: ``precision`` is checked (fnx multiplies at full precision on the CPU);
+    ``preferred_element_type`` must be None (cast the operands instead)."""
+    lax.check_precision(precision, op)
+    if preferred_element_type is not None:
+        raise FnxTypeError(f"{op}: preferred_element_type is not supported by fnx.numpy; cast the operands")
+
+
+def dot(a, b, precision=None, preferred_element_type=None):
     """NumPy's ``dot``: the sum product of the last axis of ``a`` and the second-to-last of ``b``.
 
     Shapes: ``(..., k) . (k,) -> (...)`` and ``(..., k) . (B..., k, m) -> (..., B..., m)``; a 0-d operand
@@ -49,6 +57,7 @@ def dot(a, b):
     >>> fnp.dot(fnp.array([[1., 2.], [3., 4.]]), fnp.array([5., 6.]))
     Array([17., 39.], dtype=float64)
     """
+    _check_product_options(precision, preferred_element_type, "dot")
     a, b = _arrays("dot", a, b)
     if a.ndim == 0 or b.ndim == 0:
         from ._elementwise import multiply
@@ -60,7 +69,7 @@ def dot(a, b):
     return _contract(a, b, ((a.ndim - 1,), (b_axis,)))
 
 
-def matmul(a, b):
+def matmul(a, b, precision=None, preferred_element_type=None):
     """The matrix product ``a @ b`` with NumPy's rules.
 
     ``(..., n, k) @ (..., k, m) -> (..., n, m)`` with the leading (batch) axes broadcast. A 1-d ``a`` is a row
@@ -70,6 +79,7 @@ def matmul(a, b):
     >>> (fnp.ones((5, 2, 3)) @ fnp.ones(3)).shape
     (5, 2)
     """
+    _check_product_options(precision, preferred_element_type, "matmul")
     a, b = _arrays("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise _mismatch("matmul", a, b, "operands must have at least one dimension (use multiply for scalars)")
@@ -93,26 +103,28 @@ def matmul(a, b):
     return _reshape(out, shape)
 
 
-def vdot(a, b):
+def vdot(a, b, precision=None, preferred_element_type=None):
     """The dot product of ``a`` and ``b`` flattened (they must have the same size).
 
     >>> import fnx.numpy as fnp
     >>> int(fnp.vdot(fnp.array([[1, 2], [3, 4]]), fnp.array([[1, 1], [1, 1]])))
     10
     """
+    _check_product_options(precision, preferred_element_type, "vdot")
     a, b = _arrays("vdot", a, b)
     if a.size != b.size:
         raise _mismatch("vdot", a, b, f"sizes {a.size} and {b.size} differ")
     return _contract(_reshape(a, (a.size,)), _reshape(b, (b.size,)), ((0,), (0,)))
 
 
-def inner(a, b):
+def inner(a, b, precision=None, preferred_element_type=None):
     """The sum product over the last axes: ``(..., k), (B..., k) -> (..., B...)``; 0-d operands multiply.
 
     >>> import fnx.numpy as fnp
     >>> int(fnp.inner(fnp.array([1, 2, 3]), fnp.array([0, 1, 0])))
     2
     """
+    _check_product_options(precision, preferred_element_type, "inner")
     a, b = _arrays("inner", a, b)
     if a.ndim == 0 or b.ndim == 0:
         from ._elementwise import multiply
@@ -153,7 +165,7 @@ def _tensordot_axes(a, b, axes) -> tuple:
     return axes_a, axes_b
 
 
-def tensordot(a, b, axes=2):
+def tensordot(a, b, axes=2, precision=None, preferred_element_type=None):
     """Sum products over pairs of axes: the last ``axes`` of ``a`` with the first ``axes`` of ``b``, or the
     axes listed in ``axes = (axes_of_a, axes_of_b)``. Result: free axes of ``a``, then free axes of ``b``.
 
@@ -161,6 +173,7 @@ def tensordot(a, b, axes=2):
     >>> fnp.tensordot(fnp.ones((2, 3, 4)), fnp.ones((4, 3, 5)), axes=([1, 2], [1, 0])).shape
     (2, 5)
     """
+    _check_product_options(precision, preferred_element_type, "tensordot")
     a, b = _arrays("tensordot", a, b)
     axes_a, axes_b = _tensordot_axes(a, b, axes)
     for i, j in zip(axes_a, axes_b):
@@ -332,7 +345,7 @@ def _stretch(x, labels: list, sizes: dict):
     return lax.broadcast_in_dim(x, shape, range(len(shape))) if shape != tuple(x.shape) else x
 
 
-def einsum(subscripts: str, *operands):
+def einsum(subscripts: str, *operands, precision=None, preferred_element_type=None):
     """Einstein summation, as NumPy's ``einsum``: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``.
 
     Supports implicit output (letters used once, alphabetically), ``...`` for broadcast axes and repeated
@@ -344,6 +357,7 @@ def einsum(subscripts: str, *operands):
     >>> fnp.einsum("ij,j->i", fnp.array([[1., 2.], [3., 4.]]), fnp.array([5., 6.]))
     Array([17., 39.], dtype=float64)
     """
+    _check_product_options(precision, preferred_element_type, "einsum")
     if not isinstance(subscripts, str) or not operands:
         raise FnxTypeError("einsum: expected a subscripts string followed by at least one operand")
     xs = _arrays("einsum", *operands)

@@ -31,6 +31,7 @@ from ..lower.background import (arg_types, compile_in_background, match_blas_thr
                                 wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
+from .static_args import static_both_ways
 
 _new_object = object.__new__
 # ClosedJaxpr -> {donated inputs: TieredCode}; weak, so that a jaxpr's code goes when nothing can call it
@@ -217,8 +218,8 @@ class Jitted:
                  donate_argnums: Sequence[int] = (), device: Device | None = None):
         self.fun, self.device = fun, device
         self.name = getattr(fun, "__name__", type(fun).__name__)  # a functools.partial has no __name__
-        self.static_argnums = frozenset(static_argnums)
-        self.static_argnames = frozenset(static_argnames)
+        static_argnums, static_argnames = static_both_ways(fun, static_argnums, static_argnames)
+        self.static_argnums, self.static_argnames = frozenset(static_argnums), frozenset(static_argnames)
         self.donate_argnums = frozenset(donate_argnums)
         if self.static_argnums & self.donate_argnums:
             raise FnxTypeError(f"jit({self.name}): arguments {sorted(self.static_argnums & self.donate_argnums)}"

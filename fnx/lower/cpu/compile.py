@@ -14,6 +14,10 @@ from ._scipy_blas import preload_scipy_blas
 
 preload_scipy_blas()  # before Numba starts: it imports SciPy's BLAS module, and with it all of scipy.linalg
 
+from ..._memory import apply_policy  # noqa: E402
+
+apply_policy()  # compiled code is what needs fnx's memory policy (fnx/_memory.py): applied now, not at import
+
 import numba
 import numpy as np
 from numba.core.errors import NumbaIRAssumptionWarning
@@ -22,6 +26,7 @@ from ...core.ir import ClosedJaxpr
 from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Numba caches, so before them)
 from . import rules_calls, rules_control_flow, rules_convolution, rules_elementwise  # noqa: F401  (register the
 from . import rules_indexing, rules_linalg, rules_reductions, rules_sorting, rules_structural  # noqa: F401  CPU rules)
+from . import rules_collectives  # noqa: F401
 from ..simplify import simplify
 from .codegen import write_module
 

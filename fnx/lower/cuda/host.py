@@ -8,6 +8,7 @@ list below is the documentation the registry test checks: every primitive has a 
 """
 from __future__ import annotations
 
+from ...lax import collectives
 from ...lax import elementwise as ew
 from ...lax import linalg
 from .rules import host_routed
@@ -19,3 +20,6 @@ host_routed.mark(ew.nextafter_p, ew.cbrt_p, ew.erf_inv_p, ew.digamma_p, ew.popul
 # The decompositions (LAPACK on the CPU: iterative eigen- and singular value solvers, Householder QR) want a
 # cuSOLVER binding or kernels of their own.
 host_routed.mark(linalg.eigh_p, linalg.svd_p, linalg.qr_p, linalg.slogdet_p)
+# The collectives run over MPI from the host (the CPU backend's bound C functions): a device version wants
+# CUDA-aware MPI or NCCL.
+host_routed.mark(collectives.all_reduce_p, collectives.all_gather_p, collectives.reduce_scatter_p, collectives.bcast_p)
