@@ -96,7 +96,8 @@ def _reduce(eqn, kernel, out, n: int, args: list) -> None:
 
 class IndexStep(Step):
     """One output computed by a map kernel from index arithmetic: ``out[i] = <expr of the output position>``
-    (transpose, slice, rev, concatenate, pad, iota). ``source`` defines ``k(n, o0, a0, ...)``."""
+    (the structural index kernels, gather, the direct convolution and reduce_window). ``source`` defines
+    ``k(n, o0, a0, ...)``."""
 
     def __init__(self, inputs: list, output: Var, source: str):
         self.inputs, self.outputs, self.source = list(inputs), [output], source
