@@ -180,7 +180,8 @@ def _cholesky_lines(n: int, w, o, zero: str, nan: str) -> list:
     return ["        ok = True", f"        for c in range({n}):", f"            for r in range({n}):",
             f"                {o('r', 'c')} = {zero}", f"            d = {w('c', 'c')}", "            for q in range(c):",
             f"                d -= {o('c', 'q')} * {o('c', 'q')}", "            if not d > 0:", "                ok = False",
-            f"                d = {w('c', 'c')} * 0 + 1", f"            {o('c', 'c')} = math.sqrt(d)",
+            "                d = 1.0",  # any positive value: the matrix is NaN in the end
+            f"            {o('c', 'c')} = math.sqrt(d)",
             f"            for r in range(c + 1, {n}):", f"                s = {w('r', 'c')}",
             "                for q in range(c):", f"                    s -= {o('r', 'q')} * {o('c', 'q')}",
             f"                {o('r', 'c')} = s / {o('c', 'c')}", "        if not ok:",
