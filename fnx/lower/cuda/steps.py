@@ -20,11 +20,11 @@ from .runtime import MAX_BLOCKS, THREADS, blocks_for, compile_kernel, pool
 
 def flat(buffer):
     """A 1-d view of a C-contiguous device buffer (kernels index every argument by one position)."""
-    return buffer if len(buffer.shape) == 1 else buffer.reshape(int(np.prod(buffer.shape, dtype=np.int64)))
+    return buffer if len(buffer.shape) == 1 else buffer.reshape(buffer.size)
 
 
 def size_of(v) -> int:
-    return int(np.prod(v.aval.shape, dtype=np.int64))
+    return math.prod(v.aval.shape)
 
 
 def _vars(atoms) -> list:
@@ -59,12 +59,13 @@ class ClusterStep(Step):
         used = (self.map[1] if self.map else []) + [x for _, (_, ins) in self.reductions for x in ins]
         self.inputs = _vars(used)
         self.launches = bool(self.map) + 2 * len(self.reductions)  # at most: a reduction's second pass
-        self.flops = int(np.prod(cluster.shape, dtype=np.int64)) * len(cluster.eqns)
+        self.size = math.prod(cluster.shape)
+        self.flops = self.size * len(cluster.eqns)
 
     def run(self, values: list) -> list:
         env = {id(x): flat(b) for x, b in zip(self.inputs, values)}
         outs = {id(v): pool().take(v.aval.shape, v.aval.dtype) for v in self.outputs}
-        n = int(np.prod(self.cluster.shape, dtype=np.int64))
+        n = self.size
         if self.map is not None and n:
             source, ins = self.map
             kernel = compile_kernel(source, "k")
@@ -101,11 +102,11 @@ class IndexStep(Step):
 
     def __init__(self, inputs: list, output: Var, source: str):
         self.inputs, self.outputs, self.source = list(inputs), [output], source
+        self.size = size_of(output)
 
     def run(self, values: list) -> list:
-        out_var = self.outputs[0]
+        out_var, n = self.outputs[0], self.size
         out = pool().take(out_var.aval.shape, out_var.aval.dtype)
-        n = size_of(out_var)
         if n:
             compile_kernel(self.source, "k")[blocks_for(n), THREADS](n, flat(out), *map(flat, values))
         return [out]
