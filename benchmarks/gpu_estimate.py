@@ -88,7 +88,7 @@ def host_seconds(function, args, calls: int) -> float:
     """fnx's own host time per call of ``function`` on the GPU, kernels stubbed out (median of ``calls``)."""
     from fnx.lower.cuda import runtime, steps
     saved = runtime.compile_kernel, steps.compile_kernel
-    runtime.compile_kernel = steps.compile_kernel = lambda source, name, namespace=None: _NoLaunch()
+    runtime.compile_kernel = steps.compile_kernel = lambda source, name: _NoLaunch()
     try:
         function(*args)
         times = []
