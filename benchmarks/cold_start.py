@@ -5,6 +5,11 @@
     python benchmarks/cold_start.py --warm                # a second process per sample, on the first's cache
     python benchmarks/cold_start.py --tiers               # fnx's first tier against its compiled code
     python benchmarks/cold_start.py --frameworks fnx:process,fnx:thread,jax   # fnx's background modes
+    python benchmarks/cold_start.py --frameworks fnx@/tmp/old,fnx --workloads lenet   # two checkouts of fnx
+    python benchmarks/cold_start.py --frameworks fnx,fnx:ahead   # fnx:ahead: its common kernels cached first
+
+``fnx:ahead`` starts from a cache holding only the kernels the idle compile worker compiles ahead
+(``fnx.lower.cpu.common_kernels``), as a later program of an install finds it.
 
 Each sample is a fresh Python process that imports the framework, makes a workload's inputs and calls it
 ``--steps`` times (the MLP step feeds its new parameters back, as training does). fnx runs with every cache
@@ -73,10 +78,18 @@ def sample(framework: str, name: str, steps: int, warm: bool) -> dict:
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, FNX_CACHE_DIR=os.path.join(cache, "fnx"), NUMBA_CACHE_DIR=os.path.join(cache, "nb"))
         env.pop("FNX_BACKGROUND_COMPILE", None)  # the default configuration, unless a mode is named
+        framework, _, checkout = framework.partition("@")  # fnx@/path: the fnx of another checkout
         framework, _, mode = framework.partition(":")
-        if mode:
+        script = __file__
+        if checkout:
+            script = os.path.join(checkout, "benchmarks", "cold_start.py")
+            env["PYTHONPATH"] = checkout
+        if mode == "ahead":  # the common kernels compiled into the cache first, as the idle worker does
+            subprocess.run([sys.executable, "-c", "from fnx.lower.cpu import common_kernels\n"
+                            "for _ in common_kernels.compile_ahead(): pass"], env=env, check=True)
+        elif mode:
             env["FNX_BACKGROUND_COMPILE"] = mode
-        command = [sys.executable, __file__, "--child", framework, name, str(steps)]
+        command = [sys.executable, script, "--child", framework, name, str(steps)]
         if warm:  # fill the caches: fnx compiling in the call, so that the process ends with its cache full
             subprocess.run(command[:-1] + ["1"], env=dict(env, FNX_BACKGROUND_COMPILE="off"), check=True,
                            capture_output=True)

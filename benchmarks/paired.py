@@ -12,7 +12,8 @@ remains the reference (one process per framework, first calls, NumPy, result che
 
 ``--default-config`` drops the thread caps and the pinning (each framework as a user runs it);
 ``--busy`` prints each framework's slowdown beside a busy-looping process, which is stopped and continued
-(SIGSTOP/SIGCONT) so that every round times both frameworks with and without it.
+(SIGSTOP/SIGCONT) so that every round times both frameworks with and without it. ``--serial-loops`` adds fnx
+compiled with ``parallel_loops=0`` ("serial") to the alternation: parallel loops' gain or loss, in one run.
 """
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 DEFAULT_CONFIG = "--default-config" in sys.argv or "--busy" in sys.argv  # read before NumPy and JAX start
+# steady state: a fresh cache folder's compile worker would otherwise compile kernels ahead on the other core
+# for its first minute, and fnx's threads would make way for it (docs/settings.md, compile_ahead)
+os.environ.setdefault("FNX_COMPILE_AHEAD", "0")
 if not DEFAULT_CONFIG:
     os.environ.update({name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")})
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
@@ -45,11 +49,14 @@ def seconds_per_call(call, calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def contenders(workload, frameworks: list, products: bool) -> dict:
-    """name -> a function making one blocking call: fnx's and JAX's compiled ``workload``, and with
-    ``products`` (mlp_step and epoch) its matrix products alone on fnx's BLAS kernel (``blas_bound.py``)."""
+def contenders(workload, frameworks: list, products: bool, serial_loops: bool = False) -> dict:
+    """name -> a function making one blocking call: fnx's and JAX's compiled ``workload``, with
+    ``products`` (mlp_step and epoch) its matrix products alone on fnx's BLAS kernel (``blas_bound.py``), and
+    with ``serial_loops`` fnx's code compiled with ``parallel_loops=0`` ("serial")."""
     data = workload.inputs(False)
     found = {}
+    if serial_loops:
+        found["serial"] = _compiled_serial(workload, frameworks[0], data)
     for name, F in zip(("fnx", "JAX"), frameworks):
         f, args = workload.traced(F), F.tree_map(F.put, data)
         found[name] = lambda F=F, f=f, args=args: F.block(f(*args))
@@ -61,9 +68,23 @@ def contenders(workload, frameworks: list, products: bool) -> dict:
     return found
 
 
-def ratios(workload, frameworks: list, rounds: int, products: bool) -> dict:
+def _compiled_serial(workload, F, data):
+    """A blocking call of fnx's ``workload`` compiled with every loop serial (``parallel_loops=0``)."""
+    import fnx
+    default = fnx.config.parallel_loops
+    f, args = workload.traced(F), F.tree_map(F.put, data)
+    try:
+        fnx.config.update("parallel_loops", 0)
+        f(*args)
+        F.compiled()
+    finally:
+        fnx.config.update("parallel_loops", default)
+    return lambda: F.block(f(*args))
+
+
+def ratios(workload, frameworks: list, rounds: int, products: bool, serial_loops: bool = False) -> dict:
     """Per-round ratios to JAX of each contender, timed in turn (the order reversed every other round)."""
-    calls = contenders(workload, frameworks, products)
+    calls = contenders(workload, frameworks, products, serial_loops)
     for call in calls.values():
         call()  # compile
     frameworks[0].compiled()  # fnx's first calls run on NumPy while it compiles: time the compiled code
@@ -75,10 +96,10 @@ def ratios(workload, frameworks: list, rounds: int, products: bool) -> dict:
     return {name: t / times["JAX"] for name, t in times.items() if name != "JAX"}
 
 
-def busy_slowdowns(workload, frameworks: list, rounds: int) -> dict:
+def busy_slowdowns(workload, frameworks: list, rounds: int, serial_loops: bool = False) -> dict:
     """Per framework, the per-round ratio of its time beside a busy-looping process to its time without
-    (the busy process stopped with SIGSTOP between its turns); each round times all four in turn."""
-    calls = contenders(workload, frameworks, products=False)
+    (the busy process stopped with SIGSTOP between its turns); each round times all of them in turn."""
+    calls = contenders(workload, frameworks, False, serial_loops)
     for call in calls.values():
         call()
     frameworks[0].compiled()
@@ -108,6 +129,8 @@ def main() -> None:
                         help="no thread caps and no pinning: each framework as a user runs it")
     parser.add_argument("--busy", action="store_true",
                         help="(default config) each framework's slowdown beside a busy-looping process")
+    parser.add_argument("--serial-loops", action="store_true",
+                        help="also time fnx with every loop serial (parallel_loops=0), alternating with the rest")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity") and not DEFAULT_CONFIG:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -118,13 +141,13 @@ def main() -> None:
     for name in args.workloads.split(","):
         workload = workloads.BY_NAME[name]
         if args.busy:
-            for who, r in busy_slowdowns(workload, frameworks, args.rounds).items():
+            for who, r in busy_slowdowns(workload, frameworks, args.rounds, args.serial_loops).items():
                 q1, median, q3 = np.percentile(r, [25, 50, 75])
                 print(f"{name:12s} {who:5s} busy/idle {median:.2f} (quartiles {q1:.2f}-{q3:.2f}, {args.rounds} rounds)",
                       flush=True)
             continue
         target = f"  target <= {workload.target}" if workload.target else ""
-        for who, r in ratios(workload, frameworks, args.rounds, args.products).items():
+        for who, r in ratios(workload, frameworks, args.rounds, args.products, args.serial_loops).items():
             q1, median, q3 = np.percentile(r, [25, 50, 75])
             print(f"{name:12s} {who + '/JAX':13s} {median:.3f} (quartiles {q1:.3f}-{q3:.3f}, {args.rounds} rounds)"
                   f"{target if who == 'fnx' else ''}", flush=True)

@@ -18,6 +18,9 @@ from . import _memory
 _FLOATS = ("float32", "float64")
 # where jit compiles: a worker process, a thread of this process, or in the call itself (the caller waits)
 _BACKGROUND_MODES = ("process", "thread", "off")
+# fused loops of at least this many elements also get a parallel version, run while cores are free: below it
+# a loop takes ~0.1 ms, and starting Numba's threads costs tens of microseconds (docs/settings.md)
+PARALLEL_LOOPS = 1 << 18
 
 
 class Config:
@@ -28,17 +31,19 @@ class Config:
         self.cache_dir = ""
         self.cache_max_bytes = 0
         self.keep_freed_memory = 0
-        self.parallel_loops = 0
+        self.parallel_loops = PARALLEL_LOOPS
         self.background_compile = "process"
         self.adapt_blas_threads = True
+        self.compile_ahead = True
         self._on_change: list = []  # caches that depend on the settings (e.g. type promotion)
         self.update("default_float", os.environ.get("FNX_DEFAULT_FLOAT", "float64"))
         self.update("cache_dir", os.environ.get("FNX_CACHE_DIR", _default_cache_dir()))
         self.update("cache_max_bytes", os.environ.get("FNX_CACHE_MAX_BYTES", 1 << 30))
         self.update("keep_freed_memory", os.environ.get("FNX_KEEP_FREED_MEMORY", 1 << 30))
-        self.update("parallel_loops", os.environ.get("FNX_PARALLEL_LOOPS", 0))
+        self.update("parallel_loops", os.environ.get("FNX_PARALLEL_LOOPS", PARALLEL_LOOPS))
         self.update("background_compile", os.environ.get("FNX_BACKGROUND_COMPILE", "process"))
         self.update("adapt_blas_threads", os.environ.get("FNX_ADAPT_BLAS_THREADS", "1"))
+        self.update("compile_ahead", os.environ.get("FNX_COMPILE_AHEAD", "1"))
 
     def update(self, name: str, value: Any) -> None:
         """Change one setting: ``fnx.config.update("default_float", "float32")``."""
@@ -62,10 +67,10 @@ class Config:
                                  f"got {value!r}")
             self.parallel_loops = int(value)
             return
-        if name == "adapt_blas_threads":
+        if name in ("adapt_blas_threads", "compile_ahead"):
             if str(value) not in ("0", "1", "True", "False"):
-                raise ValueError(f"fnx.config.update: adapt_blas_threads must be True or False, got {value!r}")
-            self.adapt_blas_threads = str(value) in ("1", "True")
+                raise ValueError(f"fnx.config.update: {name} must be True or False, got {value!r}")
+            setattr(self, name, str(value) in ("1", "True"))
             return
         if name == "background_compile":
             if value not in _BACKGROUND_MODES:
@@ -76,7 +81,7 @@ class Config:
         if name != "default_float":
             raise KeyError(f"fnx.config.update: unknown setting {name!r}; known: 'default_float', 'cache_dir', "
                            f"'cache_max_bytes', 'keep_freed_memory', 'parallel_loops', 'background_compile', "
-                           f"'adapt_blas_threads'")
+                           f"'adapt_blas_threads', 'compile_ahead'")
         if str(np.dtype(value)) not in _FLOATS:
             raise ValueError(f"fnx.config.update: default_float must be one of {_FLOATS}, got {value!r}")
         self.default_float = np.dtype(value)

@@ -1,4 +1,5 @@
 """fnx.config settings that are not about dtypes: the memory policy, parallel loops (docs/settings.md)."""
+import os
 import platform
 import resource
 
@@ -8,6 +9,7 @@ import pytest
 import fnx
 import fnx.numpy as fnp
 from fnx._memory import keep_freed_memory
+from fnx.lower import loop_threads, openblas
 
 
 def _faults_touching_a_fresh_array(nbytes: int) -> int:
@@ -47,23 +49,66 @@ def _loops(x, y, w, z, v):
     return a, fnp.sum(a * a, axis=1), w - 0.5 * x, fnp.max(z * 2.0, axis=0), fnp.sin(v) + 1.0
 
 
-def test_parallel_loops_compute_what_serial_loops_do():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_parallel_loops_compute_what_serial_loops_do(threads):
+    """Both versions of each large loop (the load picks one at run time) give NumPy's results; with two
+    threads free the parallel one runs, and sets Numba's thread count of the calling thread."""
+    import numba
+    if threads > numba.config.NUMBA_NUM_THREADS:
+        pytest.skip("Numba has one thread here")
     rng = np.random.default_rng(0)
     x, y, w, z, v = (rng.standard_normal(shape) for shape in [(40, 30)] * 3 + [(50, 30), (2000,)])
+    before, adapt = fnx.config.parallel_loops, fnx.config.adapt_blas_threads
     try:
         fnx.config.update("parallel_loops", 1000)
+        fnx.config.update("adapt_blas_threads", False)  # the watcher would set the count from the load
         parallel = fnx.jit(_loops, donate_argnums=2)
         source = parallel.lower(x, y, w, z, v).as_text()
+        parallel.lower(x, y, w, z, v).compile()
+        numba.set_num_threads(1)
+        loop_threads.follow(threads)
         got = parallel(x, y, fnp.asarray(w), z, v)
+        assert numba.get_num_threads() == threads
     finally:
-        fnx.config.update("parallel_loops", 0)
+        fnx.config.update("parallel_loops", before)
+        fnx.config.update("adapt_blas_threads", adapt)
+        loop_threads.follow(numba.config.NUMBA_NUM_THREADS)
     assert source.count("numba.prange(") == 2 and source.count("parallel=True") == 2
     assert "numba.prange(40)" in source and "numba.prange(2000)" in source
+    assert source.count("th.use_loop_threads() > 1") == 2
     a = np.tanh(x) * y + np.exp(-x * x)
     expected = (a, np.sum(a * a, axis=1), w - 0.5 * x, np.max(z * 2.0, axis=0), np.sin(v) + 1.0)
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, rtol=1e-13)
-    assert "prange" not in fnx.jit(_loops).lower(x, y, w, z, v).as_text()  # off again: serial loops
+
+
+def test_parallel_loops_off_and_by_size():
+    rng = np.random.default_rng(1)
+    x, y, w, z, v = (rng.standard_normal(shape) for shape in [(40, 30)] * 3 + [(50, 30), (2000,)])
+    before = fnx.config.parallel_loops
+    try:
+        fnx.config.update("parallel_loops", 0)
+        assert "prange" not in fnx.jit(_loops).lower(x, y, w, z, v).as_text()
+        fnx.config.update("parallel_loops", 1500)  # the 2000-element loop only
+        source = fnx.jit(_loops).lower(x, y, w, z, v).as_text()
+    finally:
+        fnx.config.update("parallel_loops", before)
+    assert source.count("numba.prange(") == 1 and "numba.prange(2000)" in source
+
+
+def test_loop_threads_follow_the_load_rule():
+    """Loops take the cores no other process keeps busy, one while the compile worker works, and never more
+    than Numba's pool or fewer than one."""
+    cores = os.cpu_count()
+    openblas._follow(0.0, cores)
+    assert loop_threads.COUNT.value == min(cores, loop_threads._limit)
+    openblas._follow(cores - 0.9, cores)  # the other processes keep all but a tenth of a core busy
+    assert loop_threads.COUNT.value == 1
+    loop_threads.follow(10_000)
+    assert loop_threads.COUNT.value == loop_threads._limit
+    loop_threads.follow(0)
+    assert loop_threads.COUNT.value == 1
+    openblas._follow(0.0, cores)
 
 
 def test_parallel_loops_setting_validates():

@@ -11,6 +11,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,7 @@ def test_first_calls_run_on_numpy_then_the_compiled_code_takes_over(mode, tmp_pa
     monkeypatch.setattr(fnx.config, "background_compile", mode)
     answers = []  # what the worker said: it must have compiled, not left the work to this process
     compile_in_worker = background._compile_in_worker
-    monkeypatch.setattr(background, "_compile_in_worker", lambda *a: answers.append(compile_in_worker(*a)))
+    monkeypatch.setattr(background, "_compile_in_worker", lambda *a, **k: answers.append(compile_in_worker(*a, **k)))
     f = fnx.jit(_poly)
     x = np.linspace(-2, 2, 12).reshape(4, 3)
     expected = np.sum(np.tanh(x) * x + 1.5, axis=0)
@@ -189,7 +190,7 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
     monkeypatch.setattr(openblas, "SAMPLE_SECONDS", 3600.0)  # a watcher started here never looks again
     release = threading.Event()
     compile_in_worker = background._compile_in_worker
-    monkeypatch.setattr(background, "_compile_in_worker", lambda *a: release.wait() and compile_in_worker(*a))
+    monkeypatch.setattr(background, "_compile_in_worker", lambda *a, **k: release.wait() and compile_in_worker(*a, **k))
     f = fnx.jit(lambda v: v @ v.T + 1.0)
     x = np.ones((4, 4))
     try:
@@ -197,6 +198,7 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
         f(x)  # starts the compile, held until released: the first tier now runs beside the worker
         f(x)
         assert openblas.get_threads() == 1
+        assert openblas.scipy_openblas().scipy_openblas_get_num_threads() == 1  # the decompositions' LAPACK too
         release.set()
         assert fnx.block_until_compiled(timeout=600)
         assert openblas.get_threads() == openblas.threads_for(0.0, os.cpu_count(), own, False)
@@ -226,3 +228,101 @@ def test_the_derivative_of_a_jitted_function_compiles_too(monkeypatch):
     backward = next(iter(jit_module._derived[jaxpr][("vjp",)]._entries.values()))
     assert forward.executable is not None and forward.call == forward.executable.call
     assert backward.code.executable is not None and backward.call == backward.code.executable.call
+
+
+def test_the_common_kernel_list_names_kernels_and_signatures_that_exist():
+    """Every recorded signature decodes, names a disk-cached kernel, and encodes back to itself (a renamed
+    kernel or a changed argument list shows here, not as a silently skipped entry in the worker)."""
+    from fnx.lower.cpu import common_kernels
+    from fnx.lower.cpu.kernel_signatures import SIGNATURES
+    known = {(module, name) for module, name, _ in common_kernels.dispatchers()}
+    assert SIGNATURES and {(module, name) for module, name, _ in SIGNATURES} <= known
+    for _, _, signature in SIGNATURES:
+        assert common_kernels.encode(common_kernels.decode(signature)) == signature
+
+
+def test_compiling_ahead_compiles_the_listed_kernels_one_per_step(monkeypatch):
+    from fnx.lower.cpu import common_kernels, kernel_signatures
+    # signatures no other test compiles: uint16 and int16 arrays
+    first = ("kernels", "assign", (("array", "<u2", 3, "C", False), ("array", "<u2", 3, "A", True)))
+    second = ("kernels", "assign", (("array", "<i2", 2, "C", False), ("array", "<i2", 2, "C", True)))
+    listed = [first, ("vecmath", "no_such_kernel", (("scalar", "<f8"),)), second, first]
+    monkeypatch.setattr(kernel_signatures, "SIGNATURES", listed)
+    steps = common_kernels.compile_ahead()
+    for module, name, signature in (first, second):  # the unknown kernel is skipped, not a step
+        next(steps)
+        assert common_kernels.decode(signature) in common_kernels._dispatcher(module, name).overloads
+    assert next(steps, "done") == "done"  # the first again: compiled already
+    assert list(common_kernels.compile_ahead()) == []  # compiled already: nothing left to do
+
+
+def _serve_in_thread(monkeypatch, busy_cores: float) -> tuple:
+    """Run the worker's loop in a thread, on a machine where ``busy_cores`` cores are kept busy, compiling
+    ahead with a stand-in that only counts its steps: (steps, thread, requests, replies) with the pipe ends
+    this process uses."""
+    from multiprocessing import Pipe
+
+    from fnx.lower.cpu import common_kernels, compile_worker
+    steps = []
+
+    def ahead():
+        while True:
+            steps.append(1)
+            yield
+
+    clock = iter(range(10 ** 9))  # busy CPU seconds so far: busy_cores * 100 more at every look
+    monkeypatch.setattr(common_kernels, "compile_ahead", ahead)
+    monkeypatch.setattr(openblas, "cpu_seconds", lambda: (next(clock) * busy_cores * 100, 0.0))
+    monkeypatch.setattr(compile_worker, "SAMPLE_SECONDS", 0.01)
+    worker_requests, requests = Pipe(duplex=False)
+    replies, worker_replies = Pipe(duplex=False)
+    thread = threading.Thread(target=compile_worker.serve, args=(worker_requests, worker_replies))
+    thread.start()
+    return steps, thread, requests, replies
+
+
+@pytest.mark.parametrize("busy_cores", [0.0, float(os.cpu_count())])
+def test_the_idle_worker_compiles_ahead_only_with_a_core_free_and_answers_requests_first(busy_cores, monkeypatch):
+    steps, thread, requests, replies = _serve_in_thread(monkeypatch, busy_cores)
+    time.sleep(0.3)
+    taken = len(steps)
+    requests.send(("", "f", []))  # answered (with its error) at the next look between kernels
+    assert replies.poll(60) and "has no attribute 'f'" in replies.recv()
+    requests.close()
+    thread.join(60)
+    assert not thread.is_alive()  # it ends when the pipe closes
+    if busy_cores:
+        assert steps == []  # every core busy: nothing compiled ahead
+    else:
+        assert taken > 0
+
+
+def test_compile_ahead_setting_is_checked_and_the_worker_started_with_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
+    with pytest.raises(ValueError, match="compile_ahead must be True or False"):
+        fnx.config.update("compile_ahead", "sometimes")
+    monkeypatch.setattr(fnx.config, "compile_ahead", False)
+    background._compile_in_worker("", "f", [])
+    assert background._worker.settings[-1] is False
+
+
+def test_the_worker_starts_before_a_jitted_function_is_traced(tmp_path, monkeypatch):
+    """Its start (Python, NumPy, Numba) overlaps the trace and the first calls; not under another trace,
+    nor in the modes that use no worker."""
+    monkeypatch.setattr(fnx.config, "cache_dir", str(tmp_path))
+    events = []
+    monkeypatch.setattr(jit_module, "start_worker", lambda: events.append("worker"))
+
+    def traced(x):
+        events.append("trace")
+        return x + 1.0
+
+    for mode, expected in (("process", ["worker", "trace"]), ("thread", ["trace"]), ("off", ["trace"])):
+        monkeypatch.setattr(fnx.config, "background_compile", mode)
+        events.clear()
+        assert_same(np.asarray(fnx.jit(traced)(np.ones(2))), np.full(2, 2.0))
+        assert events[:2] == expected, mode
+    events.clear()
+    monkeypatch.setattr(fnx.config, "background_compile", "process")
+    fnx.grad(lambda x: fnx.jit(traced)(x).sum())(np.ones(2))  # traced under grad's trace: no worker yet
+    assert events[0] == "trace"

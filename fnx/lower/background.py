@@ -92,9 +92,10 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
         from .cpu import disk_cache
         from .cpu.compile import Executable, compile_for, load_function, lower
         source, entry = lower(closed, donated)
-        # the worker hands its machine code over through the disk cache: without one, compile here
+        # the worker hands its machine code over through the disk cache: without one, compile here; nor does a
+        # worker know the user's kernels ("uk.")
         if mode == "process" and disk_cache.folder() is not None and "uk." not in source and \
-                _compile_in_worker(source, entry, types) is not None:  # (a worker knows no user kernel)
+                _compile_in_worker(source, entry, types, meanwhile=prepare_numba) is not None:
             return  # the worker failed: the caller compiles in process, where the error shows as usual
         function = load_function(source, entry)
         compile_for(function, types)  # after the worker: a load from Numba's disk cache
@@ -103,6 +104,15 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
         executable = None
     finally:
         done(executable)
+
+
+def prepare_numba() -> None:
+    """Fill Numba's typing and target contexts (its registries of types and implementations): 0.4-0.6 s of
+    a process's first compile or load from the disk cache, which the compile thread does while the worker
+    compiles, and the worker while it waits for its first request."""
+    from numba.core.registry import cpu_target
+    cpu_target.typing_context.refresh()
+    cpu_target.target_context.refresh()
 
 
 def match_blas_threads() -> None:
@@ -125,7 +135,8 @@ class _Worker:
     def __init__(self) -> None:
         self.settings = _worker_settings()
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir, "FNX_CACHE_MAX_BYTES": str(config.cache_max_bytes)}
+        env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir, "FNX_CACHE_MAX_BYTES": str(config.cache_max_bytes),
+               "FNX_COMPILE_AHEAD": str(int(config.compile_ahead))}
         # -I: neither the working directory nor PYTHON* variables decide what it imports (a numba.py planted
         # in the user's folder must not run); fnx's own folder goes last on its path
         bootstrap = (f"import sys; sys.path.append({package_root!r}); "
@@ -146,10 +157,12 @@ class _Worker:
         self.replies = Connection(from_worker[0], writable=False)
         self.compiles = 0
 
-    def compile(self, source: str, entry: str, types: list) -> str | None:
-        """Have the worker compile ``entry`` of ``source`` into the disk cache: None, or the error's text."""
+    def compile(self, source: str, entry: str, types: list, meanwhile: Callable = lambda: None) -> str | None:
+        """Have the worker compile ``entry`` of ``source`` into the disk cache, calling ``meanwhile()`` while it
+        does: None, or the error's text."""
         self.compiles += 1
         self.requests.send((source, entry, types))
+        meanwhile()
         if not self.replies.poll(WORKER_TIMEOUT):
             self.process.kill()
             return f"the compile worker took over {WORKER_TIMEOUT} s"
@@ -162,12 +175,13 @@ class _Worker:
 
 
 def _worker_settings() -> tuple:
-    return config.cache_dir, config.cache_max_bytes
+    return config.cache_dir, config.cache_max_bytes, config.compile_ahead
 
 
-def _compile_in_worker(source: str, entry: str, types: list) -> str | None:
-    """Compile in the worker (started again if it died, used its quota or has other cache settings): None,
-    or what went wrong. Only the compile thread calls it (and tests), so requests never interleave."""
+def _compile_in_worker(source: str, entry: str, types: list, meanwhile: Callable = lambda: None) -> str | None:
+    """Compile in the worker (started again if it died, used its quota or has other cache settings), calling
+    ``meanwhile()`` while it works: None, or what went wrong. Only the compile thread calls it (and tests), so
+    requests never interleave."""
     global _worker
     with _worker_lock:
         if _worker is not None and (_worker.compiles >= WORKER_COMPILES or _worker.settings != _worker_settings()):
@@ -175,7 +189,7 @@ def _compile_in_worker(source: str, entry: str, types: list) -> str | None:
             _worker = None
     try:
         worker = start_worker()
-        return worker.compile(source, entry, types)
+        return worker.compile(source, entry, types, meanwhile)
     except (EOFError, OSError) as e:  # the worker died (a crash in Numba or LLVM): start another next time
         with _worker_lock:
             _worker = None

@@ -10,7 +10,8 @@ processes kept busy (``/proc/stat`` less this process's own CPU time) and gives 
 less those cores, at least one; while fnx's compile worker works, one. OpenBLAS's setting is global: NumPy
 products of the same process follow it too, and a limit set later by other means (threadpoolctl) is
 overridden; ``fnx.config.update("adapt_blas_threads", False)`` (``FNX_ADAPT_BLAS_THREADS=0``) turns this off.
-The count fnx starts from, and never exceeds, is OpenBLAS's own (``OPENBLAS_NUM_THREADS``).
+The count fnx starts from, and never exceeds, is OpenBLAS's own (``OPENBLAS_NUM_THREADS``). The same rule, from
+one thread per core, sets how many threads fnx's parallel loops use (``fnx.lower.loop_threads``).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import time
 import numpy as np
 
 from ..config import config
+from . import loop_threads
 
 SAMPLE_SECONDS = 0.1
 _own_count: int | None = None  # OpenBLAS's thread count before fnx changed it
@@ -52,11 +54,29 @@ def get_threads() -> int | None:
     return library.scipy_openblas_get_num_threads64_()
 
 
+@functools.lru_cache(maxsize=None)
+def scipy_openblas() -> ctypes.CDLL | None:
+    """SciPy's own bundled ``scipy-openblas`` (32-bit integers), which Numba's ``np.linalg`` calls (the compiled
+    decompositions: ``kernels_decompositions``), or None when this SciPy has none."""
+    try:
+        import scipy
+    except ImportError:
+        return None
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(scipy.__file__), "../scipy.libs/libscipy_openblas-*"))):
+        library = ctypes.CDLL(path)
+        if hasattr(library, "scipy_openblas_set_num_threads"):
+            return library
+    return None
+
+
 def set_threads(count: int) -> None:
-    """Make NumPy's OpenBLAS run ``count`` threads (a global setting its next call reads: safe while another
-    thread multiplies, OpenMathLib/OpenBLAS#3917)."""
+    """Make NumPy's OpenBLAS, and SciPy's, run ``count`` threads (a global setting their next call reads: safe
+    while another thread multiplies, OpenMathLib/OpenBLAS#3917)."""
     if get_threads() not in (None, count):
         numpy_openblas().scipy_openblas_set_num_threads64_(ctypes.c_int(count))
+        library = scipy_openblas()
+        if library is not None:
+            library.scipy_openblas_set_num_threads(ctypes.c_int(count))
 
 
 def threads_for(other_cores: float, cores: int, own_count: int, worker_busy: bool) -> int:
@@ -77,13 +97,19 @@ def adapt_threads(worker_busy: bool) -> None:
     if not _started:
         _started = True
         _own_count = get_threads()
-        if _own_count is not None and _cpu_seconds() is not None:
-            threading.Thread(target=_watch, name="fnx-openblas-threads", daemon=True).start()
+        if cpu_seconds() is not None:
+            threading.Thread(target=_watch, name="fnx-threads", daemon=True).start()
+    _follow(_other_cores, os.cpu_count() or 1)
+
+
+def _follow(other_cores: float, cores: int) -> None:
+    """OpenBLAS's and the parallel loops' thread counts for this load."""
     if _own_count is not None:
-        set_threads(threads_for(_other_cores, os.cpu_count() or 1, _own_count, _worker_busy))
+        set_threads(threads_for(other_cores, cores, _own_count, _worker_busy))
+    loop_threads.follow(threads_for(other_cores, cores, cores, _worker_busy))
 
 
-def _cpu_seconds() -> tuple[float, float] | None:
+def cpu_seconds() -> tuple[float, float] | None:
     """(CPU seconds all cores were busy, CPU seconds of this process) so far; None without /proc/stat."""
     try:
         with open("/proc/stat") as f:
@@ -96,14 +122,14 @@ def _cpu_seconds() -> tuple[float, float] | None:
 
 
 def _watch() -> None:
-    """Every SAMPLE_SECONDS: the cores other processes kept busy meanwhile, and OpenBLAS's threads to match."""
+    """Every SAMPLE_SECONDS: the cores other processes kept busy meanwhile, and the thread counts to match."""
     global _other_cores
     cores = os.cpu_count() or 1
-    last, last_time = _cpu_seconds(), time.monotonic()
+    last, last_time = cpu_seconds(), time.monotonic()
     while True:
         time.sleep(SAMPLE_SECONDS)
-        now, now_time = _cpu_seconds(), time.monotonic()
+        now, now_time = cpu_seconds(), time.monotonic()
         _other_cores = max(0.0, (now[0] - last[0]) - (now[1] - last[1])) / max(now_time - last_time, 1e-3)
         if config.adapt_blas_threads:
-            set_threads(threads_for(_other_cores, cores, _own_count, _worker_busy))
+            _follow(_other_cores, cores)
         last, last_time = now, now_time

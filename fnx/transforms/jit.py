@@ -82,11 +82,7 @@ class TieredCode:
         if self._arg_types is None:
             self._arg_types = arg_types(self.jaxpr.in_avals, args)
             _called_once.add(self)
-            if config.background_compile == "process" and config.cache_dir:
-                try:
-                    start_worker()
-                except OSError:  # the compile starts it again, and compiles here if it cannot
-                    pass
+            _start_worker()
         else:
             self.start_compile()
         return self._first_tier(*args)
@@ -132,6 +128,16 @@ class TieredCode:
             self._use(compile_jaxpr(self.closed, self.donated))
         _called_once.discard(self)
         return self.executable
+
+
+def _start_worker() -> None:
+    """Start the compile worker if it will be used, so that its start (~0.5 s: Python, NumPy, Numba) overlaps
+    tracing and the first calls; idle, it compiles common kernels ahead (``fnx.lower.cpu.common_kernels``)."""
+    if config.background_compile == "process" and config.cache_dir:
+        try:
+            start_worker()
+        except OSError:  # the compile starts it again, and compiles in this process if it cannot
+            pass
 
 
 def _code(jaxpr: ClosedJaxpr, donated: frozenset = frozenset()) -> TieredCode:
@@ -304,6 +310,8 @@ class Jitted:
         key = (static, tree, tuple((a.shape, a.dtype, type(x) in (bool, int, float)) for a, x in zip(avals, leaves)))
         entry = self._entries.get(key)
         if entry is None:
+            if not is_tracing():
+                _start_worker()  # before tracing, which it overlaps
             entry = self._entries[key] = _Entry(*self._trace(static, tree, avals), self._donated_leaves(args))
         if is_tracing() or any(isinstance(x, Tracer) for x in leaves):
             outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.name)

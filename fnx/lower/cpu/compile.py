@@ -7,7 +7,6 @@ the same module and loads the machine code Numba cached.
 """
 from __future__ import annotations
 
-import os
 import warnings
 
 from ._scipy_blas import preload_scipy_blas
@@ -24,6 +23,7 @@ from numba.core.errors import NumbaIRAssumptionWarning
 
 from ...core.ir import ClosedJaxpr
 from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Numba caches, so before them)
+from . import threads
 from . import rules_calls, rules_control_flow, rules_convolution, rules_elementwise  # noqa: F401  (register the
 from . import rules_indexing, rules_linalg, rules_reductions, rules_sorting, rules_structural  # noqa: F401  CPU rules)
 from . import rules_collectives  # noqa: F401
@@ -62,18 +62,10 @@ class Executable:
         return outs
 
 
-def _use_workqueue_threads() -> None:
-    """Numba's own thread pool for parallel loops, unless the user chose one (NUMBA_THREADING_LAYER): OpenMP's
-    threads spin at every barrier, and on a shared 2-core machine a loop went from 0.5 ms to 6 ms with them.
-    Numba reads the setting when it first starts its threads."""
-    if "NUMBA_THREADING_LAYER" not in os.environ:
-        numba.config.THREADING_LAYER = "workqueue"
-
-
 def load_function(source: str, entry: str):
     """The Numba dispatcher of function ``entry`` of the generated module ``source`` (not compiled yet)."""
-    if "parallel=True" in source:
-        _use_workqueue_threads()
+    if "parallel=True" in source:  # its machine code calls into Numba's thread pool: start it first
+        threads.launch()
     return getattr(disk_cache.load_module(source), entry)
 
 

@@ -8,18 +8,36 @@ entry for those argument types, which stores the machine code in Numba's disk ca
 or the error's text. The user's process then loads that machine code from the cache in a fraction of the
 time. The worker ends when the pipe closes, that is when the user's process ends (after finishing the compile
 at hand, which a later process then finds in the disk cache).
+
+Between requests it compiles the kernel signatures programs commonly use into the disk cache
+(``common_kernels``; ``FNX_COMPILE_AHEAD=0`` turns this off), one kernel at a time: before each it waits
+``SAMPLE_SECONDS`` for a request, and goes on only if none came and a core was idle meanwhile, so that a
+request waits for one kernel at most and a user's code running on every core does not share them with it.
 """
 from __future__ import annotations
 
+import os
 import sys
+import time
 import traceback
 from multiprocessing.connection import Connection
 
+from .. import openblas
 
-def serve(requests: Connection, replies: Connection) -> None:
-    """Answer compile requests until the other end closes the pipe."""
+SAMPLE_SECONDS = 0.1
+
+
+def serve(requests: Connection, replies: Connection, ahead: bool = True) -> None:
+    """Answer compile requests until the other end closes the pipe; with ``ahead``, compile common kernels
+    while there is none."""
+    from ..background import prepare_numba
+    from . import common_kernels
     from .compile import compile_for, load_function  # imports Numba: here, not when the worker is spawned
+    prepare_numba()  # part of any first compile: done before the first request comes, if it is not there yet
+    kernels = common_kernels.compile_ahead() if ahead else iter(())
     while True:
+        while _idle(requests) and next(kernels, False) is not False:
+            pass
         try:
             source, entry, arg_types = requests.recv()
         except (EOFError, OSError):
@@ -35,6 +53,22 @@ def serve(requests: Connection, replies: Connection) -> None:
             return
 
 
+def _idle(requests: Connection) -> bool:
+    """Wait until a request comes (False) or a core was idle for ``SAMPLE_SECONDS`` (True)."""
+    cores = os.cpu_count() or 1
+    while True:
+        before, start = openblas.cpu_seconds(), time.monotonic()
+        if requests.poll(SAMPLE_SECONDS):
+            return False
+        after = openblas.cpu_seconds()
+        if before is None or after is None:  # no /proc/stat: take the core to be free
+            return True
+        busy = (after[0] - before[0]) / max(time.monotonic() - start, 1e-3)  # the cores anything kept busy
+        if busy < cores - 0.5:
+            return True
+
+
 def main() -> None:
     """The worker's entry: the pipes' file descriptors are its two arguments."""
-    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False),
+          ahead=os.environ.get("FNX_COMPILE_AHEAD", "1") != "0")

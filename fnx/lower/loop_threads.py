@@ -1,0 +1,29 @@
+"""How many threads fnx's parallel loops run now: one number, matched to the load, that compiled code reads.
+
+A large fused loop is compiled twice (``fnx.lower.cpu.codegen``): serial, and as a ``numba.prange`` loop in a
+``parallel=True`` function. Each time it runs, the compiled code reads ``COUNT`` (through the symbol
+``fnx_loop_threads``, ``fnx.lower.cpu.threads``) and takes the parallel version, with that many of Numba's
+threads, only when it is above one. Starting a parallel loop costs tens of microseconds, and beside a process
+that keeps the other core busy a loop split over two threads waits for the slower one, so ``COUNT`` follows
+the same rule as OpenBLAS's threads (``fnx.lower.openblas``, whose watcher updates both): the cores no other
+process keeps busy, one while fnx's compile worker works. This module does not import Numba.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+
+COUNT = ctypes.c_int(os.cpu_count() or 1)  # read by compiled code at every parallel loop; a plain int store
+_limit = os.cpu_count() or 1  # Numba's pool size (NUMBA_NUM_THREADS) once Numba has started
+
+
+def set_limit(threads: int) -> None:
+    """The most threads a loop may use: Numba's pool size (``fnx.lower.cpu.threads`` sets it)."""
+    global _limit
+    _limit = max(1, threads)
+    COUNT.value = min(COUNT.value, _limit)
+
+
+def follow(count: int) -> None:
+    """Let parallel loops use ``count`` threads (at most Numba's pool size, at least one)."""
+    COUNT.value = max(1, min(count, _limit))
