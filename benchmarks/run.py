@@ -89,6 +89,8 @@ def run_worker(framework: str, round_index: int, names: list, args, tmp: Path) -
                "--repeat", str(args.repeat), "--min-loop", str(args.min_loop)] + (["--quick"] if args.quick else [])
     if framework == "jax" and round_index > 0:
         command += ["--jax-cache", str(tmp / "jax-cache")]
+    if framework == "fnx":
+        command += ["--device", args.device]
     env = dict(os.environ, FNX_CACHE_DIR=str(args.cache_dir or tmp / "fnx-cache"), JAX_PLATFORMS="cpu")
     if args.threads:
         env.update(thread_limits(args.threads, env.get("XLA_FLAGS", "")))
@@ -224,7 +226,11 @@ def parse(argv: list[str] | None):
     parser.add_argument("--threads", type=int, help="cap BLAS/OpenMP/Numba/XLA threads in the workers "
                                                        "(default: each library's own choice)")
     parser.add_argument("--skip-eager", action="store_true", help="only the jit workloads")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "gpu"],
+                        help="where fnx runs: gpu needs a CUDA GPU and numba-cuda (JAX stays on the CPU)")
     args = parser.parse_args(argv)
+    if args.device == "gpu" and not fnx.devices("gpu"):
+        parser.error("--device gpu: no GPU here (fnx.devices() lists only the CPU; install the cuda extra)")
     args.rounds = args.rounds or (2 if args.quick else 3)
     args.repeat = args.repeat if args.repeat is not None else (1 if args.quick else 5)
     args.min_loop = args.min_loop or (0.001 if args.quick else 0.1)

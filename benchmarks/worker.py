@@ -34,14 +34,21 @@ def _already_compiled(timeout: float | None = None) -> bool:
     return True
 
 
-def load_framework(name: str, jax_cache: str | None) -> SimpleNamespace:
+def load_framework(name: str, jax_cache: str | None, device: str = "cpu") -> SimpleNamespace:
     """The namespace ``F`` the traced models use, plus ``put`` (NumPy data -> framework arrays), ``block``
-    (wait for results) and ``version``. ``jax_cache`` is JAX's persistent cache directory (None: disabled)."""
+    (wait for results) and ``version``. ``jax_cache`` is JAX's persistent cache directory (None: disabled);
+    ``device`` is where fnx places the data (and so runs: "gpu" is the CUDA backend)."""
     if name == "fnx":
         import fnx
+
+        def block(tree):
+            for leaf in fnx.tree_leaves(tree):
+                leaf.block_until_ready()
+            return tree
         return SimpleNamespace(np=fnx.numpy, lax=fnx.lax, jit=fnx.jit, grad=fnx.grad, vmap=fnx.vmap,
-                               value_and_grad=fnx.value_and_grad, tree_map=fnx.tree_map, put=fnx.device_put,
-                               block=_identity, compiled=fnx.block_until_compiled, version=fnx.__version__)
+                               value_and_grad=fnx.value_and_grad, tree_map=fnx.tree_map,
+                               put=lambda tree: fnx.device_put(tree, device), block=block,
+                               compiled=fnx.block_until_compiled, version=fnx.__version__)
     if name == "jax":
         import jax
         jax.config.update("jax_platforms", "cpu")
@@ -106,9 +113,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timing loops per workload (0: first call only)")
     parser.add_argument("--min-loop", type=float, default=0.05, help="seconds per timing loop, at least")
     parser.add_argument("--jax-cache", help="JAX's persistent compilation cache directory (default: disabled)")
+    parser.add_argument("--device", default="cpu", help="fnx's device: cpu, or gpu (the CUDA backend)")
     args = parser.parse_args(argv)
 
-    F = load_framework(args.framework, args.jax_cache)
+    F = load_framework(args.framework, args.jax_cache, args.device)
     references = np.load(args.reference) if args.reference else None
     results = {}
     for name in args.workloads.split(","):

@@ -44,14 +44,27 @@ def rules_of(primitive: str) -> list:
 
 
 def devices(platform: str | None = None) -> list:
-    """The devices fnx can place arrays on (the CPU today)."""
-    from .core.array import CPU
-    return [CPU] if platform in (None, "cpu") else []
+    """The devices fnx can place arrays on: the CPU, then the GPUs when the CUDA backend finds any (the
+    ``cuda`` extra, numba-cuda; its simulator with ``NUMBA_ENABLE_CUDASIM=1``). ``platform``: "cpu" or "gpu"."""
+    from .lower.devices import all_devices
+    return all_devices(platform)
 
 
-def device_put(x, device: Device | None = None):
-    """``x`` (a pytree of arrays) as fnx Arrays on ``device`` (the CPU by default)."""
-    return tree_map(lambda v: v if isinstance(v, Array) else numpy.asarray(v), x)
+def device_put(x, device: Device | str | None = None, *, soft_placement: bool = False):
+    """``x`` (a pytree of arrays) as fnx Arrays on ``device`` (a Device, "cpu", "gpu" or "gpu:<n>"; the CPU by
+    default). A GPU that is not there is a ``DeviceError``, or with ``soft_placement`` a warning and the CPU.
+
+    >>> import fnx, numpy as np                                   # doctest: +SKIP
+    >>> x = fnx.device_put(np.arange(3.0), "gpu")
+    >>> x.device
+    GPUDevice(id=0)
+    """
+    from .lower.devices import resolve
+    target = resolve(device, soft_placement)
+    if target.platform == "cpu":
+        return tree_map(lambda v: v if type(v) is Array else numpy.asarray(v._value if isinstance(v, Array) else v), x)
+    from .lower.cuda.compile import put
+    return tree_map(lambda v: put(v, target), x)
 
 
 # imported on first use (``fnx.nn.relu`` after ``import fnx``), so that ``import fnx`` stays fast

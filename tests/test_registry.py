@@ -31,9 +31,22 @@ def test_every_primitive_is_differentiable_or_marked(table):
     assert missing == [], f"primitives without a {table} rule or a not-differentiable mark: {missing}"
 
 
+def test_every_primitive_has_a_cuda_rule_or_a_documented_host_routing():
+    """The CUDA column: a rule in "CUDA lowering", or a mark in "CUDA host routing" (fnx/lower/cuda/host.py)."""
+    import importlib.util
+    if importlib.util.find_spec("numba_cuda") is None:
+        pytest.skip("numba-cuda is not installed (pip install 'fnx[cuda]')")
+    import fnx.lower.cuda.compile  # noqa: F401  (registers the CUDA rules; importing needs no GPU)
+    lowered, routed = rule_tables["CUDA lowering"], rule_tables["CUDA host routing"]
+    missing = [n for n in ALL if primitives[n] not in lowered and primitives[n] not in routed]
+    both = [n for n in ALL if primitives[n] in lowered and primitives[n] in routed]
+    assert missing == [] and both == [], f"without a CUDA rule or host routing: {missing}; with both: {both}"
+
+
 def test_rules_of_names_every_layer_with_a_real_source_line():
     sites = fnx.rules_of("tanh")
-    assert [s.table for s in sites] == ["abstract eval", "impl", "jvp", "vjp", "batching", "CPU lowering"]
+    cpu_sites = [s.table for s in sites if not s.table.startswith("CUDA")]  # CUDA's if its backend was loaded
+    assert cpu_sites == ["abstract eval", "impl", "jvp", "vjp", "batching", "CPU lowering"]
     root = os.path.dirname(os.path.dirname(os.path.abspath(fnx.__file__)))
     row = sites[0].registered
     assert row.startswith("fnx/lax/elementwise.py:")

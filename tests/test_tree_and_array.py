@@ -132,4 +132,6 @@ def test_operators_and_methods_match_numpy():
 def test_device_put_and_devices():
     tree = fnx.device_put({"w": np.ones(2), "b": [0.5]})
     assert isinstance(tree["w"], fnx.Array) and isinstance(tree["b"][0], fnx.Array)
-    assert fnx.devices("cpu") == fnx.devices() and fnx.devices("cuda") == []
+    # the CPU first, then the GPUs the CUDA backend finds (none, or the simulator's: tests/test_cuda_devices.py)
+    assert fnx.devices() == fnx.devices("cpu") + fnx.devices("cuda") and len(fnx.devices("cpu")) == 1
+    assert all(d.platform == "gpu" for d in fnx.devices("cuda"))

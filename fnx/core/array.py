@@ -1,4 +1,5 @@
-"""``fnx.Array``: an immutable array that lives on a device (a NumPy buffer on the CPU)."""
+"""``fnx.Array``: an immutable array that lives on a device: a NumPy buffer on the CPU (``Array``), a device
+buffer elsewhere (``DeviceArray``, made by a backend such as ``fnx.lower.cuda``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,8 @@ from .errors import DeletedArrayError
 
 
 class Device:
-    """A place where arrays live. ``fnx.devices()`` lists them; the CPU is always there."""
+    """A place where arrays live. ``fnx.devices()`` lists them; the CPU is always there, a GPU (platform
+    ``"gpu"``) when a backend for it is available."""
 
     __slots__ = ("platform", "id")
 
@@ -27,6 +29,8 @@ class Device:
 
 
 CPU = Device("cpu")
+# platform -> a function waiting for the device's queued work (a backend registers it: core knows none)
+synchronize: dict = {}
 
 
 class _DeletedBuffer:
@@ -155,3 +159,65 @@ class Array(ArrayMethods):
 
     def copy(self) -> "Array":
         return self
+
+
+class DeviceArray(Array):
+    """An immutable array whose buffer lives on a device other than the CPU (a GPU's memory).
+
+    ``buffer`` is the backend's device array: it has ``shape``, ``dtype`` and ``copy_to_host()``. Results of
+    jitted functions that ran on the device stay there; the value comes back to the host only when asked for
+    (``np.asarray``, printing, ``float()``), once (the host copy is kept: the array is immutable). Eager
+    fnx.numpy operations read that host copy and give CPU results; wrap them in ``jit`` to stay on the device.
+
+    >>> import fnx, numpy as np                       # doctest: +SKIP
+    >>> x = fnx.device_put(np.ones(3), fnx.devices("gpu")[0])
+    >>> x.device, np.asarray(x)
+    (GPUDevice(id=0), array([1., 1., 1.]))
+    """
+
+    __slots__ = ("_buffer", "_device", "_host", "__weakref__")
+
+    def __init__(self, buffer, device: Device):
+        self._buffer, self._device, self._host = buffer, device, None
+
+    @property
+    def _value(self) -> np.ndarray:
+        if self._host is None:
+            if self._buffer is None:
+                raise DeletedArrayError("this Array was deleted: it can no longer be used")
+            self._host = np.asarray(self._buffer.copy_to_host()).reshape(self._buffer.shape)
+        return self._host
+
+    @property
+    def aval(self) -> ShapedArray:
+        return ShapedArray(tuple(self._buffer.shape), np.dtype(self._buffer.dtype))
+
+    shape = property(lambda self: tuple(self._buffer.shape))
+    dtype = property(lambda self: np.dtype(self._buffer.dtype))
+    ndim = property(lambda self: len(self._buffer.shape))
+    size = property(lambda self: int(np.prod(self._buffer.shape, dtype=np.int64)))
+
+    @property
+    def device(self) -> Device:
+        return self._device
+
+    def devices(self) -> set:
+        return {self._device}
+
+    def block_until_ready(self) -> "DeviceArray":
+        """Wait until the kernels computing this array have run (launches return before), and return self."""
+        synchronize[self._device.platform]()
+        return self
+
+    def delete(self, reason: str = "was deleted") -> None:
+        """Free the device buffer now; any later use raises ``DeletedArrayError``."""
+        self._buffer = self._host = None
+
+    def is_deleted(self) -> bool:
+        return self._buffer is None
+
+    def __repr__(self) -> str:
+        return "Array(<deleted>)" if self._buffer is None else super().__repr__()
+
+    def __reduce__(self):  # pickles as a CPU Array: a device buffer means nothing in another process
+        return (Array, (self._value,))

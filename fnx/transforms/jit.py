@@ -19,13 +19,14 @@ import numpy as np
 
 from .. import numpy as fnp
 from ..config import config
-from ..core.array import Array
+from ..core.array import CPU, Array, Device
 from ..core.errors import ArraySizeError, ConcretizationError, DeletedArrayError, FnxTypeError, compiled_failure
 from ..core.ir import ClosedJaxpr, hoist_consts
 from ..core.primitive import impl_rules
 from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, is_tracing, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
 from ..lax.calls import jit_p
+from ..lower.devices import placement, resolve, run as run_on
 from ..lower.background import (arg_types, compile_in_background, match_blas_threads, start_worker,
                                 wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
@@ -220,8 +221,8 @@ class Jitted:
     ``fnx.jit`` returns is ``Jitted.function()``, a plain function holding the fast path."""
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str],
-                 donate_argnums: Sequence[int] = ()):
-        self.fun = fun
+                 donate_argnums: Sequence[int] = (), device: Device | None = None):
+        self.fun, self.device = fun, device
         self.name = getattr(fun, "__name__", type(fun).__name__)  # a functools.partial has no __name__
         static_argnums, static_argnames = static_both_ways(fun, static_argnums, static_argnames)
         self.static_argnums, self.static_argnames = frozenset(static_argnums), frozenset(static_argnames)
@@ -318,6 +319,9 @@ class Jitted:
         if is_tracing() or any(isinstance(x, Tracer) for x in leaves):
             outs = jit_p.bind(*entry.consts, *leaves, jaxpr=entry.jaxpr, name=self.name)
             return tree_unflatten(entry.out_tree, outs)
+        device = placement(leaves, self.device, f"jit({self.name})")
+        if device is not CPU:  # another backend (no donation there)
+            return tree_unflatten(entry.out_tree, run_on(entry.jaxpr, entry.consts, leaves, device))
         if entry.code is None:
             entry.bind_code(_code(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated)))
             if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
@@ -388,7 +392,8 @@ def _value(x, aval):
 
 
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = ()) -> Callable:
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        device: Device | str | None = None, soft_placement: bool = False) -> Callable:
     """Compile ``fun`` with Numba, once per signature (shapes, dtypes, pytree structure, static values).
 
     ``static_argnums``/``static_argnames`` mark arguments that are Python values baked into the trace
@@ -396,6 +401,10 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     with outputs of the same shape and dtype (the SGD update of a training step, in place): a donated fnx
     Array is deleted by the call, and using it afterwards raises ``DeletedArrayError``; NumPy arrays passed
     there are copied, never overwritten.
+
+    The function runs where its fnx Array inputs live (the CPU for NumPy inputs), or on ``device`` (a Device,
+    ``"cpu"``, ``"gpu"``, ``"gpu:1"``); inputs on different devices are a ``DeviceError``, and so is a GPU that
+    is not there, unless ``soft_placement`` (then a warning, and the CPU). Results of a GPU run stay there.
 
     >>> import fnx, fnx.numpy as fnp
     >>> @fnx.jit
@@ -406,11 +415,12 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     """
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums, static_argnames=static_argnames,
-                                 donate_argnums=donate_argnums)
+                                 donate_argnums=donate_argnums, device=device, soft_placement=soft_placement)
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
     donate = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
-    return Jitted(fun, nums, names, donate).function()
+    target = None if device is None else resolve(device, soft_placement, f"jit({getattr(fun, '__name__', 'f')})")
+    return Jitted(fun, nums, names, donate, target).function()
 
 
 # ---------------------------------------------------------------------------------------------- rules

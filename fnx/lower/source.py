@@ -1,0 +1,52 @@
+"""What every backend's code writer shares: dtypes, typed literals and reductions' identities as source text,
+and the module-level constants a generated module declares.
+
+Numba (CPU and CUDA alike) reads a module global as a compile-time constant, so typed literals become globals
+(``c0 = np.float32(0.5)``) rather than calls in a function body, which it would type and lower at every use.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def np_dtype(dtype: np.dtype) -> str:
+    """The NumPy dtype as an expression in generated code: ``np.float32``."""
+    return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
+
+
+def literal(value, dtype: np.dtype) -> str:
+    """A typed constant: ``np.float32(2.0)``, ``np.float64(np.inf)``, ``True``."""
+    v = np.asarray(value, dtype).item()
+    if dtype == np.bool_:
+        return repr(bool(v))
+    if dtype.kind == "f" and not np.isfinite(v):
+        text = "np.nan" if np.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
+        return f"{np_dtype(dtype)}({text})"
+    return f"{np_dtype(dtype)}({v!r})"
+
+
+def reduction_identity(name: str, dtype: np.dtype):
+    """The starting value of a reduction: 0, 1, or the lowest (max) / highest (min) value of the dtype."""
+    if name in ("reduce_sum", "reduce_prod"):
+        return int(name == "reduce_prod")
+    if dtype == np.bool_:
+        return name == "reduce_min"
+    lowest, highest = (-np.inf, np.inf) if dtype.kind == "f" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    return lowest if name == "reduce_max" else highest
+
+
+class Constants:
+    """The typed literals of one generated module, each a module-level name (``c0``, ``c1``, ...)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}  # a typed literal's text -> its module-level name
+
+    def name(self, text: str) -> str:
+        """The module-level name of a typed literal such as ``np.float32(0.5)`` (``True``/``False`` as they are)."""
+        if text in ("True", "False"):
+            return text
+        return self.names.setdefault(text, f"c{len(self.names)}")
+
+    def source(self) -> str:
+        """The lines declaring them."""
+        return "".join(f"{name} = {text}\n" for text, name in self.names.items())
