@@ -15,6 +15,7 @@ from fnx.lower import loop_threads, openblas
 _FAULTS = """
 import resource, sys
 import numpy as np
+from fnx._memory import keep_freed_memory
 
 def faults_touching_a_fresh_array(nbytes):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
