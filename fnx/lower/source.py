@@ -6,6 +6,8 @@ Numba (CPU and CUDA alike) reads a module global as a compile-time constant, so 
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 
@@ -50,3 +52,21 @@ class Constants:
     def source(self) -> str:
         """The lines declaring them."""
         return "".join(f"{name} = {text}\n" for text, name in self.names.items())
+
+
+def select_n_element(eqn, args: list, select: Callable[[str, str, str], str]) -> str:
+    """The element of ``select_n`` from its operands' elements ``args``; ``select(cond, a, b)`` writes the
+    backend's ``a if cond else b``. An integer selector is clamped into range, as the primitive does."""
+    which, *cases = args
+    if eqn.invars[0].aval.dtype == np.bool_:
+        return select(which, cases[1], cases[0])
+    expr = cases[-1]
+    for i in range(len(cases) - 2, -1, -1):
+        expr = select(f"{which} <= {i}", cases[i], expr)
+    return expr
+
+
+def convert_element(eqn, args: list, pin: Callable[[str, np.dtype], str]) -> str:
+    """The element of ``convert_element_type``: a comparison with 0 for bool, else ``pin``, the backend's cast."""
+    new = np.dtype(eqn.params["new_dtype"])
+    return f"({args[0]} != 0)" if new == np.bool_ else pin(args[0], new)

@@ -11,6 +11,7 @@ from ...core.ir import Eqn
 from ...lax.elementwise import (convert_element_type_p, exp2_p, integer_pow_p, log2_p, not_p, population_count_p,
                                 pow_p, select_n_p, stop_gradient_p)
 from ...lax.elementwise import for_each_row
+from ..source import convert_element, select_n_element
 from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
 
 
@@ -41,18 +42,11 @@ def _population_count(eqn: Eqn, args: list) -> str:
 
 
 def _convert(eqn: Eqn, args: list) -> str:
-    new = eqn.params["new_dtype"]
-    return f"({args[0]} != 0)" if new == np.bool_ else _pin(args[0], new)
+    return convert_element(eqn, args, _pin)
 
 
 def _select_n(eqn: Eqn, args: list) -> str:
-    which, *cases = args
-    if eqn.invars[0].aval.dtype == np.bool_:
-        return f"k.select({which}, {cases[1]}, {cases[0]})"
-    expr = cases[-1]
-    for i in range(len(cases) - 2, -1, -1):  # the index is clamped into range, as the primitive does
-        expr = f"k.select({which} <= {i}, {cases[i]}, {expr})"
-    return expr
+    return select_n_element(eqn, args, lambda c, a, b: f"k.select({c}, {a}, {b})")
 
 
 def _pow(eqn: Eqn, args: list) -> str:

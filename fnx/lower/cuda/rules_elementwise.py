@@ -11,6 +11,7 @@ import numpy as np
 
 from ...core.ir import Eqn
 from ...lax import elementwise as ew
+from ..source import convert_element, select_n_element
 from .rules import cuda_rules, host_routed
 
 
@@ -76,18 +77,11 @@ def _not(eqn: Eqn, args: list) -> str:
 
 
 def _convert(eqn: Eqn, args: list) -> str:
-    new = np.dtype(eqn.params["new_dtype"])
-    return f"({args[0]} != 0)" if new == np.bool_ else _pin(args[0], new)
+    return convert_element(eqn, args, _pin)
 
 
 def _select_n(eqn: Eqn, args: list) -> str:
-    which, *cases = args
-    if eqn.invars[0].aval.dtype == np.bool_:
-        return f"({cases[1]} if {which} else {cases[0]})"
-    expr = cases[-1]
-    for i in range(len(cases) - 2, -1, -1):  # the index is clamped into range, as the primitive does
-        expr = f"({cases[i]} if {which} <= {i} else {expr})"
-    return expr
+    return select_n_element(eqn, args, lambda c, a, b: f"({a} if {c} else {b})")
 
 
 def _integer_pow(eqn: Eqn, args: list) -> str:
