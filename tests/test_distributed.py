@@ -81,6 +81,18 @@ def test_a_dead_collective_stays_in_the_compiled_program():
     assert "kc.all_reduce" in text
 
 
+def test_a_loop_calling_a_collective_stays_though_its_outputs_are_unused():
+    """The same for a collective inside a scan body whose results nobody uses: the scan is kept (its unused
+    stacked output goes)."""
+    def f(x):
+        lax.scan(lambda c, xi: (c + lax.psum(xi), xi), 0.0, x)
+        return x * 2.0
+
+    text = fnx.jit(f).lower(np.ones(3)).as_text()
+    assert text.split("\n\n", 1)[1].count("kc.all_reduce") == 1
+    np.testing.assert_array_equal(fnx.jit(f)(np.ones(3)), np.full(3, 2.0))
+
+
 def test_bad_input_names_the_collective_and_the_line():
     with pytest.raises(FnxTypeError, match=r"all_reduce: collectives take .* got bool\[2\]") as e:
         lax.psum(np.array([True, False]))

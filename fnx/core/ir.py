@@ -116,6 +116,14 @@ def map_sub_jaxprs(eqn: Eqn, f: Callable[[Jaxpr], Jaxpr]) -> Eqn:
     return Eqn(eqn.primitive, eqn.invars, eqn.outvars, {**eqn.params, **params}) if params else eqn
 
 
+def has_effects(eqn: Eqn) -> bool:
+    """Whether ``eqn`` is ``effectful`` (a collective), or holds a jaxpr with an effectful equation (a loop body
+    that calls one): dead-code elimination keeps it even when nothing uses its outputs."""
+    if eqn.primitive in effectful:
+        return True
+    return any(has_effects(e) for j in _sub_jaxprs(eqn.params) for e in j.eqns)
+
+
 # prim -> rule(eqn, used) -> an equation computing at least the outputs marked in ``used`` (a scan drops the
 # stacked outputs nobody uses, and the code of its body that computed them)
 dce_rules = RuleTable("dead code")
@@ -128,7 +136,7 @@ def dce(jaxpr: Jaxpr) -> Jaxpr:
     kept = []
     for eqn in reversed(jaxpr.eqns):
         used = [id(v) in live for v in eqn.outvars]
-        if not any(used) and eqn.primitive not in effectful:
+        if not any(used) and not has_effects(eqn):
             continue
         rule = dce_rules.get(eqn.primitive)
         eqn = rule(eqn, used) if rule is not None else map_sub_jaxprs(eqn, dce)
