@@ -23,7 +23,7 @@ from ..core.array import CPU, Array, Device
 from ..core.errors import ArraySizeError, ConcretizationError, DeletedArrayError, FnxTypeError, compiled_failure
 from ..core.ir import ClosedJaxpr, hoist_consts
 from ..core.primitive import impl_rules
-from ..core.tracing import Tracer, abstractify, eval_jaxpr, eval_jaxpr_numpy, is_tracing, trace_to_jaxpr
+from ..core.tracing import Tracer, abstractify, active_traces, eval_jaxpr, eval_jaxpr_numpy, is_tracing, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
 from ..lax.calls import jit_p
 from ..lower.devices import placement, resolve, run as run_on
@@ -240,9 +240,10 @@ class Jitted:
         ``lower`` and the entries, and calls the compiled code directly for fnx Arrays of a signature seen
         before; everything else takes the general path."""
         entries, general, with_numpy, failure = self._entries, self._general_call, self._call_with_numpy, self._failure
+        traces = active_traces()  # the list itself, updated in place: testing it costs no call
 
         def jitted(*args, **kwargs):
-            if not (kwargs or is_tracing()):
+            if not (kwargs or traces):
                 values, key = [], []
                 for a in args:
                     if type(a) is not Array:  # NumPy arrays, scalars, pytrees
