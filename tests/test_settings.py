@@ -92,47 +92,6 @@ def test_parallel_loops_compute_what_serial_loops_do(threads):
         np.testing.assert_allclose(g, e, rtol=1e-13)
 
 
-def _relu_grad(x, y, b):
-    """LeNet's ReLU derivative with its bias gradient: a loop whose reductions add up across its outer axis."""
-    z = x + b
-    a = fnp.where(z > 0, y, 0.0) * z
-    return a, fnp.sum(a, axis=(0, 2, 3)), fnp.max(a, axis=(0, 3))
-
-
-def test_parallel_loop_reducing_across_its_outer_axis_adds_as_the_serial_one():
-    """A reduction across the outer loop adds into a partial result per outer position, combined after the
-    loop in order: the parallel loop runs and gives the serial loop's results bit for bit."""
-    import numba
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("Numba has one thread here")
-    rng = np.random.default_rng(2)
-    x, y = (rng.standard_normal((16, 5, 6, 24)).astype(np.float32) for _ in range(2))
-    b = rng.standard_normal((1, 5, 1, 1)).astype(np.float32)
-    before, adapt = fnx.config.parallel_loops, fnx.config.adapt_blas_threads
-    try:
-        fnx.config.update("parallel_loops", 1000)
-        fnx.config.update("adapt_blas_threads", False)
-        f = fnx.jit(_relu_grad)
-        source = f.lower(x, y, b).as_text()
-        f.lower(x, y, b).compile()
-        got = {}
-        for threads in (1, 2):
-            loop_threads.follow(threads)
-            got[threads] = [np.asarray(o) for o in f(x, y, b)]
-            assert numba.get_num_threads() == threads or threads == 1
-    finally:
-        fnx.config.update("parallel_loops", before)
-        fnx.config.update("adapt_blas_threads", adapt)
-        loop_threads.follow(numba.config.NUMBA_NUM_THREADS)
-    assert "numba.prange(16)" in source
-    for serial, parallel in zip(got[1], got[2]):
-        np.testing.assert_array_equal(parallel, serial)
-    z = x + b
-    a = np.where(z > 0, y, 0) * z
-    for g, e in zip(got[2], (a, a.sum(axis=(0, 2, 3), dtype=np.float64), a.max(axis=(0, 3)))):
-        np.testing.assert_allclose(g, e, rtol=1e-6)
-
-
 def test_parallel_loops_off_and_by_size():
     rng = np.random.default_rng(1)
     x, y, w, z, v = (rng.standard_normal(shape) for shape in [(40, 30)] * 3 + [(50, 30), (2000,)])

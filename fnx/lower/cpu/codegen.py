@@ -94,7 +94,6 @@ class FunctionWriter:
         self.temp_count = 0
         self.c_contiguous: set[str] = set()  # names of arrays known to be C-contiguous
         self.reuse: dict[int, Var] = {}  # a cluster output -> the donated input whose buffer it is written to
-        self.row_partials: dict[int, str] = {}  # a reduction across the outer loop -> its partials' name (rows)
 
     def write(self, jaxpr: Jaxpr, items: list, donated: frozenset = frozenset()) -> str:
         """The source of the function computing ``jaxpr``, whose equations ``fuse`` grouped into ``items``."""
@@ -197,20 +196,12 @@ class FunctionWriter:
         for x in [x for eqn in cluster.eqns for x in eqn.invars] + cluster.outputs:
             if isinstance(x, Var) and id(x) in self.names:
                 sub.names[id(x)] = self.names[id(x)]
-        across = [eqn for eqn in cluster.eqns if eqn.primitive in REDUCTIONS and 0 in eqn.params["axes"]]
-        sub.row_partials = {id(eqn): "r" + self.temp() for eqn in across}  # not a name the sub's temps take
         sub._write_loops(cluster, "numba.prange")
-        args = ", ".join(dict.fromkeys([*sub.names.values(), *sub.row_partials.values()]))
+        args = ", ".join(dict.fromkeys(sub.names.values()))
         self.module.add_function(f"def {sub.name}({args}):\n" + "\n".join("    " + line for line in sub.lines),
                                  parallel=True)
         self.line("if th.use_loop_threads() > 1:")
-        rows = cluster.shape[0]
-        for eqn in across:
-            shape = (rows,) + eqn.outvars[0].aval.shape
-            self.line(f"    {sub.row_partials[id(eqn)]} = {self.full(shape, self._identity(eqn), _accumulator(eqn))}")
         self.line(f"    {sub.name}({args})")
-        for eqn in across:
-            self._add_row_partials(eqn, sub.row_partials[id(eqn)], rows)
         self.line("else:")
         serial = len(self.lines)
         self._write_loops(cluster)
@@ -303,24 +294,9 @@ class FunctionWriter:
         self.names[id(v)] = name
 
     def _target(self, eqn: Eqn, index: list) -> str:
-        """The reduction result's element at the kept axes' loop position (in a parallel loop, a reduction
-        across the outer loop adds into its partial result for the outer position: ``_add_row_partials``)."""
+        """The reduction result's element at the kept axes' loop position."""
         kept = [i for d, i in enumerate(index) if d not in eqn.params["axes"]]
-        if id(eqn) in self.row_partials:
-            return f"{self.row_partials[id(eqn)]}[{', '.join([index[0], *kept])}]"
         return self.names[id(eqn.outvars[0])] + (f"[{', '.join(kept)}]" if kept else "")
-
-    def _add_row_partials(self, eqn: Eqn, partials: str, rows: int) -> None:
-        """After a parallel loop (inside its ``if``): the partial results of a reduction across the outer loop,
-        one per outer position, combined into the result in the outer loop's order. Each partial received one
-        value (``_row_separable``), so the additions are the serial loop's, in its order: the same result."""
-        row, index = self.temp(), [self.temp() for _ in eqn.outvars[0].aval.shape]
-        self.line(f"    for {row} in range({rows}):")
-        for depth, (i, n) in enumerate(zip(index, eqn.outvars[0].aval.shape)):
-            self.line("    " * (depth + 2) + f"for {i} in range({n}):")
-        at = ", ".join(index)
-        self._accumulate(eqn, f"{self.names[id(eqn.outvars[0])]}[{at}]", f"{partials}[{row}, {at}]",
-                         "    " * (len(index) + 2))
 
     def _accumulate(self, eqn: Eqn, target: str, value: str, pad: str) -> None:
         """``target = target (+, *, max or min) value`` in the reduction's dtype."""
@@ -367,24 +343,11 @@ def _reduced_suffix(eqn: Eqn, rank: int) -> int:
 
 def _parallel(cluster: Cluster) -> bool:
     """Whether the cluster's outer loop runs on several threads: it is large enough (``config.parallel_loops``
-    elements, 0 meaning never) and every reduction that adds up across that loop is row-separable
-    (``_row_separable``): each thread then writes its own rows, of the outputs and of the partial results."""
+    elements, 0 meaning never) and no reduction adds up across that loop (each thread writes its own rows)."""
     from ...config import config
     size = int(np.prod(cluster.shape, dtype=np.int64))
     return 0 < config.parallel_loops <= size and len(cluster.shape) > 0 and \
-        all(_row_separable(eqn, size, len(cluster.shape)) for eqn in cluster.eqns
-            if eqn.primitive in REDUCTIONS and 0 in eqn.params["axes"])
-
-
-def _row_separable(eqn: Eqn, size: int, rank: int) -> bool:
-    """Whether a reduction across the outer loop can add into a partial result per outer position and
-    combine them after the loop with the serial loop's additions in its order: it keeps an axis, and its
-    other reduced axes are the innermost ones (summed in a scalar first), so each position of the outer and
-    kept axes contributes one value. The partials, one element per outer and kept position, must be at most
-    an eighth of the loop (LeNet's bias gradient: 64 x 20 partials for a 737,280-element loop)."""
-    axes = set(eqn.params["axes"])
-    partials = eqn.invars[0].aval.shape[0] * int(np.prod(eqn.outvars[0].aval.shape, dtype=np.int64))
-    return len(axes) < rank and axes - {0} == set(range(_reduced_suffix(eqn, rank), rank)) and 8 * partials <= size
+        not any(eqn.primitive in REDUCTIONS and 0 in eqn.params["axes"] for eqn in cluster.eqns)
 
 
 def _fills(eqn: Eqn) -> bool:
