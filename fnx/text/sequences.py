@@ -50,7 +50,7 @@ def pad_sequences(sequences: Sequence[Sequence], maxlen: int | None = None, dtyp
         raise ValueError(f"pad_sequences: the elements of the sequences have different shapes {sorted(tails)}")
     out = np.full((len(arrays), maxlen, *(tails.pop() if tails else ())), value, dtype=dtype)
     for row, a in zip(out, arrays):
-        kept = (a[len(a) - maxlen:] if truncating == "pre" else a[:maxlen]) if maxlen else a[:0]
+        kept = a[max(len(a) - maxlen, 0):] if truncating == "pre" else a[:maxlen]
         if len(kept):
             if padding == "pre":
                 row[maxlen - len(kept):] = kept
