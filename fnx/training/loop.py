@@ -18,6 +18,7 @@ update), as Keras reports them; validation values are measured after the epoch.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -29,7 +30,7 @@ from ..core.tree import tree_leaves, tree_map
 from ..optimizers.base import GradientTransformation, apply_updates, cast_like
 from ..progress import Progress
 from ..transforms.autodiff import value_and_grad
-from ..transforms.jit import jit
+from ..transforms.jit import jit as jit_compile
 from .callbacks import Callback
 from .names import resolve_loss, resolve_metrics
 
@@ -86,38 +87,53 @@ class _Loop:
 
 
 class _Steps:
-    """The jitted training and evaluation steps of one ``fit`` (or ``evaluate``) call."""
+    """The jitted evaluation step and, per optimizer, the jitted training step of a model, loss, metrics and
+    regularizer; ``_steps`` keeps them for later calls, so a second ``fit`` compiles nothing new."""
 
-    def __init__(self, model: Callable, loss, metrics, optimizer: GradientTransformation | None,
-                 regularizer: Callable | None, stochastic: bool):
+    def __init__(self, model: Callable, loss, metrics: tuple, regularizer: Callable | None, stochastic: bool,
+                 compiled: bool):
         loss_fn, self.metric_fns = resolve_loss(loss), resolve_metrics(metrics, loss)
 
-        def forward(params, x, key):
-            return model(params, x, key) if stochastic else model(params, x)
-
         def objective(params, x, y, key):
-            predictions = forward(params, x, key)
+            predictions = model(params, x, key) if stochastic else model(params, x)
             value = loss_fn(predictions, y)
             if regularizer is not None:
                 value = value + regularizer(params)
             return value, predictions
 
-        def measure(predictions, y):
-            return [fn(predictions, y) for fn in self.metric_fns.values()]
-
-        def train_step(params, opt_state, lr_scale, key, x, y):
-            (value, predictions), grads = value_and_grad(objective, has_aux=True)(params, x, y, key)
-            updates, opt_state = optimizer.update(grads, opt_state, params)
-            updates = tree_map(lambda u: u * cast_like(lr_scale, u), updates)
-            return apply_updates(params, updates), opt_state, value, measure(predictions, y)
-
         def eval_step(params, x, y):
             value, predictions = objective(params, x, y, None)
-            return value, measure(predictions, y)
+            return value, self._measure(predictions, y)
 
-        self.train = jit(train_step) if optimizer is not None else None
-        self.eval = jit(eval_step)
-        self.forward = jit(lambda params, x: forward(params, x, None))
+        self._jit = jit_compile if compiled else (lambda f: f)
+        self._objective, self.eval, self._train = objective, self._jit(eval_step), {}
+
+    def _measure(self, predictions, y) -> list:
+        return [fn(predictions, y) for fn in self.metric_fns.values()]
+
+    def train(self, optimizer: GradientTransformation) -> Callable:
+        """The jitted ``step(params, opt_state, lr_scale, key, x, y) -> (params, opt_state, loss, metrics)``."""
+        if optimizer not in self._train:
+            def train_step(params, opt_state, lr_scale, key, x, y):
+                (value, predictions), grads = value_and_grad(self._objective, has_aux=True)(params, x, y, key)
+                updates, opt_state = optimizer.update(grads, opt_state, params)
+                updates = tree_map(lambda u: u * cast_like(lr_scale, u), updates)
+                return apply_updates(params, updates), opt_state, value, self._measure(predictions, y)
+            self._train[optimizer] = self._jit(train_step)
+        return self._train[optimizer]
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_steps(*args) -> _Steps:
+    return _Steps(*args)
+
+
+def _steps(model: Callable, loss, metrics: Sequence, regularizer, stochastic: bool, compiled: bool) -> _Steps:
+    args = (model, loss, tuple(metrics), regularizer, stochastic, compiled)
+    try:
+        return _cached_steps(*args)
+    except TypeError:  # an unhashable argument: no reuse
+        return _Steps(*args)
 
 
 def _weighted_means(sums: np.ndarray, count: int, names: Sequence[str], prefix: str = "") -> dict:
@@ -134,16 +150,17 @@ def _evaluate(steps: _Steps, params, x, y, batch_size: int, prefix: str = "") ->
 
 
 def evaluate(model: Callable, params, x, y, loss: str | Callable, metrics: Sequence = (), batch_size: int = 32,
-             regularizer: Callable | None = None, stochastic: bool = False) -> dict:
+             regularizer: Callable | None = None, stochastic: bool = False, jit: bool = True) -> dict:
     """The loss (plus ``regularizer(params)``) and ``metrics`` of ``model`` on ``(x, y)``, as Keras's
     ``evaluate``: batch means weighted by batch size. Returns ``{"loss": ..., metric name: ...}`` (floats).
+    ``jit=False`` runs the step eagerly (no compile: quicker for small data, and easier to debug).
 
     >>> import fnx.numpy as fnp
     >>> model = lambda p, x: x * p
     >>> evaluate(model, 2.0, fnp.array([1.0, 2.0]), fnp.array([2.0, 3.0]), "mse", ["mae"])
     {'loss': 0.5, 'mae': 0.5}
     """
-    return _evaluate(_Steps(model, loss, metrics, None, regularizer, stochastic), params, x, y, batch_size)
+    return _evaluate(_steps(model, loss, metrics, regularizer, stochastic, jit), params, x, y, batch_size)
 
 
 def predict(model: Callable, params, x, batch_size: int = 32) -> np.ndarray:
@@ -153,7 +170,7 @@ def predict(model: Callable, params, x, batch_size: int = 32) -> np.ndarray:
     >>> predict(lambda p, x: x * p, 3.0, fnp.arange(5.0), batch_size=2)
     array([ 0.,  3.,  6.,  9., 12.])
     """
-    forward = jit(model)
+    forward = jit_compile(model)
     n = _rows(x)
     return np.concatenate([np.asarray(forward(params, _take(x, index)))
                            for index in _batches(n, batch_size, np.arange(n), False)])
@@ -172,8 +189,8 @@ def fit(model: Callable, params, optimizer: GradientTransformation, x, y, *, los
         metrics: Sequence = (), epochs: int = 1, batch_size: int = 32, key=0, shuffle: bool = True,
         validation_split: float = 0.0, validation_data: tuple | None = None, callbacks: Sequence[Callback] = (),
         opt_state=None, learning_rate: float | None = None, regularizer: Callable | None = None,
-        stochastic: bool = False, drop_remainder: bool = False, initial_epoch: int = 0,
-        verbose: int = 1) -> FitResult:
+        stochastic: bool = False, drop_remainder: bool = False, initial_epoch: int = 0, verbose: int = 1,
+        jit: bool = True) -> FitResult:
     """Train ``model`` on ``(x, y)`` for ``epochs`` epochs of minibatches; returns ``FitResult(params,
     opt_state, history)``.
 
@@ -183,7 +200,8 @@ def fit(model: Callable, params, optimizer: GradientTransformation, x, y, *, los
     ``opt_state`` continues a previous run (default ``optimizer.init(params)``). ``learning_rate``: the
     optimizer's learning rate, for the ``lr`` the history logs and ``ReduceLROnPlateau`` reduces; the updates
     are scaled by ``lr / learning_rate`` (when not given, ``lr`` starts at 1 and is that scale). ``verbose``:
-    0 silent, 1 a progress bar (``fnx.progress``, shown on a terminal), 2 a line per epoch.
+    0 silent, 1 a progress bar (``fnx.progress``, shown on a terminal), 2 a line per epoch. ``jit=False``
+    runs the steps eagerly (no compile).
 
     >>> import fnx.numpy as fnp, fnx.nn as nn, fnx.optimizers as optim, fnx.random as fr
     >>> x = np.random.default_rng(0).normal(size=(200, 2)); y = (x[:, :1] + x[:, 1:] > 0).astype(float)
@@ -196,7 +214,8 @@ def fit(model: Callable, params, optimizer: GradientTransformation, x, y, *, los
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"fit: batch_size must be a positive int, got {batch_size!r}")
     (x_train, y_train), validation = _split(x, y, validation_split, validation_data)
-    steps = _Steps(model, loss, metrics, optimizer, regularizer, stochastic)
+    steps = _steps(model, loss, metrics, regularizer, stochastic, jit)
+    train_step = steps.train(optimizer)
     base_lr = 1.0 if learning_rate is None else float(learning_rate)
     loop = _Loop(params, optimizer.init(params) if opt_state is None else opt_state, base_lr)
     key = fr.key(key) if isinstance(key, (int, np.integer)) else key
@@ -207,7 +226,7 @@ def fit(model: Callable, params, optimizer: GradientTransformation, x, y, *, los
     with Progress((epochs - initial_epoch) * per_epoch, "fit", enabled=None if verbose == 1 else False) as bar:
         for epoch in range(initial_epoch, epochs):
             loop.epoch = epoch
-            logs = _train_epoch(steps, loop, fr.fold_in(key, epoch), x_train, y_train, batch_size, shuffle,
+            logs = _train_epoch(train_step, list(steps.metric_fns), loop, fr.fold_in(key, epoch), x_train, y_train, batch_size, shuffle,
                                 drop_remainder, bar)
             if validation is not None:
                 logs.update(_evaluate(steps, loop.params, *validation, batch_size, "val_"))
@@ -224,21 +243,21 @@ def fit(model: Callable, params, optimizer: GradientTransformation, x, y, *, los
     return FitResult(loop.params, loop.opt_state, loop.history)
 
 
-def _train_epoch(steps: _Steps, loop: _Loop, key, x, y, batch_size: int, shuffle: bool, drop_remainder: bool,
-                 bar: Progress) -> dict:
+def _train_epoch(train_step: Callable, metric_names: list, loop: _Loop, key, x, y, batch_size: int, shuffle: bool,
+                 drop_remainder: bool, bar: Progress) -> dict:
     """One epoch of training steps; the batch-size-weighted means of the loss and metrics."""
     n = _rows((x, y))
     shuffle_key, dropout_key = fr.split(key)
     order = np.asarray(fr.permutation(shuffle_key, n)) if shuffle else np.arange(n)
-    sums, count = np.zeros(1 + len(steps.metric_fns)), 0
+    sums, count = np.zeros(1 + len(metric_names)), 0
     lr_scale = fnp.asarray(loop.lr / loop.base_lr)
     for i, index in enumerate(_batches(n, batch_size, order, drop_remainder)):
-        loop.params, loop.opt_state, value, metrics = steps.train(
+        loop.params, loop.opt_state, value, metrics = train_step(
             loop.params, loop.opt_state, lr_scale, fr.fold_in(dropout_key, i), _take(x, index), _take(y, index))
         sums += len(index) * np.array([float(value), *map(float, metrics)])
         count += len(index)
         bar.update(loss=float(value))
-    return _weighted_means(sums, count, ["loss", *steps.metric_fns])
+    return _weighted_means(sums, count, ["loss", *metric_names])
 
 
 __all__ = ["FitResult", "evaluate", "fit", "predict"]
