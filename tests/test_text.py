@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import fnx
 import fnx.nn as nn
 import fnx.random as fr
 from fnx.datasets import DataFileError
