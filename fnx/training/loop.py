@@ -31,6 +31,7 @@ from ..optimizers.base import GradientTransformation, apply_updates, cast_like
 from ..progress import Progress
 from ..transforms.autodiff import value_and_grad
 from ..transforms.jit import jit as jit_compile
+from . import keras1
 from .callbacks import Callback
 from .names import resolve_loss, resolve_metrics
 
@@ -185,7 +186,7 @@ def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:
     return f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4g}" for k, v in logs.items())
 
 
-def fit(model: Callable, params, optimizer: GradientTransformation, x, y, *, loss: str | Callable,
+def fit(model: Callable, params, optimizer: GradientTransformation | str, x, y, *, loss: str | Callable,
         metrics: Sequence = (), epochs: int = 1, batch_size: int = 32, key=0, shuffle: bool = True,
         validation_split: float = 0.0, validation_data: tuple | None = None, callbacks: Sequence[Callback] = (),
         opt_state=None, learning_rate: float | None = None, regularizer: Callable | None = None,
@@ -197,6 +198,8 @@ def fit(model: Callable, params, optimizer: GradientTransformation, x, y, *, los
     ``x`` and ``y``: arrays (or pytrees of arrays) with the examples on axis 0. ``key``: an int seed or an
     ``fnx.random`` key for the shuffles (and the dropout keys with ``stochastic=True``). ``metrics``: Keras
     names or functions ``metric(predictions, targets)``. ``regularizer(params)`` is added to the loss.
+    ``optimizer``: an ``fnx.optimizers`` transformation, or a Keras name (``"rmsprop"``, ``"adam"``, ...) for
+    Keras 1's optimizer with its defaults (``training.keras1``; ``learning_rate`` then overrides the default).
     ``opt_state`` continues a previous run (default ``optimizer.init(params)``). ``learning_rate``: the
     optimizer's learning rate, for the ``lr`` the history logs and ``ReduceLROnPlateau`` reduces; the updates
     are scaled by ``lr / learning_rate`` (when not given, ``lr`` starts at 1 and is that scale). ``verbose``:
@@ -213,6 +216,9 @@ def fit(model: Callable, params, optimizer: GradientTransformation, x, y, *, los
     """
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"fit: batch_size must be a positive int, got {batch_size!r}")
+    if isinstance(optimizer, str):
+        learning_rate = keras1.default_learning_rate(optimizer) if learning_rate is None else learning_rate
+        optimizer = keras1.optimizer(optimizer, learning_rate)
     (x_train, y_train), validation = _split(x, y, validation_split, validation_data)
     steps = _steps(model, loss, metrics, regularizer, stochastic, jit)
     train_step = steps.train(optimizer)

@@ -2,7 +2,8 @@
 
 Keras's losses clip probabilities to [1e-7, 1 - 1e-7] (its ``epsilon``), so the named probability losses do
 too; ``"accuracy"`` (or ``"acc"``) means binary accuracy when the loss is binary cross-entropy or the model has
-one output per example, and categorical accuracy otherwise, as in Keras.
+one output per example, and categorical accuracy otherwise, as in Keras; binary accuracy rounds the
+prediction, as Keras does.
 
 >>> import fnx.numpy as fnp
 >>> loss = resolve_loss("binary_crossentropy")
@@ -36,7 +37,10 @@ def _categorical_accuracy(predictions, targets):
 
 
 def _binary_accuracy(predictions, targets):
-    return nn.binary_accuracy(predictions, fnp.reshape(targets, predictions.shape))
+    """Keras's ``mean(equal(y_true, round(y_pred)))``: a prediction outside [0, 1] (a linear output) may round
+    to neither class, which is why Ketkar 2017's listing 7-6 prints accuracy 0.0 for "linear"."""
+    targets = fnp.reshape(targets, predictions.shape)
+    return fnp.mean(fnp.astype(fnp.round(predictions) == targets, float))
 
 
 def _top_k(predictions, targets):
