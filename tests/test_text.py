@@ -113,6 +113,12 @@ def test_bucketed_masked_batches_give_the_unpadded_final_states_with_one_compile
             np.testing.assert_allclose(final[row], nn.rnn(nn.gru, GRU, seqs[i])[0], rtol=1e-12, atol=1e-14)
     assert sorted(seen) == list(range(23))
     assert len({s[1] for s in shapes}) == 3
+    full = list(bucket_batches(3, seqs, np.arange(23), 4, (4, 8, 12), full_batches=True))
+    assert {x.shape for x, _, _ in full} == {(4, 4, 2), (4, 8, 2), (4, 12, 2)}  # one shape per bucket
+    assert sum(int(m.any(1).sum()) for _, m, _ in full) == 23
+    for (x, m, ids), (x0, m0, ids0) in zip(full, bucket_batches(3, seqs, np.arange(23), 4, (4, 8, 12))):
+        np.testing.assert_array_equal(x[:len(x0)], x0)
+        assert not x[len(x0):].any() and not m[len(x0):].any() and ids[:len(ids0)].tolist() == ids0.tolist()
     order = [ids.tolist() for _, _, ids in bucket_batches(3, seqs, np.arange(23), 4, (4, 8, 12))]
     assert order == [ids.tolist() for _, _, ids in bucket_batches(3, seqs, np.arange(23), 4, (4, 8, 12))]
 

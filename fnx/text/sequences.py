@@ -87,7 +87,7 @@ def bucket_length(length: int, boundaries: Sequence[int]) -> int:
 
 def bucket_batches(key_or_seed, sequences: Sequence[Sequence], targets=None, batch_size: int = 32,
                    boundaries: Sequence[int] = (16, 32, 64, 128), shuffle: bool = True,
-                   value: float = 0.0) -> Iterator[tuple]:
+                   value: float = 0.0, full_batches: bool = False) -> Iterator[tuple]:
     """Minibatches of sequences grouped by bucket: yields ``(padded, mask, targets_batch)``.
 
     Each sequence goes to the bucket ``bucket_length(len, boundaries)``; each bucket is cut into batches of
@@ -95,8 +95,10 @@ def bucket_batches(key_or_seed, sequences: Sequence[Sequence], targets=None, bat
     last boundary) to the bucket's length: ``padded`` is (batch, bucket, ...) and ``mask`` (batch, bucket)
     marks the real steps. ``targets`` (indexed like ``sequences``, an array) come along, or None. With
     ``shuffle`` the sequences within each bucket and the order of the batches are shuffled by the key
-    (``fnx.random``), so an epoch is reproducible. A jitted step sees at most ``len(boundaries)`` lengths
-    (times two when batch sizes differ: pass full batches only by slicing if that matters).
+    (``fnx.random``), so an epoch is reproducible. A jitted step sees at most ``len(boundaries)`` lengths,
+    each with up to two batch sizes (full, and a bucket's last batch); ``full_batches=True`` fills each last
+    batch up to ``batch_size`` with empty rows (all padding, mask False, targets 0), so the step compiles at
+    most once per bucket: weight the loss by ``mask.any(axis=1)`` to ignore those rows.
 
     >>> seqs = [[1], [2, 3], [4, 5, 6, 7, 8]]
     >>> [(x.shape, m.sum(1).tolist()) for x, m, _ in bucket_batches(None, seqs, None, 2, (2, 8), shuffle=False)]
@@ -107,6 +109,7 @@ def bucket_batches(key_or_seed, sequences: Sequence[Sequence], targets=None, bat
     if not boundaries:
         raise ValueError("bucket_batches: boundaries must hold at least one length")
     lengths = np.array([len(s) for s in sequences])
+    dtype = _dtype(sequences)
     buckets = np.array([bucket_length(n, boundaries) for n in lengths])
     if shuffle:
         within_key, across_key = fr.split(as_key(key_or_seed, "bucket_batches"))
@@ -118,13 +121,23 @@ def bucket_batches(key_or_seed, sequences: Sequence[Sequence], targets=None, bat
     if shuffle:
         batches = [batches[i] for i in permutation(across_key, len(batches))]
     for bucket, index in batches:
-        padded = pad_sequences([sequences[i] for i in index], bucket, _dtype(sequences, index), "post", "post", value)
-        mask = sequence_mask(np.minimum(lengths[index], bucket), bucket)
-        yield padded, mask, None if targets is None else np.asarray(targets)[index]
+        padded = pad_sequences([sequences[i] for i in index], bucket, dtype, "post", "post", value)
+        batch = [padded, sequence_mask(np.minimum(lengths[index], bucket), bucket),
+                 None if targets is None else np.asarray(targets)[index]]
+        if full_batches:
+            batch = [_fill(a, batch_size, fill) for a, fill in zip(batch, (value, False, 0))]
+        yield tuple(batch)
 
 
-def _dtype(sequences, index) -> np.dtype:
-    return np.result_type(*[np.asarray(sequences[i]).dtype for i in index if len(sequences[i])] or [np.int32])
+def _dtype(sequences) -> np.dtype:
+    return np.result_type(*[np.asarray(s).dtype for s in sequences if len(s)] or [np.int32])
+
+
+def _fill(rows, n: int, fill):
+    """``rows`` with rows of ``fill`` appended up to ``n`` rows (None stays None)."""
+    if rows is None or len(rows) == n:
+        return rows
+    return np.concatenate([rows, np.full((n - len(rows), *rows.shape[1:]), fill, dtype=rows.dtype)])
 
 
 __all__ = ["bucket_batches", "bucket_length", "pad_sequences", "sequence_mask"]

@@ -164,6 +164,11 @@ def evaluate(model: Callable, params, x, y, loss: str | Callable, metrics: Seque
     return _evaluate(_steps(model, loss, metrics, regularizer, stochastic, jit), params, x, y, batch_size)
 
 
+@functools.lru_cache(maxsize=16)
+def _jitted(model: Callable) -> Callable:
+    return jit_compile(model)
+
+
 def predict(model: Callable, params, x, batch_size: int = 32) -> np.ndarray:
     """``model(params, x)`` computed ``batch_size`` rows at a time, concatenated (a NumPy array).
 
@@ -171,7 +176,7 @@ def predict(model: Callable, params, x, batch_size: int = 32) -> np.ndarray:
     >>> predict(lambda p, x: x * p, 3.0, fnp.arange(5.0), batch_size=2)
     array([ 0.,  3.,  6.,  9., 12.])
     """
-    forward = jit_compile(model)
+    forward = _jitted(model)
     n = _rows(x)
     return np.concatenate([np.asarray(forward(params, _take(x, index)))
                            for index in _batches(n, batch_size, np.arange(n), False)])
