@@ -131,7 +131,8 @@ def restore(path: str | os.PathLike, like: Any = None) -> Any:
         if leaf.shape != shape or leaf.dtype != dtype:
             raise ValueError(f"fnx.serialization.restore: leaf {i} in {path} is {leaf.dtype}{list(leaf.shape)}, "
                              f"but `like` has {dtype}{list(shape)}")
-    return tree_unflatten(like_def, [leaf.item() if type(e) in _SCALARS else leaf for leaf, e in zip(leaves, like_leaves)])
+    return tree_unflatten(like_def, [leaf.item() if type(e) in _SCALARS else leaf
+                                     for leaf, e in zip(leaves, like_leaves)])
 
 
 __all__ = ["restore", "save"]

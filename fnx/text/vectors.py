@@ -122,7 +122,8 @@ def load_word_vectors(path: str | os.PathLike, max_words: int | None = None, voc
         words.append(word)
         rows.append(vector)
     if not words:
-        raise DataFileError(f"{_OP}: {file} holds no word vectors" + ("" if keep is None else " for the vocabulary given"))
+        given = "" if keep is None else " for the vocabulary given"
+        raise DataFileError(f"{_OP}: {file} holds no word vectors{given}")
     return WordVectors(words, np.array(rows, dtype=dtype))
 
 

@@ -35,7 +35,8 @@ class Vocabulary:
                     specials: Sequence[str] = ("<pad>", "<unk>"), unk: str | None = "<unk>") -> "Vocabulary":
         """The vocabulary of the most frequent ``tokens`` (see the module doc)."""
         counts = Counter(tokens)
-        ranked = [t for t, n in sorted(counts.items(), key=lambda item: -item[1]) if n >= min_count and t not in specials]
+        ranked = [t for t, n in sorted(counts.items(), key=lambda item: -item[1])  # stable: ties keep first-seen order
+                  if n >= min_count and t not in specials]
         return cls(list(specials) + ranked[:max_size], unk)
 
     def __len__(self) -> int:

@@ -49,7 +49,8 @@ def _rows(data) -> int:
     """The number of examples of a pytree of arrays (their common leading axis)."""
     sizes = {np.shape(leaf)[0] if np.ndim(leaf) else None for leaf in tree_leaves(data)}
     if len(sizes) != 1 or None in sizes:
-        raise FnxTypeError(f"fit: x and y need one common leading (example) axis, got leading sizes {sorted(map(str, sizes))}")
+        raise FnxTypeError(f"fit: x and y need one common leading (example) axis, got leading sizes "
+                           f"{sorted(map(str, sizes))}")
     return sizes.pop()
 
 
@@ -237,8 +238,8 @@ def fit(model: Callable, params, optimizer: GradientTransformation | str, x, y, 
     with Progress((epochs - initial_epoch) * per_epoch, "fit", enabled=None if verbose == 1 else False) as bar:
         for epoch in range(initial_epoch, epochs):
             loop.epoch = epoch
-            logs = _train_epoch(train_step, list(steps.metric_fns), loop, fr.fold_in(key, epoch), x_train, y_train, batch_size, shuffle,
-                                drop_remainder, bar)
+            logs = _train_epoch(train_step, list(steps.metric_fns), loop, fr.fold_in(key, epoch), x_train,
+                                y_train, batch_size, shuffle, drop_remainder, bar)
             if validation is not None:
                 logs.update(_evaluate(steps, loop.params, *validation, batch_size, "val_"))
             logs["lr"] = loop.lr

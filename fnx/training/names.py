@@ -88,8 +88,8 @@ def resolve_metrics(metrics, loss: str | Callable) -> dict[str, Callable]:
         elif metric in METRICS:
             resolved[metric] = METRICS[metric]
         else:
-            raise ValueError(f"fit: unknown metric {metric!r}; known names: "
-                             f"{sorted(METRICS) + ['acc', 'accuracy']}, or pass a function metric(predictions, targets)")
+            raise ValueError(f"fit: unknown metric {metric!r}; known names: {sorted(METRICS) + ['acc', 'accuracy']}, "
+                             "or pass a function metric(predictions, targets)")
     return resolved
 
 
