@@ -261,11 +261,13 @@ def _train_epoch(train_step: Callable, metric_names: list, loop: _Loop, key, x, 
     n = _rows((x, y))
     shuffle_key, dropout_key = fr.split(key)
     order = np.asarray(fr.permutation(shuffle_key, n)) if shuffle else np.arange(n)
+    batches = _batches(n, batch_size, order, drop_remainder)
+    step_keys = np.asarray(fr.split(dropout_key, len(batches)))  # one call per epoch: eager draws are slow
     sums, count = np.zeros(1 + len(metric_names)), 0
     lr_scale = fnp.asarray(loop.lr / loop.base_lr)
-    for i, index in enumerate(_batches(n, batch_size, order, drop_remainder)):
+    for index, step_key in zip(batches, step_keys):
         loop.params, loop.opt_state, value, metrics = train_step(
-            loop.params, loop.opt_state, lr_scale, fr.fold_in(dropout_key, i), _take(x, index), _take(y, index))
+            loop.params, loop.opt_state, lr_scale, step_key, _take(x, index), _take(y, index))
         sums += len(index) * np.array([float(value), *map(float, metrics)])
         count += len(index)
         bar.update(loss=float(value))
