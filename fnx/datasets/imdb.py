@@ -78,7 +78,10 @@ def load_imdb(path: str | os.PathLike, num_words: int | None = None, skip_top: i
     As Keras does: each set is shuffled by ``numpy.random.RandomState(seed)`` (training set first); ids are
     shifted by ``index_from`` and each review starts with ``start_char``; with ``maxlen`` only reviews shorter
     than ``maxlen`` are kept; ids outside ``[skip_top, num_words)`` become ``oov_char`` (or are dropped when it
-    is None). The stored ids are ranks by frequency (1 = the most frequent word).
+    is None). The stored ids are ranks by frequency (1 = the most frequent word). Two Keras 2 quirks are not
+    copied: with ``maxlen``, Keras splits the filtered reviews at the *unfiltered* training-set size (test
+    reviews then land in the training set), here each set keeps its own; without ``num_words``, Keras makes
+    the largest id out-of-vocabulary, here every id is kept.
     """
     file = _file(path, "load_imdb", "IMDB archive (Keras's imdb.npz)")
     arrays = _read_npz(file)
