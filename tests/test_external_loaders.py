@@ -51,6 +51,7 @@ def test_load_imdb_follows_keras_load_data(imdb_npz):
     (x_train, _), (x_test, _) = load_imdb(imdb_npz, maxlen=4, oov_char=None, skip_top=5, start_char=None)
     assert sorted(map(len, x_train + x_test)) == [1, 2, 2, 2]  # length < 4 only, then ids < 5 dropped
     assert all(w >= 5 for x in x_train + x_test for w in x)
+    assert (len(x_train), len(x_test)) == (3, 1)  # each set keeps its own short reviews (Keras would split at 4)
 
 
 class Payload:
