@@ -199,7 +199,7 @@ def _pp_eqn(eqn: Eqn, names: _Names, indent: int) -> str:
     params = ", ".join(f"{k}={_pp_param(v, names, indent)}" for k, v in eqn.params.items())
     rhs = eqn.primitive.name + (f"[{params}]" if params else "")
     args = " ".join(names(x) for x in eqn.invars)
-    return f"{lhs} = {rhs} {args}".rstrip()
+    return f"{lhs + ' = ' if lhs else ''}{rhs} {args}".rstrip()  # no outputs: an effect (debug_callback)
 
 
 def pp_jaxpr(jaxpr: Jaxpr, names: _Names, indent: int) -> str:

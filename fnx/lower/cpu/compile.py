@@ -26,7 +26,7 @@ from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Nu
 from . import threads
 from . import rules_calls, rules_control_flow, rules_convolution, rules_elementwise  # noqa: F401  (register the
 from . import rules_indexing, rules_linalg, rules_reductions, rules_sorting, rules_structural  # noqa: F401  CPU rules)
-from . import rules_collectives  # noqa: F401
+from . import rules_collectives, rules_debugging  # noqa: F401
 from ..simplify import simplify
 from .codegen import write_module
 
@@ -34,6 +34,8 @@ from .codegen import write_module
 # in its IR (a pedantic check of variable scopes; the compiled code is right, as the tests check): not the
 # user's concern.
 warnings.filterwarnings("ignore", message="variable '.*' is not in scope", category=NumbaIRAssumptionWarning)
+# A debug callback's objmode block takes the GIL back, which Numba notes for functions compiled with nogil=True.
+warnings.filterwarnings("ignore", message=".*Code running in object mode")
 
 
 class Executable:

@@ -1,0 +1,42 @@
+"""The debugging primitive: ``debug_callback``, a call into Python from traced and compiled code.
+
+``debug_callback_p(*operands, callback)`` has no outputs and calls ``callback(*numpy_values)`` when it runs:
+at once eagerly, each time the compiled code reaches it under ``jit`` (once per iteration inside a loop body),
+in program order with the other callbacks. It is ``effectful``, so dead-code elimination keeps it although
+nothing uses its (absent) results. ``fnx.debug.print`` and ``fnx.debug.callback`` bind it.
+
+Each value reaches the callback as a NumPy array of its traced shape and dtype (a rank-0 array for a scalar),
+the same in every tier, so a printed value looks the same eagerly, on the first tier and compiled.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..core.primitive import def_primitive, effectful
+
+
+def _abstract_eval(*avals, callback):
+    return []
+
+
+def _impl(*values, callback):
+    callback(*[np.asarray(v) for v in values])
+    return []
+
+
+debug_callback_p = def_primitive("debug_callback", _abstract_eval, _impl, multiple_results=True)
+effectful.add(debug_callback_p)
+
+
+def debug_callback(callback: Callable, *operands) -> None:
+    """Call ``callback(*operands)`` (as NumPy arrays) when the program runs, eagerly or compiled.
+
+    ``operands`` are arrays or tracers; ``callback`` returns nothing that is used.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.lax.debug_callback(lambda x: print("got", x), fnp.arange(3))
+    got [0 1 2]
+    """
+    debug_callback_p.bind(*operands, callback=callback)
