@@ -172,15 +172,46 @@ impl_rules[jit_p] = _jit_impl  # a nested jit's eager value comes from its (tier
 
 
 class Lowered:
-    """What ``jit(f).lower(*args)`` returns: the jaxpr and the generated Numba source."""
+    """What ``jit(f).lower(*args)`` returns: the jaxpr, the generated Numba source, the compiled code.
+    ``flat_values(*args, **kwargs)`` gives the program's flat NumPy inputs (its consts first) for ``f``'s
+    arguments."""
 
-    def __init__(self, closed: ClosedJaxpr, donated: frozenset = frozenset()):
-        self.jaxpr = closed
+    def __init__(self, closed: ClosedJaxpr, donated: frozenset = frozenset(), flat_values: Callable | None = None):
+        self.jaxpr, self.donated, self._flat_values = closed, donated, flat_values
         self.executable = _code(closed, donated).compiled()
 
-    def as_text(self) -> str:
-        """The jaxpr, then the Python source that Numba compiles."""
-        return f"{self.jaxpr}\n\n{self.executable.source}"
+    def as_text(self, optimized: bool = False) -> str:
+        """The jaxpr, then the Python source that Numba compiles; with ``optimized``, the program after the
+        simplifications and fusion instead: one block per generated function, each item labelled ``f<n>.<i>``
+        (as in ``profile``'s table), a fused loop's equations listed under its label (docs/debugging.md)."""
+        if not optimized:
+            return f"{self.jaxpr}\n\n{self.executable.source}"
+        from ..lower.cpu.compile import lower_program
+        from ..lower.cpu.program_text import optimized_text
+        return optimized_text(lower_program(self.jaxpr, self.donated))
+
+    def profile(self, *args, repeat: int = 10, file=sys.stdout, **kwargs):
+        """Run the program ``repeat`` times on ``args`` (the jitted function's arguments) with a timer around
+        every fused loop, kernel or BLAS call and loop of its generated functions; print the table of their
+        times per call, most expensive first, to ``file`` (None: print nothing), and return it as a ``Profile``
+        (``.rows``, ``.seconds``). The items are those of ``as_text(optimized=True)``.
+
+        >>> import fnx, fnx.numpy as fnp
+        >>> f = fnx.jit(lambda w, x: fnp.tanh(x @ w).sum())
+        >>> w, x = fnp.ones((64, 32)), fnp.ones((128, 64))
+        >>> table = f.lower(w, x).profile(w, x, repeat=5, file=None)
+        >>> [r.description for r in table.rows][:1]  # doctest: +SKIP
+        ['dot_general f64[128,64] f64[64,32]']
+        """
+        from ..lower.cpu.profile import profile
+        if self._flat_values is None:
+            raise FnxTypeError("Lowered.profile: this Lowered was not made by jit(f).lower(...)")
+        if repeat < 1:
+            raise ValueError(f"Lowered.profile: repeat must be at least 1, got {repeat}")
+        result = profile(self.jaxpr, self.donated, self._flat_values(args, kwargs), repeat)
+        if file is not None:
+            print(result, file=file)
+        return result
 
     def compile(self):
         """The compiled code (it is compiled when ``lower`` returns: no tier runs NumPy here)."""
@@ -364,8 +395,17 @@ class Jitted:
         """Trace and compile for these arguments; ``.as_text()`` shows the jaxpr and the generated source."""
         static, dynamic = self._split(args, kwargs)
         leaves, tree = tree_flatten(dynamic)
-        jaxpr, consts, _ = self._trace(static, tree, [abstractify(x) for x in leaves])
-        return Lowered(jaxpr, frozenset(len(consts) + i for i in self._donated_leaves(args)))
+        avals = [abstractify(x) for x in leaves]
+        jaxpr, consts, _ = self._trace(static, tree, avals)
+        consts = [np.asarray(c) for c in consts]
+
+        def flat_values(args: tuple, kwargs: dict) -> list:
+            leaves = tree_flatten(self._split(args, kwargs)[1])[0]
+            if [abstractify(x) for x in leaves] != avals:
+                raise FnxTypeError(f"jit({self.name}): lowered for {', '.join(map(str, avals))}, called with "
+                                   f"{', '.join(str(abstractify(x)) for x in leaves)}")
+            return consts + [_value(x, a) for x, a in zip(leaves, avals)]
+        return Lowered(jaxpr, frozenset(len(consts) + i for i in self._donated_leaves(args)), flat_values)
 
 
 def _unaliased(outs, args) -> list:
