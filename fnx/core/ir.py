@@ -46,12 +46,14 @@ Atom = Union[Var, Literal]
 
 @dataclass(slots=True)
 class Eqn:
-    """One equation ``outvars = primitive[params] invars``."""
+    """One equation ``outvars = primitive[params] invars``; ``source`` is where in the user's code it was made,
+    when a trace recorded it (``core.errors.user_frame``; ``source_line`` reads it), for ``debug_nans``' errors."""
 
     primitive: Primitive
     invars: list
     outvars: list
     params: dict = field(default_factory=dict)
+    source: tuple | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(eq=False)  # compared and hashed by identity: jaxprs are params of primitives and cache keys

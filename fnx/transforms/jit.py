@@ -31,6 +31,7 @@ from ..lower.background import (arg_types, compile_in_background, match_blas_thr
                                 wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
+from . import debug_nans
 from .static_args import static_both_ways
 
 _new_object = object.__new__
@@ -164,6 +165,16 @@ def block_until_compiled(timeout: float | None = None) -> bool:
     return done
 
 
+def _check_calls_again() -> None:
+    """Every live jitted entry takes its call again, with or without the NaN/inf check (settings changed)."""
+    for by_donated in list(_codes.values()):
+        for code in list(by_donated.values()):
+            code._switch(code.call)
+
+
+config._on_debug_change.append(_check_calls_again)
+
+
 def _jit_impl(*args, jaxpr, name):
     return _code(jaxpr).call(*args)
 
@@ -229,14 +240,16 @@ class _Entry:
         self.call = None  # the code's current tier, consts bound: call(*flat_values) -> outputs
         self.single_output = out_tree.num_leaves == 1 and out_tree.node_type is None
 
-    def bind_code(self, code: TieredCode) -> None:
-        """Call ``code`` from now on, following it from tier to tier."""
+    def bind_code(self, code: TieredCode, where: str) -> None:
+        """Call ``code`` from now on, following it from tier to tier; its outputs checked while ``debug_nans`` or
+        ``debug_infs`` is on (``where`` names the function in the error)."""
         consts = [np.asarray(c) for c in self.consts]
         entry = weakref.ref(self)  # the code is kept by a weak dict keyed by our jaxpr: it must not keep us
 
         def use(call):
             if entry() is not None:
-                entry().call = functools.partial(call, *consts) if consts else call
+                call = functools.partial(call, *consts) if consts else call
+                entry().call = debug_nans.checked(call, self.jaxpr, consts, where) if debug_nans.enabled() else call
         self.code = code
         code.listeners.append(use)  # before reading code.call: a compile may finish in between
         use(code.call)
@@ -355,7 +368,8 @@ class Jitted:
         if device is not CPU:  # another backend (no donation there)
             return tree_unflatten(entry.out_tree, run_on(entry.jaxpr, entry.consts, leaves, device))
         if entry.code is None:
-            entry.bind_code(_code(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated)))
+            entry.bind_code(_code(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated)),
+                            f"jit({self.name})")
             if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
                 self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry  # for the fast path
         values = [_donated_value(x, a, leaves) if i in entry.donated else _value(x, a)
@@ -376,7 +390,8 @@ class Jitted:
     def _failure(self, entry: _Entry, error: Exception) -> Exception:
         """A failure of the code (Numba's, LAPACK's, an allocation) as an error naming this function, the
         operations that can raise it and the user's line; fnx's own errors, already clear, pass unchanged."""
-        if isinstance(error, (FnxTypeError, ArraySizeError, ConcretizationError, DeletedArrayError)):
+        if isinstance(error, (FnxTypeError, ArraySizeError, ConcretizationError, DeletedArrayError,
+                              debug_nans.InvalidValueError)):
             return error
         return compiled_failure(f"jit({self.name})", entry.jaxpr.jaxpr, error)
 
