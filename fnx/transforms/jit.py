@@ -201,16 +201,16 @@ class Lowered:
         from ..lower.cpu.program_text import optimized_text
         return optimized_text(lower_program(self.jaxpr, self.donated))
 
-    def profile(self, *args, repeat: int = 10, file=sys.stdout, **kwargs):
+    def profile(self, *args, repeat: int = 10, show: bool = True, **kwargs):
         """Run the program ``repeat`` times on ``args`` (the jitted function's arguments) with a timer around
         every fused loop, kernel or BLAS call and loop of its generated functions; print the table of their
-        times per call, most expensive first, to ``file`` (None: print nothing), and return it as a ``Profile``
-        (``.rows``, ``.seconds``). The items are those of ``as_text(optimized=True)``.
+        times per call, most expensive first (unless ``show`` is False), and return it as a ``Profile`` (``.rows``,
+        ``.seconds``; ``str()`` is the table). The items are those of ``as_text(optimized=True)``.
 
         >>> import fnx, fnx.numpy as fnp
         >>> f = fnx.jit(lambda w, x: fnp.tanh(x @ w).sum())
         >>> w, x = fnp.ones((64, 32)), fnp.ones((128, 64))
-        >>> table = f.lower(w, x).profile(w, x, repeat=5, file=None)
+        >>> table = f.lower(w, x).profile(w, x, repeat=5, show=False)
         >>> [r.description for r in table.rows][:1]  # doctest: +SKIP
         ['dot_general f64[128,64] f64[64,32]']
         """
@@ -220,8 +220,8 @@ class Lowered:
         if repeat < 1:
             raise ValueError(f"Lowered.profile: repeat must be at least 1, got {repeat}")
         result = profile(self.jaxpr, self.donated, self._flat_values(args, kwargs), repeat)
-        if file is not None:
-            print(result, file=file)
+        if show:
+            print(result)
         return result
 
     def compile(self):

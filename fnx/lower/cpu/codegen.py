@@ -88,6 +88,8 @@ class ModuleWriter:
 
     def source(self) -> str:
         body = "".join(f"\n\n{f}" for f in self.functions) + "\n"
+        if "numba.objmode()" in body:  # a debug callback takes the GIL: no function of the module releases it
+            body = body.replace("nogil=True", "nogil=False")
         # only the kernel modules the code uses: importing vecmath costs ~0.06 s, kernels_arrays ~0.03 s
         optional = (("kernels_arrays", "ka"), ("kernels_collectives", "kc"), ("kernels_decompositions", "kd"),
                     ("host_callbacks", "hc"), ("threads", "th"), ("timers", "pf"), ("vecmath", "vm"))

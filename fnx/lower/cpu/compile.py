@@ -35,8 +35,6 @@ from .codegen import ModuleWriter, write_module
 # in its IR (a pedantic check of variable scopes; the compiled code is right, as the tests check): not the
 # user's concern.
 warnings.filterwarnings("ignore", message="variable '.*' is not in scope", category=NumbaIRAssumptionWarning)
-# A debug callback's objmode block takes the GIL back, which Numba notes for functions compiled with nogil=True.
-warnings.filterwarnings("ignore", message=".*Code running in object mode")
 
 
 class Executable:
