@@ -75,12 +75,12 @@ def print(fmt: str, *args, file=None, **kwargs) -> None:  # noqa: A001  (fnx.deb
     >>> @fnx.jit
     ... def f(x):
     ...     fnx.debug.print("x = {}", x)
-    ...     y = fnp.sin(x)
+    ...     y = x * fnp.arange(3.0)
     ...     fnx.debug.print("y = {y}", y=y)
     ...     return y
     >>> _ = f(fnp.asarray(2.0))
     x = 2.0
-    y = 0.9092974268256817
+    y = [0. 2. 4.]
     """
     if not isinstance(fmt, str):
         raise TypeError(f"fnx.debug.print: the format must be a string, got {type(fmt).__name__}")

@@ -45,6 +45,16 @@ def test_print_eager_and_compiled_in_program_order(capsys, x):
     assert capsys.readouterr().out == _expected(x)
 
 
+show = fnx.jit(lambda x: (fnx.debug.print("{} {!r}", x, "static"), x)[1])
+
+
+@pytest.mark.parametrize("x", [np.int32(-3), np.bool_(True), np.arange(6, dtype=np.int64).reshape(3, 2) - 2,
+                               np.array([True, False]), np.array([np.inf, -0.0], np.float32)])
+def test_print_keeps_dtypes_as_numpy_formats_them(capsys, x):
+    show(fnp.asarray(x))
+    assert capsys.readouterr().out == f"{np.asarray(x)} 'static'\n"
+
+
 def test_print_on_the_first_tier(capsys):
     code = fnx.jit(affine).lower(fnp.arange(3.0)).jaxpr
     eval_jaxpr_numpy(code, np.arange(3.0))  # the NumPy tier runs the same jaxpr
@@ -185,6 +195,13 @@ def test_debug_infs_in_a_gradient(debug_nans):
     with pytest.raises(FloatingPointError) as error:
         f(fnp.asarray([1.0, 0.0]))
     _assert_names(error, "div", "nan-line: grad of sqrt")  # sqrt's derivative, 0.5 / sqrt(x)
+
+
+def test_debug_nans_rerun_does_not_print_again(debug_nans, capsys):
+    f = fnx.jit(lambda x: (fnx.debug.print("x = {}", x), fnp.log(x))[1])
+    with pytest.raises(FloatingPointError, match="produce NaN is\n  log of f64\\[\\]"):
+        f(-1.0)
+    assert capsys.readouterr().out == "x = -1.0\n"
 
 
 def test_debug_nans_with_nan_inputs(debug_nans):

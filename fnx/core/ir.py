@@ -115,7 +115,7 @@ def map_sub_jaxprs(eqn: Eqn, f: Callable[[Jaxpr], Jaxpr]) -> Eqn:
             params[k] = ClosedJaxpr(f(v.jaxpr), v.consts)
         elif isinstance(v, tuple) and v and all(isinstance(b, ClosedJaxpr) for b in v):
             params[k] = tuple(ClosedJaxpr(f(b.jaxpr), b.consts) for b in v)
-    return Eqn(eqn.primitive, eqn.invars, eqn.outvars, {**eqn.params, **params}) if params else eqn
+    return Eqn(eqn.primitive, eqn.invars, eqn.outvars, {**eqn.params, **params}, eqn.source) if params else eqn
 
 
 def has_effects(eqn: Eqn) -> bool:

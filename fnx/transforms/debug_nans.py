@@ -21,6 +21,7 @@ from ..core.errors import source_line
 from ..core.ir import ClosedJaxpr, Eqn
 from ..core.tracing import eval_jaxpr_numpy, impl_eqn, numpy_equations
 from ..lax.calls import jit_p
+from ..lax.debugging import debug_callback_p
 
 
 class InvalidValueError(FloatingPointError):
@@ -66,6 +67,8 @@ class _Found(Exception):
 
 
 def _checking_apply(eqn: Eqn, values: list) -> list:
+    if eqn.primitive is debug_callback_p:  # the first run printed already
+        return []
     try:  # a nested jit runs its jaxpr here, not its compiled code, to be looked into too
         outs = eval_jaxpr_numpy(eqn.params["jaxpr"], *values) if eqn.primitive is jit_p else impl_eqn(eqn, values)
     except _Found as found:
