@@ -168,9 +168,13 @@ replay_source: list = [None]
 
 
 def replayed(eqns):
-    """Iterate over ``eqns`` as a transform binds them again (eval_jaxpr, jvp, the backward pass, vmap): each
-    equation recorded meanwhile is attributed to the user's line of the equation being replayed, not to the
-    line that called the transform."""
+    """``eqns``, to iterate over as a transform binds them again (eval_jaxpr, jvp, the backward pass, vmap): each
+    equation a trace records meanwhile is attributed to the user's line of the equation being replayed, not to
+    the line that called the transform. With no trace active (eager grad) nothing is recorded: ``eqns`` itself."""
+    return _replaying(eqns) if _trace_stack else eqns
+
+
+def _replaying(eqns):
     saved = replay_source[0]
     try:
         for eqn in eqns:
