@@ -407,7 +407,9 @@ class Jitted:
         return frozenset(donated)
 
     def lower(self, *args, **kwargs) -> Lowered:
-        """Trace and compile for these arguments; ``.as_text()`` shows the jaxpr and the generated source."""
+        """Trace and compile for these arguments; ``.as_text()`` shows the jaxpr and the generated source,
+        ``.as_text(optimized=True)`` the program after simplification and fusion, ``.profile(*args)`` the time of
+        each of its fused loops and calls (docs/debugging.md)."""
         static, dynamic = self._split(args, kwargs)
         leaves, tree = tree_flatten(dynamic)
         avals = [abstractify(x) for x in leaves]
