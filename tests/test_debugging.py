@@ -187,6 +187,12 @@ def test_debug_nans_inside_a_nested_jit(debug_nans):
     assert "\n  in jit, at " in str(error.value)
 
 
+def test_debug_nans_in_a_jitted_function_under_eager_grad(debug_nans):
+    with pytest.raises(FloatingPointError) as error:
+        fnx.grad(lambda x: fnp.sum(log_shifted_jit(x)))(fnp.asarray([1.0, 0.25]))
+    _assert_names(error, "log", "nan-line: log")
+
+
 def test_debug_infs_in_a_gradient(debug_nans):
     fnx.config.update("debug_nans", False)
     fnx.config.update("debug_infs", True)

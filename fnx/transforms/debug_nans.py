@@ -50,12 +50,16 @@ def checked(call: Callable, closed: ClosedJaxpr, consts: list, where: str) -> Ca
     """``call`` (of the flat inputs after ``consts``), raising ``InvalidValueError`` when its outputs hold an
     invalid value: ``closed`` (consts hoisted) is then run again on ``consts`` and the inputs to find why."""
     def run(*values):
-        outs = call(*values)
-        kind = _invalid(outs)
-        if kind:
-            raise explain(where, closed, [*consts, *values], kind)
-        return outs
+        return check(call(*values), closed, [*consts, *values], where)
     return run
+
+
+def check(outs: list, closed: ClosedJaxpr, args: list, where: str) -> list:
+    """``outs``, the outputs of ``closed`` on ``args``, if they hold no invalid value; else the error saying why."""
+    kind = _invalid(outs)
+    if kind:
+        raise explain(where, closed, args, kind)
+    return outs
 
 
 class _Found(Exception):

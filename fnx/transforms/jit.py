@@ -176,10 +176,11 @@ config._on_debug_change.append(_check_calls_again)
 
 
 def _jit_impl(*args, jaxpr, name):
-    return _code(jaxpr).call(*args)
+    outs = _code(jaxpr).call(*args)
+    return debug_nans.check(outs, jaxpr, list(args), f"jit({name})") if debug_nans.enabled() else outs
 
 
-impl_rules[jit_p] = _jit_impl  # a nested jit's eager value comes from its (tiered) compiled code
+impl_rules[jit_p] = _jit_impl  # a nested jit's eager value (under eager grad) comes from its compiled code
 
 
 class Lowered:
