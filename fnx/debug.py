@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import sys
-from typing import Callable
+from typing import Callable, TextIO
 
 import numpy as np
 
@@ -66,7 +66,7 @@ def _bind(function: Callable, args, kwargs: dict, name: str = "") -> None:
     debug_callback(_Call(function, tree, leaves, operand, name), *[x for x, o in zip(leaves, operand) if o])
 
 
-def print(fmt: str, *args, file=None, **kwargs) -> None:  # noqa: A001  (fnx.debug.print, as jax.debug.print)
+def print(fmt: str, *args, file: TextIO | None = None, **kwargs) -> None:  # noqa: A001  (fnx.debug.print, as jax.debug.print)
     """Print ``fmt.format(*args, **kwargs)`` when the program runs (``args``/``kwargs``: pytrees of arrays,
     formatted as NumPy arrays), to ``file`` (standard output by default, looked up when it prints, so that
     redirections apply). ``fmt`` must be a plain string, not an f-string: formatting waits for the values.

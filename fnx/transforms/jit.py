@@ -13,7 +13,7 @@ import functools
 import sys
 import threading
 import weakref
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_ru
 from .batching.engine import batch_to_front, batching_rules, vmap
 from . import debug_nans
 from .static_args import static_both_ways
+
+if TYPE_CHECKING:
+    from ..lower.cpu.profile import Profile
 
 _new_object = object.__new__
 # ClosedJaxpr -> {donated inputs: TieredCode}; weak, so that a jaxpr's code goes when nothing can call it
@@ -202,7 +205,7 @@ class Lowered:
         from ..lower.cpu.program_text import optimized_text
         return optimized_text(lower_program(self.jaxpr, self.donated))
 
-    def profile(self, *args, repeat: int = 10, show: bool = True, **kwargs):
+    def profile(self, *args, repeat: int = 10, show: bool = True, **kwargs) -> "Profile":
         """Run the program ``repeat`` times on ``args`` (the jitted function's arguments) with a timer around
         every fused loop, kernel or BLAS call and loop of its generated functions; print the table of their
         times per call, most expensive first (unless ``show`` is False), and return it as a ``Profile`` (``.rows``,
