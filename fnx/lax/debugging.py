@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..core.ir import Jaxpr, map_sub_jaxprs
 from ..core.primitive import def_primitive, effectful
 
 
@@ -40,3 +41,12 @@ def debug_callback(callback: Callable, *operands) -> None:
     got [0 1 2]
     """
     debug_callback_p.bind(*operands, callback=callback)
+
+
+def without_callbacks(jaxpr: Jaxpr) -> Jaxpr:
+    """``jaxpr`` without its ``debug_callback`` equations, also in the jaxprs its equations hold: for a
+    computation run a second time, such as the forward pass that a jitted function's compiled backward pass
+    recomputes, so that ``grad(jit(f))`` prints once, as ``grad(f)`` does. (They have no outputs: nothing else
+    changes.)"""
+    eqns = [map_sub_jaxprs(e, without_callbacks) for e in jaxpr.eqns if e.primitive is not debug_callback_p]
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)

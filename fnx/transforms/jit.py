@@ -26,6 +26,7 @@ from ..core.primitive import impl_rules
 from ..core.tracing import Tracer, abstractify, active_traces, eval_jaxpr, eval_jaxpr_numpy, is_tracing, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
 from ..lax.calls import jit_p
+from ..lax.debugging import without_callbacks
 from ..lower.devices import placement, resolve, run as run_on
 from ..lower.background import (arg_types, compile_in_background, match_blas_threads, start_worker,
                                 wait_for_compiles)
@@ -516,9 +517,10 @@ def _jvp_function(jaxpr, consts):
 
 def _backward_function(jaxpr, consts):
     n = len(jaxpr.invars)
+    forward = without_callbacks(jaxpr)  # the forward call printed already
 
     def backward(*xs):  # recomputes the forward pass inside the compiled backward pass
-        _, _, pullback = vjp_flat(_call(jaxpr, consts), list(xs[:n]))
+        _, _, pullback = vjp_flat(_call(forward, consts), list(xs[:n]))
         return [instantiate(c) for c in pullback(list(xs[n:]))]
     return backward
 
