@@ -10,6 +10,8 @@ the same in every tier, so a printed value looks the same eagerly, on the first 
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
@@ -40,7 +42,29 @@ def debug_callback(callback: Callable, *operands) -> None:
     >>> fnx.lax.debug_callback(lambda x: print("got", x), fnp.arange(3))
     got [0 1 2]
     """
-    debug_callback_p.bind(*operands, callback=callback)
+    if not getattr(_muted, "on", False):
+        debug_callback_p.bind(*operands, callback=callback)
+
+
+_muted = threading.local()  # .on: this thread's debug callbacks are dropped (``muted``)
+
+
+@contextmanager
+def muted():
+    """Within it, this thread binds no debug callback: for a transform that runs the user's function again on
+    values it already computed (reverse mode's recomputations in ``checkpoint`` and ``custom_vjp``), so that it
+    prints once.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> with muted():
+    ...     fnx.debug.print("not printed {}", fnp.ones(2))
+    """
+    saved = getattr(_muted, "on", False)
+    _muted.on = True
+    try:
+        yield
+    finally:
+        _muted.on = saved
 
 
 def without_callbacks(jaxpr: Jaxpr) -> Jaxpr:
