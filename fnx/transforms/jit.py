@@ -252,9 +252,10 @@ class _Entry:
         entry = weakref.ref(self)  # the code is kept by a weak dict keyed by our jaxpr: it must not keep us
 
         def use(call):
-            if entry() is not None:
+            me = entry()
+            if me is not None:
                 call = functools.partial(call, *consts) if consts else call
-                entry().call = debug_nans.checked(call, self.jaxpr, consts, where) if debug_nans.enabled() else call
+                me.call = debug_nans.checked(call, me.jaxpr, consts, where) if debug_nans.enabled() else call
         self.code = code
         code.listeners.append(use)  # before reading code.call: a compile may finish in between
         use(code.call)
