@@ -3,13 +3,18 @@ compiled, under vmap, grad, jvp, scan and while; the ``debug_nans``/``debug_infs
 equation and the user's line; ``Lowered.profile``'s table; ``Lowered.as_text(optimized=True)``."""
 import re
 
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import fnx
 import fnx.numpy as fnp
+from fnx.core.avals import ShapedArray
 from fnx.core.errors import source_line
 from fnx.core.tracing import eval_jaxpr_numpy
+from fnx.lower.cpu import host_callbacks
 from fnx.lower.cpu.compile import lower_program
 from fnx.lower.fusion import Cluster, fuse
 
@@ -53,6 +58,19 @@ show = fnx.jit(lambda x: (fnx.debug.print("{} {!r}", x, "static"), x)[1])
 def test_print_keeps_dtypes_as_numpy_formats_them(capsys, x):
     show(fnp.asarray(x))
     assert capsys.readouterr().out == f"{np.asarray(x)} 'static'\n"
+
+
+@given(hnp.arrays(st.sampled_from([np.float32, np.float64, np.int32, np.int64, np.bool_]),
+                  hnp.array_shapes(min_dims=0, max_dims=3, max_side=3)))
+@settings(max_examples=40, deadline=None)
+def test_compiled_values_reach_the_callback_with_their_traced_types(x):
+    """What compiled code hands over (Numba boxes a rank-0 value as a Python scalar) becomes the traced array."""
+    seen = []
+    key = host_callbacks.register(seen.append, [ShapedArray(x.shape, x.dtype)])
+    host_callbacks.call(key, x.item() if x.ndim == 0 else x)
+    (got,), = [seen]
+    assert got.dtype == x.dtype and got.shape == x.shape and np.array_equal(got, x, equal_nan=x.dtype.kind == "f")
+    assert x.ndim == 0 or not np.shares_memory(got, x)  # a copy: compiled code may reuse its arrays
 
 
 def test_print_on_the_first_tier(capsys):
