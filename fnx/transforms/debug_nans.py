@@ -30,6 +30,7 @@ class InvalidValueError(FloatingPointError):
 
 
 def enabled() -> bool:
+    """Whether jitted calls check their outputs (``debug_nans`` or ``debug_infs`` is on)."""
     return config.debug_nans or config.debug_infs
 
 
