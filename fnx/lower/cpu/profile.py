@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..background import match_blas_threads
 from .codegen import FunctionWriter
 from .compile import Executable, lower_program
 from .program_text import describe
@@ -52,7 +53,7 @@ class ProfileRow:
 
 class Profile:
     """The items of a compiled program with their times (``rows``, most expensive first) and the program's
-    measured time per call (``seconds``, the median of ``repeat`` calls). ``str(profile)`` is the table."""
+    measured time per call (``seconds``, the mean of ``repeat`` calls). ``str(profile)`` is the table."""
 
     def __init__(self, rows: list[ProfileRow], seconds: float, repeat: int):
         self.rows, self.seconds, self.repeat = rows, seconds, repeat
@@ -62,7 +63,7 @@ class Profile:
                  *[f"{r.self * 1e3:9.4f} {r.total * 1e3:9.4f} {100 * r.self / self.seconds:5.1f} {r.runs:6g}  "
                    f"{r.label:<7} {r.description}" for r in self.rows]]
         items = sum(r.self for r in self.rows)
-        lines.append(f"program: {self.seconds * 1e3:.4f} ms per call (median of {self.repeat}); its items "
+        lines.append(f"program: {self.seconds * 1e3:.4f} ms per call (mean of {self.repeat}); its items "
                      f"{items * 1e3:.4f} ms; the rest is the call and its arguments and results")
         return "\n".join(lines)
 
@@ -78,8 +79,9 @@ def profile(closed, donated: frozenset, args: list, repeat: int) -> Profile:
     module = _module(program.source, counters.ctypes.data)
     executable = Executable(closed, getattr(module, program.entry), program.source)
     _run(executable, args, donated)  # compiles, and warms up
+    match_blas_threads()  # as a jitted call does: OpenBLAS's threads matched to the load
     counters[:] = 0
-    seconds = float(np.median([_run(executable, args, donated) for _ in range(repeat)]))
+    seconds = sum(_run(executable, args, donated) for _ in range(repeat)) / repeat
     return Profile(_rows(profiler.items, counters / repeat, program.module.parent), seconds, repeat)
 
 
