@@ -45,10 +45,11 @@ class _Call:
         self.function(*args, **kwargs)
 
 
-def callback(function: Callable, *args, **kwargs) -> None:
+def callback(function: Callable, *args, ordered: bool = True, **kwargs) -> None:
     """Call ``function(*args, **kwargs)`` when the program runs, with the arrays in ``args`` and ``kwargs``
     (pytrees) as NumPy arrays of their traced shapes and dtypes; other leaves (strings, None) pass as they are.
     Its return value is ignored. Eagerly it runs at once; under ``jit`` each time the compiled code gets there.
+    Callbacks always run in program order: ``ordered`` is accepted for JAX's signature and changes nothing.
 
     >>> import fnx, fnx.numpy as fnp
     >>> seen = []
@@ -66,10 +67,12 @@ def _bind(function: Callable, args, kwargs: dict, name: str = "") -> None:
     debug_callback(_Call(function, tree, leaves, operand, name), *[x for x, o in zip(leaves, operand) if o])
 
 
-def print(fmt: str, *args, file: TextIO | None = None, **kwargs) -> None:  # noqa: A001  (fnx.debug.print, as jax.debug.print)
+def print(fmt: str, *args, file: TextIO | None = None, ordered: bool = True,  # noqa: A001  (as jax.debug.print)
+          **kwargs) -> None:
     """Print ``fmt.format(*args, **kwargs)`` when the program runs (``args``/``kwargs``: pytrees of arrays,
     formatted as NumPy arrays), to ``file`` (standard output by default, looked up when it prints, so that
     redirections apply). ``fmt`` must be a plain string, not an f-string: formatting waits for the values.
+    Prints always come in program order: ``ordered`` is accepted for JAX's signature and changes nothing.
 
     >>> import fnx, fnx.numpy as fnp
     >>> @fnx.jit
