@@ -11,7 +11,6 @@ them (``if x > 0``) works, as it must for ``grad`` outside ``jit``.
 """
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
@@ -24,6 +23,7 @@ from .avals import ShapedArray
 from .errors import ConcretizationError, FnxTypeError, user_frame
 from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from .primitive import Primitive, _trace_stack, abstract_eval, bind, impl_outputs, impl_rules
+from .scoped import Scoped
 from .tree import tree_flatten, tree_unflatten
 
 
@@ -347,7 +347,7 @@ def eval_jaxpr_numpy(closed: ClosedJaxpr, *args) -> list:
     ``eval_jaxpr`` would not do, because it binds, and an impl can run while a trace is active (a concrete
     trace computes values as it records): binding would record the inner equations into that trace.
     """
-    env = evaluate(closed.jaxpr, [], args, getattr(_numpy_apply, "apply", impl_eqn))
+    env = evaluate(closed.jaxpr, [], args, _numpy_apply.value())
     return [np.asarray(read(env, v)) for v in closed.jaxpr.outvars]
 
 
@@ -356,16 +356,11 @@ def impl_eqn(eqn: Eqn, values: list) -> list:
     return [np.asarray(v) for v in impl_outputs(eqn.primitive, values, eqn.params)]
 
 
-_numpy_apply = threading.local()  # .apply: how this thread's eval_jaxpr_numpy computes equations, if not impl_eqn
+_numpy_apply = Scoped(impl_eqn)  # how this thread's eval_jaxpr_numpy computes each equation
 
 
-@contextmanager
 def numpy_equations(apply: Callable):
-    """Within it, ``eval_jaxpr_numpy`` in this thread computes each equation with ``apply(eqn, values)``, also in
-    the jaxprs that the equations' implementations evaluate (loop bodies, branches): the NaN checker's rerun."""
-    saved = getattr(_numpy_apply, "apply", impl_eqn)
-    _numpy_apply.apply = apply
-    try:
-        yield
-    finally:
-        _numpy_apply.apply = saved
+    """A context in which ``eval_jaxpr_numpy``, in this thread, computes each equation with ``apply(eqn,
+    values)``, also in the jaxprs that the equations' implementations evaluate (loop bodies, branches): the NaN
+    checker's rerun."""
+    return _numpy_apply.set(apply)

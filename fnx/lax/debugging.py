@@ -10,14 +10,13 @@ the same in every tier, so a printed value looks the same eagerly, on the first 
 """
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
 
 from ..core.ir import Jaxpr, map_sub_jaxprs
 from ..core.primitive import def_primitive, effectful
+from ..core.scoped import Scoped
 
 
 def _abstract_eval(*avals, callback):
@@ -42,29 +41,23 @@ def debug_callback(callback: Callable, *operands) -> None:
     >>> fnx.lax.debug_callback(lambda x: print("got", x), fnp.arange(3))
     got [0 1 2]
     """
-    if not getattr(_muted, "on", False):
+    if not _muted.value():
         debug_callback_p.bind(*operands, callback=callback)
 
 
-_muted = threading.local()  # .on: this thread's debug callbacks are dropped (``muted``)
+_muted = Scoped(False)  # this thread's debug callbacks are dropped (``muted``)
 
 
-@contextmanager
 def muted():
-    """Within it, this thread binds no debug callback: for a transform that runs the user's function again on
-    values it already computed (reverse mode's recomputations in ``checkpoint`` and ``custom_vjp``), so that it
-    prints once.
+    """A context in which this thread binds no debug callback: for a transform that runs the user's function
+    again on values it already computed (reverse mode's recomputations in ``checkpoint`` and ``custom_vjp``), so
+    that it prints once.
 
     >>> import fnx, fnx.numpy as fnp
     >>> with muted():
     ...     fnx.debug.print("not printed {}", fnp.ones(2))
     """
-    saved = getattr(_muted, "on", False)
-    _muted.on = True
-    try:
-        yield
-    finally:
-        _muted.on = saved
+    return _muted.set(True)
 
 
 def without_callbacks(jaxpr: Jaxpr) -> Jaxpr:
