@@ -65,9 +65,14 @@ class Executable:
 
 def load_function(source: str, entry: str):
     """The Numba dispatcher of function ``entry`` of the generated module ``source`` (not compiled yet)."""
-    if "parallel=True" in source:  # its machine code calls into Numba's thread pool: start it first
-        threads.launch()
+    prepare(source)
     return getattr(disk_cache.load_module(source), entry)
+
+
+def prepare(source: str) -> None:
+    """Start what the machine code of the generated module ``source`` calls into, before it is loaded."""
+    if "parallel=True" in source:  # Numba's thread pool, for parallel loops
+        threads.launch()
 
 
 def compile_for(function, arg_types: list) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..background import match_blas_threads
 from .codegen import FunctionWriter
-from .compile import Executable, lower_program
+from .compile import Executable, lower_program, prepare
 from .program_text import describe
 
 _COUNTERS = "PROFILE_COUNTERS"  # the instrumented module's global: the address of its counters
@@ -88,6 +88,7 @@ def profile(closed, donated: frozenset, args: list, repeat: int) -> Profile:
 def _module(source: str, address: int) -> types.ModuleType:
     """The instrumented module, run in memory (never cached), its counters' address set before Numba compiles
     (which freezes a global int into the code)."""
+    prepare(source)
     module = types.ModuleType("fnx_profiled")
     exec(compile(source, "<fnx profiled program>", "exec"), module.__dict__)
     setattr(module, _COUNTERS, address)
