@@ -108,7 +108,7 @@ def test_grad_and_jvp_print_the_primals_once(capsys):
     f = lambda x: fnp.sum(affine(x) ** 2)  # noqa: E731
     for run in (fnx.grad(f), fnx.jit(fnx.grad(f)), lambda x: fnx.jvp(f, (x,), (fnp.ones(2),)),
                 fnx.grad(fnx.jit(f)), fnx.jit(fnx.grad(fnx.jit(f))), fnx.grad(fnx.checkpoint(f)),
-                fnx.jit(fnx.grad(fnx.checkpoint(f)))):
+                fnx.jit(fnx.grad(fnx.checkpoint(f))), fnx.jacfwd(f), fnx.jit(fnx.hessian(f))):
         run(fnp.asarray(x))
         assert capsys.readouterr().out == _expected(x)
 
