@@ -39,6 +39,11 @@ class FnxLinAlgError(FnxTypeError, np.linalg.LinAlgError):
     NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
 
 
+class FnxValueError(FnxTypeError, ValueError):
+    """A bad value for an operation's argument (an axis of the wrong size): caught by ``except ValueError`` as
+    NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
+
+
 class DeletedArrayError(RuntimeError):
     """An Array was used after it was deleted (donated to a jitted function, or ``Array.delete()``)."""
 

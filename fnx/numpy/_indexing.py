@@ -42,6 +42,13 @@ def _is_array_index(i) -> bool:
     return isinstance(i, (np.ndarray, Array, Tracer))
 
 
+def _is_scalar_mask(index) -> bool:
+    """Whether ``index`` is one concrete boolean scalar: ``True``, ``np.True_`` or a 0-d boolean array."""
+    if isinstance(index, (bool, np.bool_)):
+        return True
+    return _is_array_index(index) and index.dtype == np.bool_ and index.ndim == 0 and _concrete(index) is not None
+
+
 def _expand_index(x, index) -> tuple:
     """The index as a tuple of x.ndim entries (plus Nones): Ellipsis expanded, boolean masks made integer arrays."""
     out = []
@@ -54,9 +61,11 @@ def _expand_index(x, index) -> tuple:
                 raise FnxTypeError(f"getitem: a boolean mask {i.aval} under tracing gives a result whose shape "
                                    "depends on the data; use fnx.numpy.where(mask, x, 0) instead")
             if i.dtype == np.bool_ and i.ndim == 0:
-                raise FnxTypeError("getitem: a 0-d boolean index is not supported; use fnx.numpy.where")
+                raise FnxTypeError("getitem: a 0-d boolean index is supported alone, not with other index "
+                                   "entries; use fnx.numpy.where")
         elif isinstance(i, (bool, np.bool_)):
-            raise FnxTypeError("getitem: a scalar boolean index is not supported; use fnx.numpy.where")
+            raise FnxTypeError("getitem: a scalar boolean index is supported alone, not with other index entries; "
+                               "use fnx.numpy.where")
         elif not (i is None or i is Ellipsis or isinstance(i, slice) or _is_static_int(i)):
             raise FnxTypeError(f"getitem: unsupported index {i!r} of type {type(i).__name__}")
         out.append(i)
@@ -180,6 +189,9 @@ def getitem(x, index):
     if type(index) is int and type(x) is Tracer and x.ndim:
         return _take_int(x, index)
     x = as_array(x, "getitem")
+    if _is_scalar_mask(index):  # NumPy: a new axis of length 1, or 0 where the mask is False
+        y = lax.reshape(x, (1,) + x.shape)
+        return y if _concrete(index) else lax.slice(y, (0,) * y.ndim, (0,) + x.shape)
     index = _expand_index(x, index)
     x, index = _insert_new_axes(x, index)
     arrays = [k for k, i in enumerate(index) if not (isinstance(i, slice) or _is_static_int(i))]

@@ -21,7 +21,9 @@ _KINDS = {"bool": "b", "signed integer": "i", "unsigned integer": "u", "integral
 def _dtype(dtype, op: str) -> np.dtype:
     """``dtype`` (a dtype, a callable dtype name such as ``fnp.float32``, or an array) as a NumPy dtype."""
     try:
-        return np.dtype(dtype.dtype if hasattr(dtype, "shape") else dtype)
+        if not isinstance(dtype, (np.dtype, type, str)) and hasattr(dtype, "dtype"):
+            dtype = dtype.dtype  # an array
+        return np.dtype(dtype)
     except TypeError:
         raise FnxTypeError(f"{op}: {dtype!r} is not a dtype or an array") from None
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import lax
 from ..core import dtypes
-from ..core.errors import FnxTypeError
+from ..core.errors import FnxTypeError, FnxValueError
 from ..core.tracing import Tracer
 from ._util import as_array, broadcast_shapes, broadcast_to_shape, cast, normalize_axes, normalize_axis
 
@@ -104,7 +104,7 @@ def squeeze(x, axis=None):
     x = as_array(x, "squeeze")
     axes = tuple(i for i, n in enumerate(x.shape) if n == 1) if axis is None else normalize_axes("squeeze", axis, x.ndim)
     if any(x.shape[a] != 1 for a in axes):
-        raise FnxTypeError(f"squeeze: cannot squeeze axes {axes} of shape {x.shape}: their size is not 1")
+        raise FnxValueError(f"squeeze: cannot squeeze axes {axes} of shape {x.shape}: their size is not 1")
     return reshape(x, [n for i, n in enumerate(x.shape) if i not in axes])
 
 
