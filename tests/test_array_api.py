@@ -195,3 +195,34 @@ def test_the_standards_keyword_arguments():
     assert fnp.asarray(a, dtype=fnp.float32, copy=False).dtype == np.float32
     with pytest.raises(ValueError, match="asarray: copy=False, but converting to float64 needs a copy"):
         fnp.asarray(a, dtype=fnp.float64, copy=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch1=st.lists(st.integers(1, 3), max_size=2), batch2=st.lists(st.integers(1, 3), max_size=2),
+       n=st.integers(0, 4), seed=st.integers(0, 2**16))
+def test_vecdot_matches_numpy_and_broadcasts_only_the_other_axes(batch1, batch2, n, seed):
+    batch2 = [1 if i % 2 else b for i, b in enumerate(batch2)]  # broadcastable against batch1 often enough
+    a, b = make_array(tuple(batch1) + (n,), "float64", seed), make_array(tuple(batch2) + (n,), "float64", seed + 1)
+    try:
+        expected = np.vecdot(a, b)
+    except ValueError:
+        with pytest.raises(FnxTypeError, match="vecdot"):
+            fnp.vecdot(a, b)
+        return
+    check_against_numpy(fnp.vecdot, np.vecdot, a, b, rtol=1e-12)
+    assert fnp.linalg.vecdot(a, b).shape == expected.shape
+    with pytest.raises(FnxTypeError, match="vecdot: .*axes -1 differ in size"):
+        fnp.vecdot(a, make_array(tuple(batch2) + (n + 1,), "float64"))
+
+
+@pytest.mark.parametrize("mask", [True, False, np.True_, np.False_, fnp.asarray(True), fnp.asarray(False)])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_a_lone_boolean_scalar_index_is_numpys_new_axis(mask, shape):
+    x = make_array(shape, "int64")
+    np.testing.assert_array_equal(fnp.asarray(x)[mask], x[np.asarray(mask)])
+    assert fnp.asarray(x)[mask].shape == x[np.asarray(mask)].shape
+
+
+def test_squeezing_a_longer_axis_is_a_value_error_as_in_numpy():
+    with pytest.raises(ValueError, match="squeeze: cannot squeeze axes \\(1,\\) of shape \\(1, 2\\)"):
+        fnp.squeeze(fnp.ones((1, 2)), 1)

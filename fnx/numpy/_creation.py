@@ -193,7 +193,7 @@ def _static_number(v, op: str):
     return v.item() if isinstance(v, (Array, np.ndarray, np.generic)) else v
 
 
-def arange(start, stop=None, step=None, dtype=None, *, device=None):
+def arange(start, stop=None, step=1, dtype=None, *, device=None):
     """Evenly spaced values in ``[start, stop)`` (NumPy's ``arange``).
 
     >>> import fnx.numpy as fnp
