@@ -226,3 +226,15 @@ def test_a_lone_boolean_scalar_index_is_numpys_new_axis(mask, shape):
 def test_squeezing_a_longer_axis_is_a_value_error_as_in_numpy():
     with pytest.raises(ValueError, match="squeeze: cannot squeeze axes \\(1,\\) of shape \\(1, 2\\)"):
         fnp.squeeze(fnp.ones((1, 2)), 1)
+
+
+@pytest.mark.skipif(not any(dt.kind == "c" for dt in SUPPORTED), reason="fnx has no complex dtypes yet")
+def test_vecdot_conjugates_complex_x1_as_numpy():
+    a, b = np.array([1j, 2j, 3j]), np.array([1 + 0j, 2j, 3])
+    np.testing.assert_allclose(fnp.vecdot(a, b), np.vecdot(a, b))
+
+
+def test_python_ints_beyond_int64_keep_their_value_in_uint64():
+    values = [2**63 + 1, 1]  # NumPy infers float64 for the list, which would round the first to 2**63
+    np.testing.assert_array_equal(fnp.asarray(values, dtype=fnp.uint64), np.array(values, dtype=np.uint64))
+    np.testing.assert_array_equal(fnp.asarray([1.7, -2.5], dtype=fnp.int32), np.array([1.7, -2.5]).astype(np.int32))

@@ -46,7 +46,9 @@ def array(obj, dtype=None, copy: bool = True):
         obj = [np.asarray(o) if isinstance(o, Array) else o for o in obj]
     try:
         value = np.array(obj)
-    except ValueError as e:
+        if target is not None and target.kind in "iu" and value.dtype.kind == "f" and isinstance(obj, (list, tuple)):
+            value = np.array(obj, dtype=target)  # [2**63 + 1, 1] exactly: NumPy infers float64 for it
+    except (ValueError, OverflowError) as e:
         raise FnxTypeError(f"array: cannot make an array of {type(obj).__name__}: {e}") from None
     if value.dtype == object or value.dtype.kind in "cUSV":
         raise FnxTypeError(f"array: unsupported element type {value.dtype} (fnx arrays hold bool, ints and floats)")
