@@ -238,3 +238,13 @@ def test_python_ints_beyond_int64_keep_their_value_in_uint64():
     values = [2**63 + 1, 1]  # NumPy infers float64 for the list, which would round the first to 2**63
     np.testing.assert_array_equal(fnp.asarray(values, dtype=fnp.uint64), np.array(values, dtype=np.uint64))
     np.testing.assert_array_equal(fnp.asarray([1.7, -2.5], dtype=fnp.int32), np.array([1.7, -2.5]).astype(np.int32))
+
+
+@pytest.mark.parametrize("f", [lambda x: fnp.expand_dims(x, axis=-4), lambda x: fnp.sum(x, axis=2),
+                               lambda x: fnp.unstack(x, axis=-3)])
+def test_an_axis_out_of_range_is_an_index_error_as_the_standard_asks(f):
+    x = fnp.ones((2, 3))
+    with pytest.raises(IndexError, match="out of bounds for an array of rank"):
+        f(x)
+    with pytest.raises(ValueError):  # NumPy's AxisError is both
+        f(x)

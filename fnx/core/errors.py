@@ -44,6 +44,11 @@ class FnxValueError(FnxTypeError, ValueError):
     NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
 
 
+class FnxAxisError(FnxValueError, IndexError):
+    """An axis out of an array's range: caught by ``except IndexError`` and ``except ValueError`` as NumPy's
+    ``AxisError`` (the Array API asks for an IndexError), and by ``except FnxTypeError``."""
+
+
 class DeletedArrayError(RuntimeError):
     """An Array was used after it was deleted (donated to a jitted function, or ``Array.delete()``)."""
 
