@@ -248,3 +248,11 @@ def test_an_axis_out_of_range_is_an_index_error_as_the_standard_asks(f):
         f(x)
     with pytest.raises(ValueError):  # NumPy's AxisError is both
         f(x)
+
+
+def test_too_many_index_entries_are_an_index_error_as_in_numpy():
+    for x, index in ((np.float64(1.0), np.zeros(0, bool)), (np.ones(2), (0, 0))):
+        with pytest.raises(IndexError):
+            np.asarray(x)[index]
+        with pytest.raises(IndexError, match="getitem: index .* does not fit an array of shape"):
+            fnp.asarray(x)[index]

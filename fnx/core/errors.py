@@ -44,7 +44,12 @@ class FnxValueError(FnxTypeError, ValueError):
     NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
 
 
-class FnxAxisError(FnxValueError, IndexError):
+class FnxIndexError(FnxTypeError, IndexError):
+    """An index that does not fit an array (too many entries): caught by ``except IndexError`` as NumPy's, and
+    by ``except FnxTypeError``."""
+
+
+class FnxAxisError(FnxIndexError, ValueError):
     """An axis out of an array's range: caught by ``except IndexError`` and ``except ValueError`` as NumPy's
     ``AxisError`` (the Array API asks for an IndexError), and by ``except FnxTypeError``."""
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import lax
 from ..core.array import Array
-from ..core.errors import FnxTypeError
+from ..core.errors import FnxIndexError, FnxTypeError
 from ..core.tracing import Tracer, is_tracing
 from ._util import as_array, broadcast_shapes, broadcast_to_shape, cast, is_weak
 
@@ -72,7 +72,7 @@ def _expand_index(x, index) -> tuple:
     ellipses = [k for k, i in enumerate(out) if i is Ellipsis]
     used = sum(_axes_used(i) for i in out)
     if len(ellipses) > 1 or used > x.ndim:
-        raise FnxTypeError(f"getitem: index {index!r} does not fit an array of shape {x.shape}")
+        raise FnxIndexError(f"getitem: index {index!r} does not fit an array of shape {x.shape}")
     fill = [slice(None)] * (x.ndim - used)
     if ellipses:
         out[ellipses[0]:ellipses[0] + 1] = fill
