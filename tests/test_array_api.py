@@ -256,3 +256,15 @@ def test_too_many_index_entries_are_an_index_error_as_in_numpy():
             np.asarray(x)[index]
         with pytest.raises(IndexError, match="getitem: index .* does not fit an array of shape"):
             fnp.asarray(x)[index]
+
+
+@pytest.mark.parametrize("shape, mask_shape", [((2,), (0,)), ((1,), (0,)), ((2, 1), (2, 0)), ((1,), (3,))])
+def test_boolean_masks_of_no_elements_fit_any_axes_as_in_numpy(shape, mask_shape):
+    x, mask = make_array(shape, "float64"), np.zeros(mask_shape, bool)
+    try:
+        expected = x[mask]
+    except IndexError:
+        with pytest.raises(IndexError, match="boolean index of shape"):
+            fnp.asarray(x)[mask]
+        return
+    assert fnp.asarray(x)[fnp.asarray(mask)].shape == expected.shape

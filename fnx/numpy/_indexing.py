@@ -95,7 +95,7 @@ def _masks_to_indices(x, index: list) -> list:
         if _is_array_index(i) and i.dtype == np.bool_:
             mask = _concrete(i)
             covered = x.shape[axis:axis + mask.ndim]
-            if mask.shape != covered:
+            if mask.shape != covered and not (mask.size == 0 and mask.ndim == len(covered)):  # empty: as NumPy
                 raise IndexError(f"boolean index of shape {mask.shape} does not match the indexed array's axes "
                                  f"{covered} starting at axis {axis}")
             out.extend(np.nonzero(mask))
