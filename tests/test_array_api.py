@@ -268,3 +268,8 @@ def test_boolean_masks_of_no_elements_fit_any_axes_as_in_numpy(shape, mask_shape
             fnp.asarray(x)[mask]
         return
     assert fnp.asarray(x)[fnp.asarray(mask)].shape == expected.shape
+
+
+def test_a_traced_value_cannot_be_exported_through_dlpack():
+    with pytest.raises(fnx.core.errors.ConcretizationError, match="Exporting through DLPack of a traced value"):
+        fnx.jit(lambda x: np.from_dlpack(x))(np.ones(2))
