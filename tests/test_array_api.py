@@ -273,3 +273,21 @@ def test_boolean_masks_of_no_elements_fit_any_axes_as_in_numpy(shape, mask_shape
 def test_a_traced_value_cannot_be_exported_through_dlpack():
     with pytest.raises(fnx.core.errors.ConcretizationError, match="Exporting through DLPack of a traced value"):
         fnx.jit(lambda x: np.from_dlpack(x))(np.ones(2))
+
+
+def test_the_suite_runner_summarizes_pytests_report():
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent.parent / "tools" / "run_array_api_tests.py"
+    spec = importlib.util.spec_from_file_location("runner", path)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    output = ("FAILED array_api_tests/test_a.py::test_x - AssertionError: no\n"
+              "FAILED array_api_tests/test_special_cases.py::test_unary[exp(x_i is +0) -> 1] - ValueError\n"
+              "ERROR array_api_tests/test_a.py::test_y\n"
+              "===== 2 failed, 7 passed, 3 skipped, 1 deselected, 1 error in 1.00s =====\n")
+    lines = runner.summarize(output).splitlines()
+    assert lines[:2] == ["2 failed, 7 passed, 3 skipped, 1 deselected, 1 error in 1.00s",
+                         "passed 7 of 9 run (3 skipped, 1 deselected)"]
+    assert lines[2:] == ["array_api_tests/test_a.py: 2 failed", "    test_x", "    test_y",
+                         "array_api_tests/test_special_cases.py: 1 failed", "    test_unary[exp(x_i is +0) -> 1]"]

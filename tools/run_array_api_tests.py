@@ -3,7 +3,7 @@
 Usage::
 
     python tools/run_array_api_tests.py SUITE [--deps DIR] [--max-examples 10] [--skip-complex]
-                                          [--xfails-file FILE] [--log FILE]
+                                          [--module fnx.numpy] [--xfails-file FILE] [--log FILE]
                                           [-- PYTEST_ARGS...]
 
 ``SUITE`` is a checkout of https://github.com/data-apis/array-api-tests with its ``array-api`` submodule (the
@@ -18,12 +18,16 @@ dependencies: install them into a folder of their own and pass it as ``--deps``:
     pip install --no-deps --target /tmp/aat-deps ndindex pytest-json-report pytest-metadata
 
 The suite runs in a subprocess, in ``SUITE``, with this checkout of fnx first on ``PYTHONPATH``,
-``ARRAY_API_TESTS_MODULE=fnx.numpy`` and ``ARRAY_API_TESTS_VERSION=2023.12``. ``--skip-complex`` sets
-``ARRAY_API_TESTS_SKIP_DTYPES=complex64,complex128`` (the suite otherwise tests every dtype the namespace
-has); the suite then needs this file as a pytest plugin too (``pytest_load_initial_conftests`` below), since
-it takes the widest complex dtype with ``max`` over an empty list when there is none. The script prints pytest's summary line, the pass count out of the tests run, and every failing test
-id grouped by test file; docs/array_api.md says why each known failure fails. Exit status: pytest's.
-About 10 minutes on two cores at 10 examples per test.
+``ARRAY_API_TESTS_MODULE=fnx.numpy`` (``--module numpy`` tests NumPy, for comparison),
+``ARRAY_API_TESTS_VERSION=2023.12`` and no hypothesis deadline (the machine may be shared). ``--skip-complex``
+sets ``ARRAY_API_TESTS_SKIP_DTYPES=complex64,complex128``, for a namespace without complex dtypes, and loads
+this file as a pytest plugin (the hooks below): the suite takes the widest complex dtype with ``max`` over an
+empty list then, and runs its special-case tests of complex inputs whatever dtypes it skips, so the plugin
+gives it a placeholder and deselects those. The suite's code is not changed.
+
+It prints pytest's summary line, the pass count out of the tests run, and every failing test id grouped by
+test file; docs/array_api.md says why each known failure fails. Exit status: pytest's. 1.5 to 4 minutes on
+two shared cores at 10 examples per test.
 """
 from __future__ import annotations
 
@@ -74,7 +78,10 @@ def _command(args: argparse.Namespace) -> list:
 
 
 def summarize(output: str) -> str:
-    """The summary line, the pass count and the failing test ids by file, from pytest's ``-rf`` output."""
+    """The summary line, the pass count and the failing test ids by file, from pytest's ``-rfE`` output.
+
+    Example: ``summarize("FAILED a.py::t - E\n= 1 failed, 2 passed in 1s =")`` lists ``t`` under ``a.py``.
+    """
     failed = re.findall(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", output, flags=re.M)
     by_file = collections.defaultdict(list)
     for test in failed:
@@ -118,11 +125,14 @@ def pytest_collection_modifyitems(config, items: list) -> None:
     suite runs whatever dtypes it was told to skip."""
     if not os.environ.get("ARRAY_API_TESTS_SKIP_DTYPES"):
         return
-    def is_complex_case(item) -> bool:
-        case = getattr(item, "callspec", None) and item.callspec.params.get("case")
-        return getattr(case, "is_complex", False)
-    config.hook.pytest_deselected(items=[item for item in items if is_complex_case(item)])
-    items[:] = [item for item in items if not is_complex_case(item)]
+    config.hook.pytest_deselected(items=[item for item in items if _is_complex_case(item)])
+    items[:] = [item for item in items if not _is_complex_case(item)]
+
+
+def _is_complex_case(item) -> bool:
+    """Whether a collected test is one of the suite's special cases of complex inputs."""
+    case = getattr(item, "callspec", None) and item.callspec.params.get("case")
+    return getattr(case, "is_complex", False)
 
 
 def main(argv: list | None = None) -> int:
