@@ -184,8 +184,7 @@ def tensordot(a, b, axes=2, precision=None, preferred_element_type=None):
 
 
 def vecdot(x1, x2, axis: int = -1):
-    """The dot product of vectors along ``axis``, with the other axes broadcast (NumPy 2's ``vecdot``);
-    complex ``x1`` is conjugated, as the standard says.
+    """The dot product of vectors along ``axis``, with the other axes broadcast (NumPy 2's ``vecdot``).
 
     >>> import fnx.numpy as fnp
     >>> fnp.vecdot(fnp.ones((4, 3)), fnp.arange(3.0))
@@ -203,9 +202,6 @@ def vecdot(x1, x2, axis: int = -1):
     except FnxTypeError:
         raise _mismatch("vecdot", x1, x2, "they cannot be broadcast together") from None
     axis = normalize_axis("vecdot", axis, x1.ndim)
-    if x1.dtype.kind == "c":  # the standard's (and NumPy's) vecdot conjugates x1
-        from ._elementwise import conj
-        x1 = conj(x1)
     x1, x2 = moveaxis(x1, axis, -1), moveaxis(x2, axis, -1)
     batch = tuple(range(x1.ndim - 1))
     return _contract(x1, x2, ((x1.ndim - 1,), (x1.ndim - 1,)), (batch, batch))
