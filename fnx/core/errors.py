@@ -72,6 +72,21 @@ class FnxLinAlgError(FnxTypeError, np.linalg.LinAlgError):
     NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
 
 
+class FnxValueError(FnxTypeError, ValueError):
+    """A bad value for an operation's argument (an axis of the wrong size): caught by ``except ValueError`` as
+    NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
+
+
+class FnxIndexError(FnxTypeError, IndexError):
+    """An index that does not fit an array (too many entries): caught by ``except IndexError`` as NumPy's, and
+    by ``except FnxTypeError``."""
+
+
+class FnxAxisError(FnxIndexError, ValueError):
+    """An axis out of an array's range: caught by ``except IndexError`` and ``except ValueError`` as NumPy's
+    ``AxisError`` (the Array API asks for an IndexError), and by ``except FnxTypeError``."""
+
+
 class DeletedArrayError(RuntimeError):
     """An Array was used after it was deleted (donated to a jitted function, or ``Array.delete()``)."""
 

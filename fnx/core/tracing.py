@@ -66,6 +66,12 @@ class Tracer(ArrayMethods):
         raise ConcretizationError("Converting to a NumPy array", self.aval,
                                   "Use fnx.numpy functions inside transformed functions instead of NumPy ones.")
 
+    def __dlpack__(self, **_):
+        raise ConcretizationError("Exporting through DLPack", self.aval,
+                                  "Export the result of the transformed function instead.")
+
+    __dlpack_device__ = __dlpack__
+
     def item(self, *args):
         return self._concrete("item()", "Keep the value as an array.").item(*args)
 
