@@ -9,6 +9,7 @@ from ..core.array import Array
 from ..core.primitive import Primitive, bind1, impl_rules
 from ..core.tracing import Tracer, active_traces
 from ..lax import elementwise as ew
+from ._elementwise_examples import EXAMPLES
 from ._util import as_array, broadcast_operands, cast, common_dtype, promote, to_operand
 
 _TRACES = active_traces()  # updated in place: its truth says whether a trace is active, at no call's cost
@@ -18,8 +19,11 @@ _WEAK = (bool, int, float)
 
 
 def _doc(f, name: str, what: str, example: str):
+    """Name ``f`` and give it a docstring with its example from EXAMPLES (``example``, a call, without one)."""
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"{what}, elementwise (NumPy's ``{name}``).\n\n    >>> import fnx.numpy as fnp\n    >>> {example}\n"
+    call, output = EXAMPLES.get(name, (example, ""))
+    example = f">>> import fnx.numpy as fnp\n    >>> {call}\n    {output}"
+    f.__doc__ = f"{what}, elementwise (NumPy's ``{name}``).\n\n    {example}\n"
     return f
 
 

@@ -1,0 +1,51 @@
+"""Every docstring example in fnx runs, and prints what its docstring shows (one test per docstring).
+
+Examples run as ``doctest`` runs them (the module's globals, NORMALIZE_WHITESPACE and ELLIPSIS), in the test
+process, so the jitted ones compile in the call (tests/conftest.py) and share the disk cache.
+
+Left out: ``fnx.__main__`` (importing it runs the demo; ``python -m fnx`` is tests/test_demo.py's); the
+examples that place arrays on a GPU when no GPU, real or simulated, is found (the README's test command runs
+Numba's CUDA simulator, where they run); and the lines marked ``+SKIP``: the loaders' examples that read the
+user's own MNIST, CIFAR-10 or Kaggle files (each loader has a runnable example beside them, or a test in
+tests/test_datasets.py), and ``keep_freed_memory``, which would change the test process's allocator
+(tests/test_settings.py measures it in a process of its own)."""
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import fnx
+
+_OPTIONS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
+_NOT_IMPORTED = {"fnx.__main__": "importing it runs the demo"}
+_NEEDS_GPU = {"fnx.core.array.DeviceArray", "fnx.device_put"}
+
+
+def _docstrings() -> list:
+    names = ["fnx"] + [m.name for m in pkgutil.walk_packages(fnx.__path__, "fnx.") if m.name not in _NOT_IMPORTED]
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    found = {}
+    for name in names:
+        for test in finder.find(importlib.import_module(name), name):
+            if test.examples:
+                found.setdefault(test.name, test)  # a function re-exported by another module is found once
+    return sorted(found.values(), key=lambda t: t.name)
+
+
+DOCSTRINGS = _docstrings()
+
+
+def test_examples_are_found():
+    modules = {t.name.rsplit(".", 1)[0] for t in DOCSTRINGS}
+    assert len(DOCSTRINGS) > 300 and {"fnx.numpy.linalg", "fnx.nn.layers", "fnx.optimizers.optimizers"} <= modules
+
+
+@pytest.mark.parametrize("test", DOCSTRINGS, ids=lambda t: t.name)
+def test_docstring_example(test):
+    if test.name in _NEEDS_GPU and not fnx.devices("gpu"):
+        pytest.skip("places an array on a GPU: run with NUMBA_ENABLE_CUDASIM=1")
+    report = []
+    result = doctest.DocTestRunner(optionflags=_OPTIONS).run(test, out=report.append, clear_globs=True)
+    if result.failed:
+        pytest.fail("".join(report), pytrace=False)
