@@ -1,4 +1,5 @@
-"""Every docstring example in fnx runs, and prints what its docstring shows (one test per docstring).
+"""Every docstring example in fnx runs, and prints what its docstring shows (one test per docstring); so do
+the ``pycon`` blocks of the documentation pages (docs/, one test per page, its blocks in order).
 
 Examples run as ``doctest`` runs them (the module's globals, NORMALIZE_WHITESPACE and ELLIPSIS), in the test
 process, so the jitted ones compile in the call (tests/conftest.py) and share the disk cache.
@@ -12,6 +13,8 @@ tests/test_datasets.py), and ``keep_freed_memory``, which would change the test 
 import doctest
 import importlib
 import pkgutil
+import re
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,8 @@ import fnx
 _OPTIONS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 _NOT_IMPORTED = {"fnx.__main__": "importing it runs the demo"}
 _NEEDS_GPU = {"fnx.core.array.DeviceArray", "fnx.device_put"}
+_DOCS = Path(__file__).resolve().parent.parent / "docs"
+_PYCON = re.compile(r"^```pycon\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def _docstrings() -> list:
@@ -45,7 +50,31 @@ def test_examples_are_found():
 def test_docstring_example(test):
     if test.name in _NEEDS_GPU and not fnx.devices("gpu"):
         pytest.skip("places an array on a GPU: run with NUMBA_ENABLE_CUDASIM=1")
+    _run(test)
+
+
+def _run(test: doctest.DocTest) -> None:
     report = []
     result = doctest.DocTestRunner(optionflags=_OPTIONS).run(test, out=report.append, clear_globs=True)
+    assert result.attempted > 0
     if result.failed:
         pytest.fail("".join(report), pytrace=False)
+
+
+def _page_examples(page: Path) -> str:
+    """The page's pycon blocks, every other line blanked (so doctest's line numbers are the page's)."""
+    text = page.read_text()
+    lines = [""] * (text.count("\n") + 1)
+    for block in _PYCON.finditer(text):
+        first = text.count("\n", 0, block.start(1))
+        for i, line in enumerate(block.group(1).split("\n")):
+            lines[first + i] = line
+    return "\n".join(lines)
+
+
+PAGES = sorted(p for p in _DOCS.rglob("*.md") if "```pycon" in p.read_text())
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(_DOCS)))
+def test_docs_page_examples(page):
+    _run(doctest.DocTestParser().get_doctest(_page_examples(page), {}, page.name, str(page), 0))
