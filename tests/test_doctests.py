@@ -33,7 +33,7 @@ def _docstrings() -> list:
     found = {}
     for name in names:
         for test in finder.find(importlib.import_module(name), name):
-            if test.examples:
+            if any(not example.options.get(doctest.SKIP) for example in test.examples):
                 found.setdefault(test.name, test)  # a function re-exported by another module is found once
     return sorted(found.values(), key=lambda t: t.name)
 
