@@ -49,7 +49,12 @@ def rules_of(primitive: str) -> list:
 
 def devices(platform: str | None = None) -> list:
     """The devices fnx can place arrays on: the CPU, then the GPUs when the CUDA backend finds any (the
-    ``cuda`` extra, numba-cuda; its simulator with ``NUMBA_ENABLE_CUDASIM=1``). ``platform``: "cpu" or "gpu"."""
+    ``cuda`` extra, numba-cuda; its simulator with ``NUMBA_ENABLE_CUDASIM=1``). ``platform``: "cpu" or "gpu".
+
+    >>> import fnx
+    >>> fnx.devices("cpu")
+    [CPUDevice(id=0)]
+    """
     from .lower.devices import all_devices
     return all_devices(platform)
 
