@@ -4,7 +4,8 @@ the ``pycon`` blocks of the documentation pages (docs/, one test per page, its b
 Examples run as ``doctest`` runs them (the module's globals, NORMALIZE_WHITESPACE and ELLIPSIS), in the test
 process, so the jitted ones compile in the call (tests/conftest.py) and share the disk cache.
 
-Left out: ``fnx.__main__`` (importing it runs the demo; ``python -m fnx`` is tests/test_demo.py's); the
+Left out: ``fnx.__main__`` (importing it runs the demo; ``python -m fnx`` is tests/test_demo.py's); the CUDA
+backend's modules when numba-cuda is not installed (they have no examples; they import ``numba.cuda``); the
 examples that place arrays on a GPU when no GPU, real or simulated, is found (the README's test command runs
 Numba's CUDA simulator, where they run); and the lines marked ``+SKIP``: the loaders' examples that read the
 user's own MNIST, CIFAR-10 or Kaggle files (each loader has a runnable example beside them, or a test in
@@ -12,6 +13,7 @@ tests/test_datasets.py), and ``keep_freed_memory``, which would change the test 
 (tests/test_settings.py measures it in a process of its own)."""
 import doctest
 import importlib
+import importlib.util
 import pkgutil
 import re
 from pathlib import Path
@@ -22,13 +24,19 @@ import fnx
 
 _OPTIONS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 _NOT_IMPORTED = {"fnx.__main__": "importing it runs the demo"}
+_NEEDS = {"fnx.lower.cuda.": "numba_cuda"}  # the CUDA backend's modules import numba.cuda (the cuda extra)
 _NEEDS_GPU = {"fnx.core.array.DeviceArray", "fnx.device_put"}
 _DOCS = Path(__file__).resolve().parent.parent / "docs"
 _PYCON = re.compile(r"^```pycon\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
+def _importable(name: str) -> bool:
+    missing = any(name.startswith(prefix) and importlib.util.find_spec(package) is None for prefix, package in _NEEDS.items())
+    return name not in _NOT_IMPORTED and not missing
+
+
 def _docstrings() -> list:
-    names = ["fnx"] + [m.name for m in pkgutil.walk_packages(fnx.__path__, "fnx.") if m.name not in _NOT_IMPORTED]
+    names = ["fnx"] + [m.name for m in pkgutil.walk_packages(fnx.__path__, "fnx.") if _importable(m.name)]
     finder = doctest.DocTestFinder(exclude_empty=True)
     found = {}
     for name in names:
