@@ -16,6 +16,7 @@ import fnx.numpy as fnp
 from fnx import lax, random
 
 from ..checks import Between, Falls, Value
+from ..loops import gradient_descent
 from ..registry import listing, pending
 
 
@@ -137,16 +138,6 @@ def listing_4_8():
 
 
 pending("ketkar", "4-9", "RandomStreams: three invocations, three samples", ("mt19937",), __name__)
-
-
-def gradient_descent(loss, params, steps: int, learning_rate: float):
-    """``steps`` of ``params -= learning_rate * grad(loss)(params)`` as one ``lax.scan`` (Theano's
-    ``updates=[(p, p - lr * T.grad(cost, p))]`` called in a loop); returns the final params and the loss
-    before each step."""
-    def step(p, _):
-        value, g = fnx.value_and_grad(loss)(p)
-        return fnx.tree_map(lambda w, dw: w - learning_rate * dw, p, g), value
-    return lax.scan(step, params, None, length=steps)
 
 
 def random_problem(seed: int, binary: bool):
