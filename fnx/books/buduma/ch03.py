@@ -12,8 +12,8 @@ import fnx.nn as nn
 import fnx.numpy as fnp
 import fnx.optimizers as optim
 from fnx import random
-from fnx.datasets import load_digits, load_mnist, train_test_split
 
+from ..data import mnist_or_digits
 from ..checks import Below, Between, Falls, Value
 from ..loops import minibatch_epochs
 from ..registry import RunContext, listing, pending
@@ -98,17 +98,6 @@ pending("buduma", "E34", "Towers on two GPUs summed with add_n", ("cuda",), __na
 pending("buduma", "E39", "Summaries and a Saver keeping 5 checkpoints", ("ckpt",), __name__)
 
 
-def digits_or_mnist(context: RunContext):
-    """(X_train, X_test, y_train, y_test): MNIST from ``context.data_dir`` when given (flat, in [0, 1]),
-    else the shipped 8x8 digits (a fifth held out for testing)."""
-    if context.data_dir:
-        X, y = load_mnist(context.data_dir, "train", flat=True, scale=True)
-        X_test, y_test = load_mnist(context.data_dir, "t10k", flat=True, scale=True)
-        return X, X_test, y, y_test
-    X, y = load_digits(flat=True, scale=True)
-    return train_test_split(random.key(40), X, y, test_size=0.2)
-
-
 def softmax_regression(params, x):
     """E35's ``inference``: softmax(x W + b)."""
     return nn.softmax(x @ params["W"] + params["b"])
@@ -132,7 +121,7 @@ def example_40(context: RunContext):
     first bias gradient is mean(0.1 - y) (derived, deterministic). The book reaches 91.9 % test accuracy on
     MNIST "within 100 epochs" (an 8.1 % error, so 1 - 0.919^4 = 28.67 % of four-digit cheques wrong,
     "nearly 30 %"). On the 8x8 digits stand-in it reaches about 0.9 or more in 100 epochs."""
-    X, X_test, y, y_test = digits_or_mnist(context)
+    X, X_test, y, y_test = mnist_or_digits(context.data_dir)
     Y = nn.one_hot(y, 10)
     params = {"W": fnp.zeros((X.shape[1], 10)), "b": fnp.zeros(10)}
 
@@ -201,7 +190,7 @@ def example_43(context: RunContext):
     reached 98.2 %, but on the small digits stand-in it stalls near 0.56 (``book_network_accuracy``: a
     dead class and many all-zero outputs). With linear logits the network reaches over 90 % in 20 epochs
     at rate 0.05 (14 batches an epoch here, 550 on MNIST), and the uniform(-1, 1) start ends lower."""
-    X, X_test, y, y_test = digits_or_mnist(context)
+    X, X_test, y, y_test = mnist_or_digits(context.data_dir)
     Y = nn.one_hot(y, 10)
     sizes = [X.shape[1], 256, 256, 10]
     out = {}
