@@ -99,16 +99,21 @@ def cube_plus_state(x, y):
 
 @listing("ketkar", "4-6", "Value and gradient with shared state", kind="exact",
          expect={"value": Value(68.0), "grad": Value([[7.0, 17.0, 33.0]]),
-                 "updated_value": Value(42.0), "updated_grad": Value([[4.0, 13.0, 28.0]])})
+                 "updated_value": Value(42.0), "updated_grad": Value([[4.0, 13.0, 28.0]]),
+                 "same_program_for_both_states": Value(True), "state_baked_in": Value(False)})
 def listing_4_6():
     """Listing 4-6: z = sum((x*x + y) * x) and dz/dx = 3x^2 + y at x = [[1, 2, 3]]: 68 and [[7, 17, 33]] with
-    y = [[4, 5, 6]], then 42 and [[4, 13, 28]] after y is set to [[1, 1, 1]] (one compiled function: y is an
-    argument, not a constant baked in at trace time)."""
-    value_and_grad = fnx.jit(fnx.value_and_grad(cube_plus_state))
+    y = [[4, 5, 6]], then 42 and [[4, 13, 28]] after y is set to [[1, 1, 1]]. One compiled function serves
+    both: y is an argument of its jaxpr (the same program for both values), not a constant baked in."""
+    value_and_grad = fnx.value_and_grad(cube_plus_state)
     x = fnp.asarray([[1, 2, 3]], dtype=float)
-    value, g = value_and_grad(x, np.array([[4, 5, 6]]))
-    updated_value, updated_g = value_and_grad(x, np.array([[1, 1, 1]]))
-    return {"value": value, "grad": g, "updated_value": updated_value, "updated_grad": updated_g}
+    y, y_updated = np.array([[4, 5, 6]]), np.array([[1, 1, 1]])
+    value, g = fnx.jit(value_and_grad)(x, y)
+    updated_value, updated_g = fnx.jit(value_and_grad)(x, y_updated)
+    program = fnx.make_jaxpr(value_and_grad)(x, y)
+    return {"value": value, "grad": g, "updated_value": updated_value, "updated_grad": updated_g,
+            "same_program_for_both_states": str(program) == str(fnx.make_jaxpr(value_and_grad)(x, y_updated)),
+            "state_baked_in": bool(program.consts)}
 
 
 @listing("ketkar", "4-7", "Binary and categorical cross-entropy, squared error", kind="deviates",
