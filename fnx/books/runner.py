@@ -52,7 +52,7 @@ class Outcome:
                  else (self.error.splitlines() or ["-"])[-1])
         more = f" (+{len(e.expect) - 1} checks)" if len(e.expect) > 1 else ""
         note = f"  [{self.figure}]" if self.figure else ""
-        return f"{e.name:16s} | {book[:40]:40s} | {value[:30]:30s} | {self.status}{more}{note}"
+        return f"{e.name:16s} | {book[:40]:40s} | {value[:30]:30s} | {self.status}{more} {self.seconds:.1f} s{note}"
 
 
 def _judge(entry: Listing, values: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -87,7 +87,10 @@ def write_figure(outcome: Outcome, directory: str) -> str:
     path = os.path.join(directory, f"{entry.book}-{entry.id.replace('.', '_')}.png")
     written = save_training_figure(path, curves, images, captions=[n for n in entry.figure if n not in curves],
                                    title=f"{entry.name} {entry.title}", xlabel="step", ylabel="")
-    return os.path.relpath(written) if written else "no figure"
+    if not written:
+        return "no figure"
+    relative = os.path.relpath(written)
+    return written if relative.startswith("..") else relative
 
 
 def run_all(entries: Iterable[Listing], context: RunContext = RunContext(), figures: str | None = None,
