@@ -213,7 +213,7 @@ def placeholder_product(W, x):
 @listing("buduma", "E29", "A [None, 784] placeholder times a uniform(-1, 1) W", kind="exact",
          expect={"shapes": Value([[1, 10], [100, 10]]), "row_is_one_example": Value(True)})
 def example_29():
-    """Examples E29-E30: x is a float32 placeholder of shape [None, 784], W = tf.random_uniform([784, 10], -1,
+    """Example E29: x is a float32 placeholder of shape [None, 784], W = tf.random_uniform([784, 10], -1,
     1), b = tf.zeros([10]); ``matmul(x, W) + b`` has one row per example. The jitted function traces once
     per batch size (1 and 100 here: shapes (1, 10) and (100, 10)), and row i of a batch is example i alone."""
     params = {"W": random.uniform(random.key(29), (784, 10), minval=-1.0, maxval=1.0), "b": fnp.zeros(10)}
@@ -222,6 +222,20 @@ def example_29():
     one, many = apply(params, batch[3:4]), apply(params, batch)
     return {"shapes": [list(one.shape), list(many.shape)],
             "row_is_one_example": bool(fnp.allclose(one[0], many[3], rtol=1e-12, atol=1e-12))}
+
+
+@listing("buduma", "E30", "A session run on a minibatch: output = x W + b", kind="tolerance",
+         expect={"shape": Value([100, 10]), "minus_numpy": Value(0.0, atol=1e-12)},
+         data="read_data.get_minibatch (not shown)", stand_in="100 rows of fnx.datasets.load_digits")
+def example_30():
+    """Example E30 (Figure 3-2): ``sess.run(output, feed_dict={x: get_minibatch()})`` with output =
+    matmul(x, W) + b, W uniform(-1, 1) and b zeros: a session run is a call of the jitted function on the
+    minibatch (here 100 digit rows); it equals NumPy's x @ W + b."""
+    x = mnist_or_digits(None)[0][:100]
+    params = {"W": random.uniform(random.key(30), (x.shape[1], 10), minval=-1.0, maxval=1.0), "b": fnp.zeros(10)}
+    output = fnx.jit(placeholder_product)(params, x)
+    expected = np.asarray(x) @ np.asarray(params["W"]) + np.asarray(params["b"])
+    return {"shape": list(output.shape), "minus_numpy": float(np.max(np.abs(np.asarray(output) - expected)))}
 
 
 def scoped_layer(params, scope: str, x):
