@@ -122,3 +122,12 @@ def test_mnist_listings_read_the_users_files_or_say_which_are_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
         mnist_or_digits(str(tmp_path / "nowhere"))
     assert mnist_or_digits(None)[0].shape[1] == 64  # the stand-in: the shipped 8x8 digits
+
+
+@pytest.mark.parametrize("module", ["fnx.books", "fnx.books.checks", "fnx.books.registry", "fnx.books.loops",
+                                    "fnx.books.data"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 1 and result.failed == 0
