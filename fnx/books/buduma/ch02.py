@@ -216,8 +216,10 @@ def toy_data():
          data="ConvnetJS toy data", stand_in="fnx.datasets.circles(200)", figure=("loss_3", "loss_6", "loss_20"))
 def example_16():
     """Example E16 (Figure 2-10): 2 inputs, one hidden layer of 3, 6 or 20 neurons, softmax of 2, minibatch
-    gradient descent with batches of 10. More neurons fit the data more closely: the 20-neuron network
-    separates the circles (accuracy >= 0.95); all three learn."""
+    gradient descent with batches of 10 (30 epochs at rate 0.3). The book's figure shows wider layers
+    drawing more intricate boundaries; two circles need little capacity, so here every width learns
+    (the loss falls) and the 20-neuron network separates them (training accuracy >= 0.95; the 3-neuron one
+    does too on this key: 1.0)."""
     X, y = toy_data()
     out = {}
     for width in (3, 6, 20):
