@@ -256,7 +256,8 @@ def example_32():
               "layer_2": {"W": random.uniform(k2, (100, 10), minval=-1.0, maxval=1.0), "b": fnp.zeros(10)}}
     network = fnx.jit(lambda p, x: scoped_layer(p, "layer_2", scoped_layer(p, "layer_1", x)))
     x = random.uniform(random.key(33), (4, 784))
-    return {"scopes": sorted(params), "same_params_same_output": bool(fnp.all(network(params, x) == network(params, x))),
+    same = bool(fnp.all(network(params, x) == network(params, x)))
+    return {"scopes": sorted(params), "same_params_same_output": same,
             "parameters": nn.count_params(params)}
 
 

@@ -83,7 +83,8 @@ def example_12():
 
 
 @listing("lazyprog", "E13", "J = x^2 + x: gradient 2x + 1, minimum at -1/2", kind="tolerance",
-         expect={"gradient_at_0": Value(1.0), "minimizer": Value(-0.5, atol=1e-12), "minimum": Value(-0.25, atol=1e-15)})
+         expect={"gradient_at_0": Value(1.0), "minimizer": Value(-0.5, atol=1e-12),
+                 "minimum": Value(-0.25, atol=1e-15)})
 def example_13():
     """E13: "J = x^2 + x, and the gradient of J is 2x + 1, so the minimum can be found at -1/2" (where
     J = -1/4): ``grad`` at 0 is 1, and 100 gradient-descent steps at rate 0.3 from x = 20 reach -1/2."""
