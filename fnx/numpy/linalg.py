@@ -25,10 +25,11 @@ from ._shape import diagonal as _diagonal, matrix_transpose  # noqa: F401
 from ._util import as_array, broadcast_to_shape, cast, normalize_axes, normalize_axis
 
 
-def _floats(op: str, *xs) -> list:
-    """The operands in their common float dtype (ints and bools go to the default float)."""
+def _floats(op: str, *xs, complex_ok: bool = False) -> list:
+    """The operands in their common float dtype (ints and bools go to the default float); complex ones only
+    with ``complex_ok``."""
     xs = _arrays(op, *xs)
-    if xs[0].dtype.kind == "c":
+    if xs[0].dtype.kind == "c" and not complex_ok:
         raise FnxTypeError(f"{op}: complex matrices are not supported (got {xs[0].dtype}); fnx.numpy.linalg "
                            "takes real ones")
     dtype = dtypes.to_inexact(xs[0].dtype)
@@ -169,7 +170,7 @@ def inv(a):
     Array([[0.5 , 0.  ],
            [0.  , 0.25]], dtype=float64)
     """
-    (a,) = _floats("inv", a)
+    (a,) = _floats("inv", a, complex_ok=True)
     _square("inv", a)
     return lax.inv_p.bind(a)
 
@@ -181,7 +182,7 @@ def det(a):
     >>> float(fnp.linalg.det(fnp.array([[1.0, 2.0], [3.0, 4.0]])))
     -2.0000000000000004
     """
-    (a,) = _floats("det", a)
+    (a,) = _floats("det", a, complex_ok=True)
     _square("det", a)
     return lax.det_p.bind(a)
 
@@ -211,7 +212,7 @@ def solve(a, b):
     >>> fnp.linalg.solve(fnp.array([[2.0, 0.0], [0.0, 4.0]]), fnp.array([1.0, 1.0]))
     Array([0.5 , 0.25], dtype=float64)
     """
-    a, b = _floats("solve", a, b)
+    a, b = _floats("solve", a, b, complex_ok=True)
     _square("solve", a)
     n = a.shape[-1]
     vector = b.ndim == 1

@@ -233,6 +233,26 @@ def batched_float_matmul(a, b):
 
 
 @numba.njit(**NUMBA_OPTIONS)
+def complex_matmul(a, b, transpose_a, transpose_b):
+    """(M, K) @ (K, N) for complexes, on SciPy's BLAS (``cgemm``/``zgemm``, through Numba's ``np.dot``); flags as
+    ``float_matmul``'s (a transposed operand is copied: O(MK) next to the product's O(MNK))."""
+    a = contiguous(a.T) if transpose_a else a
+    b = contiguous(b.T) if transpose_b else b
+    if a.shape[1] == 0 or a.shape[0] == 0 or b.shape[1] == 0:  # BLAS takes no empty matrix
+        return full((a.shape[0], b.shape[1]), 0, a.dtype)
+    return np.dot(a, b)
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def batched_complex_matmul(a, b):
+    """(B, M, K) @ (B, K, N) -> (B, M, N) for complexes: one BLAS product per batch entry."""
+    out = empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+    for i in range(a.shape[0]):
+        out[i] = complex_matmul(a[i], b[i], False, False)
+    return out
+
+
+@numba.njit(**NUMBA_OPTIONS)
 def batched_int_matmul(a, b):
     """(B, M, K) @ (B, K, N) -> (B, M, N) for integers."""
     out = empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
