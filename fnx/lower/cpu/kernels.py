@@ -171,6 +171,22 @@ def cumulative_rows(x, op, one):
     return out
 
 
+@numba.njit(**NUMBA_OPTIONS)
+def running_rows(x, op, one):
+    """``cumulative_rows`` for complexes, which have a running sum (op 0) and product (1) but no max or min
+    (Numba cannot compile the comparisons of the other two)."""
+    out = empty(x.shape, x.dtype)
+    for i in range(x.shape[0]):
+        if x.shape[1] == 0:
+            continue
+        acc = x[i, 0] * one
+        out[i, 0] = acc
+        for j in range(1, x.shape[1]):
+            acc = acc + x[i, j] if op == 0 else acc * x[i, j]
+            out[i, j] = acc
+    return out
+
+
 # -- products ------------------------------------------------------------------------------------------------
 
 @numba.njit(**NUMBA_OPTIONS)
