@@ -374,3 +374,18 @@ def test_order_is_a_clear_error_eagerly_and_traced(f):
     for run in (f, fnx.jit(f)):
         with pytest.raises(FnxTypeError, match=r"c128\[2\]|complex"):
             run(z)
+
+
+def test_conjugating_products_norms_and_closeness_as_numpy():
+    a, b = random_complex((2, 3), np.complex128), random_complex((2, 3), np.complex128)
+    close(fnp.vdot(a, b), np.vdot(a, b), np.complex128)
+    close(fnp.vecdot(a, b), np.vecdot(a, b), np.complex128)
+    close(fnx.jit(fnp.vecdot)(a, b), np.vecdot(a, b), np.complex128)
+    for ord in (None, 1, np.inf, 3):
+        close(fnp.linalg.norm(a[0], ord), np.linalg.norm(a[0], ord), np.complex128)
+    for ord in (None, "fro", 1, -np.inf):
+        close(fnp.linalg.norm(a, ord), np.linalg.norm(a, ord), np.complex128)
+    with pytest.raises(FnxTypeError, match="'nuc' norm of complex matrices"):
+        fnp.linalg.norm(a, "nuc")
+    np.testing.assert_array_equal(fnp.isclose(a, a + 1e-9j), np.isclose(a, a + 1e-9j))
+    assert fnp.allclose(a, a * (1 + 1e-12)) and fnp.astype(fnp.ones(2), complex).dtype == np.complex128

@@ -32,12 +32,14 @@ def short_name(dtype: np.dtype) -> str:
 def canonicalize(dtype, op: str = "fnx") -> np.dtype:
     """Return ``np.dtype(dtype)`` if fnx supports it; otherwise raise an error naming the dtype and ``op``.
 
-    Python ``float`` means the configured default float, ``int`` means int64.
+    Python ``float`` means the configured default float, ``complex`` its complex dtype, ``int`` means int64.
     """
     if dtype is float:
         return config.default_float
     if dtype is int:
         return DEFAULT_INT
+    if dtype is complex:
+        return to_complex(config.default_float)
     try:
         dt = np.dtype(dtype)
     except TypeError:

@@ -56,9 +56,11 @@ def _drop_axes(x, axes: tuple, keepdims: bool):
 # -- norms -------------------------------------------------------------------------------------------------
 
 def _vector_norm(x, axes: tuple, ord) -> object:
-    """The ``ord``-norm of float ``x`` over ``axes``, with the reduced axes kept (size 1)."""
+    """The ``ord``-norm of float (or complex: of their magnitudes) ``x`` over ``axes``, with the reduced axes
+    kept (size 1)."""
     from ._elementwise import absolute, astype, not_equal, power, sqrt
     from ._reductions import max as max_, min as min_, sum as sum_
+    x = absolute(x) if x.dtype.kind == "c" else x
     if ord is None or ord == 2:
         return sqrt(sum_(x * x, axis=axes, keepdims=True))
     if isinstance(ord, str):
@@ -75,9 +77,15 @@ def _vector_norm(x, axes: tuple, ord) -> object:
 
 
 def _matrix_norm(x, rows: int, cols: int, ord) -> object:
-    """The ``ord``-norm of the float matrices on axes ``rows``/``cols`` of ``x``, both axes kept (size 1)."""
+    """The ``ord``-norm of the float (or complex) matrices on axes ``rows``/``cols`` of ``x``, both axes kept
+    (size 1)."""
     from ._elementwise import absolute, sqrt
     from ._reductions import max as max_, min as min_, sum as sum_
+    if x.dtype.kind == "c":  # every norm but those of the singular values is one of the magnitudes'
+        if ord in ("nuc", 2, -2):
+            raise FnxTypeError(f"norm: the {ord!r} norm of complex matrices needs their singular values, and "
+                               f"fnx.numpy.linalg.svd takes real matrices only (got {x.dtype})")
+        x = absolute(x)
     if ord in (None, "fro"):
         return sqrt(sum_(x * x, axis=(rows, cols), keepdims=True))
     if ord in ("nuc", 2, -2):
@@ -115,7 +123,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     >>> float(fnp.linalg.norm(fnp.array([3.0, 4.0])))
     5.0
     """
-    (x,) = _floats("norm", x)
+    (x,) = _floats("norm", x, complex_ok=True)
     if axis is None:
         if ord is None:
             return _drop_axes(_vector_norm(x, tuple(range(x.ndim)), None), tuple(range(x.ndim)), keepdims)
@@ -141,7 +149,7 @@ def vector_norm(x, axis=None, keepdims: bool = False, ord=2):
     >>> float(fnp.linalg.vector_norm(fnp.ones((2, 2)), ord=1))
     4.0
     """
-    (x,) = _floats("vector_norm", x)
+    (x,) = _floats("vector_norm", x, complex_ok=True)
     axes = normalize_axes("vector_norm", axis, x.ndim)
     return _drop_axes(_vector_norm(x, axes, ord), axes, keepdims)
 
@@ -153,7 +161,7 @@ def matrix_norm(x, keepdims: bool = False, ord="fro"):
     >>> float(fnp.linalg.matrix_norm(fnp.array([[1.0, -2.0], [3.0, 4.0]]), ord=1))
     6.0
     """
-    (x,) = _floats("matrix_norm", x)
+    (x,) = _floats("matrix_norm", x, complex_ok=True)
     if x.ndim < 2:
         raise FnxTypeError(f"matrix_norm: needs at least 2 dimensions, got shape {x.shape}")
     rows, cols = x.ndim - 2, x.ndim - 1
