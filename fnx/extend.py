@@ -18,13 +18,14 @@ from typing import Callable, Sequence
 
 from .core.avals import ShapedArray
 from .core.primitive import Primitive, def_primitive as _define
-from .lax.elementwise import ANY, FLOAT, INT, INT_BOOL, NUMERIC, nary
+from .lax.elementwise import ANY, FLOAT, INEXACT, INT, INT_BOOL, NUMBER, NUMERIC, REAL, nary
 from .lower.cpu import user_kernels
 from .lower.cpu.codegen import cpu_rules
 from .transforms.autodiff.engine import jvp_rules, vjp_rules
 from .transforms.batching.engine import batching_rules
 
-__all__ = ["ANY", "FLOAT", "INT", "INT_BOOL", "NUMERIC", "ShapedArray", "def_elementwise", "def_primitive"]
+__all__ = ["ANY", "FLOAT", "INEXACT", "INT", "INT_BOOL", "NUMBER", "NUMERIC", "REAL", "ShapedArray", "def_elementwise",
+           "def_primitive"]
 
 
 def def_elementwise(name: str, arity: int, numpy: Callable, partials: Sequence[Callable | None] | None, cpu: str,

@@ -6,6 +6,8 @@ it accepts, its derivative and its CPU scalar template:
 * the derivative is the partial derivative of the output with respect to each operand, a function of the
   output and the operands (``None``: not differentiable, its derivative being zero wherever it exists);
   ``fnx.transforms.autodiff.rules_elementwise`` turns the partials into jvp and vjp rules;
+* for complex operands the partial is the complex derivative f'(z), and reverse mode multiplies by it without
+  conjugating (JAX's convention, docs/complex.md);
 * the CPU template is the expression of one element, ``{0}`` and ``{1}`` standing for the operands' elements;
   ``fnx.lower.cpu.rules_elementwise`` uses it in fused loops (``None``: that module has a function for it);
   ``same_type`` says that Numba's result already has the operands' float type (no cast to write).
