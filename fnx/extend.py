@@ -35,7 +35,8 @@ def def_elementwise(name: str, arity: int, numpy: Callable, partials: Sequence[C
     ``numpy(*operands)`` computes it eagerly; ``partials[i](out, *operands)`` is d out / d operand i, written with
     fnx functions (None: zero); ``partials=None`` makes it not differentiable. ``cpu`` is the expression of one
     element in compiled code, ``{0}``, ``{1}``, ... standing for the operands' elements (NumPy's scalar
-    functions are ``np.``). ``kinds``: the accepted dtype kinds (``FLOAT``, ``NUMERIC``, ``ANY``, ...).
+    functions are ``np.``). ``kinds``: the accepted dtype kinds (``FLOAT``, ``NUMERIC``, ``ANY``, ...;
+    ``INEXACT``, ``NUMBER`` and ``ANY`` include complexes, the others not).
 
     >>> import fnx, fnx.numpy as fnp
     >>> from fnx.extend import def_elementwise
