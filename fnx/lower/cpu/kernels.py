@@ -11,6 +11,8 @@ import math
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
 from . import array_ir
 # allocation and reshapes, which generated code calls as k.empty...: LLVM IR emitted at the call site
@@ -146,6 +148,26 @@ def int_power(x, y):
     return x - x
 
 
+def _running_step(acc, v, op):
+    """``acc`` (+, *, max or min by ``op``, as ``CUMULATIVE_OPS``) ``v``, in compiled code only."""
+
+
+@overload(_running_step, jit_options={"error_model": "numpy"})
+def _running_step_impl(acc, v, op):
+    if isinstance(acc, types.Complex):  # complexes have no max or min, whose comparisons would not compile
+        return lambda acc, v, op: acc + v if op == 0 else acc * v
+
+    def impl(acc, v, op):
+        if op == 0:
+            return acc + v
+        if op == 1:
+            return acc * v
+        if op == 2:
+            return acc if acc != acc or v <= acc else v
+        return acc if acc != acc or v >= acc else v
+    return impl
+
+
 @numba.njit(**NUMBA_OPTIONS)
 def cumulative_rows(x, op, one):
     """Running sum (op 0), product (1), max (2) or min (3) along each row (``CUMULATIVE_OPS``); max/min
@@ -158,31 +180,7 @@ def cumulative_rows(x, op, one):
         acc = x[i, 0] * one
         out[i, 0] = acc
         for j in range(1, x.shape[1]):
-            v = x[i, j]
-            if op == 0:
-                acc = acc + v
-            elif op == 1:
-                acc = acc * v
-            elif op == 2:
-                acc = acc if acc != acc or v <= acc else v
-            else:
-                acc = acc if acc != acc or v >= acc else v
-            out[i, j] = acc
-    return out
-
-
-@numba.njit(**NUMBA_OPTIONS)
-def running_rows(x, op, one):
-    """``cumulative_rows`` for complexes, which have a running sum (op 0) and product (1) but no max or min
-    (Numba cannot compile the comparisons of the other two)."""
-    out = empty(x.shape, x.dtype)
-    for i in range(x.shape[0]):
-        if x.shape[1] == 0:
-            continue
-        acc = x[i, 0] * one
-        out[i, 0] = acc
-        for j in range(1, x.shape[1]):
-            acc = acc + x[i, j] if op == 0 else acc * x[i, j]
+            acc = _running_step(acc, x[i, j], op)
             out[i, j] = acc
     return out
 

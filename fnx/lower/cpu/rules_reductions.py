@@ -58,8 +58,7 @@ def _cumulative(w: FunctionWriter, eqn: Eqn) -> None:
     rows = reshaped(w, transposed(w, flat(w, x), shape, perm), (-1, shape[axis]))
     flip = "[:, ::-1]" if reverse else ""
     one = w.module.constant(literal(1, reductions.accumulator_dtype(eqn.primitive.name, x.aval.dtype)))
-    kernel = "running_rows" if x.aval.dtype.kind == "c" else "cumulative_rows"
-    result = reshaped(w, f"k.contiguous(k.{kernel}(k.contiguous({rows}{flip}), "
+    result = reshaped(w, f"k.contiguous(k.cumulative_rows(k.contiguous({rows}{flip}), "
                          f"{int_arg(w, CUMULATIVE_OPS[eqn.primitive.name])}, {one}){flip})", (-1,))
     back = tuple(int(i) for i in np.argsort(perm))
     w.assign_contiguous(eqn.outvars[0], reshaped(w, transposed(w, result, tuple(shape[i] for i in perm), back), shape))
