@@ -389,3 +389,17 @@ def test_conjugating_products_norms_and_closeness_as_numpy():
         fnp.linalg.norm(a, "nuc")
     np.testing.assert_array_equal(fnp.isclose(a, a + 1e-9j), np.isclose(a, a + 1e-9j))
     assert fnp.allclose(a, a * (1 + 1e-12)) and fnp.astype(fnp.ones(2), complex).dtype == np.complex128
+
+
+def test_lax_does_not_promote_a_python_complex():
+    with pytest.raises(FnxTypeError, match="Python complex cannot take the dtype float32"):
+        lax.add(np.ones(2, np.float32), 1j)
+    close(lax.mul(np.ones(2, np.complex64), 2j), np.full(2, 2j, np.complex64), np.complex64)
+
+
+def test_jacobians_of_holomorphic_functions_are_jax_s(jax):
+    z = np.array([1 + 1j, 2j, -0.5])
+    for f in (lambda np_, z: np_.sin(z) * z, lambda np_, z: np_.exp(z) / (z + 2.0)):
+        want = np.asarray(jax.jacrev(lambda z: f(jax.numpy, z), holomorphic=True)(z))
+        close(fnx.jacrev(lambda z: f(fnp, z))(z), want, np.complex128)
+        close(fnx.jacfwd(lambda z: f(fnp, z))(z), want, np.complex128)
