@@ -401,5 +401,11 @@ def test_jacobians_of_holomorphic_functions_are_jax_s(jax):
     z = np.array([1 + 1j, 2j, -0.5])
     for f in (lambda np_, z: np_.sin(z) * z, lambda np_, z: np_.exp(z) / (z + 2.0)):
         want = np.asarray(jax.jacrev(lambda z: f(jax.numpy, z), holomorphic=True)(z))
-        close(fnx.jacrev(lambda z: f(fnp, z))(z), want, np.complex128)
-        close(fnx.jacfwd(lambda z: f(fnp, z))(z), want, np.complex128)
+        close(fnx.jacrev(lambda z: f(fnp, z), holomorphic=True)(z), want, np.complex128)
+        close(fnx.jacfwd(lambda z: f(fnp, z), holomorphic=True)(z), want, np.complex128)
+    with pytest.raises(FnxTypeError, match="jacrev: complex results"):
+        fnx.jacrev(fnp.sin)(z)
+    with pytest.raises(FnxTypeError, match="jacfwd: complex arguments"):
+        fnx.jacfwd(fnp.abs)(z)
+    with pytest.raises(FnxTypeError, match=r"jacfwd\(holomorphic=True\): the arguments must be complex"):
+        fnx.jacfwd(fnp.sin, holomorphic=True)(np.ones(2))

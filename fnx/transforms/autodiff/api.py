@@ -190,7 +190,18 @@ def _assemble(matrix, out_leaves, out_tree, in_leaves, in_tree, argnums):
     return tree_unflatten(out_tree, blocks)
 
 
-def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
+def _check_complex(name: str, leaves, what: str, holomorphic: bool, real_only: bool) -> None:
+    """JAX's dtype rules for Jacobians: with ``holomorphic`` complex ``leaves`` only; without, no complex ones
+    where ``real_only`` (a complex Jacobian is defined for holomorphic functions only: docs/complex.md)."""
+    for x in leaves:
+        if holomorphic and x.dtype.kind != "c":
+            raise FnxTypeError(f"{name}(holomorphic=True): the {what} must be complex, got {x.dtype}")
+        if not holomorphic and real_only and x.dtype.kind == "c":
+            raise FnxTypeError(f"{name}: complex {what} ({x.dtype}) need holomorphic=True (for functions that are "
+                               "not holomorphic, use jvp or vjp)")
+
+
+def _jacobian(fun: Callable, argnums, name: str, forward: bool, holomorphic: bool) -> Callable:
     from ..batching import vmap
 
     def jac(*args):
@@ -198,8 +209,10 @@ def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
         diff = [tree_map(lambda v: as_differentiable(v, f"{name}: argument"), args[n]) for n in nums]
         f = _partial(fun, args, nums, {})
         in_vec, in_leaves, in_tree = _ravel(diff)
+        _check_complex(name, in_leaves, "arguments", holomorphic, real_only=forward)
         out, pullback = vjp(f, *diff) if not forward else (f(*diff), None)
         out_vec, out_leaves, out_tree = _ravel(out)
+        _check_complex(name, out_leaves, "results", holomorphic, real_only=not forward)
         if forward:
             def push(t):
                 return _ravel(jvp(f, diff, _unravel(t, in_leaves, in_tree))[1])[0]
@@ -213,30 +226,32 @@ def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
     return jac
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
     """The Jacobian by forward mode (one jvp per input element, batched with vmap).
 
-    For each (output leaf, argument leaf) the block has shape ``out.shape + arg.shape``.
+    For each (output leaf, argument leaf) the block has shape ``out.shape + arg.shape``. Complex arguments need
+    ``holomorphic=True`` (then the arguments and results are complex, and the blocks hold f'(z)), as in JAX.
 
     >>> import fnx, fnx.numpy as fnp
     >>> fnx.jacfwd(lambda x: x ** 2)(fnp.array([1.0, 2.0]))
     Array([[2., 0.],
            [0., 4.]], dtype=float64)
     """
-    return _jacobian(fun, argnums, "jacfwd", forward=True)
+    return _jacobian(fun, argnums, "jacfwd", True, holomorphic)
 
 
-def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Jacobian by reverse mode (one vjp per output element, batched with vmap); same layout as jacfwd."""
-    return _jacobian(fun, argnums, "jacrev", forward=False)
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
+    """The Jacobian by reverse mode (one vjp per output element, batched with vmap); same layout as jacfwd.
+    Complex results need ``holomorphic=True``, as in JAX."""
+    return _jacobian(fun, argnums, "jacrev", False, holomorphic)
 
 
 jacobian = jacrev
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
     """The Hessian of a scalar ``fun``: ``jacfwd(jacrev(fun))``."""
-    return jacfwd(jacrev(fun, argnums), argnums)
+    return jacfwd(jacrev(fun, argnums, holomorphic), argnums, holomorphic)
 
 
 def linearize(fun: Callable, *primals):
