@@ -86,6 +86,7 @@ def test_creation(dtype):
     callable_dtype = {np.complex64: fnp.complex64, np.complex128: fnp.complex128}[dtype]
     assert callable_dtype(2 - 1j).dtype == dtype and complex(callable_dtype(2 - 1j)) == 2 - 1j
     assert fnp.full((2,), 1j).dtype == np.complex128 and fnp.asarray(3j).item() == 3j
+    assert fnp.iscomplexobj([1, 2j]) and fnp.iscomplexobj(fnp.ones(2, dtype)) and fnp.isrealobj(np.ones(2))
 
 
 def test_complex_of_infinite_parts_is_exact():

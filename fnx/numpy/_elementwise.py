@@ -438,8 +438,9 @@ def angle(z, deg: bool = False):
 
 
 def iscomplexobj(x) -> bool:
-    """True if ``x`` has a complex dtype (NumPy's ``iscomplexobj``)."""
-    return dtypes.result_type(_key(x) if type(x) in _WEAK else np.dtype(x.dtype)).kind == "c"
+    """True if ``x`` (an array, a scalar or nested lists) has a complex dtype (NumPy's ``iscomplexobj``)."""
+    dtype = getattr(x, "dtype", None)
+    return (np.asarray(x).dtype if dtype is None else np.dtype(dtype)).kind == "c"
 
 
 def isrealobj(x) -> bool:
