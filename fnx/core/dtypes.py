@@ -69,11 +69,6 @@ def to_real(dtype: np.dtype) -> np.dtype:
     return np.dtype(f"float{dtype.itemsize * 4}") if dtype.kind == "c" else dtype
 
 
-def is_inexact(dtype: np.dtype) -> bool:
-    """True for floats and complexes: the dtypes that carry derivatives."""
-    return dtype.kind in "fc"
-
-
 def dtype_of_scalar(x) -> np.dtype:
     """The dtype a lone Python scalar becomes."""
     return result_type(type(x))
