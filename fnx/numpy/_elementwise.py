@@ -6,7 +6,7 @@ import numpy as np
 from .. import lax
 from ..core import dtypes
 from ..core.array import Array
-from ..core.primitive import Primitive, bind1, impl_rules
+from ..core.primitive import Primitive, bind1
 from ..core.tracing import Tracer, active_traces
 from ..lax import elementwise as ew
 from ._util import as_array, broadcast_operands, cast, common_dtype, promote, to_operand
@@ -36,7 +36,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
     already of the promoted dtype, with one shape (or rank 0), and Python scalars beside them bind at once
     (``grad`` outside ``jit`` traces every operation, so this is its per-operation cost).
     """
-    numpy_fn = ew.table[p].numpy if p in ew.table else impl_rules[p]  # (the table's without the impl's checks)
+    numpy_fn = ew.table[p].numpy  # the row's function, without the impl's checks (the first call made them)
     direct: set = set()
     traced_dtypes: dict = {}  # operand dtypes (or weak types) -> the promoted dtype, or None if it changes one
     new_array = object.__new__
