@@ -8,7 +8,7 @@ list below is the documentation the registry test checks: every primitive has a 
 """
 from __future__ import annotations
 
-from ...lax import collectives
+from ...lax import collectives, debugging
 from ...lax import elementwise as ew
 from ...lax import linalg
 from ...lax.fft import fft_p
@@ -27,3 +27,5 @@ host_routed.mark(collectives.all_reduce_p, collectives.all_gather_p, collectives
 # Complex numbers: no CUDA kernel takes them (``program.py`` routes every equation that reads or makes one here),
 # so neither do the Fourier transforms, nor the complex rows of the elementwise table (marked as a user's row).
 host_routed.mark(fft_p)
+# A debug callback runs Python: on the host by nature, its operands copied there first.
+host_routed.mark(debugging.debug_callback_p)
