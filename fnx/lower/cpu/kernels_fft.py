@@ -10,6 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from . import disk_cache  # noqa: F401  (first: it keeps this module's Numba caches in fnx's cache folder)
 from .options import NUMBA_OPTIONS
 
 
