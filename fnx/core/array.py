@@ -186,7 +186,7 @@ class DeviceArray(Array):
     (``np.asarray``, printing, ``float()``), once (the host copy is kept: the array is immutable). Eager
     fnx.numpy operations read that host copy and give CPU results; wrap them in ``jit`` to stay on the device.
 
-    >>> import fnx, numpy as np                       # doctest: +SKIP
+    >>> import fnx, numpy as np
     >>> x = fnx.device_put(np.ones(3), fnx.devices("gpu")[0])
     >>> x.device, np.asarray(x)
     (GPUDevice(id=0), array([1., 1., 1.]))

@@ -226,7 +226,11 @@ class JaxprTypeError(TypeError):
 
 def check_jaxpr(jaxpr: Jaxpr) -> None:
     """Check that every variable is defined once before use and every equation's output types are what its
-    primitive's abstract-eval rule says. Raises JaxprTypeError."""
+    primitive's abstract-eval rule says. Raises JaxprTypeError.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.check_jaxpr(fnx.make_jaxpr(fnp.sin)(1.0).jaxpr)  # well typed: no error
+    """
     defined: set[int] = set()
 
     def define(v: Var) -> None:

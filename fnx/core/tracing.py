@@ -333,6 +333,11 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
     """Evaluate ``jaxpr`` on ``consts`` and ``args`` (flat lists), binding each equation's primitive.
 
     Under an active trace the evaluation is itself recorded there. Returns the list of outputs.
+
+    >>> import fnx
+    >>> closed = fnx.make_jaxpr(lambda x: x * 2.0)(1.0)
+    >>> fnx.eval_jaxpr(closed.jaxpr, closed.consts, 3.0)
+    [Array(6.0, dtype=float64)]
     """
     if len(args) != len(jaxpr.invars):
         raise FnxTypeError(f"eval_jaxpr: the jaxpr takes {len(jaxpr.invars)} inputs, got {len(args)}")

@@ -65,6 +65,12 @@ def asarray(obj, dtype=None, copy: bool | None = None, *, device=None):
 
     ``copy=False`` is refused only where a cast is needed; an fnx Array never needs a copy (it is immutable).
     ``device`` places the result (``fnx.device_put``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.asarray([1, 2, 3])
+    Array([1, 2, 3], dtype=int64)
+    >>> fnp.asarray(2.5, dtype='float32')
+    Array(2.5, dtype=float32)
     """
     if copy is False and dtype is not None and hasattr(obj, "dtype") and \
             np.dtype(obj.dtype) != dtypes.canonicalize(dtype, "asarray"):
@@ -151,12 +157,25 @@ def _filled(op: str, shape, fill_value, dtype):
 
 
 def zeros(shape, dtype=None, *, device=None):
-    """An array of zeros (default float dtype unless ``dtype`` is given)."""
+    """An array of zeros (default float dtype unless ``dtype`` is given).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.zeros((2, 3))
+    Array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float64)
+    >>> fnp.zeros(2, dtype='int32')
+    Array([0, 0], dtype=int32)
+    """
     return to_device(_filled("zeros", shape, 0, dtype or float), device)
 
 
 def ones(shape, dtype=None, *, device=None):
-    """An array of ones (default float dtype unless ``dtype`` is given)."""
+    """An array of ones (default float dtype unless ``dtype`` is given).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.ones(3)
+    Array([1., 1., 1.], dtype=float64)
+    """
     return to_device(_filled("ones", shape, 1, dtype or float), device)
 
 
@@ -166,7 +185,12 @@ def empty(shape, dtype=None, *, device=None):
 
 
 def full_like(x, fill_value, dtype=None, shape=None, *, device=None):
-    """An array shaped like ``x`` (or ``shape``) filled with ``fill_value``, of ``x``'s dtype unless given."""
+    """An array shaped like ``x`` (or ``shape``) filled with ``fill_value``, of ``x``'s dtype unless given.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.full_like(fnp.array([1.0, 2.0]), 7.0)
+    Array([7., 7.], dtype=float64)
+    """
     return to_device(_filled_like("full_like", x, fill_value, dtype, shape), device)
 
 
@@ -177,12 +201,23 @@ def _filled_like(op: str, x, fill_value, dtype, shape):
 
 
 def zeros_like(x, dtype=None, shape=None, *, device=None):
-    """Zeros shaped like ``x``."""
+    """Zeros shaped like ``x``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.zeros_like(fnp.array([1, 2, 3]))
+    Array([0, 0, 0], dtype=int64)
+    """
     return to_device(_filled_like("zeros_like", x, 0, dtype, shape), device)
 
 
 def ones_like(x, dtype=None, shape=None, *, device=None):
-    """Ones shaped like ``x``."""
+    """Ones shaped like ``x``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.ones_like(fnp.array([[1.5], [2.5]]))
+    Array([[1.],
+           [1.]], dtype=float64)
+    """
     return to_device(_filled_like("ones_like", x, 1, dtype, shape), device)
 
 
@@ -310,7 +345,13 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None, *, device=None):
 
 
 def identity(n: int, dtype=None):
-    """The ``n x n`` identity matrix."""
+    """The ``n x n`` identity matrix.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.identity(2)
+    Array([[1., 0.],
+           [0., 1.]], dtype=float64)
+    """
     return _eye("identity", n, None, 0, dtype)
 
 
@@ -349,7 +390,14 @@ def tril(m, k: int = 0):
 
 
 def triu(m, k: int = 0):
-    """``m`` with the elements below the ``k``-th diagonal zeroed (on the last two axes)."""
+    """``m`` with the elements below the ``k``-th diagonal zeroed (on the last two axes).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.triu(fnp.ones((3, 3)))
+    Array([[1., 1., 1.],
+           [0., 1., 1.],
+           [0., 0., 1.]], dtype=float64)
+    """
     return _triangle("triu", m, lambda rows, cols: cols >= rows + k)
 
 

@@ -297,7 +297,12 @@ class IndexUpdateHelper:
 
 
 def take(x, indices, axis: int | None = None, mode=None):
-    """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened array when None)."""
+    """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened array when None).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.take(fnp.array([10.0, 20.0, 30.0]), fnp.array([2, 0]))
+    Array([30., 10.], dtype=float64)
+    """
     x = as_array(x, "take")
     if axis is None:
         x, axis = lax.reshape(x, (x.size,)), 0
@@ -309,7 +314,12 @@ def take(x, indices, axis: int | None = None, mode=None):
 
 
 def take_along_axis(x, indices, axis: int | None):
-    """``x[..., indices, ...]`` matched element by element along ``axis`` (NumPy's ``take_along_axis``)."""
+    """``x[..., indices, ...]`` matched element by element along ``axis`` (NumPy's ``take_along_axis``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.take_along_axis(fnp.array([[10, 30, 20]]), fnp.argsort(fnp.array([[10, 30, 20]]), axis=1), axis=1)
+    Array([[10, 20, 30]], dtype=int64)
+    """
     x = as_array(x, "take_along_axis")
     if axis is None:
         x, axis = lax.reshape(x, (x.size,)), 0

@@ -247,7 +247,16 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
     """The Jacobian by reverse mode (one vjp per output element, batched with vmap); same layout as jacfwd.
-    Complex results need ``holomorphic=True``, as in JAX."""
+    Complex results need ``holomorphic=True``, as in JAX.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.jacrev(lambda x: x ** 2)(fnp.array([1.0, 2.0]))
+    Array([[2., 0.],
+           [0., 4.]], dtype=float64)
+    >>> fnx.jacobian(lambda x: fnp.stack([x[0] * x[1], x[0] + x[1]]))(fnp.array([2.0, 3.0]))  # the same function
+    Array([[3., 2.],
+           [1., 1.]], dtype=float64)
+    """
     return _jacobian(fun, argnums, "jacrev", False, holomorphic)
 
 
@@ -255,7 +264,13 @@ jacobian = jacrev
 
 
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
-    """The Hessian of a scalar ``fun``: ``jacfwd(jacrev(fun))``."""
+    """The Hessian of a scalar ``fun``: ``jacfwd(jacrev(fun))``.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.hessian(lambda x: x[0] ** 2 * x[1])(fnp.array([1.0, 2.0]))
+    Array([[4., 2.],
+           [2., 0.]], dtype=float64)
+    """
     return jacfwd(jacrev(fun, argnums, holomorphic), argnums, holomorphic)
 
 
@@ -263,6 +278,11 @@ def linearize(fun: Callable, *primals):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the Jacobian-vector product at ``primals``.
 
     (This version re-evaluates the forward pass at each call of ``f_jvp``.)
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> y, f_jvp = fnx.linearize(fnp.sin, 0.0)
+    >>> y, f_jvp(2.0)
+    (Array(0.0, dtype=float64), Array(2.0, dtype=float64))
     """
     out = fun(*primals)
 

@@ -42,7 +42,7 @@ class custom_jvp:
     ...     (x,), (t,) = primals, tangents
     ...     return safe_log1pexp(x), t * fnp.sigmoid(x)
     >>> fnx.grad(safe_log1pexp)(1000.0)
-    Array(1., dtype=float64)
+    Array(1.0, dtype=float64)
     """
 
     def __init__(self, fun: Callable):
@@ -72,7 +72,7 @@ class custom_vjp:
     ...     return x
     >>> clip_gradient.defvjp(lambda x: (x, None), lambda _, g: (fnp.clip(g, -1.0, 1.0),))
     >>> fnx.grad(lambda x: 5.0 * clip_gradient(x))(2.0)
-    Array(1., dtype=float64)
+    Array(1.0, dtype=float64)
     """
 
     def __init__(self, fun: Callable):
