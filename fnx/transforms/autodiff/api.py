@@ -138,7 +138,7 @@ def _check_scalar_output(out, holomorphic: bool) -> None:
     if shape != () or dtype is None or dtype.kind != ("c" if holomorphic else "f"):
         hint = "; for a complex result of complex arguments pass holomorphic=True" if \
             dtype is not None and dtype.kind == "c" else "; use vjp or jacrev for other outputs"
-        what = "a complex scalar (holomorphic=True)" if holomorphic else "a real float scalar"
+        what = "a complex scalar (holomorphic=True)" if holomorphic else "a float scalar"
         raise FnxTypeError(f"grad: the function must return {what}, got "
                            f"{type(out).__name__} {getattr(out, 'aval', '')}{hint}")
 
