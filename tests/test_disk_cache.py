@@ -318,3 +318,15 @@ def test_a_kernel_module_imported_first_keeps_its_caches_in_the_cache_folder(tmp
     assert done.returncode == 0, done.stderr
     paths = json.loads(done.stdout)
     assert paths and all(p.startswith(str(cache) + os.sep) for p in paths), paths
+
+
+def test_each_process_names_its_compiled_functions_apart():
+    """Numba names a function ``qualname$n`` from a per-process counter and links callees as weak symbols: two
+    cached programs compiled by two processes could hold one name for different code, and loaded together
+    the second called the first one's function (a cached cos(x) * 2 gave 2 tanh(x)). Importing the disk cache
+    starts the counter at a random 60-bit offset, so two processes' names never meet."""
+    script = ("import fnx.lower.cpu.disk_cache\nfrom numba.core.bytecode import FunctionIdentity\n"
+              "print(next(FunctionIdentity._unique_ids))")
+    starts = [int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                 timeout=300).stdout) for _ in range(2)]
+    assert min(starts) > 2 ** 20 and starts[0] != starts[1]
