@@ -18,13 +18,14 @@ from typing import Callable, Sequence
 
 from .core.avals import ShapedArray
 from .core.primitive import Primitive, def_primitive as _define
-from .lax.elementwise import ANY, FLOAT, INT, INT_BOOL, NUMERIC, nary
+from .lax.elementwise import ANY, FLOAT, INEXACT, INT, INT_BOOL, NUMBER, NUMERIC, REAL, nary
 from .lower.cpu import user_kernels
 from .lower.cpu.codegen import cpu_rules
 from .transforms.autodiff.engine import jvp_rules, vjp_rules
 from .transforms.batching.engine import batching_rules
 
-__all__ = ["ANY", "FLOAT", "INT", "INT_BOOL", "NUMERIC", "ShapedArray", "def_elementwise", "def_primitive"]
+__all__ = ["ANY", "FLOAT", "INEXACT", "INT", "INT_BOOL", "NUMBER", "NUMERIC", "REAL", "ShapedArray", "def_elementwise",
+           "def_primitive"]
 
 
 def def_elementwise(name: str, arity: int, numpy: Callable, partials: Sequence[Callable | None] | None, cpu: str,
@@ -34,7 +35,8 @@ def def_elementwise(name: str, arity: int, numpy: Callable, partials: Sequence[C
     ``numpy(*operands)`` computes it eagerly; ``partials[i](out, *operands)`` is d out / d operand i, written with
     fnx functions (None: zero); ``partials=None`` makes it not differentiable. ``cpu`` is the expression of one
     element in compiled code, ``{0}``, ``{1}``, ... standing for the operands' elements (NumPy's scalar
-    functions are ``np.``). ``kinds``: the accepted dtype kinds (``FLOAT``, ``NUMERIC``, ``ANY``, ...).
+    functions are ``np.``). ``kinds``: the accepted dtype kinds (``FLOAT``, ``NUMERIC``, ``ANY``, ...;
+    ``INEXACT``, ``NUMBER`` and ``ANY`` include complexes, the others not).
 
     >>> import fnx, fnx.numpy as fnp
     >>> from fnx.extend import def_elementwise

@@ -124,8 +124,8 @@ def test_shape_error_names_operation_shapes_and_line():
 
 
 def test_unsupported_dtype_is_named():
-    with pytest.raises(FnxTypeError, match="sin: dtype complex128 is not supported"):
-        fnp.sin(np.ones(2, np.complex128))
+    with pytest.raises(FnxTypeError, match="sin: dtype float16 is not supported"):
+        fnp.sin(np.ones(2, np.float16))
     with pytest.raises(FnxTypeError, match="float16"):
         fnp.zeros(3, dtype="float16")
     with pytest.raises(FnxTypeError, match="unsupported element type"):

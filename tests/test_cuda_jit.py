@@ -25,7 +25,7 @@ def poisoned_pool(monkeypatch):
     def poisoned(self, shape, dtype):
         buffer = take(self, shape, dtype)
         if buffer.size and np.dtype(dtype) != np.bool_:
-            poison = np.nan if np.dtype(dtype).kind == "f" else np.iinfo(dtype).max - 6
+            poison = np.nan if np.dtype(dtype).kind in "fc" else np.iinfo(dtype).max - 6
             buffer.copy_to_device(np.full(buffer.shape, poison, dtype))
         return buffer
     monkeypatch.setattr(runtime.BufferPool, "take", poisoned)
@@ -153,6 +153,18 @@ def test_host_routed_primitives():
     spd = X64[0] @ X64[0].T + np.eye(3)
     check(lambda a: (fnp.linalg.eigvalsh(a), fnp.linalg.svd(a, compute_uv=False), fnp.linalg.slogdet(a)[1] * 2),
           spd, rtol=1e-10)
+
+
+def test_complex_work_runs_on_the_host_with_the_cpu_code():
+    """No CUDA kernel takes complexes (docs/complex.md): their equations run as the CPU backend's code on the
+    host, the rest of the program on the device."""
+    z = (RNG.standard_normal((3, 4)) + 1j * RNG.standard_normal((3, 4))).astype(np.complex64)
+
+    def f(z, x):
+        w = fnp.exp(z) * x + fnp.conj(z)
+        return fnp.abs(w) + fnp.tanh(x), fnp.sum(w, axis=0), w @ w.T, fnp.fft.fft(w), lax.complex(x, x * 2)
+    check(f, z, Y32[:, :4], rtol=1e-5, atol=1e-5)
+    check(fnx.grad(lambda z, x: fnp.sum(fnp.abs(fnp.sin(z) * x))), z, Y32[:, :4], rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

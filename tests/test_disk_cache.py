@@ -299,7 +299,7 @@ def test_an_empty_cache_setting_writes_nothing_anywhere(tmp_path):
 
 
 @pytest.mark.parametrize("module", ["blas", "kernels", "kernels_arrays", "kernels_collectives",
-                                    "kernels_decompositions", "vecmath"])
+                                    "kernels_decompositions", "kernels_fft", "vecmath"])
 def test_a_kernel_module_imported_first_keeps_its_caches_in_the_cache_folder(tmp_path, module):
     """Imported before anything else of fnx's (as tests and the compile worker's helpers do), a kernel module's
     functions still cache in FNX_CACHE_DIR, not in the installed package's __pycache__."""

@@ -129,7 +129,8 @@ class Array(ArrayMethods):
         value = self._value
         if type(value) is _DeletedBuffer:
             return f"Array({value!r})"
-        body = repr(value.item()) if value.ndim == 0 else np.array2string(value, separator=", ", prefix="Array(")
+        scalar = value.ndim == 0 and value.dtype.kind != "c"  # NumPy's 2.+4.j, not Python's (2+4j), as JAX shows
+        body = repr(value.item()) if scalar else np.array2string(value, separator=", ", prefix="Array(")
         return f"Array({body}, dtype={value.dtype})"
 
     def __str__(self) -> str:

@@ -44,6 +44,8 @@ class ArrayMethods:
     T = property(lambda self: _fnp.transpose(self))
     mT = property(lambda self: _fnp.matrix_transpose(self))
     at = property(lambda self: _fnp.IndexUpdateHelper(self))
+    real = property(lambda self: _fnp.real(self))
+    imag = property(lambda self: _fnp.imag(self))
 
     def __len__(self) -> int:
         if not self.aval.shape:

@@ -11,6 +11,7 @@ from .convolution import (conv, conv_general_dilated, conv_general_dilated_p, re
                           reduce_window_p, select_and_gather_add_p, select_and_scatter_add_p)
 from .elementwise import *  # noqa: F401,F403
 from .elementwise import table as elementwise_table  # noqa: F401
+from .fft import fft, fft_p  # noqa: F401
 from .indexing import gather, gather_p, scatter, scatter_add, scatter_p  # noqa: F401
 from .linalg import (cholesky_p, det_p, dot, dot_general, dot_general_p, eigh, eigh_p, inv_p, qr,  # noqa: F401
                      qr_p, slogdet, slogdet_p, solve_p, svd, svd_p)

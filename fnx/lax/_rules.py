@@ -52,6 +52,9 @@ def typed(*xs) -> list:
     """The operands with Python scalars given the dtype of the array operands (of each other, if none is one)."""
     strong = [d for d in map(_dtype_of, xs) if d is not None]
     dtype = dtypes.result_type(*(strong or [type(x) for x in xs]))
+    if dtype.kind != "c" and any(type(x) is complex for x in xs):
+        raise FnxTypeError(f"lax: a Python complex cannot take the dtype {dtype} of the array operand (lax does not "
+                           "promote: cast the array, or use fnx.numpy)")
     return [dtype.type(x) if _dtype_of(x) is None else x for x in xs]
 
 

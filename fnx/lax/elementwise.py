@@ -6,6 +6,8 @@ it accepts, its derivative and its CPU scalar template:
 * the derivative is the partial derivative of the output with respect to each operand, a function of the
   output and the operands (``None``: not differentiable, its derivative being zero wherever it exists);
   ``fnx.transforms.autodiff.rules_elementwise`` turns the partials into jvp and vjp rules;
+* for complex operands the partial is the complex derivative f'(z), and reverse mode multiplies by it without
+  conjugating (JAX's convention, docs/complex.md);
 * the CPU template is the expression of one element, ``{0}`` and ``{1}`` standing for the operands' elements;
   ``fnx.lower.cpu.rules_elementwise`` uses it in fused loops (``None``: that module has a function for it);
   ``same_type`` says that Numba's result already has the operands' float type (no cast to write).
@@ -30,9 +32,18 @@ from ..core.errors import FnxTypeError
 from ..core.primitive import Primitive, bind1, def_primitive
 from ._rules import elementwise_shape, public_names, require_dtype_kind, same_dtype, typed
 
-# dtype rules: which input kinds an op accepts
-FLOAT, NUMERIC, INT_BOOL, INT, ANY = "f", "iuf", "biu", "iu", "biuf"
-_KIND_NAMES = {FLOAT: "float", NUMERIC: "numeric", INT_BOOL: "integer or bool", INT: "integer", ANY: "array"}
+# dtype rules: which input kinds an op accepts. The ordered ones (REAL, NUMERIC, FLOAT) leave out complex
+# numbers, which have no order (docs/complex.md): ``lt`` or ``max`` on them is an error, as in JAX.
+FLOAT, NUMERIC, INT_BOOL, INT, REAL = "f", "iuf", "biu", "iu", "biuf"
+INEXACT, NUMBER, ANY, COMPLEX = "fc", "iufc", "biufc", "c"
+_KIND_NAMES = {FLOAT: "real float", NUMERIC: "real numeric", INT_BOOL: "integer or bool", INT: "integer",
+               REAL: "real (ordered)", INEXACT: "float or complex", NUMBER: "numeric", ANY: "array",
+               COMPLEX: "complex"}
+
+# what an operation's output dtype is, from its operands' dtype
+SAME, BOOL, REAL_PART, TO_COMPLEX = "same", "bool", "real", "complex"
+_OUT_DTYPE = {SAME: lambda d: d, BOOL: lambda d: np.dtype(bool), REAL_PART: dtypes.to_real,
+              TO_COMPLEX: dtypes.to_complex}
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ class Elementwise:
     arity: int
     numpy: Callable
     kinds: str
-    bool_out: bool
+    out: str  # the output dtype: SAME, BOOL, REAL_PART (abs, real, imag of complexes) or TO_COMPLEX (complex)
     partials: tuple | None  # d out / d operand i as ``f(out, *operands)``; an entry None: zero
     linear: tuple | None  # instead of partials: the sign with which each operand's tangent passes (add, sub, neg)
     cpu: str | None
@@ -61,40 +72,61 @@ def for_each_row(register: Callable[[Elementwise], None]) -> None:
         register(row)
 
 
-def _shape_rule(name: str, kinds: str, bool_out: bool):
+def _shape_rule(name: str, kinds: str, out: str):
+    out_dtype = _OUT_DTYPE[out]
+
     def abstract_eval(*avals: ShapedArray) -> ShapedArray:
         dtype = same_dtype(name, avals)
         for a in avals:
             require_dtype_kind(name, a, kinds, _KIND_NAMES[kinds])
-        return ShapedArray(elementwise_shape(name, avals), np.dtype(bool) if bool_out else dtype)
+        return ShapedArray(elementwise_shape(name, avals), out_dtype(dtype))
     return abstract_eval
 
 
+_REAL = np.dtype(float)
+
+
+def _ordered(name: str, numpy):
+    """``numpy`` refusing complex operands, which NumPy would order lexicographically: the eager impl of the
+    comparisons and max/min, so that eager calls fail as traced ones do (fnx.numpy checks once per dtype and
+    then calls ``numpy`` itself)."""
+    def impl(*xs):
+        for x in xs:
+            if getattr(x, "dtype", _REAL).kind == "c":  # (Python complexes never get here: ``typed`` refuses them)
+                raise FnxTypeError(f"{name}: complex numbers have no order, got "
+                                   + ", ".join(str(ShapedArray(np.shape(v), np.asarray(v).dtype)) for v in xs))
+        return numpy(*xs)
+    impl.__name__ = getattr(numpy, "__name__", name)
+    return impl
+
+
 def nary(name: str, arity: int, numpy, kinds: str, partials: tuple | None, cpu: str | None,
-                same_type: bool = False, bool_out: bool = False, linear: tuple | None = None) -> Primitive:
+         same_type: bool = False, bool_out: bool = False, linear: tuple | None = None, out: str | None = None
+         ) -> Primitive:
     """Define an elementwise primitive of ``arity`` operands and its table row (see the module docstring);
     ``partials[i](out, *operands)`` is its derivative in operand i (None: zero), ``partials`` None: no
-    derivative."""
+    derivative. The output has the operands' dtype, bool with ``bool_out``, or as ``out`` says."""
     if partials is not None and len(partials) != arity:
         raise FnxTypeError(f"{name}: {arity} operands need {arity} partial derivatives, got {len(partials)}")
-    p = def_primitive(name, _shape_rule(name, kinds, bool_out), numpy)
-    row = table[p] = Elementwise(p, arity, numpy, kinds, bool_out, partials, linear, cpu, same_type)
+    out = out or (BOOL if bool_out else SAME)
+    p = def_primitive(name, _shape_rule(name, kinds, out), _ordered(name, numpy) if kinds == REAL else numpy)
+    row = table[p] = Elementwise(p, arity, numpy, kinds, out, partials, linear, cpu, same_type)
     for register in _listeners:
         register(row)
     return p
 
 
 def unary(name: str, numpy, kinds: str, d: Callable | None, cpu: str | None, same_type: bool = False,
-          bool_out: bool = False, linear: tuple | None = None) -> Primitive:
+          bool_out: bool = False, linear: tuple | None = None, out: str | None = None) -> Primitive:
     """Define a one-operand elementwise primitive and its table row; ``d(out, x)`` is its derivative."""
-    return nary(name, 1, numpy, kinds, None if d is None else (d,), cpu, same_type, bool_out, linear)
+    return nary(name, 1, numpy, kinds, None if d is None else (d,), cpu, same_type, bool_out, linear, out)
 
 
 def binary(name: str, numpy, kinds: str, d: tuple | None, cpu: str | None, same_type: bool = False,
-           bool_out: bool = False, linear: tuple | None = None) -> Primitive:
+           bool_out: bool = False, linear: tuple | None = None, out: str | None = None) -> Primitive:
     """Define a two-operand elementwise primitive and its table row; ``d = (d_dx, d_dy)``, each
     ``f(out, x, y)`` or None."""
-    return nary(name, 2, numpy, kinds, d, cpu, same_type, bool_out, linear)
+    return nary(name, 2, numpy, kinds, d, cpu, same_type, bool_out, linear, out)
 
 
 def _special(name: str):
@@ -111,35 +143,35 @@ _LN2, _LN10, _TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(
 
 # Each row: name, NumPy implementation, accepted kinds, derivative, CPU element, whether it keeps the float type.
 # The derivatives call the lax functions defined after the table (cos, sqrt, select, ...) when they run.
-neg_p = unary("neg", np.negative, NUMERIC, None, "-{0}", True, linear=(-1,))
-sign_p = unary("sign", np.sign, NUMERIC, None, "np.sign({0})")
-abs_p = unary("abs", np.abs, NUMERIC, lambda out, x: sign(x), "np.abs({0})", True)
+neg_p = unary("neg", np.negative, NUMBER, None, "-{0}", True, linear=(-1,))
+sign_p = unary("sign", np.sign, NUMBER, None, "np.sign({0})")
+abs_p = unary("abs", np.abs, NUMBER, lambda out, x: _abs_partial(out, x), "np.abs({0})", True, out=REAL_PART)
 floor_p = unary("floor", np.floor, FLOAT, None, "np.floor({0})", True)
 ceil_p = unary("ceil", np.ceil, FLOAT, None, "np.ceil({0})", True)
 round_p = unary("round", np.rint, FLOAT, None, "np.rint({0})")
 trunc_p = unary("trunc", np.trunc, FLOAT, None, "np.trunc({0})", True)
-exp_p = unary("exp", np.exp, FLOAT, lambda out, x: out, "vm.exp({0})", True)
-exp2_p = unary("exp2", np.exp2, FLOAT, lambda out, x: out * _LN2, None)
-expm1_p = unary("expm1", np.expm1, FLOAT, lambda out, x: out + 1.0, "vm.expm1({0})", True)
-log_p = unary("log", np.log, FLOAT, lambda out, x: 1.0 / x, "vm.log({0})", True)
-log2_p = unary("log2", np.log2, FLOAT, lambda out, x: 1.0 / (x * _LN2), None)
-log10_p = unary("log10", np.log10, FLOAT, lambda out, x: 1.0 / (x * _LN10), "np.log10({0})")
-log1p_p = unary("log1p", np.log1p, FLOAT, lambda out, x: 1.0 / (x + 1.0), "vm.log1p({0})", True)
-sqrt_p = unary("sqrt", np.sqrt, FLOAT, lambda out, x: 0.5 / out, "np.sqrt({0})", True)
+exp_p = unary("exp", np.exp, INEXACT, lambda out, x: out, "vm.exp({0})", True)
+exp2_p = unary("exp2", np.exp2, INEXACT, lambda out, x: out * _LN2, None)
+expm1_p = unary("expm1", np.expm1, INEXACT, lambda out, x: out + 1.0, "vm.expm1({0})", True)
+log_p = unary("log", np.log, INEXACT, lambda out, x: 1.0 / x, "vm.log({0})", True)
+log2_p = unary("log2", np.log2, INEXACT, lambda out, x: 1.0 / (x * _LN2), None)
+log10_p = unary("log10", np.log10, INEXACT, lambda out, x: 1.0 / (x * _LN10), "np.log10({0})")
+log1p_p = unary("log1p", np.log1p, INEXACT, lambda out, x: 1.0 / (x + 1.0), "vm.log1p({0})", True)
+sqrt_p = unary("sqrt", np.sqrt, INEXACT, lambda out, x: 0.5 / out, "np.sqrt({0})", True)
 cbrt_p = unary("cbrt", np.cbrt, FLOAT, lambda out, x: 1.0 / (3.0 * out * out), "np.cbrt({0})")
-sin_p = unary("sin", np.sin, FLOAT, lambda out, x: cos(x), "vm.sin({0})", True)
-cos_p = unary("cos", np.cos, FLOAT, lambda out, x: -sin(x), "vm.cos({0})", True)
-tan_p = unary("tan", np.tan, FLOAT, lambda out, x: 1.0 + out * out, "np.tan({0})")
-asin_p = unary("asin", np.arcsin, FLOAT, lambda out, x: 1.0 / sqrt(1.0 - x * x), "np.arcsin({0})")
-acos_p = unary("acos", np.arccos, FLOAT, lambda out, x: -1.0 / sqrt(1.0 - x * x), "np.arccos({0})")
-atan_p = unary("atan", np.arctan, FLOAT, lambda out, x: 1.0 / (1.0 + x * x), "np.arctan({0})")
-sinh_p = unary("sinh", np.sinh, FLOAT, lambda out, x: cosh(x), "np.sinh({0})")
-cosh_p = unary("cosh", np.cosh, FLOAT, lambda out, x: sinh(x), "np.cosh({0})")
-tanh_p = unary("tanh", np.tanh, FLOAT, lambda out, x: 1.0 - out * out, "vm.tanh({0})", True)
-asinh_p = unary("asinh", np.arcsinh, FLOAT, lambda out, x: 1.0 / sqrt(x * x + 1.0), "np.arcsinh({0})")
-acosh_p = unary("acosh", np.arccosh, FLOAT, lambda out, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),
+sin_p = unary("sin", np.sin, INEXACT, lambda out, x: cos(x), "vm.sin({0})", True)
+cos_p = unary("cos", np.cos, INEXACT, lambda out, x: -sin(x), "vm.cos({0})", True)
+tan_p = unary("tan", np.tan, INEXACT, lambda out, x: 1.0 + out * out, "np.tan({0})")
+asin_p = unary("asin", np.arcsin, INEXACT, lambda out, x: 1.0 / sqrt(1.0 - x * x), "np.arcsin({0})")
+acos_p = unary("acos", np.arccos, INEXACT, lambda out, x: -1.0 / sqrt(1.0 - x * x), "np.arccos({0})")
+atan_p = unary("atan", np.arctan, INEXACT, lambda out, x: 1.0 / (1.0 + x * x), "np.arctan({0})")
+sinh_p = unary("sinh", np.sinh, INEXACT, lambda out, x: cosh(x), "np.sinh({0})")
+cosh_p = unary("cosh", np.cosh, INEXACT, lambda out, x: sinh(x), "np.cosh({0})")
+tanh_p = unary("tanh", np.tanh, INEXACT, lambda out, x: 1.0 - out * out, "vm.tanh({0})", True)
+asinh_p = unary("asinh", np.arcsinh, INEXACT, lambda out, x: 1.0 / sqrt(x * x + 1.0), "np.arcsinh({0})")
+acosh_p = unary("acosh", np.arccosh, INEXACT, lambda out, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),
                 "np.arccosh({0})")
-atanh_p = unary("atanh", np.arctanh, FLOAT, lambda out, x: 1.0 / (1.0 - x * x), "np.arctanh({0})")
+atanh_p = unary("atanh", np.arctanh, INEXACT, lambda out, x: 1.0 / (1.0 - x * x), "np.arctanh({0})")
 logistic_p = unary("logistic", sp.expit, FLOAT, lambda out, x: out * (1.0 - out), "vm.logistic({0})", True)
 erf_p = unary("erf", sp.erf, FLOAT, lambda out, x: _TWO_OVER_SQRT_PI * exp(-x * x), "vm.erf({0})", True)
 erfc_p = unary("erfc", sp.erfc, FLOAT, lambda out, x: -_TWO_OVER_SQRT_PI * exp(-x * x), "k.erfc({0})")
@@ -147,17 +179,17 @@ erf_inv_p = unary("erf_inv", sp.erfinv, FLOAT, lambda out, x: (1.0 / _TWO_OVER_S
                   "k.erf_inv({0})")
 lgamma_p = unary("lgamma", sp.gammaln, FLOAT, lambda out, x: digamma(x), "k.lgamma({0})")
 digamma_p = unary("digamma", sp.digamma, FLOAT, lambda out, x: trigamma(x), "k.digamma({0})")
-is_finite_p = unary("is_finite", np.isfinite, FLOAT, None, "np.isfinite({0})", bool_out=True)
-is_nan_p = unary("is_nan", np.isnan, FLOAT, None, "np.isnan({0})", bool_out=True)
-is_inf_p = unary("is_inf", np.isinf, FLOAT, None, "np.isinf({0})", bool_out=True)
+is_finite_p = unary("is_finite", np.isfinite, INEXACT, None, "np.isfinite({0})", bool_out=True)
+is_nan_p = unary("is_nan", np.isnan, INEXACT, None, "np.isnan({0})", bool_out=True)
+is_inf_p = unary("is_inf", np.isinf, INEXACT, None, "np.isinf({0})", bool_out=True)
 signbit_p = unary("signbit", np.signbit, FLOAT, None, "np.signbit({0})", bool_out=True)
 not_p = unary("not", np.invert, INT_BOOL, None, None)
 population_count_p = unary("population_count", np.bitwise_count, INT, None, None)
 
 add_p = binary("add", np.add, ANY, None, "{0} + {1}", True, linear=(1, 1))
-sub_p = binary("sub", np.subtract, NUMERIC, None, "{0} - {1}", True, linear=(1, -1))
+sub_p = binary("sub", np.subtract, NUMBER, None, "{0} - {1}", True, linear=(1, -1))
 mul_p = binary("mul", np.multiply, ANY, (lambda out, x, y: y, lambda out, x, y: x), "{0} * {1}", True)
-div_p = binary("div", np.true_divide, FLOAT, (lambda out, x, y: 1.0 / y, lambda out, x, y: -out / y),
+div_p = binary("div", np.true_divide, INEXACT, (lambda out, x, y: 1.0 / y, lambda out, x, y: -out / y),
                "{0} / {1}", True)
 floor_divide_p = binary("floor_divide", np.floor_divide, NUMERIC, None, "np.floor_divide({0}, {1})")
 rem_p = binary("rem", np.remainder, NUMERIC, (lambda out, x, y: _like(1, x), lambda out, x, y: -floor_divide(x, y)),
@@ -172,11 +204,11 @@ def _power(x, y):
     return np.where(y >= 0, np.power(x, np.maximum(y, 0)), negative).astype(x.dtype)
 
 
-pow_p = binary("pow", _power, NUMERIC, (lambda out, x, y: _pow_dx(x, y), lambda out, x, y: _pow_dy(out, x)), None)
-max_p = binary("max", np.maximum, ANY, (lambda out, x, y: _tie_weights(gt(x, y), eq(x, y), out),
+pow_p = binary("pow", _power, NUMBER, (lambda out, x, y: _pow_dx(x, y), lambda out, x, y: _pow_dy(out, x)), None)
+max_p = binary("max", np.maximum, REAL, (lambda out, x, y: _tie_weights(gt(x, y), eq(x, y), out),
                                         lambda out, x, y: _tie_weights(gt(y, x), eq(x, y), out)),
                "np.maximum({0}, {1})", True)
-min_p = binary("min", np.minimum, ANY, (lambda out, x, y: _tie_weights(lt(x, y), eq(x, y), out),
+min_p = binary("min", np.minimum, REAL, (lambda out, x, y: _tie_weights(lt(x, y), eq(x, y), out),
                                         lambda out, x, y: _tie_weights(lt(y, x), eq(x, y), out)),
                "np.minimum({0}, {1})", True)
 atan2_p = binary("atan2", np.arctan2, FLOAT, (lambda out, x, y: y / (x * x + y * y),
@@ -195,10 +227,28 @@ shift_left_p = binary("shift_left", np.left_shift, INT, None, "np.left_shift({0}
 shift_right_p = binary("shift_right", np.right_shift, INT, None, "np.right_shift({0}, {1})")
 eq_p = binary("eq", np.equal, ANY, None, "{0} == {1}", bool_out=True)
 ne_p = binary("ne", np.not_equal, ANY, None, "{0} != {1}", bool_out=True)
-lt_p = binary("lt", np.less, ANY, None, "{0} < {1}", bool_out=True)
-le_p = binary("le", np.less_equal, ANY, None, "{0} <= {1}", bool_out=True)
-gt_p = binary("gt", np.greater, ANY, None, "{0} > {1}", bool_out=True)
-ge_p = binary("ge", np.greater_equal, ANY, None, "{0} >= {1}", bool_out=True)
+lt_p = binary("lt", np.less, REAL, None, "{0} < {1}", bool_out=True)
+le_p = binary("le", np.less_equal, REAL, None, "{0} <= {1}", bool_out=True)
+gt_p = binary("gt", np.greater, REAL, None, "{0} > {1}", bool_out=True)
+ge_p = binary("ge", np.greater_equal, REAL, None, "{0} >= {1}", bool_out=True)
+
+
+def _complex_impl(x, y):
+    """``x + i y`` from real parts of one dtype, exact also for infinite parts (``x + 1j * y`` gives NaN)."""
+    x, y = np.broadcast_arrays(np.asarray(x), np.asarray(y))
+    out = np.empty(x.shape, dtypes.to_complex(x.dtype))
+    out.real, out.imag = x, y
+    return out if out.shape else out[()]
+
+
+# Complex numbers (docs/complex.md). A partial derivative is the complex derivative f'(z); reverse mode
+# multiplies by it without conjugating (JAX's convention), and a real operand or output takes the real part.
+# conj is linear but not holomorphic: its rules are written in each layer's rules_elementwise.
+real_p = unary("real", np.real, COMPLEX, lambda out, x: 1.0, "{0}.real", True, out=REAL_PART)
+imag_p = unary("imag", np.imag, COMPLEX, lambda out, x: -1j, "{0}.imag", True, out=REAL_PART)
+conj_p = unary("conj", np.conjugate, COMPLEX, None, "np.conj({0})", True)
+complex_p = binary("complex", _complex_impl, FLOAT, (lambda out, x, y: 1.0, lambda out, x, y: 1j),
+                   "complex({0}, {1})", out=TO_COMPLEX)
 
 
 # -- the lax functions: each binds its primitive, Python scalars taking the array operand's dtype -----------
@@ -228,6 +278,8 @@ sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh = map(
 logistic, erf, erfc, erf_inv, lgamma, digamma, is_finite, is_nan, is_inf, signbit, population_count = map(
     _unary_function, (logistic_p, erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, is_finite_p, is_nan_p, is_inf_p,
                       signbit_p, population_count_p))
+real, imag, conj = map(_unary_function, (real_p, imag_p, conj_p))
+complex = _binary_function(complex_p)  # noqa: A001 (lax's name)
 bitwise_not = _unary_function(not_p, "bitwise_not")
 sigmoid = logistic
 add, sub, mul, div, floor_divide, rem, pow, max, min, atan2, hypot, copysign, nextafter, logaddexp = map(
@@ -252,9 +304,19 @@ def _pow_dx(x, y):
 
 
 def _pow_dy(out, x):
-    # out * log(x), defined as 0 where x == 0 (the limit for y > 0); x < 0 has no real derivative in y
-    safe_x = select(gt(x, _like(0, x)), x, _like(1, x))  # log only where it is defined
+    # out * log(x), defined as 0 where x == 0 (the limit for y > 0); real x < 0 has no real derivative in y
+    defined = ne(x, _like(0, x)) if np.dtype(x.dtype).kind == "c" else gt(x, _like(0, x))
+    safe_x = select(defined, x, _like(1, x))  # log only where it is defined
     return select(eq(x, _like(0, x)), _like(0, out), out * log(safe_x))
+
+
+def _abs_partial(out, x):
+    """d|x|/dx: sign(x) for reals; for complexes conj(x) / |x| (0 at 0), whose real part times a tangent is
+    |x|'s tangent and which times a real cotangent is JAX's cotangent (docs/complex.md)."""
+    if np.dtype(x.dtype).kind != "c":
+        return sign(x)
+    safe = select(eq(out, _like(0, out)), _like(1, out), out)
+    return div(conj(x), convert_element_type(safe, x.dtype))
 
 
 def _tie_weights(wins, ties, like):
@@ -299,7 +361,7 @@ def trigamma(x):
 # -- the elementwise primitives with params or a selector --------------------------------------------------
 
 def _integer_pow_eval(x: ShapedArray, *, y: int) -> ShapedArray:
-    require_dtype_kind("integer_pow", x, NUMERIC, "numeric")
+    require_dtype_kind("integer_pow", x, NUMBER, "numeric")
     if x.dtype.kind in "iu" and y < 0:
         raise FnxTypeError(f"integer_pow: integers cannot be raised to the negative power {y} ({x})")
     return x
@@ -315,8 +377,16 @@ def _integer_pow_impl(x, *, y: int):
 
 integer_pow_p = def_primitive("integer_pow", _integer_pow_eval, _integer_pow_impl)
 
+def _convert_impl(x, *, new_dtype: np.dtype):
+    """``x`` as ``new_dtype``; a complex to a real or integer dtype keeps its real part (as JAX; NumPy warns)."""
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and new_dtype.kind not in "cb":
+        x = x.real
+    return x.astype(new_dtype)
+
+
 convert_element_type_p = def_primitive("convert_element_type", lambda x, *, new_dtype: ShapedArray(x.shape, new_dtype),
-                                       lambda x, *, new_dtype: np.asarray(x).astype(new_dtype))
+                                       _convert_impl)
 
 
 def _select_n_eval(which, *cases):
@@ -346,7 +416,8 @@ def integer_pow(x, y: int):
 
 
 def convert_element_type(x, new_dtype):
-    """Cast ``x`` to ``new_dtype`` (C-style: floats truncate toward zero when cast to integers)."""
+    """Cast ``x`` to ``new_dtype`` (C-style: floats truncate toward zero when cast to integers; complexes keep
+    their real part when cast to a real dtype, and are True where nonzero as bools)."""
     return convert_element_type_p.bind(x, new_dtype=dtypes.canonicalize(new_dtype, "convert_element_type"))
 
 

@@ -63,14 +63,15 @@ def _dot_general_impl(lhs, rhs, *, dimension_numbers):
 dot_general_p = def_primitive("dot_general", _dot_general_eval, _dot_general_impl)
 
 
-def _square_matrix(name: str, a) -> None:
-    if a.dtype.kind != "f" or a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise FnxTypeError(f"{name}: needs float square matrices (..., n, n), got {a}")
+def _square_matrix(name: str, a, kinds: str = "fc") -> None:
+    if a.dtype.kind not in kinds or a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        what = "float or complex" if "c" in kinds else "float"
+        raise FnxTypeError(f"{name}: needs {what} square matrices (..., n, n), got {a}")
 
 
-def _matrix_rule(name: str, drop_last: int):
+def _matrix_rule(name: str, drop_last: int, kinds: str = "fc"):
     def abstract_eval(a):
-        _square_matrix(name, a)
+        _square_matrix(name, a, kinds)
         return ShapedArray(a.shape[:a.ndim - drop_last], a.dtype)
     return abstract_eval
 
@@ -92,7 +93,7 @@ def _cholesky_impl(a):
 
 inv_p = def_primitive("inv", _matrix_rule("inv", 0), lambda a: np.linalg.inv(a).astype(np.asarray(a).dtype))
 det_p = def_primitive("det", _matrix_rule("det", 2), lambda a: np.asarray(np.linalg.det(a)).astype(np.asarray(a).dtype))
-cholesky_p = def_primitive("cholesky", _matrix_rule("cholesky", 0), _cholesky_impl)
+cholesky_p = def_primitive("cholesky", _matrix_rule("cholesky", 0, "f"), _cholesky_impl)
 
 
 def _solve_eval(a, b):

@@ -11,13 +11,20 @@ from ..core.errors import FnxTypeError
 from ..core.primitive import Primitive, def_primitive
 from ._rules import normalize_axes, public_names
 
-_REDUCERS = {"reduce_sum": (np.add, "biuf"), "reduce_prod": (np.multiply, "biuf"),
+_REDUCERS = {"reduce_sum": (np.add, "biufc"), "reduce_prod": (np.multiply, "biufc"),
              "reduce_max": (np.maximum, "biuf"), "reduce_min": (np.minimum, "biuf"),
              "reduce_and": (np.logical_and, "b"), "reduce_or": (np.logical_or, "b")}
+_ORDERED = ("reduce_max", "reduce_min", "argmax", "argmin", "cummax", "cummin")
+
+
+def _no_order(name: str, x) -> FnxTypeError:
+    return FnxTypeError(f"{name}: complex numbers have no order, got {x} (compare their abs or real parts)")
 
 
 def _reduce_rule(name: str, kinds: str):
     def abstract_eval(x, *, axes):
+        if x.dtype.kind == "c" and name in _ORDERED:
+            raise _no_order(name, x)
         if x.dtype.kind not in kinds:
             raise FnxTypeError(f"{name}: does not take {x}")
         axes = normalize_axes(name, axes, x.ndim)
@@ -27,26 +34,30 @@ def _reduce_rule(name: str, kinds: str):
     return abstract_eval
 
 
-_FLOAT32, _FLOAT64 = np.dtype("float32"), np.dtype("float64")
+_WIDER = {np.dtype("float32"): np.dtype("float64"), np.dtype("complex64"): np.dtype("complex128")}
 _WIDENED = ("reduce_sum", "reduce_prod", "cumsum", "cumprod")
 
 
 def accumulator_dtype(name: str, dtype: np.dtype) -> np.dtype:
-    """The dtype in which the reduction or running scan ``name`` accumulates values of ``dtype``: float64 for
-    float32 sums and products, so that their error stays near float32's rounding at any size (docs/failures.md,
-    "Float reductions"); ``dtype`` otherwise.
+    """The dtype in which the reduction or running scan ``name`` accumulates values of ``dtype``: float64
+    (complex128) for float32 (complex64) sums and products, so that their error stays near float32's rounding
+    at any size (docs/failures.md, "Float reductions"); ``dtype`` otherwise.
 
     >>> accumulator_dtype("reduce_sum", np.dtype("float32"))
     dtype('float64')
     """
-    return _FLOAT64 if dtype == _FLOAT32 and name in _WIDENED else dtype
+    return _WIDER.get(dtype, dtype) if name in _WIDENED else dtype
 
 
 def _reduce_impl(name: str, ufunc):
     # ufunc.reduce is what np.sum/np.max... call, without their Python dispatch layer (a third of an eager
     # reduction of a small array)
+    ordered = name in _ORDERED
+
     def impl(x, *, axes):
         x = np.asarray(x)
+        if ordered and x.dtype.kind == "c":  # NumPy would order them lexicographically
+            raise _no_order(name, ShapedArray(x.shape, x.dtype))
         out = ufunc.reduce(x, axis=tuple(axes), dtype=accumulator_dtype(name, x.dtype))
         return np.asarray(out).astype(x.dtype, copy=False)
     return impl
@@ -59,6 +70,8 @@ reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p, reduce_or
 
 def _argreduce_rule(name: str):
     def abstract_eval(x, *, axis, index_dtype):
+        if x.dtype.kind == "c":
+            raise _no_order(name, x)
         (axis,) = normalize_axes(name, (axis,), x.ndim)
         if x.shape[axis] == 0:
             raise FnxTypeError(f"{name}: the axis {axis} of {x} is empty")
@@ -66,10 +79,17 @@ def _argreduce_rule(name: str):
     return abstract_eval
 
 
-argmax_p = def_primitive("argmax", _argreduce_rule("argmax"),
-                         lambda x, *, axis, index_dtype: np.argmax(x, axis=axis).astype(index_dtype))
-argmin_p = def_primitive("argmin", _argreduce_rule("argmin"),
-                         lambda x, *, axis, index_dtype: np.argmin(x, axis=axis).astype(index_dtype))
+def _argreduce_impl(name: str, fn):
+    def impl(x, *, axis, index_dtype):
+        x = np.asarray(x)
+        if x.dtype.kind == "c":
+            raise _no_order(name, ShapedArray(x.shape, x.dtype))
+        return fn(x, axis=axis).astype(index_dtype)
+    return impl
+
+
+argmax_p = def_primitive("argmax", _argreduce_rule("argmax"), _argreduce_impl("argmax", np.argmax))
+argmin_p = def_primitive("argmin", _argreduce_rule("argmin"), _argreduce_impl("argmin", np.argmin))
 
 _CUMULATIVE = {"cumsum": np.add.accumulate, "cumprod": np.multiply.accumulate, "cummax": np.maximum.accumulate,
                "cummin": np.minimum.accumulate}
@@ -80,6 +100,8 @@ def _cumulative_rule(name: str):
         normalize_axes(name, (axis,), x.ndim)
         if x.dtype.kind == "b":
             raise FnxTypeError(f"{name}: does not take bool operands; cast to an integer first")
+        if x.dtype.kind == "c" and name in _ORDERED:
+            raise _no_order(name, x)
         return x
     return abstract_eval
 
@@ -87,6 +109,8 @@ def _cumulative_rule(name: str):
 def _cumulative_impl(name: str, fn):
     def impl(x, *, axis, reverse):
         x = np.asarray(x)
+        if x.dtype.kind == "c" and name in _ORDERED:
+            raise _no_order(name, ShapedArray(x.shape, x.dtype))
         acc = accumulator_dtype(name, x.dtype)
         if reverse:
             return np.flip(fn(np.flip(x, axis), axis=axis, dtype=acc), axis).astype(x.dtype, copy=False)

@@ -24,6 +24,9 @@ def _sort_eval(*operands: ShapedArray, dimension: int, is_stable: bool, num_keys
         raise FnxTypeError(f"sort: num_keys={num_keys} must be between 1 and the number of operands "
                            f"({len(operands)})")
     normalize_axes("sort", (dimension,), operands[0].ndim)
+    if any(op.dtype.kind == "c" for op in operands[:num_keys]):
+        raise FnxTypeError(f"sort: complex numbers have no order, got keys {describe(operands[:num_keys])} (sort "
+                           "by their abs or real parts)")
     return list(operands)
 
 

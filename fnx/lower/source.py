@@ -16,14 +16,22 @@ def np_dtype(dtype: np.dtype) -> str:
     return "np.bool_" if dtype == np.bool_ else f"np.{dtype.name}"
 
 
+def _float_text(v: float) -> str:
+    if np.isfinite(v):
+        return repr(v)
+    return "np.nan" if np.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
+
+
 def literal(value, dtype: np.dtype) -> str:
-    """A typed constant: ``np.float32(2.0)``, ``np.float64(np.inf)``, ``True``."""
+    """A typed constant: ``np.float32(2.0)``, ``np.float64(np.inf)``, ``np.complex64(complex(1.0, -np.inf))``,
+    ``True``."""
     v = np.asarray(value, dtype).item()
     if dtype == np.bool_:
         return repr(bool(v))
-    if dtype.kind == "f" and not np.isfinite(v):
-        text = "np.nan" if np.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
-        return f"{np_dtype(dtype)}({text})"
+    if dtype.kind == "c":
+        return f"{np_dtype(dtype)}(complex({_float_text(v.real)}, {_float_text(v.imag)}))"
+    if dtype.kind == "f":
+        return f"{np_dtype(dtype)}({_float_text(v)})"
     return f"{np_dtype(dtype)}({v!r})"
 
 
@@ -67,6 +75,10 @@ def select_n_element(eqn, args: list, select: Callable[[str, str, str], str]) ->
 
 
 def convert_element(eqn, args: list, pin: Callable[[str, np.dtype], str]) -> str:
-    """The element of ``convert_element_type``: a comparison with 0 for bool, else ``pin``, the backend's cast."""
+    """The element of ``convert_element_type``: a comparison with 0 for bool, else ``pin``, the backend's cast
+    (of the real part, from a complex to a real dtype)."""
     new = np.dtype(eqn.params["new_dtype"])
-    return f"({args[0]} != 0)" if new == np.bool_ else pin(args[0], new)
+    if new == np.bool_:
+        return f"({args[0]} != 0)"
+    real_part = eqn.invars[0].aval.dtype.kind == "c" and new.kind != "c"
+    return pin(f"({args[0]}).real" if real_part else args[0], new)

@@ -35,17 +35,19 @@ bool_ = _scalar_types.scalar_type("bool_")
 int8, int16, int32, int64 = (_scalar_types.scalar_type(f"int{n}") for n in (8, 16, 32, 64))
 uint8, uint16, uint32, uint64 = (_scalar_types.scalar_type(f"uint{n}") for n in (8, 16, 32, 64))
 float32, float64 = _scalar_types.scalar_type("float32"), _scalar_types.scalar_type("float64")
+complex64, complex128 = _scalar_types.scalar_type("complex64"), _scalar_types.scalar_type("complex128")
 dtype = _np.dtype
 pi, e, inf, nan, newaxis, euler_gamma = _np.pi, _np.e, _np.inf, _np.nan, None, _np.euler_gamma
 integer, floating, signedinteger, unsignedinteger, number, bool = (  # noqa: A001
     _np.integer, _np.floating, _np.signedinteger, _np.unsignedinteger, _np.number, _np.bool_)
+complexfloating, inexact = _np.complexfloating, _np.inexact
 issubdtype, promote_types = _np.issubdtype, _np.promote_types
 
 
 def result_type(*args) -> _np.dtype:
     """The dtype NumPy 2 promotion gives ``args`` (arrays, dtypes, or Python scalars, which are weak)."""
     from ..core import dtypes
-    return dtypes.result_type(*[type(a) if type(a) in (_builtins.bool, int, float) else
+    return dtypes.result_type(*[type(a) if type(a) in (_builtins.bool, int, float, complex) else
                                 _np.dtype(getattr(a, "dtype", a)) for a in args])
 
 

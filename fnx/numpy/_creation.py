@@ -20,9 +20,12 @@ def _contains_tracer(obj) -> bool:
 
 
 def _default_dtype_of(value: np.ndarray) -> np.dtype:
-    """NumPy infers float64 for Python floats; fnx uses the configured default float instead."""
+    """NumPy infers float64 (complex128) for Python floats (complexes); fnx uses the configured default float
+    (and its complex) instead."""
     if value.dtype == np.float64:
         return config.default_float
+    if value.dtype == np.complex128:
+        return dtypes.to_complex(config.default_float)
     return dtypes.canonicalize(value.dtype, "array")
 
 
@@ -50,8 +53,8 @@ def array(obj, dtype=None, copy: bool = True):
             value = np.array(obj, dtype=target)  # [2**63 + 1, 1] exactly: NumPy infers float64 for it
     except (ValueError, OverflowError) as e:
         raise FnxTypeError(f"array: cannot make an array of {type(obj).__name__}: {e}") from None
-    if value.dtype == object or value.dtype.kind in "cUSV":
-        raise FnxTypeError(f"array: unsupported element type {value.dtype} (fnx arrays hold bool, ints and floats)")
+    if value.dtype == object or value.dtype.kind in "USV":
+        raise FnxTypeError(f"array: unsupported element type {value.dtype} (fnx arrays hold bools and numbers)")
     explicit = isinstance(obj, (np.ndarray, np.generic))  # keeps its dtype, if fnx supports it
     inferred = dtypes.canonicalize(value.dtype, "array") if explicit else _default_dtype_of(value)
     return Array._wrap(value.astype(target or inferred, copy=False))

@@ -6,7 +6,7 @@ import numpy as np
 from .. import lax
 from ..core import dtypes
 from ..core.array import Array
-from ..core.primitive import Primitive, bind1, impl_rules
+from ..core.primitive import Primitive, bind1
 from ..core.tracing import Tracer, active_traces
 from ..lax import elementwise as ew
 from ._elementwise_examples import EXAMPLES
@@ -15,7 +15,7 @@ from ._util import as_array, broadcast_operands, cast, common_dtype, promote, to
 _TRACES = active_traces()  # updated in place: its truth says whether a trace is active, at no call's cost
 
 _NO_PARAMS: dict = {}
-_WEAK = (bool, int, float)
+_WEAK = (bool, int, float, complex)
 
 
 def _doc(f, name: str, what: str, example: str):
@@ -40,7 +40,7 @@ def _with_fast_path(p: Primitive, generic, arity: int):
     already of the promoted dtype, with one shape (or rank 0), and Python scalars beside them bind at once
     (``grad`` outside ``jit`` traces every operation, so this is its per-operation cost).
     """
-    numpy_fn = impl_rules[p]
+    numpy_fn = ew.table[p].numpy  # the row's function, without the impl's checks (the first call made them)
     direct: set = set()
     traced_dtypes: dict = {}  # operand dtypes (or weak types) -> the promoted dtype, or None if it changes one
     new_array = object.__new__
@@ -216,7 +216,7 @@ trunc = _rounding(ew.trunc_p, "trunc")
 def _float_predicate(p: Primitive, name: str, int_value: bool):
     def f(x):
         x = as_array(x, name)
-        if x.dtype.kind != "f":
+        if x.dtype.kind in "biu":
             from ._creation import full_like
             return full_like(x, int_value, dtype=bool)
         return bind1(p, (x,), _NO_PARAMS)
@@ -394,6 +394,9 @@ def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float |
     Array([ 1.,  0.,  9., -9.], dtype=float64)
     """
     x = as_array(x, "nan_to_num")
+    if x.dtype.kind == "c":  # each part on its own, as NumPy does
+        return bind1(ew.complex_p, (nan_to_num(real(x), nan, posinf, neginf),
+                                    nan_to_num(imag(x), nan, posinf, neginf)), _NO_PARAMS)
     if x.dtype.kind != "f":
         return x
     info = np.finfo(x.dtype)
@@ -483,7 +486,47 @@ def round(x, decimals: int = 0):
     return divide(rint(multiply(x, scale)), scale)
 
 
+def _complex_part(p: Primitive, name: str, of_real):
+    """``name`` of a complex array by ``p``; of a real one, ``of_real(x)``."""
+    def f(x):
+        x = as_array(x, name)
+        return bind1(p, (x,), _NO_PARAMS) if x.dtype.kind == "c" else of_real(x)
+    return f
+
+
+real = _doc(_complex_part(ew.real_p, "real", lambda x: x), "real", "The real part (``x`` itself for reals)",
+            "fnp.real(fnp.array([1 + 2j]))")
+imag = _doc(_complex_part(ew.imag_p, "imag", lambda x: multiply(x, False)), "imag",
+            "The imaginary part (zeros for reals)", "fnp.imag(fnp.array([1 + 2j]))")
+conj = _doc(_complex_part(ew.conj_p, "conj", lambda x: x), "conj", "The complex conjugate (``x`` itself for reals)",
+            "fnp.conj(fnp.array([1 + 2j]))")
+
+
+def angle(z, deg: bool = False):
+    """The argument of ``z`` (``arctan2(imag, real)``), in radians or with ``deg`` in degrees.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.angle(fnp.array([1j, -1.0]))
+    Array([1.57079633, 3.14159265], dtype=float64)
+    """
+    z = astype_float(z)
+    a = arctan2(imag(z), real(z))
+    return rad2deg(a) if deg else a
+
+
+def iscomplexobj(x) -> bool:
+    """True if ``x`` (an array, a scalar or nested lists) has a complex dtype (NumPy's ``iscomplexobj``)."""
+    dtype = getattr(x, "dtype", None)
+    return (np.asarray(x).dtype if dtype is None else np.dtype(dtype)).kind == "c"
+
+
+def isrealobj(x) -> bool:
+    """True if ``x`` does not have a complex dtype (NumPy's ``isrealobj``)."""
+    return not iscomplexobj(x)
+
+
 abs = absolute  # noqa: A001,F821
+conjugate = conj
 pow = power  # noqa: A001
 mod = remainder
 true_divide = divide

@@ -60,4 +60,7 @@ EXAMPLES = {
     "isinf": ("fnp.isinf(fnp.array([1.0, fnp.inf, fnp.nan]))", "Array([False,  True, False], dtype=bool)"),
     "isfinite": ("fnp.isfinite(fnp.array([1.0, fnp.inf, fnp.nan]))", "Array([ True, False, False], dtype=bool)"),
     "signbit": ("fnp.signbit(fnp.array([-1.0, 0.0, fnp.nan]))", "Array([ True, False, False], dtype=bool)"),
+    "real": ("fnp.real(fnp.array([1 + 2j]))", "Array([1.], dtype=float64)"),
+    "imag": ("fnp.imag(fnp.array([1 + 2j]))", "Array([2.], dtype=float64)"),
+    "conj": ("fnp.conj(fnp.array([1 + 2j]))", "Array([1.-2.j], dtype=complex128)"),
 }

@@ -104,7 +104,7 @@ def matmul(a, b, precision=None, preferred_element_type=None):
 
 
 def vdot(a, b, precision=None, preferred_element_type=None):
-    """The dot product of ``a`` and ``b`` flattened (they must have the same size).
+    """The dot product of ``a`` and ``b`` flattened (they must have the same size), ``a`` conjugated if complex.
 
     >>> import fnx.numpy as fnp
     >>> int(fnp.vdot(fnp.array([[1, 2], [3, 4]]), fnp.array([[1, 1], [1, 1]])))
@@ -114,7 +114,12 @@ def vdot(a, b, precision=None, preferred_element_type=None):
     a, b = _arrays("vdot", a, b)
     if a.size != b.size:
         raise _mismatch("vdot", a, b, f"sizes {a.size} and {b.size} differ")
-    return _contract(_reshape(a, (a.size,)), _reshape(b, (b.size,)), ((0,), (0,)))
+    return _contract(_reshape(_conj(a), (a.size,)), _reshape(b, (b.size,)), ((0,), (0,)))
+
+
+def _conj(x):
+    """``x`` conjugated if it is complex (the first operand of ``vdot`` and ``vecdot``, as in NumPy)."""
+    return lax.conj(x) if x.dtype.kind == "c" else x
 
 
 def inner(a, b, precision=None, preferred_element_type=None):
@@ -184,7 +189,8 @@ def tensordot(a, b, axes=2, precision=None, preferred_element_type=None):
 
 
 def vecdot(x1, x2, axis: int = -1):
-    """The dot product of vectors along ``axis``, with the other axes broadcast (NumPy 2's ``vecdot``).
+    """The dot product of vectors along ``axis``, with the other axes broadcast, ``x1`` conjugated if complex
+    (NumPy 2's ``vecdot``).
 
     >>> import fnx.numpy as fnp
     >>> fnp.vecdot(fnp.ones((4, 3)), fnp.arange(3.0))
@@ -202,7 +208,7 @@ def vecdot(x1, x2, axis: int = -1):
     except FnxTypeError:
         raise _mismatch("vecdot", x1, x2, "they cannot be broadcast together") from None
     axis = normalize_axis("vecdot", axis, x1.ndim)
-    x1, x2 = moveaxis(x1, axis, -1), moveaxis(x2, axis, -1)
+    x1, x2 = moveaxis(_conj(x1), axis, -1), moveaxis(x2, axis, -1)
     batch = tuple(range(x1.ndim - 1))
     return _contract(x1, x2, ((x1.ndim - 1,), (x1.ndim - 1,)), (batch, batch))
 

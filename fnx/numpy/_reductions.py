@@ -121,7 +121,7 @@ def mean(x, axis=None, dtype=None, keepdims: bool = False):
 
 
 def var(x, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False, correction=None):
-    """The variance over ``axis``: ``sum((x - mean)**2) / (n - ddof)``.
+    """The variance over ``axis``: ``sum(|x - mean|**2) / (n - ddof)`` (real for complex ``x``, as NumPy).
 
     >>> import fnx.numpy as fnp
     >>> fnp.var(fnp.array([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), axis=1)
@@ -135,7 +135,12 @@ def var(x, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False, correct
     target = dtypes.canonicalize(dtype, "var") if dtype is not None else dtypes.to_inexact(x.dtype)
     x = cast(x, target)
     centered = x - mean(x, axes, keepdims=True)
-    return sum(centered * centered, axis=axes, keepdims=keepdims) / target.type(_count(x, axes) - ddof)
+    if target.kind == "c":
+        parts = lax.real(centered), lax.imag(centered)
+        squares = parts[0] * parts[0] + parts[1] * parts[1]
+    else:
+        squares = centered * centered
+    return sum(squares, axis=axes, keepdims=keepdims) / squares.dtype.type(_count(x, axes) - ddof)
 
 
 def std(x, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False, correction=None):

@@ -14,12 +14,12 @@ from ..core.tracing import Tracer, is_tracing
 ArrayLike = object  # Array | Tracer | np.ndarray | Python scalar | nested lists of those
 
 
-_WEAK = (bool, int, float)
-_OPERANDS = (Array, Tracer, np.ndarray, bool, int, float)
+_WEAK = (bool, int, float, complex)
+_OPERANDS = (Array, Tracer, np.ndarray, bool, int, float, complex)
 
 
 def is_weak(x) -> bool:
-    """True for Python scalars (bool, int, float), whose dtype yields to the arrays they meet."""
+    """True for Python scalars (bool, int, float, complex), whose dtype yields to the arrays they meet."""
     return type(x) in _WEAK
 
 
@@ -30,8 +30,6 @@ def to_operand(x, op: str = "fnx.numpy"):
     if isinstance(x, (list, tuple)):
         from ._creation import asarray
         return asarray(x)
-    if isinstance(x, complex):
-        raise FnxTypeError(f"{op}: complex numbers are not supported")
     raise FnxTypeError(f"{op}: expected an array or a scalar, got {type(x).__name__}")
 
 

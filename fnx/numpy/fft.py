@@ -1,63 +1,126 @@
-"""``fnx.numpy.fft``: discrete Fourier transforms, a basic set while fnx has no complex dtype.
+"""``fnx.numpy.fft``: discrete Fourier transforms as NumPy's, eager, traced, jitted and differentiable.
 
-The frequency helpers (``fftfreq``, ``rfftfreq``, ``fftshift``, ``ifftshift``) are ordinary fnx functions:
-eager, traced, jitted. The transforms themselves produce or take complex numbers, which fnx arrays cannot hold
-yet: ``fft``, ``ifft``, ``rfft`` and ``irfft`` compute eagerly with NumPy on concrete real (or, for the
-inverses, complex NumPy) input and return NumPy arrays (complex spectra; ``irfft`` a real fnx array); under
-``jit``, ``grad`` or ``vmap`` they raise an error that says so.
+The transforms are the ``fft`` primitive (``fnx.lax.fft``) along one axis at a time: the axis is moved last,
+padded with zeros or cut to the transform length ``n``, transformed, scaled for ``norm`` and moved back.
+Integer and bool input computes in the default float (complex); ``rfft`` takes real input only (NumPy would
+drop the imaginary part with a warning). Under jit the transforms are compiled FFTs (radix-2, or Bluestein's
+algorithm for other lengths: ``fnx.lower.cpu.kernels_fft``); their derivatives follow JAX's convention for
+complex numbers (docs/complex.md).
 
 >>> import fnx.numpy as fnp
+>>> fnp.fft.rfft(fnp.array([1.0, 2.0, 1.0, 0.0]))
+Array([4.+0.j, 0.-2.j, 0.+0.j], dtype=complex128)
 >>> fnp.fft.rfftfreq(8, d=0.5)
 Array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float64)
 """
 from __future__ import annotations
 
-import numpy as np
+import math
 
+from .. import lax
+from ..core import dtypes
 from ..core.errors import FnxTypeError
-from ..core.tracing import Tracer
+from ..lax.fft import input_length
 from ._creation import arange, asarray
 from ._elementwise import where
-from ._shape import roll
+from ._shape import moveaxis, roll
+from ._util import as_array, cast, normalize_axis
 
-__all__ = ["fft", "fftfreq", "fftshift", "ifft", "ifftshift", "irfft", "rfft", "rfftfreq"]
+__all__ = ["fft", "fft2", "fftfreq", "fftn", "fftshift", "ifft", "ifft2", "ifftn", "ifftshift", "irfft", "rfft",
+           "rfftfreq"]
 
-
-def _concrete(x, op: str) -> np.ndarray:
-    if isinstance(x, Tracer):
-        raise FnxTypeError(f"fft.{op}: fnx has no complex dtype yet, so Fourier transforms run eagerly on "
-                           "concrete values only (not under jit, grad or vmap)")
-    value = np.asarray(x)
-    if value.dtype.kind not in "biufc":
-        raise FnxTypeError(f"fft.{op}: needs numbers, got {value.dtype}")
-    return value
+_NORMS = (None, "backward", "ortho", "forward")
 
 
-def _real_input(x, op: str) -> np.ndarray:
-    value = _concrete(x, op)
-    if value.dtype.kind == "c":
-        raise FnxTypeError(f"fft.{op}: fnx's transforms take real input (fnx has no complex dtype yet)")
-    return value
+def _scale(fft_type: str, n: int, norm: str | None) -> float:
+    """The factor that turns the primitive's transform (NumPy's "backward" norm) into ``norm``'s."""
+    if norm not in _NORMS:
+        raise FnxTypeError(f"fft.{fft_type}: norm must be one of {_NORMS}, got {norm!r}")
+    inverse = fft_type in ("ifft", "irfft")
+    if norm == "ortho":
+        return math.sqrt(n) if inverse else 1 / math.sqrt(n)
+    return (n if inverse else 1 / n) if norm == "forward" else 1.0
 
 
-def fft(a, n: int | None = None, axis: int = -1, norm: str | None = None) -> np.ndarray:
-    """The 1-d discrete Fourier transform of real ``a`` along ``axis`` (a NumPy complex array; eager only)."""
-    return np.fft.fft(_real_input(a, "fft"), n, axis, norm)
+def _operand(a, fft_type: str):
+    """``a`` as an array of the dtype the transform takes: complex, or real for ``rfft``."""
+    a = as_array(a, f"fft.{fft_type}")
+    if fft_type != "rfft":
+        return cast(a, dtypes.to_complex(a.dtype))
+    if a.dtype.kind == "c":
+        raise FnxTypeError(f"fft.rfft: needs real input, got {a.dtype} (take the real part, or use fft)")
+    return cast(a, dtypes.to_inexact(a.dtype))
 
 
-def ifft(a, n: int | None = None, axis: int = -1, norm: str | None = None) -> np.ndarray:
-    """The inverse of ``fft`` (a NumPy complex array; eager only)."""
-    return np.fft.ifft(_concrete(a, "ifft"), n, axis, norm)
+def _transform(fft_type: str, a, n: int | None, axis: int, norm: str | None):
+    """NumPy's ``np.fft.<fft_type>(a, n, axis, norm)``."""
+    a = _operand(a, fft_type)
+    if a.ndim == 0:
+        raise FnxTypeError(f"fft.{fft_type}: needs an array of at least one dimension, got a scalar")
+    axis = normalize_axis(f"fft.{fft_type}", axis, a.ndim)
+    x = moveaxis(a, axis, -1)
+    m = x.shape[-1]
+    n = int(n) if n is not None else (2 * (m - 1) if fft_type == "irfft" else m)
+    if n < 1:
+        raise FnxTypeError(f"fft.{fft_type}: invalid number of points {n} (the axis {axis} of {tuple(a.shape)})")
+    grow = input_length(fft_type, n) - m
+    if grow:  # zeros appended, or the end cut off (negative padding)
+        x = lax.pad(x, x.dtype.type(0), [(0, 0, 0)] * (x.ndim - 1) + [(0, grow, 0)])
+    out = lax.fft(x, fft_type, n)
+    scale = _scale(fft_type, n, norm)
+    return moveaxis(out if scale == 1.0 else out * scale, -1, axis)
 
 
-def rfft(a, n: int | None = None, axis: int = -1, norm: str | None = None) -> np.ndarray:
-    """The non-negative-frequency half of ``fft`` of real ``a`` (a NumPy complex array; eager only)."""
-    return np.fft.rfft(_real_input(a, "rfft"), n, axis, norm)
+def fft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
+    """The 1-d discrete Fourier transform of ``a`` along ``axis``, of length ``n`` (NumPy's ``fft``)."""
+    return _transform("fft", a, n, axis, norm)
+
+
+def ifft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
+    """The inverse of ``fft`` (NumPy's ``ifft``)."""
+    return _transform("ifft", a, n, axis, norm)
+
+
+def rfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
+    """The non-negative-frequency half of ``fft`` of real ``a``: n // 2 + 1 entries (NumPy's ``rfft``)."""
+    return _transform("rfft", a, n, axis, norm)
 
 
 def irfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
-    """The real signal whose ``rfft`` is ``a`` (an fnx array; eager only)."""
-    return asarray(np.fft.irfft(_concrete(a, "irfft"), n, axis, norm))
+    """The real signal of length ``n`` (default 2 (m - 1)) whose ``rfft`` is ``a`` (NumPy's ``irfft``)."""
+    return _transform("irfft", a, n, axis, norm)
+
+
+def _nd(fft_type: str, a, s, axes, norm):
+    a = as_array(a, f"fft.{fft_type}n")
+    axes = tuple(range(a.ndim)) if axes is None and s is None else \
+        tuple(range(a.ndim - len(s), a.ndim)) if axes is None else tuple(axes)
+    sizes = [None] * len(axes) if s is None else list(s)
+    if len(sizes) != len(axes):
+        raise FnxTypeError(f"fft.{fft_type}n: s {s} and axes {axes} have different lengths")
+    for axis, n in zip(axes[::-1], sizes[::-1]):
+        a = _transform(fft_type, a, n, axis, norm)
+    return a
+
+
+def fftn(a, s=None, axes=None, norm: str | None = None):
+    """The n-d discrete Fourier transform over ``axes`` (all by default), of sizes ``s`` (NumPy's ``fftn``)."""
+    return _nd("fft", a, s, axes, norm)
+
+
+def ifftn(a, s=None, axes=None, norm: str | None = None):
+    """The inverse of ``fftn`` (NumPy's ``ifftn``)."""
+    return _nd("ifft", a, s, axes, norm)
+
+
+def fft2(a, s=None, axes=(-2, -1), norm: str | None = None):
+    """The 2-d discrete Fourier transform over the last two axes (NumPy's ``fft2``)."""
+    return _nd("fft", a, s, axes, norm)
+
+
+def ifft2(a, s=None, axes=(-2, -1), norm: str | None = None):
+    """The inverse of ``fft2`` (NumPy's ``ifft2``)."""
+    return _nd("ifft", a, s, axes, norm)
 
 
 def fftfreq(n: int, d: float = 1.0, dtype=None):

@@ -25,10 +25,11 @@ from ._shape import diagonal as _diagonal, matrix_transpose  # noqa: F401
 from ._util import as_array, broadcast_to_shape, cast, normalize_axes, normalize_axis
 
 
-def _floats(op: str, *xs) -> list:
-    """The operands in their common float dtype (ints and bools go to the default float)."""
+def _floats(op: str, *xs, complex_ok: bool = False) -> list:
+    """The operands in their common float dtype (ints and bools go to the default float); complex ones only
+    with ``complex_ok``."""
     xs = _arrays(op, *xs)
-    if xs[0].dtype.kind == "c":
+    if xs[0].dtype.kind == "c" and not complex_ok:
         raise FnxTypeError(f"{op}: complex matrices are not supported (got {xs[0].dtype}); fnx.numpy.linalg "
                            "takes real ones")
     dtype = dtypes.to_inexact(xs[0].dtype)
@@ -55,9 +56,11 @@ def _drop_axes(x, axes: tuple, keepdims: bool):
 # -- norms -------------------------------------------------------------------------------------------------
 
 def _vector_norm(x, axes: tuple, ord) -> object:
-    """The ``ord``-norm of float ``x`` over ``axes``, with the reduced axes kept (size 1)."""
+    """The ``ord``-norm of float (or complex: of their magnitudes) ``x`` over ``axes``, with the reduced axes
+    kept (size 1)."""
     from ._elementwise import absolute, astype, not_equal, power, sqrt
     from ._reductions import max as max_, min as min_, sum as sum_
+    x = absolute(x) if x.dtype.kind == "c" else x
     if ord is None or ord == 2:
         return sqrt(sum_(x * x, axis=axes, keepdims=True))
     if isinstance(ord, str):
@@ -74,9 +77,15 @@ def _vector_norm(x, axes: tuple, ord) -> object:
 
 
 def _matrix_norm(x, rows: int, cols: int, ord) -> object:
-    """The ``ord``-norm of the float matrices on axes ``rows``/``cols`` of ``x``, both axes kept (size 1)."""
+    """The ``ord``-norm of the float (or complex) matrices on axes ``rows``/``cols`` of ``x``, both axes kept
+    (size 1)."""
     from ._elementwise import absolute, sqrt
     from ._reductions import max as max_, min as min_, sum as sum_
+    if x.dtype.kind == "c":  # every norm but those of the singular values is one of the magnitudes'
+        if ord in ("nuc", 2, -2):
+            raise FnxTypeError(f"norm: the {ord!r} norm of complex matrices needs their singular values, and "
+                               f"fnx.numpy.linalg.svd takes real matrices only (got {x.dtype})")
+        x = absolute(x)
     if ord in (None, "fro"):
         return sqrt(sum_(x * x, axis=(rows, cols), keepdims=True))
     if ord in ("nuc", 2, -2):
@@ -114,7 +123,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     >>> float(fnp.linalg.norm(fnp.array([3.0, 4.0])))
     5.0
     """
-    (x,) = _floats("norm", x)
+    (x,) = _floats("norm", x, complex_ok=True)
     if axis is None:
         if ord is None:
             return _drop_axes(_vector_norm(x, tuple(range(x.ndim)), None), tuple(range(x.ndim)), keepdims)
@@ -140,7 +149,7 @@ def vector_norm(x, axis=None, keepdims: bool = False, ord=2):
     >>> float(fnp.linalg.vector_norm(fnp.ones((2, 2)), ord=1))
     4.0
     """
-    (x,) = _floats("vector_norm", x)
+    (x,) = _floats("vector_norm", x, complex_ok=True)
     axes = normalize_axes("vector_norm", axis, x.ndim)
     return _drop_axes(_vector_norm(x, axes, ord), axes, keepdims)
 
@@ -152,7 +161,7 @@ def matrix_norm(x, keepdims: bool = False, ord="fro"):
     >>> float(fnp.linalg.matrix_norm(fnp.array([[1.0, -2.0], [3.0, 4.0]]), ord=1))
     6.0
     """
-    (x,) = _floats("matrix_norm", x)
+    (x,) = _floats("matrix_norm", x, complex_ok=True)
     if x.ndim < 2:
         raise FnxTypeError(f"matrix_norm: needs at least 2 dimensions, got shape {x.shape}")
     rows, cols = x.ndim - 2, x.ndim - 1
@@ -169,7 +178,7 @@ def inv(a):
     Array([[0.5 , 0.  ],
            [0.  , 0.25]], dtype=float64)
     """
-    (a,) = _floats("inv", a)
+    (a,) = _floats("inv", a, complex_ok=True)
     _square("inv", a)
     return lax.inv_p.bind(a)
 
@@ -181,7 +190,7 @@ def det(a):
     >>> float(fnp.linalg.det(fnp.array([[1.0, 2.0], [3.0, 4.0]])))
     -2.0000000000000004
     """
-    (a,) = _floats("det", a)
+    (a,) = _floats("det", a, complex_ok=True)
     _square("det", a)
     return lax.det_p.bind(a)
 
@@ -211,7 +220,7 @@ def solve(a, b):
     >>> fnp.linalg.solve(fnp.array([[2.0, 0.0], [0.0, 4.0]]), fnp.array([1.0, 1.0]))
     Array([0.5 , 0.25], dtype=float64)
     """
-    a, b = _floats("solve", a, b)
+    a, b = _floats("solve", a, b, complex_ok=True)
     _square("solve", a)
     n = a.shape[-1]
     vector = b.ndim == 1

@@ -361,7 +361,7 @@ class Jitted:
             raise FnxTypeError(f"jit({self.name}): static arguments must be hashable, got {static!r}") from None
         leaves, tree = tree_flatten(dynamic)
         avals = [abstractify(x) for x in leaves]
-        key = (static, tree, tuple((a.shape, a.dtype, type(x) in (bool, int, float)) for a, x in zip(avals, leaves)))
+        key = (static, tree, tuple((a.shape, a.dtype, type(x) in (bool, int, float, complex)) for a, x in zip(avals, leaves)))
         entry = self._entries.get(key)
         if entry is None:
             if not is_tracing():

@@ -21,9 +21,10 @@ from numba.core import types
 from numba.core.caching import NullCache
 from numba.core.registry import CPUDispatcher
 
-from . import blas, kernels, kernels_arrays, kernels_decompositions, vecmath
+from . import blas, kernels, kernels_arrays, kernels_decompositions, kernels_fft, vecmath
 
 _MODULES = {"kernels": kernels, "kernels_arrays": kernels_arrays, "kernels_decompositions": kernels_decompositions,
+            "kernels_fft": kernels_fft,
             "vecmath": vecmath, "blas": blas}
 
 

@@ -27,7 +27,7 @@ from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Nu
 from . import threads
 from . import rules_calls, rules_control_flow, rules_convolution, rules_elementwise  # noqa: F401  (register the
 from . import rules_indexing, rules_linalg, rules_reductions, rules_sorting, rules_structural  # noqa: F401  CPU rules)
-from . import rules_collectives, rules_debugging  # noqa: F401
+from . import rules_collectives, rules_debugging, rules_fft  # noqa: F401
 from ..simplify import simplify
 from .codegen import ModuleWriter, write_module
 

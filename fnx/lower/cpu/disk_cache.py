@@ -58,7 +58,7 @@ MEMORY = "<fnx: in memory>"  # the folder of modules and kernels compiled withou
 _CPU = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(os.path.dirname(_CPU))  # fnx/
 _KERNEL_FILES = ("array_ir.py", "blas.py", "kernels.py", "kernels_arrays.py", "kernels_collectives.py",
-                 "kernels_decompositions.py", "threads.py", "vecmath.py")
+                 "kernels_decompositions.py", "kernels_fft.py", "threads.py", "vecmath.py")
 _SEAL = b"fnx sealed 1\n"
 _TMP_PREFIX = ".fnx-tmp-"
 _STALE_TMP_SECONDS = 3600  # a temporary file this old was left by a process that died while writing it

@@ -11,6 +11,8 @@ import math
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
 from . import array_ir
 # allocation and reshapes, which generated code calls as k.empty...: LLVM IR emitted at the call site
@@ -146,6 +148,26 @@ def int_power(x, y):
     return x - x
 
 
+def _running_step(acc, v, op):
+    """``acc`` (+, *, max or min by ``op``, as ``CUMULATIVE_OPS``) ``v``, in compiled code only."""
+
+
+@overload(_running_step, jit_options={"error_model": "numpy"})
+def _running_step_impl(acc, v, op):
+    if isinstance(acc, types.Complex):  # complexes have no max or min, whose comparisons would not compile
+        return lambda acc, v, op: acc + v if op == 0 else acc * v
+
+    def impl(acc, v, op):
+        if op == 0:
+            return acc + v
+        if op == 1:
+            return acc * v
+        if op == 2:
+            return acc if acc != acc or v <= acc else v
+        return acc if acc != acc or v >= acc else v
+    return impl
+
+
 @numba.njit(**NUMBA_OPTIONS)
 def cumulative_rows(x, op, one):
     """Running sum (op 0), product (1), max (2) or min (3) along each row (``CUMULATIVE_OPS``); max/min
@@ -158,15 +180,7 @@ def cumulative_rows(x, op, one):
         acc = x[i, 0] * one
         out[i, 0] = acc
         for j in range(1, x.shape[1]):
-            v = x[i, j]
-            if op == 0:
-                acc = acc + v
-            elif op == 1:
-                acc = acc * v
-            elif op == 2:
-                acc = acc if acc != acc or v <= acc else v
-            else:
-                acc = acc if acc != acc or v >= acc else v
+            acc = _running_step(acc, x[i, j], op)
             out[i, j] = acc
     return out
 
@@ -229,6 +243,26 @@ def batched_float_matmul(a, b):
     if a.shape[1] and b.shape[2]:
         for i in range(a.shape[0]):
             gemm(a[i], b[i], False, False, out[i], 1.0, 0.0)
+    return out
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def complex_matmul(a, b, transpose_a, transpose_b):
+    """(M, K) @ (K, N) for complexes, on SciPy's BLAS (``cgemm``/``zgemm``, through Numba's ``np.dot``); flags as
+    ``float_matmul``'s (a transposed operand is copied: O(MK) next to the product's O(MNK))."""
+    a = contiguous(a.T) if transpose_a else a
+    b = contiguous(b.T) if transpose_b else b
+    if a.shape[1] == 0 or a.shape[0] == 0 or b.shape[1] == 0:  # BLAS takes no empty matrix
+        return full((a.shape[0], b.shape[1]), 0, a.dtype)
+    return np.dot(a, b)
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def batched_complex_matmul(a, b):
+    """(B, M, K) @ (B, K, N) -> (B, M, N) for complexes: one BLAS product per batch entry."""
+    out = empty((a.shape[0], a.shape[1], b.shape[2]), a.dtype)
+    for i in range(a.shape[0]):
+        out[i] = complex_matmul(a[i], b[i], False, False)
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.ir import Eqn
-from ...lax.elementwise import (convert_element_type_p, exp2_p, integer_pow_p, log2_p, not_p, population_count_p,
+from ...lax.elementwise import (convert_element_type_p, div_p, exp2_p, integer_pow_p, log2_p, not_p, population_count_p,
                                 pow_p, select_n_p, stop_gradient_p)
 from ...lax.elementwise import for_each_row
 from ..source import convert_element, select_n_element
@@ -20,12 +20,21 @@ def _pin(expr: str, dtype) -> str:
     return expr if dtype == np.bool_ else f"{np_dtype(dtype)}({expr})"
 
 
+# Complex operands: division as NumPy's (Python's ``/`` raises on a zero divisor), and NumPy's functions where
+# the template calls fnx's float-only vecmath (``vm.``) or kernels (``k.``); Numba implements them for complexes.
+_COMPLEX_TEMPLATES = {div_p: "np.true_divide({0}, {1})"}
+
+
 def _template(row):
     """The expression from the row's template. Where Numba's result on floats already has the operands' type
     (``row.same_type``) no pin is written: a pin is a call that Numba types and lowers at every use, which adds
     up in compile time."""
+    complex_template = _COMPLEX_TEMPLATES.get(row.primitive) or (
+        f"np.{row.numpy.__name__}({{0}})" if row.cpu.startswith(("vm.", "k.")) else row.cpu)
+
     def expr(eqn: Eqn, args: list) -> str:
-        text = row.cpu.format(*args)
+        operand = eqn.invars[0].aval.dtype
+        text = (complex_template if operand.kind == "c" else row.cpu).format(*args)
         dtype = eqn.outvars[0].aval.dtype
         return text if dtype.kind == "f" and row.same_type else _pin(text, dtype)
     return expr

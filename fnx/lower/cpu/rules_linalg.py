@@ -57,7 +57,7 @@ def _dot_general(w: FunctionWriter, eqn: Eqn) -> None:
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     out = eqn.outvars[0].aval
     (b, m, kk, n), (lf, rf) = _product_sizes(lhs, rhs, eqn.params["dimension_numbers"])
-    kind = "float" if out.dtype.kind == "f" else "int"
+    kind = {"f": "float", "c": "complex"}.get(out.dtype.kind, "int")
     if b == 1:
         left, left_t, right, right_t, natural = _matrices(w, lhs, rhs, eqn.params["dimension_numbers"])
         product = f"k.{kind}_matmul({left}, {right}, {left_t}, {right_t})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ...lax import collectives, debugging
 from ...lax import elementwise as ew
 from ...lax import linalg
+from ...lax.fft import fft_p
 from .rules import host_routed
 
 # nextafter, cbrt (correctly rounded), erf_inv, digamma and population_count have no ``math`` function that
@@ -23,5 +24,8 @@ host_routed.mark(linalg.eigh_p, linalg.svd_p, linalg.qr_p, linalg.slogdet_p)
 # The collectives run over MPI from the host (the CPU backend's bound C functions): a device version wants
 # CUDA-aware MPI or NCCL.
 host_routed.mark(collectives.all_reduce_p, collectives.all_gather_p, collectives.reduce_scatter_p, collectives.bcast_p)
+# Complex numbers: no CUDA kernel takes them (``program.py`` routes every equation that reads or makes one here),
+# so neither do the Fourier transforms, nor the complex rows of the elementwise table (marked as a user's row).
+host_routed.mark(fft_p)
 # A debug callback runs Python: on the host by nature, its operands copied there first.
 host_routed.mark(debugging.debug_callback_p)

@@ -33,6 +33,9 @@ class Program:
         self._releases, self.pooled, self.aliases = _liveness(jaxpr, self.steps)
 
     def _step(self, item) -> Step:
+        if _complex(item):  # no CUDA kernel takes complexes (docs/complex.md): the CPU code runs them on the host
+            eqns = item.eqns if isinstance(item, Cluster) else [item]
+            return HostStep(eqns, item.outputs if isinstance(item, Cluster) else item.outvars)
         if isinstance(item, Cluster):
             supported = all(e.primitive in cuda_exprs or e.primitive in REDUCTIONS or e.primitive is broadcast_in_dim_p
                             for e in item.eqns)
@@ -65,6 +68,12 @@ class Program:
             for v in release:
                 runtime.pool().give_back(env.pop(id(v)))
         return [self._read(env, v) for v in self.jaxpr.outvars]
+
+
+def _complex(item) -> bool:
+    """Whether a cluster or an equation reads or makes a complex value."""
+    eqns = item.eqns if isinstance(item, Cluster) else [item]
+    return any(v.aval.dtype.kind == "c" for e in eqns for v in e.invars + e.outvars)
 
 
 def _liveness(jaxpr: Jaxpr, steps: list) -> tuple[list, list, list]:

@@ -91,22 +91,29 @@ def _partial(f: Callable, args: tuple, nums: tuple, kwargs: dict) -> Callable:
     return g
 
 
-def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable:
     """A function returning ``(fun(*args), gradient)``: the gradient of a scalar ``fun`` with respect to the
     arguments ``argnums`` (a pytree of the argument's structure; a tuple of them for a tuple of argnums).
+
+    ``fun`` returns a real scalar; its arguments may be complex, and their gradient is then JAX's: the
+    conjugate of df/dx + i df/dy for x + i y (docs/complex.md). With ``holomorphic=True`` the arguments and
+    the scalar result are complex, and the gradient is the complex derivative f'(z).
 
     >>> import fnx, fnx.numpy as fnp
     >>> fnx.value_and_grad(lambda w: fnp.sum(w ** 2))(fnp.array([1.0, 3.0]))
     (Array(10.0, dtype=float64), Array([2., 6.], dtype=float64))
+    >>> fnx.grad(lambda z: z * z, holomorphic=True)(1.0 + 2.0j)
+    Array(2.+4.j, dtype=complex128)
     """
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad")
         for n in nums:
             for leaf in tree_flatten(args[n])[0]:
-                _check_float_arg(leaf, n)
+                _check_float_arg(leaf, n, holomorphic)
         result = vjp(_partial(fun, args, nums, kwargs), *[args[n] for n in nums], has_aux=has_aux)
         out, pullback = result[0], result[1]
-        _check_scalar_output(out)
+        _check_scalar_output(out, holomorphic)
         grads = pullback(fnp.ones_like(out))
         grads = grads[0] if isinstance(argnums, int) else grads
         value = (out, result[2]) if has_aux else out
@@ -115,31 +122,37 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     return value_and_grad_f
 
 
-def _check_float_arg(leaf, n: int) -> None:
-    if type(leaf) in (int, float):
-        return
+def _check_float_arg(leaf, n: int, holomorphic: bool) -> None:
+    if type(leaf) in (int, float, complex):  # Python numbers become default floats (or complexes)
+        leaf = fnp.asarray(float(leaf) if type(leaf) is int else leaf)
     dtype = getattr(leaf, "dtype", None)
-    if dtype is not None and dtype.kind != "f":
-        raise FnxTypeError(f"grad: argument {n} has dtype {dtype}; only float arguments can be differentiated "
-                           f"(cast with .astype(float), or leave it out of argnums)")
+    if dtype is not None and dtype.kind not in ("c" if holomorphic else "fc"):
+        what = "complex arguments (holomorphic=True)" if holomorphic else "float and complex arguments"
+        raise FnxTypeError(f"grad: argument {n} has dtype {dtype}; only {what} can be differentiated "
+                           f"(cast with .astype(...), or leave it out of argnums)")
 
 
-def _check_scalar_output(out) -> None:
+def _check_scalar_output(out, holomorphic: bool) -> None:
     shape = getattr(out, "shape", None)
     dtype = getattr(out, "dtype", None)
-    if shape != () or dtype is None or dtype.kind != "f":
-        raise FnxTypeError(f"grad: the function must return a float scalar, got "
-                           f"{type(out).__name__} {getattr(out, 'aval', '')}; use vjp or jacrev for other outputs")
+    if shape != () or dtype is None or dtype.kind != ("c" if holomorphic else "f"):
+        hint = "; for a complex result of complex arguments pass holomorphic=True" if \
+            dtype is not None and dtype.kind == "c" else "; use vjp or jacrev for other outputs"
+        what = "a complex scalar (holomorphic=True)" if holomorphic else "a float scalar"
+        raise FnxTypeError(f"grad: the function must return {what}, got "
+                           f"{type(out).__name__} {getattr(out, 'aval', '')}{hint}")
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """The gradient of a scalar-valued ``fun`` with respect to the arguments ``argnums``.
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable:
+    """The gradient of a scalar-valued ``fun`` with respect to the arguments ``argnums`` (complex arguments and
+    ``holomorphic``: see ``value_and_grad``).
 
     >>> import fnx, fnx.numpy as fnp
     >>> fnx.grad(lambda x: fnp.sum(x ** 3))(fnp.array([1.0, 2.0]))
     Array([ 3., 12.], dtype=float64)
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     def grad_f(*args, **kwargs):
         value, grads = vg(*args, **kwargs)
@@ -178,7 +191,18 @@ def _assemble(matrix, out_leaves, out_tree, in_leaves, in_tree, argnums):
     return tree_unflatten(out_tree, blocks)
 
 
-def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
+def _check_complex(name: str, leaves, what: str, holomorphic: bool, real_only: bool) -> None:
+    """JAX's dtype rules for Jacobians: with ``holomorphic`` complex ``leaves`` only; without, no complex ones
+    where ``real_only`` (a complex Jacobian is defined for holomorphic functions only: docs/complex.md)."""
+    for x in leaves:
+        if holomorphic and x.dtype.kind != "c":
+            raise FnxTypeError(f"{name}(holomorphic=True): the {what} must be complex, got {x.dtype}")
+        if not holomorphic and real_only and x.dtype.kind == "c":
+            raise FnxTypeError(f"{name}: complex {what} ({x.dtype}) need holomorphic=True (for functions that are "
+                               "not holomorphic, use jvp or vjp)")
+
+
+def _jacobian(fun: Callable, argnums, name: str, forward: bool, holomorphic: bool) -> Callable:
     from ..batching import vmap
 
     def jac(*args):
@@ -186,12 +210,14 @@ def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
         diff = [tree_map(lambda v: as_differentiable(v, f"{name}: argument"), args[n]) for n in nums]
         f = _partial(fun, args, nums, {})
         in_vec, in_leaves, in_tree = _ravel(diff)
+        _check_complex(name, in_leaves, "arguments", holomorphic, real_only=forward)
         if forward:
             with muted():  # run for the output's structure only: the jvps below print
                 out, pullback = f(*diff), None
         else:
             out, pullback = vjp(f, *diff)
         out_vec, out_leaves, out_tree = _ravel(out)
+        _check_complex(name, out_leaves, "results", holomorphic, real_only=not forward)
         if forward:
             def push(t):
                 return _ravel(jvp(f, diff, _unravel(t, in_leaves, in_tree))[1])[0]
@@ -205,21 +231,23 @@ def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
     return jac
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
     """The Jacobian by forward mode (one jvp per input element, batched with vmap).
 
-    For each (output leaf, argument leaf) the block has shape ``out.shape + arg.shape``.
+    For each (output leaf, argument leaf) the block has shape ``out.shape + arg.shape``. Complex arguments need
+    ``holomorphic=True`` (then the arguments and results are complex, and the blocks hold f'(z)), as in JAX.
 
     >>> import fnx, fnx.numpy as fnp
     >>> fnx.jacfwd(lambda x: x ** 2)(fnp.array([1.0, 2.0]))
     Array([[2., 0.],
            [0., 4.]], dtype=float64)
     """
-    return _jacobian(fun, argnums, "jacfwd", forward=True)
+    return _jacobian(fun, argnums, "jacfwd", True, holomorphic)
 
 
-def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
     """The Jacobian by reverse mode (one vjp per output element, batched with vmap); same layout as jacfwd.
+    Complex results need ``holomorphic=True``, as in JAX.
 
     >>> import fnx, fnx.numpy as fnp
     >>> fnx.jacrev(lambda x: x ** 2)(fnp.array([1.0, 2.0]))
@@ -229,13 +257,13 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     Array([[3., 2.],
            [1., 1.]], dtype=float64)
     """
-    return _jacobian(fun, argnums, "jacrev", forward=False)
+    return _jacobian(fun, argnums, "jacrev", False, holomorphic)
 
 
 jacobian = jacrev
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
     """The Hessian of a scalar ``fun``: ``jacfwd(jacrev(fun))``.
 
     >>> import fnx, fnx.numpy as fnp
@@ -243,7 +271,7 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     Array([[4., 2.],
            [2., 0.]], dtype=float64)
     """
-    return jacfwd(jacrev(fun, argnums), argnums)
+    return jacfwd(jacrev(fun, argnums, holomorphic), argnums, holomorphic)
 
 
 def linearize(fun: Callable, *primals):

@@ -49,7 +49,7 @@ class Zero:
 
 
 def is_differentiable(aval: ShapedArray) -> bool:
-    return aval.dtype.kind == "f"
+    return aval.dtype.kind in "fc"
 
 
 def instantiate(t):
@@ -175,16 +175,17 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
 
 
 def _active_vars(jaxpr: Jaxpr) -> set:
-    """The ids of the float variables that depend on a float input through differentiable primitives: the
-    only ones that take a cotangent (constants, literals, integers and what only they determine do not)."""
-    active = {id(v) for v in jaxpr.invars if v.aval.dtype.kind == "f"}
+    """The ids of the float (or complex) variables that depend on a float input through differentiable
+    primitives: the only ones that take a cotangent (constants, literals, integers and what only they determine
+    do not)."""
+    active = {id(v) for v in jaxpr.invars if is_differentiable(v.aval)}
     for eqn in jaxpr.eqns:
         if eqn.primitive in nondifferentiable:
             continue
         for x in eqn.invars:
             if id(x) in active:
                 for v in eqn.outvars:
-                    if v.aval.dtype.kind == "f":
+                    if is_differentiable(v.aval):
                         active.add(id(v))
                 break
     return active
@@ -227,7 +228,7 @@ def as_differentiable(x, what: str):
         return fnp.asarray(float(x))
     x = x if isinstance(x, Tracer) else fnp.asarray(x)
     if not is_differentiable(x.aval):
-        raise FnxTypeError(f"{what} has dtype {x.dtype}: only float arrays can be differentiated (cast it with "
+        raise FnxTypeError(f"{what} has dtype {x.dtype}: only float and complex arrays can be differentiated (cast it with "
                            f".astype(float), or pass it in a position that is not differentiated)")
     return x
 

@@ -14,10 +14,10 @@ from ... import lax
 from ... import numpy as fnp
 from ...core.primitive import Primitive, bind1
 from ...core.tree import tree_map
-from ...lax.elementwise import convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
+from ...lax.elementwise import conj_p, convert_element_type_p, integer_pow_p, select_n_p, stop_gradient_p
 from ...lax.elementwise import for_each_row
 from .engine import Zero, add_tangents, aval_of, def_operand_vjp, instantiate, is_differentiable, jvp_rules, \
-    nondifferentiable, vjp_rules
+    linear_jvp, nondifferentiable, vjp_rules
 
 
 def _cast_like(x, operand):
@@ -75,6 +75,8 @@ def _linear(prim: Primitive, signs: tuple) -> None:
 
 def _register(row) -> None:
     """The jvp and vjp rules of one row of the elementwise table (fnx.lax.elementwise)."""
+    if row.primitive is conj_p:  # rules below
+        return
     if row.linear is not None:
         _linear(row.primitive, row.linear)
     elif row.partials is not None:
@@ -86,11 +88,17 @@ def _register(row) -> None:
 for_each_row(_register)
 
 
+# -- conj: linear, not holomorphic; its tangent and its cotangent are conjugated (JAX's transpose) ----------
+
+jvp_rules[conj_p] = linear_jvp(conj_p)
+def_operand_vjp(conj_p, lambda i, ct, primals, out: bind1(conj_p, (ct,), {}))
+
+
 # -- convert_element_type, select_n ------------------------------------------------------------------------
 
 def _convert_jvp(primals, tangents, *, new_dtype):
     out = convert_element_type_p.bind(primals[0], new_dtype=new_dtype)
-    if new_dtype.kind != "f":
+    if new_dtype.kind not in "fc":
         return out, Zero(aval_of(out))
     return out, convert_element_type_p.bind(instantiate(tangents[0]), new_dtype=new_dtype)
 
