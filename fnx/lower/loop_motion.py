@@ -215,18 +215,26 @@ def _accumulated_product(loop: _Loop):
         if add is None or add.primitive is not add_p or uses[id(acc)] != 1 or uses[id(new)] != 1:
             continue
         others = [x for x in add.invars if x is not acc]
-        term = others[0] if len(others) == 1 else None
-        widen = made_by.get(id(term))
-        if widen is not None and widen.primitive is convert_element_type_p and uses[id(term)] == 1:
-            term = widen.invars[0]
-        else:
-            widen = None
-        product = made_by.get(id(term))
-        if (product is None or product.primitive is not dot_general_p or uses[id(term)] != 1
-                or term.aval.shape != acc.aval.shape or (widen is None and term.aval != acc.aval)):
+        product, widen = _added_product(others[0], acc, made_by, uses) if len(others) == 1 else (None, None)
+        if product is None:
             continue
         per_step = all(type(x) is Var and id(x) not in consts for x in product.invars)
         to_stack = [x.aval for x in set(product.invars) if id(x) not in xs]
         if per_step and loop.stacked_bytes(to_stack) <= MAX_STACKED_BYTES:
             return entry, add, product, widen
     return None
+
+
+def _added_product(term: Var, acc: Var, made_by: dict, uses: Counter):
+    """(the product equation, the equation widening it or None) when ``term``, added to ``acc``, is a product
+    used only there, or such a product widened to ``acc``'s dtype; (None, None) otherwise."""
+    widen = made_by.get(id(term))
+    if widen is not None and widen.primitive is convert_element_type_p and uses[id(term)] == 1:
+        term = widen.invars[0]
+    else:
+        widen = None
+    product = made_by.get(id(term))
+    if (product is None or product.primitive is not dot_general_p or uses[id(term)] != 1
+            or term.aval.shape != acc.aval.shape or (widen is None and term.aval != acc.aval)):
+        return None, None
+    return product, widen
