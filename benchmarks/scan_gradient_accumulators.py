@@ -2,8 +2,8 @@
 constants' cotangents in float32 (before issue 16) against float64 (after), timed alternately in one process.
 
 ``python benchmarks/scan_gradient_accumulators.py [--rounds 15]`` prints the median time per call of each and
-their ratio float64/float32, in CPU time. The float32 variant is traced with the accumulator's widening switched off
-(``rules_control_flow._accumulator``); both are compiled before timing, on one thread."""
+their ratio float64/float32, in CPU time. The float32 variant is traced with the accumulator's widening
+switched off (``rules_control_flow._accumulator``); both are compiled before timing, on one thread."""
 from __future__ import annotations
 
 import argparse
@@ -16,9 +16,8 @@ os.environ.update({name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREA
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-import numpy as np  # noqa: E402
-
 import models_traced  # noqa: E402
+from reduction_accumulators import alternated_medians  # noqa: E402
 from worker import load_framework  # noqa: E402
 from workloads import rnn_inputs  # noqa: E402
 from fnx.transforms.autodiff import rules_control_flow  # noqa: E402
@@ -40,26 +39,13 @@ def compiled(F, narrow: bool):
     return lambda: F.block(f(*inputs))
 
 
-def per_call(f, seconds: float = 0.1) -> float:
-    """CPU time per call (the machine is shared: wall time counts the other processes' turns)."""
-    calls, start = 0, time.process_time()
-    while time.process_time() - start < seconds:
-        f()
-        calls += 1
-    return (time.process_time() - start) / calls
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=15)
     rounds = parser.parse_args().rounds
     F = load_framework("fnx", None)
-    narrow, wide = compiled(F, True), compiled(F, False)
-    times = {narrow: [], wide: []}
-    for r in range(rounds):
-        for f in ((narrow, wide) if r % 2 == 0 else (wide, narrow)):
-            times[f].append(per_call(f))
-    a, b = np.median(times[narrow]), np.median(times[wide])
+    # CPU time: the machine is shared, and wall time counts the other processes' turns
+    a, b = alternated_medians(compiled(F, True), compiled(F, False), rounds, 0.1, time.process_time)
     print(f"rnn fwd+grad: float32 acc {a * 1e3:.3f} ms   float64 acc {b * 1e3:.3f} ms   ratio {b / a:.3f}")
 
 
