@@ -296,3 +296,25 @@ def test_an_empty_cache_setting_writes_nothing_anywhere(tmp_path):
     assert done.stdout.split(maxsplit=1) == ["3.0", "[]\n"]
     assert done.stderr.count("CacheWarning") == 1 and "FNX_CACHE_DIR" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("module", ["blas", "kernels", "kernels_arrays", "kernels_collectives",
+                                    "kernels_decompositions", "vecmath"])
+def test_a_kernel_module_imported_first_keeps_its_caches_in_the_cache_folder(tmp_path, module):
+    """Imported before anything else of fnx's (as tests and the compile worker's helpers do), a kernel module's
+    functions still cache in FNX_CACHE_DIR, not in the installed package's __pycache__."""
+    script = textwrap.dedent(f"""
+        import json, sys
+        from numba.core.caching import NullCache
+        from numba.core.registry import CPUDispatcher
+        import fnx.lower.cpu.{module}
+        modules = [m for m in list(sys.modules.values()) if m and m.__name__.startswith("fnx.")]
+        print(json.dumps([d._cache._cache_path for m in modules for d in vars(m).values()
+                          if isinstance(d, CPUDispatcher) and not isinstance(d._cache, NullCache)]))
+    """)
+    cache = tmp_path / "cache"
+    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, "FNX_CACHE_DIR": str(cache)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    paths = json.loads(done.stdout)
+    assert paths and all(p.startswith(str(cache) + os.sep) for p in paths), paths

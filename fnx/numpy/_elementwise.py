@@ -307,15 +307,16 @@ def bitwise_not(x):
     return bind1(ew.not_p, (x,), _NO_PARAMS)
 
 
-def astype(x, dtype, copy: bool = True):
-    """``x`` converted to ``dtype`` (floats to integers truncate toward zero).
+def astype(x, dtype, copy: bool = True, *, device=None):
+    """``x`` converted to ``dtype`` (floats to integers truncate toward zero), on ``device`` if given.
 
     >>> import fnx.numpy as fnp
     >>> fnp.astype(fnp.array([1.7, -1.7]), "int32")
     Array([ 1, -1], dtype=int32)
     """
+    from ._creation import to_device
     x = as_array(x, "astype")
-    return cast(x, dtypes.canonicalize(dtype, "astype"))
+    return to_device(cast(x, dtypes.canonicalize(dtype, "astype")), device)
 
 
 def where(condition, x=None, y=None):

@@ -7,13 +7,14 @@ import numpy as np
 
 from .. import lax
 from ..core import dtypes
-from ..core.errors import FnxTypeError
+from ..core.errors import FnxTypeError, FnxValueError
 from ..core.tracing import Tracer
 from ._util import as_array, broadcast_shapes, broadcast_to_shape, cast, normalize_axes, normalize_axis
 
 
-def reshape(x, shape, order: str = "C"):
-    """``x`` with a new shape of the same size; one entry may be -1.
+def reshape(x, shape, order: str = "C", *, copy: bool | None = None):
+    """``x`` with a new shape of the same size; one entry may be -1. ``copy`` is the standard's, and means
+    nothing here: fnx arrays are immutable, so a view and a copy cannot be told apart.
 
     >>> import fnx.numpy as fnp
     >>> fnp.reshape(fnp.arange(6), (2, -1)).shape
@@ -103,7 +104,7 @@ def squeeze(x, axis=None):
     x = as_array(x, "squeeze")
     axes = tuple(i for i, n in enumerate(x.shape) if n == 1) if axis is None else normalize_axes("squeeze", axis, x.ndim)
     if any(x.shape[a] != 1 for a in axes):
-        raise FnxTypeError(f"squeeze: cannot squeeze axes {axes} of shape {x.shape}: their size is not 1")
+        raise FnxValueError(f"squeeze: cannot squeeze axes {axes} of shape {x.shape}: their size is not 1")
     return reshape(x, [n for i, n in enumerate(x.shape) if i not in axes])
 
 
@@ -234,6 +235,22 @@ def _split(op: str, x, indices_or_sections, axis: int, exact: bool) -> list:
 def split(x, indices_or_sections, axis: int = 0) -> list:
     """Split into equal sections, or at the given indices."""
     return _split("split", x, indices_or_sections, axis, exact=True)
+
+
+def unstack(x, /, *, axis: int = 0) -> tuple:
+    """The slices of ``x`` along ``axis``, that axis removed: the inverse of ``stack``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.unstack(fnp.array([[1, 2], [3, 4]]), axis=1)
+    (Array([1, 3], dtype=int64), Array([2, 4], dtype=int64))
+    """
+    x = as_array(x, "unstack")
+    if x.ndim == 0:
+        raise FnxTypeError("unstack: needs an array of at least 1 dimension, got a 0-d array")
+    axis = normalize_axis("unstack", axis, x.ndim)
+    rest = x.shape[:axis] + x.shape[axis + 1:]
+    parts = _split("unstack", x, range(1, x.shape[axis]), axis, exact=True) if x.shape[axis] else []
+    return tuple(lax.reshape(part, rest) for part in parts)
 
 
 def array_split(x, indices_or_sections, axis: int = 0) -> list:

@@ -7,6 +7,7 @@ from ... import numpy as fnp
 from ...core.errors import FnxTypeError
 from ...core.tracing import trace_to_jaxpr
 from ...core.tree import tree_flatten, tree_map, tree_unflatten
+from ...lax.debugging import muted
 from .engine import Zero, as_differentiable, flatten_args, instantiate, jvp_jaxpr, vjp_flat
 
 
@@ -185,7 +186,11 @@ def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
         diff = [tree_map(lambda v: as_differentiable(v, f"{name}: argument"), args[n]) for n in nums]
         f = _partial(fun, args, nums, {})
         in_vec, in_leaves, in_tree = _ravel(diff)
-        out, pullback = vjp(f, *diff) if not forward else (f(*diff), None)
+        if forward:
+            with muted():  # run for the output's structure only: the jvps below print
+                out, pullback = f(*diff), None
+        else:
+            out, pullback = vjp(f, *diff)
         out_vec, out_leaves, out_tree = _ravel(out)
         if forward:
             def push(t):
