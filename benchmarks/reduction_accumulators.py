@@ -57,12 +57,22 @@ CASES = {
 }
 
 
-def per_call(f, x, seconds: float = 0.05) -> float:
-    calls, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        f(x)
+def per_call(f, seconds: float = 0.05, clock=time.perf_counter) -> float:
+    """Seconds per call of ``f()`` by ``clock``, over a loop of about ``seconds``."""
+    calls, start = 0, clock()
+    while clock() - start < seconds:
+        f()
         calls += 1
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
+
+
+def alternated_medians(narrow, wide, rounds: int, seconds: float = 0.05, clock=time.perf_counter) -> tuple:
+    """The median times per call of ``narrow()`` and ``wide()``, timed in alternating order round by round."""
+    times = {narrow: [], wide: []}
+    for r in range(rounds):
+        for f in ((narrow, wide) if r % 2 == 0 else (wide, narrow)):
+            times[f].append(per_call(f, seconds, clock))
+    return np.median(times[narrow]), np.median(times[wide])
 
 
 def main() -> None:
@@ -72,11 +82,7 @@ def main() -> None:
     for name, (narrow, wide, shape) in CASES.items():
         x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
         narrow(x), wide(x)  # compile
-        times = {narrow: [], wide: []}
-        for r in range(rounds):
-            for f in ((narrow, wide) if r % 2 == 0 else (wide, narrow)):
-                times[f].append(per_call(f, x))
-        a, b = np.median(times[narrow]), np.median(times[wide])
+        a, b = alternated_medians(lambda: narrow(x), lambda: wide(x), rounds)
         print(f"{name:<38} float32 acc {a * 1e6:10.2f} us   float64 acc {b * 1e6:10.2f} us   ratio {b / a:.3f}")
 
 

@@ -186,6 +186,14 @@ def test_arg_and_cumulative_reductions():
                      fnp.all(x > -2, axis=1), fnp.any(x > 1.5), fnp.all(x > -5)), X64, rtol=1e-12)
 
 
+def test_float32_running_sums_accumulate_in_float64():
+    """As on the CPU (issue 16): a float32 running sum of 10**4 values of 0.1 added in float32 ends at 999.9029."""
+    x = np.full((2, 10 ** 4), 0.1, np.float32)
+    out = np.asarray(fnx.jit(lambda v: fnp.cumsum(v, axis=1))(fnx.device_put(x, GPU)))
+    exact = np.arange(1, 10 ** 4 + 1) * float(np.float32(0.1))
+    assert np.all(np.abs(out - exact) <= 2.0 ** -24 * exact + 1e-12)
+
+
 def test_gather_and_scatter_with_atomics():
     idx = np.array([2, 0, 1, 2, 7, -9])  # out-of-range indices: gather clamps, scatter drops
     check(lambda x, i: (x[fnp.clip(i, 0, 2)], lax.gather(x, i[:, None]), fnp.take_along_axis(x, fnp.argsort(x, axis=1), 1)),

@@ -11,6 +11,7 @@ import pickle
 import re
 import struct
 import tracemalloc
+import warnings
 import zlib
 
 import numpy as np
@@ -309,3 +310,38 @@ def test_real_format_batches_load_python2_protocols_and_binary(tmp_path):
     (binary / "test_batch.bin").write_bytes(bytes(3073 * 2 + 5))
     with pytest.raises(DataFileError, match=r"load_cifar10: .*test_batch.bin has 6151 bytes, not a whole number"):
         fds.load_cifar10(binary, kind="test")
+
+
+# -- every loader, every kind of junk: the error names the loader and the file -----------------------------------
+
+_VALID_GZIP = gzip.compress(bytes(range(256)) * 40)
+_NOISE = np.random.default_rng(0).integers(0, 256, 1000, dtype=np.uint8).tobytes()
+JUNK = {"empty": b"", "noise": _NOISE, "zeros": bytes(64), "text": b"hello,world\n1,2\n",
+        "gzip of noise": gzip.compress(_NOISE), "truncated gzip": _VALID_GZIP[:len(_VALID_GZIP) // 2],
+        "corrupted gzip": _VALID_GZIP[:20] + bytes(40) + _VALID_GZIP[60:], "empty gzip": gzip.compress(b""),
+        "gzip header only": _VALID_GZIP[:10]}
+LOADERS = {  # the file a loader reads, and the call
+    "read_idx": ("x-idx1-ubyte", lambda folder, file: fds.read_idx(file)),
+    "load_mnist": ("train-images-idx3-ubyte", lambda folder, file: fds.load_mnist(folder)),
+    "load_cifar10": ("test_batch", lambda folder, file: fds.load_cifar10(folder, kind="test")),
+    "load_csv": ("table.csv", lambda folder, file: fds.load_csv(file)),
+}
+
+
+@pytest.mark.parametrize("junk", sorted(JUNK))
+@pytest.mark.parametrize("loader", sorted(LOADERS))
+def test_every_loader_names_itself_and_the_file_for_any_junk(tmp_path, loader, junk):
+    """Empty files, noise, text, and gzip streams that are noise, truncated, corrupted or empty: always a
+    DataFileError that starts with the loader and names the file, never a bare zlib, pickle or NumPy error
+    (an empty CSV was NumPy's warning and empty arrays)."""
+    name, call = LOADERS[loader]
+    gz = "gzip" in junk and loader != "load_cifar10"
+    file = tmp_path / (name + (".gz" if gz else ""))
+    file.write_bytes(JUNK[junk])
+    if loader == "load_mnist":
+        (tmp_path / "train-labels-idx1-ubyte").write_bytes(JUNK[junk])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataFileError) as err:
+            call(tmp_path, file)
+    assert str(err.value).startswith(f"{loader}: ") and str(file) in str(err.value), str(err.value)

@@ -95,7 +95,7 @@ def rnn_with_input_projection(params, xs):
     def step(h, x):
         h = fnp.tanh(x @ params["wx"] + h @ params["wh"] + params["b"])
         return h, h
-    _, hs = fnx.lax.scan(step, fnp.zeros((xs.shape[1], params["wh"].shape[0])), xs)
+    _, hs = fnx.lax.scan(step, fnp.zeros((xs.shape[1], params["wh"].shape[0]), xs.dtype), xs)
     return fnp.mean(hs * hs)
 
 
@@ -118,6 +118,19 @@ def test_the_rnn_loops_keep_only_the_recurrent_products_and_match_numpy():
     expected = _numpy_rnn_value_and_grad(RNN_PARAMS, RNN_XS)
     assert_same(np.asarray(value), expected[0], rtol=1e-12)
     assert_same(fnx.tree_map(np.asarray, grads), expected[1], rtol=1e-11)
+
+
+def test_float32_weight_gradients_sum_in_float64_and_still_leave_the_loop():
+    """Reverse mode sums a float32 loop constant's cotangents in float64 (widening each step's product); the
+    sums of products still become one product after the loop, widened once."""
+    params32 = fnx.tree_map(lambda a: a.astype(np.float32), RNN_PARAMS)
+    xs32 = RNN_XS.astype(np.float32)
+    grad_rnn = fnx.value_and_grad(rnn_with_input_projection)
+    assert _products_in_loops(simplify(fnx.make_jaxpr(grad_rnn)(params32, xs32).jaxpr)) == [1, 1]
+    value, grads = fnx.jit(grad_rnn)(params32, xs32)
+    expected = _numpy_rnn_value_and_grad(RNN_PARAMS, xs32.astype(np.float64))
+    assert all(np.asarray(g).dtype == np.float32 for g in grads.values())
+    assert_same(fnx.tree_map(np.asarray, grads), expected[1], rtol=1e-4, atol=1e-5, check_dtype=False)
 
 
 def _numpy_rnn_value_and_grad(params, xs):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import struct
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -149,17 +150,19 @@ def load_mnist(path: str | os.PathLike, kind: str = "train", flat: bool = False,
     if kind not in ("train", "t10k"):
         raise ValueError(f"load_mnist: kind must be 'train' or 't10k', got {kind!r}")
     folder = Path(path).expanduser()
-    found = {}
+    found, files = {}, {}
     for part, rank in (("images", 3), ("labels", 1)):
         stem = f"{kind}-{part}"
         names = [f"{stem}-idx{rank}-ubyte.gz", f"{stem}-idx{rank}-ubyte", f"{stem}.idx{rank}-ubyte"]
-        found[part] = _read_idx(_first_existing("load_mnist", folder, f"{kind} {part} file", names), "load_mnist")
+        files[part] = _first_existing("load_mnist", folder, f"{kind} {part} file", names)
+        found[part] = _read_idx(files[part], "load_mnist")
         if found[part].ndim != rank or found[part].dtype != np.uint8:
-            raise DataFileError(f"load_mnist: the {kind} {part} file in {folder} holds a {found[part].dtype} array of "
-                             f"shape {found[part].shape}; expected uint8 with {rank} axes")
+            raise DataFileError(f"load_mnist: {files[part]} holds a {found[part].dtype} array of shape "
+                                f"{found[part].shape}; MNIST's {kind} {part} are uint8 with {rank} axes")
     images, labels = found["images"], found["labels"]
     if images.shape[0] != labels.shape[0]:
-        raise DataFileError(f"load_mnist: {images.shape[0]} {kind} images but {labels.shape[0]} labels in {folder}")
+        raise DataFileError(f"load_mnist: {files['images']} holds {images.shape[0]} images but {files['labels']} "
+                            f"{labels.shape[0]} labels")
     return _as_images(images, flat, scale, dtype, "load_mnist", 255.0), labels.astype(np.int64)
 
 
@@ -279,13 +282,16 @@ def load_csv(path: str | os.PathLike, label_column: int | None = -1, delimiter: 
     if not file.is_file():
         raise _missing("load_csv", file.parent, "CSV file", [file.name])
     try:
-        with gzip_errors(file, "load_csv"):
+        with gzip_errors(file, "load_csv"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # NumPy's "input contained no data": refused below
             table = np.loadtxt(file, delimiter=delimiter, skiprows=skip_header, ndmin=2, dtype=np.float64)
     except DataFileError:
         raise
     except ValueError as err:
         raise DataFileError(f"load_csv: {file} is not a numeric table with delimiter {delimiter!r} "
                          f"after {skip_header} header line(s): {err}") from err
+    if table.size == 0:
+        raise DataFileError(f"load_csv: {file} holds no rows after {skip_header} header line(s)")
     X_dtype = float_dtype(dtype, "load_csv")
     if label_column is None:
         return table.astype(X_dtype), None

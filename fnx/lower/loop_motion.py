@@ -9,7 +9,8 @@ product per step for work that does not need the loop:
 * **Sinking.** A carry that only accumulates products (``acc + h.T @ dz``: the backward scan of reverse mode
   sums every step's share of each constant's cotangent) is summed after the loop in one product over the
   stacked operands, contracting over the steps too (``sum_t h_t.T @ dz_t == H.T @ DZ``). The loop stacks
-  the operands instead of carrying the sum.
+  the operands instead of carrying the sum. A float64 sum of float32 products (how reverse mode sums them)
+  becomes a float32 product widened once: BLAS's float32 accumulation, as for any product.
 
 * **Transposing.** A product inside the loop that reads a loop constant transposed as its right operand
   (``dz @ wh.T``) reads a copy transposed once before the loop instead: OpenBLAS multiplies small matrices
@@ -30,7 +31,7 @@ import numpy as np
 from ..core.avals import ShapedArray
 from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Var, map_sub_jaxprs
 from ..lax.control_flow import scan_p
-from ..lax.elementwise import add_p
+from ..lax.elementwise import add_p, convert_element_type_p
 from ..lax.linalg import dot_general_p
 from ..lax.structural import reshape_p, transpose_p
 
@@ -172,11 +173,12 @@ def _stacked_input(loop: _Loop, x) -> tuple[Var, list[Eqn]] | None:
 
 
 def _sink_accumulated_products(loop: _Loop) -> list[Eqn]:
-    """Replace each carry ``acc + a @ b`` (a, b computed per step; acc used nowhere else) by one product of
-    the stacked ``a`` and ``b`` after the loop; its equations."""
+    """Replace each carry ``acc + a @ b`` (a, b computed per step; acc used nowhere else), or ``acc +
+    widen(a @ b)`` (a float64 sum of float32 products: reverse mode's), by one product of the stacked ``a``
+    and ``b`` after the loop; its equations."""
     after = []
     while (found := _accumulated_product(loop)) is not None:
-        entry, add, product = found
+        entry, add, product, widen = found
         xs, ys = {id(v): outer for v, outer in loop.xs}, {id(v): outer for v, outer in loop.ys}
         operands = []
         for x in product.invars:
@@ -187,8 +189,12 @@ def _sink_accumulated_products(loop: _Loop) -> list[Eqn]:
         (lc, rc), (lb, rb) = product.params["dimension_numbers"]
         dims = (((0, *_shift(lc)), (0, *_shift(rc))), (_shift(lb), _shift(rb)))
         total = Var(product.outvars[0].aval)
-        after += [Eqn(dot_general_p, operands, [total], {"dimension_numbers": dims}),
-                  Eqn(add_p, [entry[1], total], [entry[3]], {})]
+        after.append(Eqn(dot_general_p, operands, [total], {"dimension_numbers": dims}))
+        if widen is not None:
+            after.append(Eqn(widen.primitive, [total], [wide := Var(entry[0].aval)], widen.params))
+            loop.eqns.remove(widen)
+            total = wide
+        after.append(Eqn(add_p, [entry[1], total], [entry[3]], {}))
         loop.eqns.remove(add)
         loop.eqns.remove(product)
         loop.carry.remove(entry)
@@ -196,7 +202,8 @@ def _sink_accumulated_products(loop: _Loop) -> list[Eqn]:
 
 
 def _accumulated_product(loop: _Loop):
-    """A carry to sink: (its carry entry, the ``add`` equation, the product equation), or None."""
+    """A carry to sink: (its carry entry, the ``add`` equation, the product equation, the equation widening
+    the product or None), or None."""
     uses = Counter(id(x) for e in loop.eqns for x in e.invars)
     uses.update(id(c[2]) for c in loop.carry)
     uses.update(id(v) for v, _ in loop.ys)
@@ -208,12 +215,26 @@ def _accumulated_product(loop: _Loop):
         if add is None or add.primitive is not add_p or uses[id(acc)] != 1 or uses[id(new)] != 1:
             continue
         others = [x for x in add.invars if x is not acc]
-        product = made_by.get(id(others[0])) if len(others) == 1 else None
-        if (product is None or product.primitive is not dot_general_p or uses[id(others[0])] != 1
-                or others[0].aval != acc.aval):
+        product, widen = _added_product(others[0], acc, made_by, uses) if len(others) == 1 else (None, None)
+        if product is None:
             continue
         per_step = all(type(x) is Var and id(x) not in consts for x in product.invars)
         to_stack = [x.aval for x in set(product.invars) if id(x) not in xs]
         if per_step and loop.stacked_bytes(to_stack) <= MAX_STACKED_BYTES:
-            return entry, add, product
+            return entry, add, product, widen
     return None
+
+
+def _added_product(term: Var, acc: Var, made_by: dict, uses: Counter):
+    """(the product equation, the equation widening it or None) when ``term``, added to ``acc``, is a product
+    used only there, or such a product widened to ``acc``'s dtype; (None, None) otherwise."""
+    widen = made_by.get(id(term))
+    if widen is not None and widen.primitive is convert_element_type_p and uses[id(term)] == 1:
+        term = widen.invars[0]
+    else:
+        widen = None
+    product = made_by.get(id(term))
+    if (product is None or product.primitive is not dot_general_p or uses[id(term)] != 1
+            or term.aval.shape != acc.aval.shape or (widen is None and term.aval != acc.aval)):
+        return None, None
+    return product, widen

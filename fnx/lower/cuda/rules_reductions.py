@@ -6,7 +6,7 @@ reaches their rule here reduces no axis and is its operand. all/any are the min/
 of their own. The arg-reductions are block tree reductions of (value, index) pairs, one block per kept
 position: the first maximum (minimum) wins, a NaN before anything, as in NumPy. The cumulative reductions give
 each line along the axis to one thread, which runs along it (a parallel scan per line would serve long lines
-better; it is not written yet).
+better; it is not written yet), accumulating float32 sums and products in float64 as the CPU backend does.
 """
 from __future__ import annotations
 
@@ -96,13 +96,14 @@ def _cumulative(eqn: Eqn, program) -> IndexStep:
     x, axis, reverse = eqn.invars[0], eqn.params["axis"], eqn.params["reverse"]
     shape, dtype = x.aval.shape, x.aval.dtype
     name, n, step = _CUMULATIVE[eqn.primitive.name], shape[axis], strides(shape)[axis]
+    acc_dtype = rd.accumulator_dtype(eqn.primitive.name, dtype)  # float64 for float32 running sums, as on CPU
     constants = Constants()
-    identity = constants.name(literal(reduction_identity(name, dtype), dtype))
+    identity = constants.name(literal(reduction_identity(name, acc_dtype), acc_dtype))
     order = f"range({n} - 1, -1, -1)" if reverse else f"range({n})"
     lines = ["    i = cuda.grid(1)", "    while i < lines:", f"        start = {_line_start(shape, axis, 'i')}",
              f"        acc = {identity}", f"        for r in {order}:",
-             f"            acc = {combine(name, 'acc', f'a0[start + r * {step}]', dtype)}",
-             f"            o0[start + r * {step}] = acc", "        i += cuda.gridsize(1)"]
+             f"            acc = {combine(name, 'acc', f'a0[start + r * {step}]', acc_dtype)}",
+             f"            o0[start + r * {step}] = {numba_type(dtype)}(acc)", "        i += cuda.gridsize(1)"]
     source = f"{constants.source()}\ndef k(lines, o0, a0):\n" + "\n".join(lines) + "\n"
     return _LineStep(x, eqn.outvars[0], source, math.prod(shape) // max(n, 1) if n else 0)
 

@@ -20,8 +20,8 @@ with the current guess, add the carries that came out nonzero (or batched), repe
 Reverse mode through ``scan`` runs the loop twice: a forward scan that also stacks every step's residuals
 (the values of the body that its backward pass reads: found by tracing that pass), then a scan in the
 opposite direction that, at each step, pulls the cotangents back through the body from those values
-(nothing is recomputed) and accumulates the consts' cotangents in its carry. ``cond`` is
-differentiated branch by branch (a cond over the branches' vjps). A ``while`` loop cannot be reversed: its
+(nothing is recomputed) and accumulates the consts' cotangents in its carry (in float64 for float32 consts,
+as a sum does). ``cond`` is differentiated branch by branch (a cond over the branches' vjps). A ``while`` loop cannot be reversed: its
 trip count is only known at run time, so there is nowhere to keep the per-iteration values.
 """
 from __future__ import annotations
@@ -30,9 +30,12 @@ from typing import Callable, Sequence
 
 from ... import numpy as fnp
 from ...core.errors import FnxTypeError
+from ...core.avals import ShapedArray
 from ...core.ir import ClosedJaxpr, Jaxpr, Var, dce
 from ...lax.control_flow import bind_cond, cond_p, scan_p, split_counts, trace_closed, while_p
 from ...core.tracing import evaluate
+from ...lax.elementwise import convert_element_type
+from ...lax.reductions import accumulator_dtype
 from .engine import (Zero, add_tangents, aval_of, backward_pass, instantiate,
                      is_differentiable, jvp_jaxpr, jvp_rules, vjp_rules)
 
@@ -179,6 +182,16 @@ def _residual_candidates(j: Jaxpr, num_consts: int) -> list:
     return found
 
 
+def _accumulator(aval) -> ShapedArray:
+    """The aval in which a backward scan sums a loop constant's cotangents: float64 for float32, as a sum's
+    (``lax.reductions.accumulator_dtype``), so a gradient over 10**6 steps stays within float32's rounding."""
+    return ShapedArray(aval.shape, accumulator_dtype("reduce_sum", aval.dtype))
+
+
+def _cast(x, dtype):
+    return x if isinstance(x, Zero) or aval_of(x).dtype == dtype else convert_element_type(x, dtype)
+
+
 def _used_inputs(closed: ClosedJaxpr) -> list[bool]:
     """For each input of ``closed``: whether any live equation or output uses it."""
     j = dce(closed.jaxpr)
@@ -195,6 +208,7 @@ def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry
     carry_avals = in_avals[num_consts:num_consts + num_carry]
     j = jaxpr.jaxpr
     nfc, nfk = sum(carry_f), sum(const_f)
+    acc_avals = [_accumulator(a) for a in _pick(in_avals[:num_consts], const_f)]
 
     # backward: consts; carry = (carry cotangents, consts' cotangents so far); xs = (residuals, ys' cotangents)
     def backward(residuals: list):
@@ -207,10 +221,10 @@ def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry
             in_cts = backward_pass(j, env, out_cts)
             d_consts, d_carry, d_xs = split_counts(in_cts, num_consts, num_carry)
             return ([instantiate(d) for d in _pick(d_carry, carry_f)]
-                    + [add_tangents(a, d) for a, d in zip(acc, _pick(d_consts, const_f))]
+                    + [add_tangents(a, _cast(d, aval_of(a).dtype)) for a, d in zip(acc, _pick(d_consts, const_f))]
                     + [instantiate(d) for d in _pick(d_xs, xs_f)])
         return trace_closed(step, in_avals[:num_consts] + _pick(carry_avals, carry_f)
-                      + _pick(in_avals[:num_consts], const_f) + [v.aval for v in residuals]
+                      + acc_avals + [v.aval for v in residuals]
                       + _pick(j.out_avals[num_carry:], ys_ct))
 
     # the residuals: the body's values that the backward pass reads (found by tracing it with all candidates)
@@ -230,11 +244,12 @@ def _scan_vjp(ct, primals, out, *, jaxpr, length, reverse, num_consts, num_carry
 
     ct_init = [instantiate(Zero(a) if _is_zero(c) else c)
                for c, a in zip(_pick(ct_carry, carry_f), _pick(carry_avals, carry_f))]
-    acc0 = [instantiate(Zero(a)) for a in _pick(in_avals[:num_consts], const_f)]
+    acc0 = [instantiate(Zero(a)) for a in acc_avals]
     outs = scan_p.bind(*hoisted, *consts, *ct_init, *acc0, *stacked, *_pick(ct_ys, ys_ct), jaxpr=back,
                        length=length, reverse=not reverse, num_consts=len(hoisted) + num_consts,
                        num_carry=nfc + nfk, unroll=unroll)
     d_init, d_consts, d_xs = split_counts(outs, nfc, nfk)
+    d_consts = [_cast(d, aval_of(c).dtype) for d, c in zip(d_consts, _pick(consts, const_f))]
     none = lambda i: None  # noqa: E731
     return _unpick(d_consts, const_f, none) + _unpick(d_init, carry_f, none) + _unpick(d_xs, xs_f, none)
 
