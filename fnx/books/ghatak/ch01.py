@@ -2,7 +2,6 @@
 Gaussian and a cross-entropy, as pure fnx functions (R's vectors -> fnx arrays, float64 as R computes)."""
 from __future__ import annotations
 
-import numpy as np
 
 import fnx
 import fnx.nn as nn

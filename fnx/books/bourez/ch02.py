@@ -1,0 +1,96 @@
+"""Bourez, chapter 2 (classifying handwritten digits): the LeNet-style CNN's shapes, the activation functions
+and their derivatives, and the convolution arithmetic on a 224x224 image, as pure fnx functions.
+
+Shapes come from tracing (``fnx.eval_shape``): no weights are drawn. Theano's ``conv2d`` flips its kernel (a
+true convolution); fnx's, like Keras's and Lasagne's, does not: shapes are the same either way."""
+from __future__ import annotations
+
+import numpy as np
+
+import fnx
+import fnx.nn as nn
+from fnx import lax
+
+from ..checks import Value
+from ..registry import listing, pending
+
+pending("bourez", "2a", "MNIST logistic regression from zero weights", ("mnistfile",), __name__,
+        data="mnist.pkl.gz")
+pending("bourez", "2e", "The book's update rules, its Adam variant included", ("bookadam",), __name__)
+pending("bourez", "2f", "The loss functions, smooth L1 included", ("smoothl1",), __name__)
+
+
+def traced_shapes(stages: list, x) -> list[list[int]]:
+    """The output shape after each stage (``nn.serial`` of the stages so far), traced for an input like x."""
+    model = nn.serial(*stages)
+    params = fnx.eval_shape(model.init, fnx.random.key(0))
+    return [list(fnx.eval_shape(nn.serial(*stages[:n]).apply, params[:n], x).shape)
+            for n in range(1, len(stages) + 1)]
+
+
+@listing("bourez", "2c", "The CNN's shapes: 28 -> 24 -> 12 -> 8 -> 4", kind="exact",
+         data="mnist.pkl.gz", stand_in="shapes only (traced)",
+         expect={"conv1": Value([600, 20, 24, 24]), "pool1": Value([600, 20, 12, 12]),
+                 "pool2": Value([600, 50, 4, 4]), "hidden_input": Value([600, 800]), "model": Value([600, 10])})
+def listing_2c():
+    """Chapter 2's CNN on batches of 600 images (1, 28, 28): 20 filters 5x5 -> (600, 20, 24, 24), 2x2 max
+    pooling -> 12x12, 50 filters 5x5 and pooling -> (600, 50, 4, 4), ``flatten(2)`` -> (600, 800), a tanh
+    layer of 500 and a softmax over 10 classes. (The book's convolutions have no biases.)"""
+    stages = [nn.layer(nn.conv2d, 1, 20, 5, use_bias=False), nn.layer(nn.max_pool, window=2),
+              nn.layer(nn.conv2d, 20, 50, 5, use_bias=False), nn.layer(nn.max_pool, window=2), nn.flatten,
+              nn.layer(nn.dense, 800, 500), nn.tanh, nn.layer(nn.dense, 500, 10), nn.softmax]
+    shapes = traced_shapes(stages, fnx.ShapeDtypeStruct((600, 1, 28, 28), "float32"))
+    return {"conv1": shapes[0], "pool1": shapes[1], "pool2": shapes[3], "hidden_input": shapes[4],
+            "model": shapes[-1]}
+
+
+ACTIVATIONS = {
+    "relu": (nn.relu, lambda x: (x > 0).astype(float)),
+    "leaky_relu": (lambda x: nn.leaky_relu(x, 0.03), lambda x: np.where(x > 0, 1.0, 0.03)),
+    "sigmoid": (nn.sigmoid, lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
+    "hard_sigmoid": (nn.hard_sigmoid, lambda x: np.where(np.abs(x) < 2.5, 0.2, 0.0)),  # clip(0.2 x + 0.5, 0, 1)
+    "hard_tanh": (nn.hard_tanh, lambda x: (np.abs(x) < 1).astype(float)),
+    "tanh": (nn.tanh, lambda x: 1 / np.cosh(x) ** 2),
+}
+GRID = np.arange(-6, 6, 0.05)
+KINKS = np.isclose(GRID, 0) | np.isclose(np.abs(GRID), 1) | np.isclose(np.abs(GRID), 2.5)
+
+
+@listing("bourez", "2g", "Activations and their derivatives, by scan over grad and by vmap", kind="tolerance",
+         expect={name: Value(True) for name in ACTIVATIONS}, figure=("relu_derivative", "tanh_derivative"))
+def listing_2g():
+    """The companion code's activation plots: relu, leaky relu (0.03), sigmoid, hard sigmoid, hard tanh and
+    tanh on ``arange(-6, 6, 0.05)``, differentiated as Theano does it (``scan`` over the elements, ``grad``
+    inside the step) and as ``vmap(grad)``; both equal the closed-form derivatives (away from the kinks,
+    where the one-sided choice is a convention)."""
+    values = {}
+    for name, (act, derivative) in ACTIVATIONS.items():
+        slope = fnx.grad(act)
+        by_scan = lax.scan(lambda c, x: (c, slope(x)), None, GRID)[1]
+        by_vmap = fnx.vmap(slope)(GRID)
+        expected = derivative(GRID)
+        values[name] = bool(np.array_equal(by_scan, by_vmap)
+                            and np.allclose(np.asarray(by_vmap)[~KINKS], expected[~KINKS], rtol=1e-12, atol=1e-15))
+        values[f"{name}_derivative"] = np.asarray(by_vmap)
+    return values
+
+
+def conv_side(n: int, k: int, stride: int, padding) -> int:
+    """The output side of a k x k convolution of an n x n image (traced)."""
+    out = fnx.eval_shape(lambda x, w: lax.conv(x, w, (stride, stride), padding),
+                         fnx.ShapeDtypeStruct((1, 1, n, n), "float32"), fnx.ShapeDtypeStruct((1, 1, k, k), "float32"))
+    return out.shape[-1]
+
+
+@listing("bourez", "2h", "Convolution arithmetic on a 224x224 image", kind="exact",
+         expect={"2x2_stride1": Value(223), "3x3_stride1": Value(222), "2x2_same": Value(224),
+                 "3x3_same": Value(224), "2x2_stride2_same": Value(112), "3x3_stride2_same": Value(112),
+                 "2x2_stride2_valid": Value(112), "3x3_stride2_valid": Value(111)})
+def listing_2h():
+    """Chapter 2's convolution arithmetic: on 224x224, 2x2 and 3x3 kernels at stride 1 give 223 and 222;
+    with "same" padding (a row and column of zeros at the end for 2x2, one on each side for 3x3) 224; at
+    stride 2, 112 with padding for both, and without it 112 for 2x2 and 111 for 3x3."""
+    return {"2x2_stride1": conv_side(224, 2, 1, "VALID"), "3x3_stride1": conv_side(224, 3, 1, "VALID"),
+            "2x2_same": conv_side(224, 2, 1, "SAME"), "3x3_same": conv_side(224, 3, 1, "SAME"),
+            "2x2_stride2_same": conv_side(224, 2, 2, "SAME"), "3x3_stride2_same": conv_side(224, 3, 2, "SAME"),
+            "2x2_stride2_valid": conv_side(224, 2, 2, "VALID"), "3x3_stride2_valid": conv_side(224, 3, 2, "VALID")}
