@@ -45,6 +45,10 @@ class Check:
     def book(self) -> str:
         raise NotImplementedError
 
+    def render(self, actual: Any, width: int = 30) -> str:
+        """The unit's value as shown in the runner's table."""
+        return show(actual, width)
+
 
 class Value(Check):
     """The unit's value equals ``expected`` (the book's number, or the right one when the book is wrong):
@@ -85,6 +89,10 @@ class Falls(Check):
     def book(self) -> str:
         rule = "falls" if self.fraction == 1.0 else f"falls below {self.fraction:g} x its start"
         return rule if self.printed is None else f"{show(self.printed, 24)}; {rule}"
+
+    def render(self, actual: Any, width: int = 30) -> str:
+        seq = np.asarray(actual, dtype=float)
+        return f"{seq[0]:.5g} -> {seq[-1]:.5g}"
 
 
 class Between(Check):

@@ -1,6 +1,7 @@
 """``python -m fnx book``: list the books' listings, or run a selection of them.
 
     python -m fnx book                       # list books, chapters and listings
+    python -m fnx book --book ketkar --list  # list one book's
     python -m fnx book --book ketkar --chapter 4
     python -m fnx book --listing ketkar:4-6 --listing buduma:E24
     python -m fnx book --all --quick         # every listing, trend units kept short
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..progress import available
 from .registry import BOOKS, Listing, RunContext, listings
 from .runner import run_all, summary
 
@@ -23,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="one listing, e.g. ketkar:4-6 (repeatable)")
     parser.add_argument("--all", action="store_true", help="run every listing")
     parser.add_argument("--quick", action="store_true", help="keep trend units short")
+    parser.add_argument("--list", action="store_true", help="list the selection instead of running it")
     parser.add_argument("--data", metavar="DIR", help="directory with external data files (MNIST ...)")
     parser.add_argument("--figures", default="book-figures", metavar="DIR",
                         help="where figures go ('' for none; default %(default)s)")
@@ -62,11 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; returns 0 when every listing run held its checks, 1 otherwise."""
     args = _parser().parse_args(argv)
     entries = _select(args)
-    if not (args.all or args.book or args.listing):
+    if args.list or not (args.all or args.book or args.listing):
         _print_index(entries)
         return 0
     print(f"{'listing':16s} | {'book value':40s} | {'fnx value':30s} | status")
     outcomes = run_all(entries, RunContext(quick=args.quick, data_dir=args.data), figures=args.figures or None)
+    if args.figures and not available("matplotlib"):
+        print("figures: none drawn, matplotlib is not installed (pip install 'fnx[demo]')")
     print(summary(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
 

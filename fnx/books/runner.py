@@ -16,7 +16,6 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from ..progress import Progress, available, save_training_figure
-from .checks import show
 from .registry import Listing, RunContext
 
 STATUS_OF_KIND = {"exact": "exact", "tolerance": "tolerance", "trend": "trend met", "deviates": "deviates"}
@@ -49,10 +48,11 @@ class Outcome:
         names = list(self.failed) or deviating or list(e.expect)
         name = names[0] if names else ""
         book = f"{name}: {e.expect[name].book}" if name else ""
-        value = show(self.values[name], 30) if name in self.values else (self.error.splitlines() or ["-"])[-1]
+        value = (e.expect[name].render(self.values[name]) if name in self.values
+                 else (self.error.splitlines() or ["-"])[-1])
         more = f" (+{len(e.expect) - 1} checks)" if len(e.expect) > 1 else ""
         note = f"  [{self.figure}]" if self.figure else ""
-        return f"{e.name:16s} | {book[:40]:40s} | {value[:30]:30s} | {self.status}{more}{note}"
+        return f"{e.name:16s} | {book[:40]:40s} | {value[:30]:30s} | {self.status}{more} {self.seconds:.1f} s{note}"
 
 
 def _judge(entry: Listing, values: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -67,8 +67,10 @@ def run_listing(entry: Listing, context: RunContext = RunContext()) -> Outcome:
     start = time.perf_counter()
     try:
         values = dict(entry.compute(context))
-    except Exception:  # a unit's failure is reported in its row, and the run goes on
-        return Outcome(entry, "error", {}, seconds=time.perf_counter() - start, error=traceback.format_exc())
+    except Exception as e:  # a unit's failure is reported in its row, and the run goes on
+        first_line = traceback.format_exception_only(e)[0].strip().splitlines()[0]
+        return Outcome(entry, "error", {}, seconds=time.perf_counter() - start,
+                       error=f"{traceback.format_exc()}\n{first_line}")
     status, failed = _judge(entry, values)
     return Outcome(entry, status, values, failed, time.perf_counter() - start)
 
@@ -85,7 +87,10 @@ def write_figure(outcome: Outcome, directory: str) -> str:
     path = os.path.join(directory, f"{entry.book}-{entry.id.replace('.', '_')}.png")
     written = save_training_figure(path, curves, images, captions=[n for n in entry.figure if n not in curves],
                                    title=f"{entry.name} {entry.title}", xlabel="step", ylabel="")
-    return os.path.relpath(written) if written else "no figure"
+    if not written:
+        return "no figure"
+    relative = os.path.relpath(written)
+    return written if relative.startswith("..") else relative
 
 
 def run_all(entries: Iterable[Listing], context: RunContext = RunContext(), figures: str | None = None,

@@ -1,0 +1,109 @@
+"""The book package's machinery: checks, the registry's rules, the runner's statuses and summary, figures,
+and the ``python -m fnx book`` command."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fnx.books.runner as runner
+from fnx.books import Below, Between, Falls, Listing, RunContext, Value, get, listing, run_listing, summary
+from fnx.books.cli import main
+
+
+def unit(run, expect, kind="exact", figure=()):
+    """A listing that is not registered (so the tests leave the registry as it is)."""
+    return Listing("ketkar", 4, "test", "a test unit", kind, expect, run, figure=figure,
+                   reason="because" if kind == "deviates" else "")
+
+
+def test_value_is_exact_without_tolerance_and_checks_shapes():
+    assert Value([1.0, 2.0]).holds(np.array([1.0, 2.0]), {})
+    assert not Value([1.0, 2.0]).holds(np.array([1.0, 2.0 + 1e-15]), {})
+    assert Value([1.0, 2.0], rtol=1e-12).holds(np.array([1.0, 2.0 + 1e-15]), {})
+    assert not Value([1.0, 2.0], rtol=1e-3).holds(np.array([[1.0, 2.0]]), {})
+    assert Value(0.5, printed=0.4).book == "0.4 (right: 0.5)"
+
+
+def test_trend_checks():
+    assert Falls().holds([3.0, 2.0, 1.0], {}) and not Falls().holds([3.0, np.nan, 1.0], {})
+    assert not Falls(0.1).holds([3.0, 2.0, 1.0], {})
+    assert Between(0.5, 0.7, printed=0.6).holds(0.55, {}) and not Between(0.5, 0.7).holds(0.75, {})
+    assert Below("before").holds(0.2, {"before": 0.3}) and not Below("before").holds(0.3, {"before": 0.3})
+    assert Falls().render([1.0, 0.25]) == "1 -> 0.25"
+
+
+def test_statuses():
+    assert run_listing(unit(lambda: {"v": 1.0}, {"v": Value(1.0)})).status == "exact"
+    assert run_listing(unit(lambda: {"v": 1.0}, {"v": Value(1.0)}, "deviates")).status == "deviates"
+    assert run_listing(unit(lambda: {"v": [2.0, 1.0]}, {"v": Falls()}, "trend")).status == "trend met"
+    failed = run_listing(unit(lambda: {"v": 2.0, "w": 1.0}, {"v": Value(1.0), "w": Value(1.0)}))
+    assert (failed.status, failed.failed, failed.ok) == ("FAILED", ("v",), False)
+    assert "FAILED" in failed.row() and "| v: 1. " in failed.row()
+    missing = run_listing(unit(lambda: {}, {"v": Value(1.0)}))
+    assert missing.failed == ("v",)
+    error = run_listing(unit(lambda: 1 / 0, {"v": Value(1.0)}))
+    assert error.status == "error" and error.error.endswith("ZeroDivisionError: division by zero")
+
+
+def test_units_get_the_context_only_when_they_take_it():
+    seen = []
+    run_listing(unit(lambda context: seen.append(context.quick) or {}, {}), RunContext(quick=True))
+    assert seen == [True]
+
+
+def test_summary_counts_per_book():
+    outcomes = [run_listing(get("ketkar", "4-1")), run_listing(get("ketkar", "7-1")),
+                run_listing(get("buduma", "E24"))]
+    lines = summary(outcomes).splitlines()
+    assert lines[0] == ("units run 2: exact 2, within tolerance 0, trend met 0, deviating 0, failed 0, errors 0, "
+                        "pending 1")
+    assert lines[1].split()[:4] == ["ketkar", "units", "run", "1:"] and lines[1].endswith("pending 1")
+    assert lines[2].split()[0] == "buduma"
+
+
+def test_registry_refuses_bad_entries():
+    with pytest.raises(ValueError, match="unknown book"):
+        listing("nobook", "1", "t", kind="exact", expect={}, chapter=1)(lambda: {})
+    with pytest.raises(ValueError, match="kind"):
+        listing("ketkar", "x-1", "t", kind="roughly", expect={}, chapter=1)(lambda: {})
+    with pytest.raises(ValueError, match="needs a reason"):
+        listing("ketkar", "x-2", "t", kind="deviates", expect={}, chapter=1)(lambda: {})
+    with pytest.raises(ValueError, match="registered twice"):
+        listing("ketkar", "4-1", "t", kind="exact", expect={}, chapter=4)(lambda: {})
+    with pytest.raises(ValueError, match="chNN"):
+        listing("ketkar", "x-3", "t", kind="exact", expect={})(lambda: {})  # defined in a test module
+    with pytest.raises(KeyError, match="ketkar has: 2-1"):
+        get("ketkar", "99-1")
+
+
+def test_figures(tmp_path, monkeypatch):
+    entry = unit(lambda: {"loss": [2.0, 1.0], "map": np.eye(3)}, {"loss": Falls()}, "trend", figure=("loss", "map"))
+    outcome = run_listing(entry)
+    path = runner.write_figure(outcome, str(tmp_path))
+    assert os.path.getsize(os.path.join(tmp_path, "ketkar-test.png")) > 0 and path.endswith("ketkar-test.png")
+    monkeypatch.setattr(runner, "available", lambda module: False)
+    assert runner.write_figure(outcome, str(tmp_path)) == "no figure: matplotlib is not installed"
+
+
+def test_command_lists_selects_and_runs(capsys):
+    assert main(["--book", "ketkar", "--chapter", "7", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "chapter 7" in listed and "7-8" in listed and "pending: fit, text, recdrop" in listed
+    assert main(["--listing", "ketkar:4-1", "--listing", "ketkar:7-1", "--figures", ""]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("listing") and out[1].startswith("ketkar:4-1") and " exact " in out[1]
+    assert "pending (fit)" in out[2] and out[3].startswith("units run 1: exact 1")
+    with pytest.raises(SystemExit, match="no listing 'ketkar:99-1'"):
+        main(["--listing", "ketkar:99-1"])
+    with pytest.raises(SystemExit, match="--chapter needs --book"):
+        main(["--chapter", "4"])
+
+
+def test_python_m_fnx_book_dispatches_to_the_book_command():
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    done = subprocess.run([sys.executable, "-m", "fnx", "book", "--listing", "buduma:E14", "--figures", ""],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "buduma:E14" in done.stdout and "units run 1: exact 1" in done.stdout
