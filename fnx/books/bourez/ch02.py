@@ -1,5 +1,6 @@
-"""Bourez, chapter 2 (classifying handwritten digits): the LeNet-style CNN's shapes, the activation functions
-and their derivatives, and the convolution arithmetic on a 224x224 image, as pure fnx functions.
+"""Bourez, chapter 2 (classifying handwritten digits): the multi-layer perceptron trained with ``givens``
+(slicing inside jit), the LeNet-style CNN's shapes, the activation functions and their derivatives, and the
+convolution arithmetic on a 224x224 image, as pure fnx functions.
 
 Shapes come from tracing (``fnx.eval_shape``): no weights are drawn. Theano's ``conv2d`` flips its kernel (a
 true convolution); fnx's, like Keras's and Lasagne's, does not: shapes are the same either way."""
@@ -9,9 +10,11 @@ import numpy as np
 
 import fnx
 import fnx.nn as nn
+import fnx.numpy as fnp
 from fnx import lax
 
-from ..checks import Value
+from ..checks import Between, Falls, Value
+from ..data import mnist_or_digits
 from ..registry import listing, pending
 
 pending("bourez", "2a", "MNIST logistic regression from zero weights", ("mnistfile",), __name__,
@@ -94,3 +97,61 @@ def listing_2h():
             "2x2_same": conv_side(224, 2, 1, "SAME"), "3x3_same": conv_side(224, 3, 1, "SAME"),
             "2x2_stride2_same": conv_side(224, 2, 2, "SAME"), "3x3_stride2_same": conv_side(224, 3, 2, "SAME"),
             "2x2_stride2_valid": conv_side(224, 2, 2, "VALID"), "3x3_stride2_valid": conv_side(224, 3, 2, "VALID")}
+
+
+def mlp_cost(params: dict, x, y, l2: float = 1e-4):
+    """784-500-10 (here 64-500-10): tanh hidden layer, softmax output, mean negative log-likelihood plus
+    ``l2`` times the squared weights (the companion code's regularisation)."""
+    hidden = fnp.tanh(x @ params["W1"] + params["b1"])
+    log_p = nn.log_softmax(hidden @ params["W2"] + params["b2"])
+    nll = -fnp.mean(fnp.take_along_axis(log_p, y[:, None], axis=1))
+    return nll + l2 * (fnp.sum(params["W1"] ** 2) + fnp.sum(params["W2"] ** 2))
+
+
+def error_rate(params: dict, x, y):
+    """The fraction of examples whose most probable class is wrong (``T.mean(T.neq(y_pred, y))``)."""
+    hidden = fnp.tanh(x @ params["W1"] + params["b1"])
+    return fnp.mean(fnp.argmax(hidden @ params["W2"] + params["b2"], axis=1) != y)
+
+
+@fnx.jit(static_argnames=("batch_size", "iterations", "every"))
+def train_with_givens(params: dict, train_x, train_y, valid_x, valid_y, batch_size: int, iterations: int,
+                      every: int, learning_rate=0.01):
+    """Theano's ``givens``: the whole training set is an argument and iteration i trains on batch
+    ``i mod n_batches``, sliced inside the compiled loop (``lax.dynamic_slice``); returns the parameters and
+    the validation error before training and after every ``every`` iterations."""
+    n_batches = train_x.shape[0] // batch_size
+
+    def step(params, i):
+        start = (i % n_batches) * batch_size
+        x = lax.dynamic_slice(train_x, (start, 0), (batch_size, train_x.shape[1]))
+        y = lax.dynamic_slice(train_y, (start,), (batch_size,))
+        grads = fnx.grad(mlp_cost)(params, x, y)
+        return fnx.tree_map(lambda w, g: w - learning_rate * g, params, grads), None
+
+    def validate_after(params, first):
+        params, _ = lax.scan(step, params, first + fnp.arange(every))
+        return params, error_rate(params, valid_x, valid_y)
+
+    start = error_rate(params, valid_x, valid_y)
+    params, errors = lax.scan(validate_after, params, fnp.arange(0, iterations, every))
+    return params, fnp.concatenate([start[None], errors])
+
+
+@listing("bourez", "2b", "A 784-500-10 tanh perceptron trained with givens", kind="trend",
+         data="mnist.pkl.gz", stand_in="fnx.datasets.load_digits (64-500-10)", figure=("validation_error",),
+         expect={"validation_error": Falls(0.2, printed=0.0296),
+                 "final_validation_error": Between(0.0, 0.15, printed=0.0296)})
+def listing_2b(context):
+    """Chapter 2's MLP: Glorot-uniform weights, tanh hidden layer of 500, softmax, L2 1e-4, SGD at 0.01 on
+    batches of 600 chosen by index from the shared training set; the book reaches 2.96 % validation error on
+    MNIST after 1,000 epochs. On the digits (batches of 600 from 1,437 images) the validation error must fall
+    below a fifth of where it starts and end under 15 % (3,000 iterations; 300 with --quick)."""
+    train_x, valid_x, train_y, valid_y = mnist_or_digits(context.data_dir)
+    k1, k2 = fnx.random.split(fnx.random.key(2))
+    glorot = nn.initializers.glorot_uniform()
+    params = {"W1": glorot(k1, (train_x.shape[1], 500)), "b1": fnp.zeros(500),
+              "W2": glorot(k2, (500, 10)), "b2": fnp.zeros(10)}
+    _, errors = train_with_givens(params, train_x, train_y, valid_x, valid_y, batch_size=600,
+                                  iterations=300 if context.quick else 3000, every=50)
+    return {"validation_error": errors, "final_validation_error": errors[-1]}
