@@ -68,7 +68,8 @@ def device_put(x, device: Device | str | None = None, *, soft_placement: bool = 
 
 
 # imported on first use (``fnx.nn.relu`` after ``import fnx``), so that ``import fnx`` stays fast
-_LAZY_SUBMODULES = ("datasets", "flatten_util", "nn", "optimizers", "scipy")
+_LAZY_SUBMODULES = ("datasets", "flatten_util", "nn", "optimizers", "scipy", "serialization", "test_util", "text",
+                    "training")
 
 
 def __getattr__(name: str):
@@ -85,6 +86,7 @@ __all__ = ["Array", "block_until_compiled", "check_jaxpr", "checkpoint", "Closed
            "custom_vjp", "datasets", "def_primitive", "Device", "device_put", "devices", "eval_jaxpr", "eval_shape",
            "flatten_util", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "Jaxpr", "jit", "jvp", "lax",
            "linearize", "make_jaxpr", "nn", "numpy", "optimizers", "Primitive", "primitives", "random",
-           "register_pytree_node", "remat", "rules_of", "scipy", "ShapeDtypeStruct", "stop_gradient", "tree",
+           "register_pytree_node", "remat", "rules_of", "scipy", "serialization", "ShapeDtypeStruct",
+           "stop_gradient", "test_util", "text", "training", "tree",
            "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",
            "value_and_grad", "vjp", "vmap"]

@@ -7,7 +7,10 @@
 * readers for files you already have (``loaders``): ``load_mnist`` (MNIST and Fashion-MNIST IDX, raw or
   gzip), ``load_cifar10`` (python or binary batches), ``load_csv``, ``read_idx``. They never download; a
   missing file raises ``FileNotFoundError`` saying where they looked and which file names they expect; a
-  corrupted, truncated or hostile file raises ``DataFileError`` naming the loader and the file;
+  corrupted, truncated or hostile file raises ``DataFileError`` naming the loader and the file; also
+  ``load_imdb`` (Keras's ``imdb.npz``), ``load_imdb_word_index``, ``load_imdb_reviews`` (the ``aclImdb``
+  folder), ``load_image_folder`` (Dogs-vs-Cats and class sub-folders) and ``load_mnist_pickle``
+  (``mnist.pkl.gz``); GloVe files: ``fnx.text.load_word_vectors``;
 * ``batches`` (shuffled minibatches) and ``train_test_split`` (``batching``).
 
 Everything returns NumPy arrays, which every fnx function accepts.
@@ -23,3 +26,5 @@ from .synthetic import *  # noqa: F401,F403
 from .digits import *  # noqa: F401,F403
 from .loaders import *  # noqa: F401,F403
 from .batching import *  # noqa: F401,F403
+from .imdb import *  # noqa: F401,F403
+from .images import *  # noqa: F401,F403

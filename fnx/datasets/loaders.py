@@ -3,7 +3,7 @@
 These only read local files; fnx never downloads anything. A loader that cannot find its files raises
 ``FileNotFoundError`` naming the folder it looked in and the file names it expects; a file that is corrupted,
 truncated or hostile raises ``DataFileError`` (a ``ValueError``) naming the loader and the file, without
-running anything from it or allocating more than the file can hold (``_files``, ``_cifar_pickle``).
+running anything from it or allocating more than the file can hold (``_files``, ``_safe_pickle``).
 
 >>> images, labels = load_mnist("~/data/mnist", kind="t10k")  # doctest: +SKIP
 >>> images.shape, images.dtype, labels.shape                  # doctest: +SKIP
@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._cifar_pickle import load_batch
+from ._safe_pickle import load_batch
 from ._files import DataFileError, Source, gzip_errors, open_data, read_into
 from ._util import float_dtype
 

@@ -26,7 +26,7 @@ from ..core.errors import FnxTypeError
 from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, dce, dce_rules, hoist_consts as _hoist_consts
 from ..core.primitive import def_primitive
 from ..core.tracing import Tracer, abstractify, eval_jaxpr_numpy as _run_numpy, trace_to_jaxpr
-from ..core.tree import PyTreeDef, tree_flatten, tree_unflatten
+from ..core.tree import PyTreeDef, tree_flatten, tree_map, tree_unflatten
 from .elementwise import add_p, convert_element_type_p, lt_p, ne_p
 
 _BOOL = np.dtype(bool)
@@ -164,7 +164,7 @@ def _unroll(unroll, length: int) -> int:
 
 
 def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False,
-         unroll: int | bool = 1) -> tuple[Any, Any]:
+         unroll: int | bool = 1, truncate_gradient: int = -1) -> tuple[Any, Any]:
     """Loop ``f`` over the leading axis of ``xs``, threading a carry, and stack the per-step outputs.
 
     Same as (but traced as a single ``scan`` primitive)::
@@ -180,10 +180,19 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     times with ``x=None``. The carry ``f`` returns must have the type (structure, shapes, dtypes) of
     ``init``. ``unroll`` is a hint for compiled backends (how many steps per loop iteration).
 
+    ``truncate_gradient=k`` (k >= 0; -1, the default, is full backpropagation through time) is Theano's
+    option of the same name: derivatives flow back through the **last k steps** only (the last k run, the
+    first k of ``xs`` with ``reverse=True``). The earlier steps run as usual, but their outputs and the carry
+    they pass on are constants to ``grad``, as if under ``stop_gradient``: with a loss on every step's
+    output, the losses of the earlier steps contribute nothing, not even through the parameters (Theano's
+    semantics, Bourez 2017 chapter 4). It is two scans: the first ``length - k`` steps, then the last k.
+
     >>> import fnx.numpy as fnp
     >>> scan(lambda c, x: (c + x, c + x), 0, fnp.array([0, 3, 5]))
     (Array(8, dtype=int64), Array([0, 3, 8], dtype=int64))
     """
+    if truncate_gradient != -1:
+        return _truncated_scan(f, init, xs, length, reverse, unroll, truncate_gradient)
     init_flat, carry_tree = _flatten(init, "scan")
     xs_flat, xs_tree = _flatten(xs, "scan")
     length = _scan_length(xs_flat, length, "scan")
@@ -206,6 +215,28 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
                        reverse=bool(reverse), num_consts=len(consts), num_carry=num_carry,
                        unroll=_unroll(unroll, length))
     return tree_unflatten(carry_tree, outs[:num_carry]), tree_unflatten(y_tree, outs[num_carry:])
+
+
+def _truncated_scan(f: Callable, init: Any, xs: Any, length: int | None, reverse: bool, unroll,
+                    k: int) -> tuple[Any, Any]:
+    """``scan`` with gradients through the last ``k`` steps run only: the steps before, under stop_gradient."""
+    from ..transforms.autodiff import stop_gradient  # the transforms import lax: import on use
+    from .structural import concatenate
+
+    if isinstance(k, bool) or operator.index(k) < 0:
+        raise FnxTypeError(f"scan: truncate_gradient must be -1 (no truncation) or an int >= 0, got {k!r}")
+    total = _scan_length(_flatten(xs, "scan")[0], length, "scan")
+    if k >= total:
+        return scan(f, init, xs, total, reverse, unroll)
+    cut = k if reverse else total - k  # the steps at xs[:cut] run first unless reverse
+    head = tree_map(lambda x: x[:cut], xs)
+    tail = tree_map(lambda x: x[cut:], xs)
+    first, second = (tail, head) if reverse else (head, tail)
+    n_first = total - k
+    carry, ys_first = stop_gradient(scan(f, init, first, n_first if xs is None else None, reverse, unroll))
+    carry, ys_second = scan(f, carry, second, k if xs is None else None, reverse, unroll)
+    ordered = (ys_second, ys_first) if reverse else (ys_first, ys_second)
+    return carry, tree_map(lambda a, b: concatenate([a, b], 0), *ordered)
 
 
 # ---------------------------------------------------------------------------------------------- cond / switch

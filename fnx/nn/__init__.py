@@ -12,3 +12,4 @@ from .layers import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .combinators import *  # noqa: F401,F403
+from .spatial import *  # noqa: F401,F403

@@ -47,7 +47,8 @@ __all__ = ["binary_cross_entropy", "binary_cross_entropy_per_example",
            "nll", "nll_per_example", "kl_divergence", "kl_divergence_per_example",
            "squared_error", "squared_error_per_example", "mse",
            "absolute_error", "absolute_error_per_example", "mae",
-           "hinge", "hinge_per_example", "squared_hinge", "squared_hinge_per_example"]
+           "hinge", "hinge_per_example", "squared_hinge", "squared_hinge_per_example",
+           "smooth_l1", "smooth_l1_per_example", "huber", "huber_per_example"]
 
 
 # -- argument checks and reductions -------------------------------------------------------------------------
@@ -357,6 +358,52 @@ def absolute_error(predictions, targets):
     1.5
     """
     return fnp.mean(absolute_error_per_example(predictions, targets))
+
+
+def smooth_l1_per_example(predictions, targets, delta: float = 1.0):
+    """The smooth L1 loss ``0.5 * d**2 / delta`` where ``|d| < delta``, else ``|d| - 0.5 * delta`` (``d = p - t``),
+    averaged per example: quadratic near 0, linear beyond ``delta``, so outliers weigh less than in the squared
+    error (Girshick 2015, Fast R-CNN; PyTorch's ``SmoothL1Loss(beta=delta)``).
+
+    Bourez 2017 (chapter 2) writes it with ``sigma = 1 / delta`` and sums over the features (axis 1) before
+    the mean over examples: that is ``smooth_l1(p, t, 1 / sigma) * features``.
+
+    >>> smooth_l1_per_example(fnp.array([[0.5, 3.0]]), fnp.array([[0.0, 0.0]]))    # (0.125 + 2.5) / 2
+    Array([1.3125], dtype=float64)
+    """
+    if not delta > 0:
+        raise ValueError(f"smooth_l1: delta must be positive, got {delta!r}")
+    p, t = _pair("smooth_l1", predictions, targets)
+    d = fnp.abs(p - t)
+    return _per_example(fnp.where(d < delta, 0.5 * d * d / delta, d - 0.5 * delta))
+
+
+def smooth_l1(predictions, targets, delta: float = 1.0):
+    """The mean over examples of ``smooth_l1_per_example`` (same arguments): a scalar.
+
+    >>> float(smooth_l1(fnp.array([0.5, 3.0]), fnp.array([0.0, 0.0])))
+    1.3125
+    """
+    return fnp.mean(smooth_l1_per_example(predictions, targets, delta))
+
+
+def huber_per_example(predictions, targets, delta: float = 1.0):
+    """The Huber loss ``0.5 * d**2`` where ``|d| <= delta``, else ``delta * (|d| - 0.5 * delta)``, averaged per
+    example (Huber 1964; Keras's and Optax's ``huber``): ``delta * smooth_l1_per_example``.
+
+    >>> huber_per_example(fnp.array([[0.5, 3.0]]), fnp.array([[0.0, 0.0]]), delta=2.0)    # (0.125 + 4) / 2
+    Array([2.0625], dtype=float64)
+    """
+    return delta * smooth_l1_per_example(predictions, targets, delta)
+
+
+def huber(predictions, targets, delta: float = 1.0):
+    """The mean over examples of ``huber_per_example`` (same arguments): a scalar.
+
+    >>> float(huber(fnp.array([0.5, 3.0]), fnp.array([0.0, 0.0]), delta=2.0))
+    2.0625
+    """
+    return fnp.mean(huber_per_example(predictions, targets, delta))
 
 
 def hinge_per_example(scores, labels):

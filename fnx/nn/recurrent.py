@@ -24,7 +24,7 @@ from .. import random
 from ..core.errors import FnxTypeError
 from ..core.tree import tree_leaves, tree_map
 from . import initializers
-from .layers import Params, with_init
+from .layers import Params, dropout, with_init
 
 _sigmoid = lax.sigmoid
 
@@ -193,8 +193,24 @@ def _step_mask(mask, xs, time_major: bool):
     return _time_major(mask, time_major, -1)
 
 
+def _variational(cell: Callable, params: Params, key, rate: float, recurrent_rate: float, batch_shape: tuple,
+                 dtype) -> Callable:
+    """``cell`` with time-constant dropout masks (Gal & Ghahramani 2016): one inverted-dropout mask on the
+    input features and one on the hidden state, drawn once from ``key`` and reused at every step."""
+    input_key, hidden_key = random.split(key)
+    ones_x = fnp.ones((*batch_shape, params["w_x"].shape[0]), dtype=dtype)
+    ones_h = fnp.ones((*batch_shape, params["w_h"].shape[0]), dtype=dtype)
+    mask_x, mask_h = dropout(input_key, ones_x, rate), dropout(hidden_key, ones_h, recurrent_rate)
+
+    def dropped(params, carry, x, **kwargs):
+        carry = (carry[0] * mask_h, *carry[1:]) if isinstance(carry, tuple) else carry * mask_h
+        return cell(params, carry, x * mask_x, **kwargs)
+    return dropped
+
+
 def rnn(cell: Callable, params: Params, xs, initial_carry: Any = None, mask=None, reverse: bool = False,
-        time_major: bool = False, **cell_kwargs) -> tuple:
+        time_major: bool = False, *, dropout: float = 0.0, recurrent_dropout: float = 0.0, key=None,
+        **cell_kwargs) -> tuple:
     """Run ``cell`` over the time axis of ``xs``; returns ``(final_carry, ys)``.
 
     ``xs`` is (batch..., time, features), or (time, batch..., features) with ``time_major=True``; ys has the
@@ -204,6 +220,14 @@ def rnn(cell: Callable, params: Params, xs, initial_carry: Any = None, mask=None
     (batch..., time) marks real steps (True or nonzero); at padded steps the carry is kept unchanged and the
     output is zero, so the final carry is the one after the last real step, wherever the padding sits.
     ``cell_kwargs`` go to every cell call (e.g. ``gate_activation=``). One ``lax.scan``.
+
+    Variational (time-constant) dropout, Gal & Ghahramani 2016, as Keras's ``dropout``/``recurrent_dropout``
+    (Keras 1's ``dropout_W``/``dropout_U``; Ketkar 2017, listing 7-8; Bourez 2017, chapter 10): with a ``key``,
+    ``dropout`` drops input features and ``recurrent_dropout`` drops units of the hidden state ``h`` fed
+    back (the carry, or its first element ``h`` for ``lstm``'s ``(h, c)``), with **the same masks at every time
+    step**, drawn once per call (one per sequence of the batch), kept units scaled by ``1 / (1 - rate)``.
+    ``key=None`` is evaluation: no dropout. (Keras 1 drew a separate mask per gate; here one mask serves all
+    gates, Keras 2's ``implementation=2``.)
 
     >>> params = gru.init(random.key(0), 3, 8)
     >>> h, ys = rnn(gru, params, fnp.ones((2, 10, 3)))
@@ -218,6 +242,9 @@ def rnn(cell: Callable, params: Params, xs, initial_carry: Any = None, mask=None
             raise FnxTypeError("rnn: this cell has no initial_carry attribute; pass initial_carry=")
         dtype = fnp.result_type(xs, *tree_leaves(params))
         initial_carry = cell.initial_carry(params, tuple(xs_t.shape[1:-1]), dtype)
+    if key is not None and (dropout or recurrent_dropout):
+        cell = _variational(cell, params, key, dropout, recurrent_dropout, tuple(xs_t.shape[1:-1]),
+                            fnp.result_type(xs, *tree_leaves(params)))
 
     if mask is None:
         def step(carry, x):
@@ -259,7 +286,8 @@ def bidirectional(cell: Callable, params: Params, xs, initial_carry: tuple | Non
     Returns ``((forward_carry, backward_carry), ys)`` where ys merges the two output sequences (both in input
     order) with ``merge``: "concat" (last axis, forward first, as Keras's Bidirectional), "sum", "mean",
     "mul", or None for the pair ``(forward_ys, backward_ys)``. ``initial_carry`` is None or a
-    (forward, backward) pair; ``mask`` and ``time_major`` are as in ``rnn``. The summary of a sequence is
+    (forward, backward) pair; ``mask``, ``time_major`` and the dropout arguments (``key``, ``dropout``,
+    ``recurrent_dropout``; each direction draws masks of its own) are as in ``rnn``. The summary of a sequence is
     usually the two final hidden states: ``forward_ys[:, -1]`` and ``backward_ys[:, 0]``.
 
     >>> params = bidirectional.init(random.key(0), gru, 3, 4)
@@ -270,10 +298,12 @@ def bidirectional(cell: Callable, params: Params, xs, initial_carry: tuple | Non
     if merge is not None and merge not in _MERGES:
         raise FnxTypeError(f"bidirectional: merge must be one of {sorted(_MERGES)} or None, got {merge!r}")
     forward_carry, backward_carry = (None, None) if initial_carry is None else initial_carry
+    key = cell_kwargs.pop("key", None)  # dropout masks of their own for each direction
+    forward_key, backward_key = (None, None) if key is None else random.split(key)
     forward_carry, forward_ys = rnn(cell, params["forward"], xs, forward_carry, mask, False, time_major,
-                                    **cell_kwargs)
+                                    key=forward_key, **cell_kwargs)
     backward_carry, backward_ys = rnn(cell, params["backward"], xs, backward_carry, mask, True, time_major,
-                                      **cell_kwargs)
+                                      key=backward_key, **cell_kwargs)
     ys = (forward_ys, backward_ys) if merge is None else _MERGES[merge](forward_ys, backward_ys)
     return (forward_carry, backward_carry), ys
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from .base import GradientTransformation, chain
-from .scaling import (LearningRate, scale_by_adadelta, scale_by_adam, scale_by_adamax, scale_by_learning_rate,
-                      scale_by_nadam, scale_by_rms, scale_by_rss, trace)
+from .scaling import (LearningRate, scale, scale_by_adadelta, scale_by_adam, scale_by_adamax,
+                      scale_by_learning_rate, scale_by_nadam, scale_by_rms, scale_by_rprop, scale_by_rss, trace)
 from .weight_decay import add_decayed_weights
 
 
@@ -176,4 +176,23 @@ def adamw(learning_rate: LearningRate, b1: float = 0.9, b2: float = 0.999, eps: 
                  scale_by_learning_rate(learning_rate))
 
 
-__all__ = ["adadelta", "adagrad", "adam", "adamax", "adamw", "momentum", "nadam", "nesterov", "rmsprop", "sgd"]
+def rprop(initial_step: float = 0.1, eta_minus: float = 0.5, eta_plus: float = 1.2, min_step: float = 1e-6,
+          max_step: float = 50.0) -> GradientTransformation:
+    """Rprop, resilient backpropagation, in the iRprop- variant (see ``scale_by_rprop``): ``p = p - sign(g) *
+    step`` with a step size per parameter. There is no learning rate: ``initial_step`` is the first step.
+
+    Defaults are the papers' (Riedmiller & Braun 1993; Igel & Hüsken 2000) and PyTorch's, apart from
+    PyTorch's first step of 0.01. downhill's ``RProp`` (Ketkar 2017, listing 8-4) is also iRprop-; its
+    documented defaults are ``rprop(initial_step=learning_rate, eta_minus=0.99, eta_plus=1.01, min_step=0,
+    max_step=100)`` (so ``min_step=0`` is allowed).
+
+    >>> import fnx.numpy as fnp
+    >>> opt = rprop(initial_step=0.5)
+    >>> opt.update({"w": fnp.array([3.0])}, opt.init({"w": fnp.zeros(1)}))[0]["w"]
+    Array([-0.5], dtype=float64)
+    """
+    return chain(scale_by_rprop(initial_step, eta_minus, eta_plus, min_step, max_step), scale(-1.0))
+
+
+__all__ = ["adadelta", "adagrad", "adam", "adamax", "adamw", "momentum", "nadam", "nesterov", "rmsprop", "rprop",
+           "sgd"]

@@ -345,7 +345,47 @@ def scale_by_adadelta(rho: float = 0.9, eps: float = 1e-6) -> GradientTransforma
     return GradientTransformation(init, update)
 
 
+class ScaleByRpropState(NamedTuple):
+    """The previous gradient (``prev_grads``, zeroed where its sign flipped) and the per-parameter step sizes
+    (``step_sizes``), both shaped like the parameters."""
+
+    prev_grads: Any
+    step_sizes: Any
+
+
+def scale_by_rprop(initial_step: float = 0.1, eta_minus: float = 0.5, eta_plus: float = 1.2,
+                   min_step: float = 1e-6, max_step: float = 50.0) -> GradientTransformation:
+    """Rprop's scaling in its iRprop- form (Riedmiller & Braun 1993; Igel & Hüsken 2000): per parameter, the
+    step grows by ``eta_plus`` (up to ``max_step``) while the gradient keeps its sign, shrinks by ``eta_minus``
+    (down to ``min_step``) when it flips, and the gradient of a flip is set to 0 (no move this time, and no
+    size change next time). The update is ``sign(g) * step``: only the sign of the gradient is used.
+
+    >>> import fnx.numpy as fnp
+    >>> t = scale_by_rprop(initial_step=0.1)
+    >>> u, s = t.update({"w": fnp.array([3.0, -2.0])}, t.init({"w": fnp.zeros(2)}))
+    >>> u["w"]
+    Array([ 0.1, -0.1], dtype=float64)
+    """
+    if not 0 < eta_minus < 1 < eta_plus:
+        raise ValueError(f"scale_by_rprop: needs 0 < eta_minus < 1 < eta_plus, got {eta_minus}, {eta_plus}")
+
+    def init(params):
+        return ScaleByRpropState(_zeros_like_tree(params), tree_map(lambda p: fnp.full_like(p, initial_step), params))
+
+    def update(grads, state, params=None):
+        products = tree_map_checked("scale_by_rprop.update", lambda g, p: g * p, grads, state.prev_grads)
+        steps = tree_map(lambda s, q: fnp.where(q > 0, fnp.minimum(s * eta_plus, max_step),
+                                                fnp.where(q < 0, fnp.maximum(s * eta_minus, min_step), s)),
+                         state.step_sizes, products)
+        kept = tree_map(lambda g, q: fnp.where(q < 0, fnp.zeros_like(g), g), grads, products)
+        updates = tree_map(lambda g, s: fnp.sign(g) * s, kept, steps)
+        return updates, ScaleByRpropState(kept, steps)
+
+    return GradientTransformation(init, update)
+
+
 __all__ = ["LearningRate", "ScaleByAdadeltaState", "ScaleByAdamState", "ScaleByNadamState", "ScaleByRmsState",
-           "ScaleByRssState", "ScaleByScheduleState", "TraceState", "scale", "scale_by_adadelta", "scale_by_adam",
-           "scale_by_adamax", "scale_by_learning_rate", "scale_by_nadam", "scale_by_rms", "scale_by_rss",
+           "ScaleByRpropState", "ScaleByRssState", "ScaleByScheduleState", "TraceState", "scale", "scale_by_adadelta",
+           "scale_by_adam", "scale_by_adamax", "scale_by_learning_rate", "scale_by_nadam", "scale_by_rms",
+           "scale_by_rprop", "scale_by_rss",
            "scale_by_schedule", "trace"]
