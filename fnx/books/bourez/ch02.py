@@ -20,7 +20,39 @@ from ..registry import listing, pending
 pending("bourez", "2a", "MNIST logistic regression from zero weights", ("mnistfile",), __name__,
         data="mnist.pkl.gz")
 pending("bourez", "2e", "The book's update rules, its Adam variant included", ("bookadam",), __name__)
-pending("bourez", "2f", "The loss functions, smooth L1 included", ("smoothl1",), __name__)
+
+
+MODEL = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25], [0.05, 0.05, 0.9]])
+ONE_HOT = np.eye(3)[[0, 2, 1, 0]]
+SCORES, SIGNS = np.array([[0.3, -2.0, 1.5], [-0.2, 0.8, 4.0]]), np.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
+SIGMA = 2.0
+
+
+def book_losses() -> dict:
+    """The chapter's loss table as Theano expressions, transcribed to NumPy (the reference)."""
+    d = np.abs(MODEL - ONE_HOT)
+    return {"categorical_cross_entropy": np.mean(-np.sum(ONE_HOT * np.log(MODEL), axis=1)),
+            "binary_cross_entropy": np.mean(-(ONE_HOT * np.log(MODEL) + (1 - ONE_HOT) * np.log(1 - MODEL))),
+            "mean_squared_error": np.mean((MODEL - ONE_HOT) ** 2), "mean_absolute_error": np.mean(d),
+            "smooth_l1": np.mean(np.sum(np.where(d < 1 / SIGMA, 0.5 * SIGMA * d ** 2, d - 0.5 / SIGMA), axis=1)),
+            "hinge": np.mean(np.maximum(1.0 - SIGNS * SCORES, 0.0)),
+            "squared_hinge": np.mean(np.maximum(1.0 - SIGNS * SCORES, 0.0) ** 2)}
+
+
+@listing("bourez", "2f", "The loss functions of chapter 2", kind="tolerance",
+         expect={name: Value(value, rtol=1e-14) for name, value in book_losses().items()})
+def listing_2f():
+    """Chapter 2's table: categorical and binary cross-entropy, mean squared and absolute error, smooth L1
+    (the book's form with sigma: quadratic ``0.5 sigma d^2`` below ``1 / sigma``, summed over the features,
+    averaged over the examples; fnx's ``smooth_l1`` with ``delta = 1 / sigma``, times the features), hinge and
+    squared hinge, on fixed arrays, against the book's expressions in NumPy."""
+    features = MODEL.shape[1]
+    return {"categorical_cross_entropy": nn.categorical_cross_entropy(MODEL, ONE_HOT),
+            "binary_cross_entropy": nn.binary_cross_entropy(MODEL, ONE_HOT),
+            "mean_squared_error": nn.squared_error(MODEL, ONE_HOT),
+            "mean_absolute_error": nn.absolute_error(MODEL, ONE_HOT),
+            "smooth_l1": nn.smooth_l1(MODEL, ONE_HOT, delta=1 / SIGMA) * features,
+            "hinge": nn.hinge(SCORES, SIGNS), "squared_hinge": nn.squared_hinge(SCORES, SIGNS)}
 
 
 def traced_shapes(stages: list, x) -> list[list[int]]:
