@@ -72,8 +72,8 @@ def save_training_figure(path: str, curves: Mapping[str, Sequence[float]], image
                          captions: Sequence[str] = (), title: str = "", xlabel: str = "epoch",
                          ylabel: str = "loss") -> str | None:
     """Save a PNG at ``path``: the ``curves`` (name -> values per step) on one plot, and under it a row of
-    grey ``images`` (2-d arrays) with their ``captions``. Returns the absolute path written, or None without
-    matplotlib.
+    grey ``images`` (2-d arrays) with their ``captions`` (with no curves, the images alone, larger). Returns
+    the absolute path written, or None without matplotlib.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "fig.png")
@@ -87,17 +87,22 @@ def save_training_figure(path: str, curves: Mapping[str, Sequence[float]], image
 
     images = list(images) if images is not None else []
     columns = max(len(images), 1)
-    figure = Figure(figsize=(max(6.0, 1.3 * columns), 5.5 if images else 3.5), layout="constrained")
-    grid = figure.add_gridspec(2 if images else 1, columns, height_ratios=[2.2, 1] if images else [1])
-    axes = figure.add_subplot(grid[0, :])
-    for name, values in curves.items():
-        axes.plot(np.arange(1, len(values) + 1), np.asarray(values, dtype=float), marker=".", label=name)
-    axes.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.grid(alpha=0.3)
-    axes.legend()
+    if not curves:  # images alone: one larger row of them
+        figure = Figure(figsize=(max(5.5, 3.0 * columns), 3.5), layout="constrained")
+        grid = figure.add_gridspec(1, columns)
+        figure.suptitle(title)
+    else:
+        figure = Figure(figsize=(max(6.0, 1.3 * columns), 5.5 if images else 3.5), layout="constrained")
+        grid = figure.add_gridspec(2 if images else 1, columns, height_ratios=[2.2, 1] if images else [1])
+        axes = figure.add_subplot(grid[0, :])
+        for name, values in curves.items():
+            axes.plot(np.arange(1, len(values) + 1), np.asarray(values, dtype=float), marker=".", label=name)
+        axes.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.grid(alpha=0.3)
+        axes.legend()
     for i, image in enumerate(images):
-        cell = figure.add_subplot(grid[1, i])
+        cell = figure.add_subplot(grid[-1, i])
         cell.imshow(np.asarray(image), cmap="gray_r", interpolation="nearest")
         cell.set_axis_off()
         if i < len(captions):

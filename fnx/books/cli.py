@@ -1,4 +1,4 @@
-"""``python -m fnx book``: list the books' listings, or run a selection of them.
+"""python -m fnx book: list the books' listings, or run a selection of them.
 
     python -m fnx book                       # list books, chapters and listings
     python -m fnx book --book ketkar --list  # list one book's
@@ -57,7 +57,7 @@ def _print_index(entries: list[Listing]) -> None:
             chapter = e.chapter
             print(f"  chapter {chapter}")
         extra = f" (pending: {', '.join(e.blockers)})" if e.kind == "pending" else f" [{e.kind}]"
-        data = f" data: {e.data} -> {e.stand_in}" if e.data else ""
+        data = f" data: {e.data} -> {e.stand_in or 'no stand-in'}" if e.data else ""
         print(f"    {e.id:8s} {e.title}{extra}{data}")
 
 

@@ -103,11 +103,14 @@ def listing(book: str, id: str, title: str, *, kind: str, expect: Mapping[str, C
             data: str = "", stand_in: str = "", figure: tuple[str, ...] = (),
             chapter: int | None = None) -> Callable:
     """Register the decorated function as the unit ``book:id``; the chapter is the module's (``chNN``).
+    In ``fnx/books/ketkar/ch04.py``::
 
-    >>> from fnx.books.checks import Value
-    >>> @listing("ketkar", "4-1", "A scalar function", kind="exact", expect={"f": Value(1.6)})
-    ... def listing_4_1():
-    ...     return {"f": ((1.0 - 2.0 + 3.0) * 4.0) / 5.0}
+        @listing("ketkar", "4-1", "A scalar function", kind="exact", expect={"f": Value(1.6)})
+        def listing_4_1():
+            return {"f": fnx.jit(lambda a, b, c, d, e: ((a - b + c) * d) / e)(1.0, 2.0, 3.0, 4.0, 5.0)}
+
+    >>> get("ketkar", "4-1").chapter, get("ketkar", "4-1").kind
+    (4, 'exact')
     """
     def register(run: Callable) -> Callable:
         _add(Listing(book, chapter if chapter is not None else _chapter_of(run.__module__), id, title, kind,

@@ -12,7 +12,7 @@ import fnx
 from fnx.books import RunContext, get, run_listing
 
 
-@pytest.fixture(autouse=True, scope="package")
+@pytest.fixture(autouse=True, scope="module")  # "package" would outlive tests/books: it has no __init__.py
 def background_compile():
     before = {name: getattr(fnx.config, name) for name in ("background_compile", "adapt_blas_threads")}
     fnx.config.update("background_compile", "process")

@@ -10,6 +10,7 @@ import pytest
 import fnx.books.runner as runner
 from fnx.books import Below, Between, Falls, Listing, RunContext, Value, get, listing, run_listing, summary
 from fnx.books.cli import main
+from fnx.books.data import mnist_or_digits
 
 
 def unit(run, expect, kind="exact", figure=()):
@@ -107,3 +108,26 @@ def test_python_m_fnx_book_dispatches_to_the_book_command():
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "buduma:E14" in done.stdout and "units run 1: exact 1" in done.stdout
+
+
+def test_mnist_listings_read_the_users_files_or_say_which_are_missing(tmp_path):
+    from test_datasets import write_mnist  # the IDX writer of the loader tests
+    rng = np.random.default_rng(0)
+    images, labels = write_mnist(tmp_path, "train", 12, True, rng)
+    write_mnist(tmp_path, "t10k", 5, False, rng)
+    X, X_test, y, y_test = mnist_or_digits(str(tmp_path))
+    assert X.shape == (12, 784) and X_test.shape == (5, 784) and float(X.max()) <= 1.0
+    np.testing.assert_array_equal(y, labels)
+    np.testing.assert_allclose(X[3], images[3].ravel() / 255.0)
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte"):
+        mnist_or_digits(str(tmp_path / "nowhere"))
+    assert mnist_or_digits(None)[0].shape[1] == 64  # the stand-in: the shipped 8x8 digits
+
+
+@pytest.mark.parametrize("module", ["fnx.books", "fnx.books.checks", "fnx.books.registry", "fnx.books.loops",
+                                    "fnx.books.data"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 1 and result.failed == 0

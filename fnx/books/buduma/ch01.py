@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Callable
 
 import fnx
+import fnx.nn as nn
 import fnx.numpy as fnp
+from fnx import random
 
 from ..checks import Value
 from ..registry import listing
@@ -49,7 +51,7 @@ def example_02():
     params = {"weights": fnp.asarray([3.0, 4.0]), "bias": fnp.asarray(-24.0)}
     x = fnp.asarray([4.0, 3.0])
     batch = fnx.vmap(lambda v: neuron(params, v, step))(fnp.asarray(POINTS))
-    return {"step_neuron": neuron(params, x, step), "sigmoid_neuron": neuron(params, x, fnx.nn.sigmoid),
+    return {"step_neuron": neuron(params, x, step), "sigmoid_neuron": neuron(params, x, nn.sigmoid),
             "batch": batch}
 
 
@@ -64,3 +66,62 @@ def example_03():
     classes = fnx.vmap(lambda v: neuron(params, v, step))(points)
     grads = fnx.vmap(fnx.grad(lambda v: neuron(params, v, step)))(points)
     return {"classes": classes, "grad_of_step": grads}
+
+
+@listing("buduma", "E04", "A feed-forward net with a multi-label sigmoid output", kind="tolerance",
+         expect={"outputs_in_0_1": Value(True), "labels": Value([1.0, 0.0]),
+                 "other_output_unchanged": Value(0.0, atol=1e-15)})
+def example_04():
+    """Example E04 (Figure 1-9): three layers of 3 neurons and an output of two independent sigmoids read as
+    [dog, cat]: [1, 0] a dog, [0, 1] a cat, [1, 1] both, [0, 0] neither. The book gives no weights; with
+    random ones the outputs lie in (0, 1) and do not sum to 1, and raising one output's bias leaves the
+    other output unchanged (unlike a softmax). A last-layer bias of [+8, -8] reads as "dog"."""
+    init, apply = nn.serial(nn.layer(nn.dense, 3, 3), nn.sigmoid, nn.layer(nn.dense, 3, 3), nn.sigmoid,
+                            nn.layer(nn.dense, 3, 2), nn.sigmoid)
+    params = init(random.key(4))
+    x = fnp.asarray([0.2, -1.0, 0.5])
+    out = fnx.jit(apply)(params, x)
+    dog = params[:-2] + ({"w": params[-2]["w"] * 0.0, "b": fnp.asarray([8.0, -8.0])},) + params[-1:]
+    nudged = params[:-2] + ({"w": params[-2]["w"], "b": params[-2]["b"] + fnp.asarray([1.0, 0.0])},) + params[-1:]
+    return {"outputs_in_0_1": bool(fnp.all((out > 0) & (out < 1))), "labels": fnp.round(apply(dog, x)),
+            "other_output_unchanged": abs(apply(nudged, x)[1] - out[1])}
+
+
+@listing("buduma", "E05", "Linear neurons: a meal's price; a linear net is one layer", kind="tolerance",
+         expect={"meal_price": Value(13.5), "collapsed_difference": Value(0.0, atol=1e-12)})
+def example_05():
+    """Example E05 (Figure 1-10): a linear neuron f(z) = z whose weights are prices gives a meal's price from
+    its servings (2 burgers, 3 fries, 1 soda at 3, 2, 1.5: 13.5). A network of only linear neurons equals a
+    network with no hidden layer: dense(dense(x, W1), W2) = x (W1 W2)."""
+    k1, k2, k3 = random.split(random.key(5), 3)
+    W1, W2, x = random.normal(k1, (4, 6)), random.normal(k2, (6, 3)), random.normal(k3, (5, 4))
+    return {"meal_price": neuron({"weights": fnp.asarray([3.0, 2.0, 1.5]), "bias": 0.0}, fnp.asarray([2.0, 3.0, 1.0]),
+                                 lambda z: z),
+            "collapsed_difference": fnp.max(abs((x @ W1) @ W2 - x @ (W1 @ W2)))}
+
+
+@listing("buduma", "E06", "Sigmoid, tanh and ReLU response curves", kind="tolerance",
+         expect={"at_0": Value([0.5, 0.0, 0.0]), "tanh_is_a_scaled_sigmoid": Value(0.0, atol=1e-15)},
+         figure=("sigmoid", "tanh", "relu"))
+def example_06():
+    """Example E06 (Figures 1-11 to 1-13): the sigmoid 1 / (1 + e^-z), tanh(z) and max(0, z) on z in
+    [-5, 5] (the figure's curves); at 0 they are 0.5, 0, 0, and tanh is a rescaled sigmoid:
+    tanh(z) = 2 sigmoid(2z) - 1."""
+    z = fnp.linspace(-5.0, 5.0, 101)
+    curves = fnx.jit(lambda z: (nn.sigmoid(z), fnp.tanh(z), nn.relu(z)))(z)
+    return {"sigmoid": curves[0], "tanh": curves[1], "relu": curves[2],
+            "at_0": [float(c[50]) for c in curves],
+            "tanh_is_a_scaled_sigmoid": fnp.max(abs(curves[1] - (2 * nn.sigmoid(2 * z) - 1)))}
+
+
+@listing("buduma", "E07", "A softmax output layer over 10 digits", kind="tolerance",
+         expect={"sums_to_1": Value(1.0, rtol=1e-15), "largest_is_argmax": Value(True),
+                 "shift_invariant": Value(0.0, atol=2e-15)})
+def example_07():
+    """Example E07: the softmax y_i = e^z_i / sum_j e^z_j over 10 logits is a probability vector (sums to 1),
+    keeps the order of the logits, and does not change when a constant is added to every logit (what makes
+    the max-shifted form stable)."""
+    z = random.normal(random.key(7), (10,))
+    p = fnx.jit(nn.softmax)(z)
+    return {"sums_to_1": fnp.sum(p), "largest_is_argmax": int(fnp.argmax(p)) == int(fnp.argmax(z)),
+            "shift_invariant": fnp.max(abs(nn.softmax(z + 100.0) - p))}

@@ -203,3 +203,127 @@ def example_43(context: RunContext):
         out[name] = nn.accuracy(net(trained, X_test), y_test)
         out.setdefault("loss_per_epoch", curve)
     return out
+
+
+def placeholder_product(W, x):
+    """E29/E30's graph: ``tf.matmul(x, W) + b`` for an x of shape [None, 784] (any batch)."""
+    return x @ W["W"] + W["b"]
+
+
+@listing("buduma", "E29", "A [None, 784] placeholder times a uniform(-1, 1) W", kind="exact",
+         expect={"shapes": Value([[1, 10], [100, 10]]), "row_is_one_example": Value(True)})
+def example_29():
+    """Example E29: x is a float32 placeholder of shape [None, 784], W = tf.random_uniform([784, 10], -1,
+    1), b = tf.zeros([10]); ``matmul(x, W) + b`` has one row per example. The jitted function traces once
+    per batch size (1 and 100 here: shapes (1, 10) and (100, 10)), and row i of a batch is example i alone."""
+    params = {"W": random.uniform(random.key(29), (784, 10), minval=-1.0, maxval=1.0), "b": fnp.zeros(10)}
+    batch = random.uniform(random.key(30), (100, 784))
+    apply = fnx.jit(placeholder_product)
+    one, many = apply(params, batch[3:4]), apply(params, batch)
+    return {"shapes": [list(one.shape), list(many.shape)],
+            "row_is_one_example": bool(fnp.allclose(one[0], many[3], rtol=1e-12, atol=1e-12))}
+
+
+@listing("buduma", "E30", "A session run on a minibatch: output = x W + b", kind="tolerance",
+         expect={"shape": Value([100, 10]), "minus_numpy": Value(0.0, atol=1e-12)},
+         data="read_data.get_minibatch (not shown)", stand_in="100 rows of fnx.datasets.load_digits")
+def example_30():
+    """Example E30 (Figure 3-2): ``sess.run(output, feed_dict={x: get_minibatch()})`` with output =
+    matmul(x, W) + b, W uniform(-1, 1) and b zeros: a session run is a call of the jitted function on the
+    minibatch (here 100 digit rows); it equals NumPy's x @ W + b."""
+    x = mnist_or_digits(None)[0][:100]
+    params = {"W": random.uniform(random.key(30), (x.shape[1], 10), minval=-1.0, maxval=1.0), "b": fnp.zeros(10)}
+    output = fnx.jit(placeholder_product)(params, x)
+    expected = np.asarray(x) @ np.asarray(params["W"]) + np.asarray(params["b"])
+    return {"shape": list(output.shape), "minus_numpy": float(np.max(np.abs(np.asarray(output) - expected)))}
+
+
+def scoped_layer(params, scope: str, x):
+    """E32's ``layer`` under ``tf.variable_scope(scope)``: relu(x W + b) with the scope's variables."""
+    return nn.relu(x @ params[scope]["W"] + params[scope]["b"])
+
+
+@listing("buduma", "E32", "Variable scopes and sharing", kind="exact",
+         expect={"scopes": Value(["layer_1", "layer_2"]), "same_params_same_output": Value(True),
+                 "parameters": Value(784 * 100 + 100 + 100 * 10 + 10)})
+def example_32():
+    """Example E32: ``tf.get_variable`` under ``variable_scope("layer_1")`` and ``("layer_2")``, uniform(-1,
+    1) weights and zero biases; calling the network twice raises "Over-sharing" in TF unless
+    ``reuse_variables()``. As pure functions the variables are a nested dict by scope, created once by init;
+    two calls with the same dict share them (the same outputs), with no reuse flag."""
+    k1, k2 = random.split(random.key(32))
+    params = {"layer_1": {"W": random.uniform(k1, (784, 100), minval=-1.0, maxval=1.0), "b": fnp.zeros(100)},
+              "layer_2": {"W": random.uniform(k2, (100, 10), minval=-1.0, maxval=1.0), "b": fnp.zeros(10)}}
+    network = fnx.jit(lambda p, x: scoped_layer(p, "layer_2", scoped_layer(p, "layer_1", x)))
+    x = random.uniform(random.key(33), (4, 784))
+    same = bool(fnp.all(network(params, x) == network(params, x)))
+    return {"scopes": sorted(params), "same_params_same_output": same,
+            "parameters": nn.count_params(params)}
+
+
+@listing("buduma", "E35", "Logistic-regression inference started at zero", kind="exact",
+         expect={"probabilities": Value(np.full((3, 10), 0.1)), "row_sums": Value(np.ones(3))},
+         data="MNIST", stand_in="fnx.datasets.load_digits rows")
+def example_35():
+    """Example E35: ``inference`` is softmax(x W + b) with W [784, 10] and b [10] from
+    ``constant_initializer(0)`` (the book forgets to assign ``init``; zero is meant): before training every
+    class gets probability exactly 0.1."""
+    X = mnist_or_digits(None)[0][:3]
+    params = {"W": fnp.zeros((X.shape[1], 10)), "b": fnp.zeros(10)}
+    p = fnx.jit(softmax_regression)(params, X)
+    return {"probabilities": p, "row_sums": p.sum(axis=1)}
+
+
+@listing("buduma", "E36", "The loss: -sum(y log(output)) averaged over the batch", kind="tolerance",
+         expect={"book_minus_fused": Value(0.0, atol=1e-14), "book_form_at_extreme_logits": Value("inf"),
+                 "fused_at_extreme_logits": Value(800.0, rtol=1e-12)})
+def example_36():
+    """Example E36: the loss is ``reduce_mean(-reduce_sum(y * log(output), 1))`` on the softmax output. At
+    moderate logits it equals the fused ``nn.softmax_cross_entropy`` on the logits; when the true class's
+    probability underflows to 0 (logits 800 apart) the book's form is log 0 = -inf (inf loss, and NaN
+    gradients), while the fused one gives the exact 800."""
+    logits = random.normal(random.key(36), (5, 10))
+    y = nn.one_hot(fnp.asarray([1, 0, 4, 9, 2]), 10)
+    extreme, target = fnp.asarray([[800.0, 0.0]]), fnp.asarray([[0.0, 1.0]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        book_extreme = float(book_cross_entropy(nn.softmax(extreme), target))
+    return {"book_minus_fused": abs(book_cross_entropy(nn.softmax(logits), y) - nn.softmax_cross_entropy(logits, y)),
+            "book_form_at_extreme_logits": str(book_extreme),
+            "fused_at_extreme_logits": nn.softmax_cross_entropy(extreme, target)}
+
+
+def training_step(state, xb, yb, learning_rate: float = 0.01):
+    """E37's ``training``: one gradient-descent step on the E36 loss, with ``global_step`` as explicit state."""
+    params, step = state
+    g = fnx.grad(lambda p: book_cross_entropy(softmax_regression(p, xb), yb))(params)
+    return optim.apply_updates(params, fnx.tree_map(lambda d: -learning_rate * d, g)), step + 1
+
+
+@listing("buduma", "E37", "minimize(cost, global_step): a step with its counter", kind="tolerance",
+         expect={"global_step": Value(3), "first_step_b": Value(np.full(10, 0.0), atol=1e-18),
+                 "loss_falls": Value(True)})
+def example_37():
+    """Example E37: ``GradientDescentOptimizer(learning_rate).minimize(cost, global_step=global_step)`` updates
+    the variables and increments the step. As a pure step: (params, step) -> (params - lr grad, step + 1);
+    three steps give global_step 3 and a lower loss. On a batch holding every class equally the first bias
+    step is 0 (the bias gradient mean(0.1 - y) vanishes at the zero start)."""
+    X, _, y, _ = mnist_or_digits(None)
+    order = np.concatenate([np.flatnonzero(np.asarray(y) == c)[:10] for c in range(10)])
+    xb, yb = X[order], nn.one_hot(y[order], 10)
+    state = ({"W": fnp.zeros((X.shape[1], 10)), "b": fnp.zeros(10)}, 0)
+    step = fnx.jit(training_step)
+    first = step(state, xb, yb)
+    state = step(step(first, xb, yb), xb, yb)
+    losses = [book_cross_entropy(softmax_regression(p, xb), yb) for p in (first[0], state[0])]
+    return {"global_step": int(state[1]), "first_step_b": first[0]["b"], "loss_falls": bool(losses[1] < losses[0])}
+
+
+@listing("buduma", "E38", "evaluate: the mean of argmax equality", kind="exact",
+         expect={"accuracy": Value(0.75), "validation_error": Value(0.25)})
+def example_38():
+    """Example E38: ``evaluate`` is mean(cast(equal(argmax(output, 1), argmax(y, 1)))): 3 of 4 rows right
+    gives 0.75, and the training script prints the validation error 1 - accuracy = 0.25."""
+    output = fnp.asarray([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.5, 0.4, 0.1]])
+    y = nn.one_hot(fnp.asarray([0, 1, 2, 1]), 3)
+    accuracy = fnx.jit(lambda o, y: fnp.mean((fnp.argmax(o, 1) == fnp.argmax(y, 1)).astype("float32")))(output, y)
+    return {"accuracy": accuracy, "validation_error": 1 - float(accuracy)}

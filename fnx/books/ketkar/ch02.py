@@ -67,7 +67,8 @@ def listing_2_2():
     """Listing 2-2: ridge regression with 80 polynomial columns, beta = (X^T X + lambda I)^-1 X^T y, for 100
     lambdas in [0.01, 0.99] (one ``vmap`` over lambda). The book only plots the errors: the train error
     rises with lambda (catalog: from 0.81-0.92 by 0.2-0.5); the test error at the smallest lambda varies
-    much with the noise (catalog: 0.44-1.4 over its seeds; 2.3 on this key). (The text prints the closed form with a minus sign; the code, and this, use plus.)"""
+    much with the noise (catalog: 0.44-1.4 over its seeds; 2.3 on this key). (The text prints the closed
+    form with a minus sign; the code, and this, use plus.)"""
     x, y = polynomial(random.key(22), noise=0.1)
     lambdas = fnp.linspace(0.01, 0.99, 100)
     errors = fnx.jit(fnx.vmap(lambda lam: least_squares(x[:, 0], y, 80, lam)[1:]))(lambdas)

@@ -13,6 +13,24 @@ from ..checks import Value
 from ..registry import listing, pending
 
 
+@listing("ketkar", "8-1", "The moons data and its one-hot targets", kind="exact",
+         expect={"shapes": Value([[5000, 2], [5000, 2]]), "class_counts": Value([2500, 2500]),
+                 "one_hot_rows_sum_to_1": Value(True)},
+         data="sklearn make_moons(5000, noise=0.1)", stand_in="fnx.datasets.two_moons(5000, noise=0.1)",
+         figure=("scatter",))
+def listing_8_1():
+    """Listing 8-1: ``make_moons(5000, noise=0.1)`` and one-hot targets ``numpy.eye(2)[train_y]`` (here
+    ``fnx.datasets.two_moons`` from an fnx key and ``nn.one_hot``), then a scatter plot: 5000 points, 2500
+    per moon. ``scatter``: the points' class counts on a 40x40 grid of the plane (class 1 minus class 0)."""
+    X, y = two_moons(fnx.random.key(81), n=5000, noise=0.1)
+    Y = nn.one_hot(y, 2)
+    cells = np.clip(((np.asarray(X) - [-1.5, -1.0]) / [4.0, 2.5] * 40).astype(int), 0, 39)
+    scatter = np.zeros((40, 40))
+    np.add.at(scatter, (39 - cells[:, 1], cells[:, 0]), np.where(np.asarray(y) == 1, 1.0, -1.0))
+    return {"shapes": [list(X.shape), list(Y.shape)], "class_counts": np.bincount(np.asarray(y)).tolist(),
+            "one_hot_rows_sum_to_1": bool(fnp.all(Y.sum(axis=1) == 1)), "scatter": scatter}
+
+
 def regularized_loss(params, X, Y, lam: float = 0.01, batch_size: int = 1):
     """Listing 8-2's loss: mean categorical cross-entropy of softmax(tanh(X W1 + b1) W2 + b2) against one-hot
     Y, plus (1/batch_size) (lam/2) (sum W1^2 + sum W2^2); returns (cross-entropy, penalty)."""
@@ -43,3 +61,4 @@ pending("ketkar", "8-3", "downhill SGD with validation and patience", ("callback
         data="sklearn make_moons", stand_in="fnx.datasets.two_moons")
 pending("ketkar", "8-4", "Seven downhill optimizers compared", ("rprop",), __name__,
         data="sklearn make_moons", stand_in="fnx.datasets.two_moons")
+

@@ -2,6 +2,8 @@
 check, and logistic regression on the moons."""
 from __future__ import annotations
 
+import numpy as np
+
 import fnx
 import fnx.numpy as fnp
 from fnx import lax
@@ -66,11 +68,14 @@ def listing_9_3():
     """Listing 9-3: the squashing unit 0.5 (tanh(x w) + 1) fitted to 500 moons points from w = [1, 1] by 100
     steps at rate 0.001; the book prints nothing and plots the falling loss and the decision boundary. The
     moons in the book are noisy and unseeded; on the noise-free moons the run is deterministic (catalog:
-    loss 507.80 -> 130.06, w = [0.7280, -2.3231], training accuracy 0.872). ``decision``: p > 0.5 on a grid
-    over [-1.5, 2.5] x [-1, 1.5]."""
+    loss 507.80 -> 130.06, w = [0.7280, -2.3231], training accuracy 0.872). ``decision``: the two sides
+    of p = 0.5 (light and darker grey) on a grid over [-1.5, 2.5] x [-1, 1.5], the points drawn on it
+    (white: outer moon, black: inner)."""
     X, y = two_moons(n=500)
     w, losses = steepest_descent(fnp.asarray([1.0, 1.0]), X, y.astype(float))
     grid = fnp.stack(fnp.meshgrid(fnp.linspace(-1.5, 2.5, 80), fnp.linspace(1.5, -1.0, 50)), axis=-1)
+    decision = np.where(np.asarray(activation(grid, w)) > 0.5, 0.6, 0.35)
+    cells = np.clip(((np.asarray(X) - [-1.5, -1.0]) / [4.0, 2.5] * [79, 49]).round().astype(int), 0, [79, 49])
+    decision[49 - cells[:, 1], cells[:, 0]] = np.asarray(y, dtype=float)
     return {"loss_first": losses[0], "loss_second": losses[1], "loss_last": losses[-1], "weights": w,
-            "accuracy": fnp.mean((activation(X, w) > 0.5) == (y == 1)), "loss": losses,
-            "decision": (activation(grid, w) > 0.5).astype(float)}
+            "accuracy": fnp.mean((activation(X, w) > 0.5) == (y == 1)), "loss": losses, "decision": decision}

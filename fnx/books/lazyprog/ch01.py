@@ -24,3 +24,21 @@ def example_01():
     return {"at_0": nn.sigmoid(0.0), "at_large": nn.sigmoid(50.0), "at_very_negative": nn.sigmoid(-50.0),
             "bias_as_column": fnp.max(abs(with_column - explicit))}
 
+
+
+def two_layer_logistic(params, x):
+    """Chapter 1's network: a hidden layer z of logistic units, then a logistic output unit."""
+    z = nn.sigmoid(x @ params["W"])
+    return nn.sigmoid(z @ params["v"])
+
+
+@listing("lazyprog", "E02", "The exercise: the output of a 2-input net of logistic units", kind="tolerance",
+         expect={"Y": Value(0.5, rtol=1e-15), "Y_at_other_x": Value(0.611251081073649, rtol=1e-12)})
+def example_02():
+    """E02 (chapter 1): "compute the network output Y" of a two-input network whose hidden z layer is made
+    of logistic units. With W = [[1, -1], [2, 1]] and v = [1, -1] (the book gives none): at x = [0, 0] both
+    hidden units are 0.5 and Y = sigmoid(0) = 0.5; at x = [1, 1], z = sigmoid([3, 0]) and
+    Y = sigmoid(sigmoid(3) - 0.5) = 0.61125."""
+    params = {"W": fnp.asarray([[1.0, -1.0], [2.0, 1.0]]), "v": fnp.asarray([1.0, -1.0])}
+    apply = fnx.jit(two_layer_logistic)
+    return {"Y": apply(params, fnp.zeros(2)), "Y_at_other_x": apply(params, fnp.ones(2))}

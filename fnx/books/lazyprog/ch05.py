@@ -73,3 +73,15 @@ def example_21(context: RunContext):
                                       optimizer=optim.sgd(1e-3), batch_size=100,
                                       epochs=10 if context.quick else 20, shuffle=False)
     return {"cost_per_epoch": curve, "test_error_rate": fnp.mean(fnp.argmax(predict(trained, X_test), 1) != y_test)}
+
+
+@listing("lazyprog", "E18", "Theano's symbolic scalar, vector, matrix and tensor", kind="exact",
+         expect={"input_types": Value(["f64[]", "f64[3]", "f64[2,2]", "f64[3,28,28]"]), "has_no_value": Value(True)})
+def example_18():
+    """E18: ``T.scalar('c')``, ``T.vector('v')``, ``T.matrix('A')`` and a 3x28x28 colour-image tensor are
+    graph nodes without values. fnx's counterpart is tracing: ``make_jaxpr`` sees abstract values of
+    rank 0, 1, 2 and 3 (a dtype and a shape, no data), and the program's inputs are exactly those."""
+    def f(c, v, A, image):
+        return c * fnp.sum(v) + fnp.sum(A @ A) + fnp.mean(image)
+    program = fnx.make_jaxpr(f)(1.0, fnp.ones(3), fnp.ones((2, 2)), fnp.ones((3, 28, 28)))
+    return {"input_types": [str(var.aval) for var in program.jaxpr.invars], "has_no_value": not program.consts}
