@@ -11,6 +11,7 @@ import numpy as np
 import fnx
 import fnx.nn as nn
 import fnx.numpy as fnp
+import fnx.optimizers as optim
 from fnx import lax
 
 from ..checks import Between, Falls, Value
@@ -19,7 +20,95 @@ from ..registry import listing, pending
 
 pending("bourez", "2a", "MNIST logistic regression from zero weights", ("mnistfile",), __name__,
         data="mnist.pkl.gz")
-pending("bourez", "2e", "The book's update rules, its Adam variant included", ("bookadam",), __name__)
+
+
+def book_adam(learning_rate: float, b1: float = 0.9, b2: float = 0.999, decay: float = 1 - 1e-8,
+              eps: float = 1e-6) -> optim.GradientTransformation:
+    """The chapter's Adam ("RMSProp with momentum"), not the paper's: the first moment's rate ``b1`` decays as
+    ``b1 * decay**(t - 1)``, and ``eps`` (1e-6) is added outside the root; bias corrections use ``b1**t`` and
+    ``b2**t``. The state is the step t and both moments."""
+    def init(params):
+        zeros = fnx.tree_map(fnp.zeros_like, params)
+        return {"t": fnp.asarray(1.0), "m": zeros, "v": zeros}
+
+    def update(grads, state, params=None):
+        t = state["t"]
+        b1_t = b1 * decay ** (t - 1)
+        m = fnx.tree_map(lambda m, g: b1_t * m + (1 - b1_t) * g, state["m"], grads)
+        v = fnx.tree_map(lambda v, g: b2 * v + (1 - b2) * g ** 2, state["v"], grads)
+        step = fnx.tree_map(lambda m, v: -(learning_rate * m / (1 - b1 ** t)) / (fnp.sqrt(v / (1 - b2 ** t)) + eps),
+                            m, v)
+        return step, {"t": t + 1, "m": m, "v": v}
+
+    return optim.GradientTransformation(init, update)
+
+
+LR, MU, RHO = 0.1, 0.9, 0.9
+BOOK_RULES = {  # the chapter's seven rules, each after clip_norms(grads, 50)
+    "sgd": optim.sgd(LR), "momentum": optim.momentum(LR, mu=MU), "nesterov": optim.nesterov(LR, mu=MU),
+    "adagrad": optim.adagrad(LR, eps=1e-6, eps_inside_sqrt=True), "adadelta": optim.adadelta(LR, rho=RHO, eps=1e-6),
+    "rmsprop": optim.rmsprop(LR, decay=RHO, eps=1e-6, eps_inside_sqrt=True), "adam": book_adam(LR)}
+
+
+def quadratic_loss(params):
+    """A fixed objective whose first gradient is large enough (norm > 50) for the clipping to act."""
+    return fnp.sum((params["w"] - fnp.asarray([30.0, -40.0, 5.0])) ** 2) + fnp.sum(params["b"] ** 2 * 3.0)
+
+
+def book_rules_in_numpy(name: str, steps: int) -> np.ndarray:
+    """The chapter's update code transcribed to NumPy, on the same objective: the parameters after ``steps``."""
+    p = [np.zeros(3), np.ones(2)]
+    acc, acc2 = [np.zeros_like(x) for x in p], [np.zeros_like(x) for x in p]
+    for t in range(1, steps + 1):
+        g = [2 * (p[0] - np.array([30.0, -40.0, 5.0])), 6.0 * p[1]]
+        norm = np.sqrt(sum(np.sum(x ** 2) for x in g))
+        g = [x * 50 / norm if norm >= 50 else x for x in g]
+        for i in range(2):
+            if name == "sgd":
+                p[i] = p[i] - LR * g[i]
+            elif name in ("momentum", "nesterov"):
+                acc[i] = MU * acc[i] - LR * g[i]
+                p[i] = p[i] + acc[i] if name == "momentum" else p[i] + MU * acc[i] - LR * g[i]
+            elif name == "adagrad":
+                acc[i] = acc[i] + g[i] ** 2
+                p[i] = p[i] - LR / np.sqrt(acc[i] + 1e-6) * g[i]
+            elif name == "adadelta":
+                acc[i] = RHO * acc[i] + (1 - RHO) * g[i] ** 2
+                update = g[i] * np.sqrt(acc2[i] + 1e-6) / np.sqrt(acc[i] + 1e-6)
+                p[i] = p[i] - LR * update
+                acc2[i] = RHO * acc2[i] + (1 - RHO) * update ** 2
+            elif name == "rmsprop":
+                acc[i] = RHO * acc[i] + (1 - RHO) * g[i] ** 2
+                p[i] = p[i] - LR * g[i] / np.sqrt(acc[i] + 1e-6)
+            else:
+                b1_t = 0.9 * (1 - 1e-8) ** (t - 1)
+                acc[i] = b1_t * acc[i] + (1 - b1_t) * g[i]
+                acc2[i] = 0.999 * acc2[i] + 0.001 * g[i] ** 2
+                p[i] = p[i] - (LR * acc[i] / (1 - 0.9 ** t)) / (np.sqrt(acc2[i] / (1 - 0.999 ** t)) + 1e-6)
+    return np.concatenate(p)
+
+
+@fnx.jit(static_argnames=("name", "steps"))
+def run_rule(name: str, steps: int):
+    """``steps`` updates of the objective by the chapter's rule ``name``, gradients clipped to norm 50."""
+    opt = optim.chain(optim.clip_by_global_norm(50.0), BOOK_RULES[name])
+    params = {"w": fnp.zeros(3), "b": fnp.ones(2)}
+    state = opt.init(params)
+    for _ in range(steps):
+        updates, state = opt.update(fnx.grad(quadratic_loss)(params), state, params)
+        params = optim.apply_updates(params, updates)
+    return fnp.concatenate([params["w"], params["b"]])
+
+
+@listing("bourez", "2e", "The chapter's update rules after clip_norms(grads, 50)", kind="tolerance",
+         expect={name: Value(book_rules_in_numpy(name, 3), rtol=1e-12) for name in BOOK_RULES})
+def listing_2e():
+    """Chapter 2's SGD, momentum, Nesterov, Adagrad, AdaDelta, RMSProp and Adam, each after ``clip_norms``
+    (every gradient scaled by 50 / norm when the global norm reaches 50), three steps from the same point:
+    ``fnx.optimizers`` with the book's constants (eps 1e-6 inside the root for Adagrad and RMSProp) and the
+    book's own Adam (``book_adam``: its decaying b1, eps outside the root) equal the chapter's code transcribed
+    to NumPy."""
+    return {name: run_rule(name, 3) for name in BOOK_RULES}
 
 
 MODEL = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25], [0.05, 0.05, 0.9]])
