@@ -9,7 +9,7 @@ Theano mapped: symbolic variables (``T.matrix('x')``) -> function arguments; ``z
 ``n_steps`` slices the sequence). The book sets ``floatX = 'float32'``: its values are float32 here too.
 
 Numbering (the catalog numbers the chapter's examples in order): 1.1-1.2 configuration (prose), 1.3 tensor
-types, 1.4 the first graph, 1.5-1.7 pp/debugprint/pydotprint (pending), 1.8 a compiled function, 1.9 its GPU
+types, 1.4 the first graph, 1.5-1.7 pp/debugprint (read from the jaxpr), 1.8 a compiled function, 1.9 its GPU
 graph (pending), 1.10 dtype strictness, 1.11 creation, 1.12 ndim/dtype, 1.13 shapes, 1.14 reshape, 1.15
 elementwise product, 1.16 power, 1.17 switch, 1.18 ifelse, 1.19 max, 1.20 concatenate/stack, 1.21
 set/inc_subtensor, 1.22 transfer (pending), 1.23 shared variables, 1.24 several outputs, 1.25 updates, 1.26
@@ -78,9 +78,53 @@ def listing_1_4():
     return {"z": z, "dtype": str(z.dtype)}
 
 
-for _id, _title in [("1.5", "theano.pp of unnamed variables"), ("1.6", "Rebinding a Python name: pp(x + x)"),
-                    ("1.7", "debugprint and pydotprint of a graph")]:
-    pending("bourez", _id, _title, ("pp",), __name__)
+
+
+def graph(f, *args) -> dict:
+    """What Theano's printers show of a graph, read from fnx's jaxpr (``fnx.make_jaxpr``): its text, the
+    operations in order, each one's operands as input positions, and the input types."""
+    closed = fnx.make_jaxpr(f)(*args)
+    jaxpr = closed.jaxpr
+    position = {id(v): i for i, v in enumerate(jaxpr.invars)}
+    return {"text": str(closed), "operations": [e.primitive.name for e in jaxpr.eqns],
+            "operands": [[position.get(id(v), -1) for v in e.invars] for e in jaxpr.eqns],
+            "input_types": [str(v.aval) for v in jaxpr.invars]}
+
+
+MATRIX = np.ones((2, 2), F32)
+
+
+@listing("bourez", "1.5", "pp of unnamed variables: their types", kind="exact",
+         expect={"operations": Value(["add"]), "operands": Value([[0, 1]]),
+                 "input_types": Value(["f32[2,2]", "f32[2,2]"])})
+def listing_1_5():
+    """``theano.pp(a + b)`` of two unnamed matrices prints ``(<TensorType(float32, matrix)> +
+    <TensorType(float32, matrix)>)``: one addition of two float32 matrices. fnx prints a jaxpr, ``{ lambda ;
+    a:f32[2,2] b:f32[2,2]. let c:f32[2,2] = add a b in (c,) }``: the same graph, with the shapes as well."""
+    return graph(lambda a, b: a + b, MATRIX, MATRIX)
+
+
+@listing("bourez", "1.6", "Rebinding a Python name: pp(x + x)", kind="exact",
+         expect={"operations": Value(["add"]), "operands": Value([[0, 0]])})
+def listing_1_6():
+    """``x = x + x`` rebinds the Python name only: ``theano.pp(x)`` prints ``(x + x)``, one addition of the
+    same input twice, which the jaxpr shows as ``add a a``."""
+    def double(x):
+        x = x + x
+        return x
+    return graph(double, MATRIX)
+
+
+@listing("bourez", "1.7", "debugprint of a graph", kind="exact",
+         expect={"operations": Value(["add"]), "operands": Value([[0, 1]]), "mentions_add_of_both": Value(True)})
+def listing_1_7():
+    """``theano.printing.debugprint(z)`` prints the unoptimized graph as a tree, ``Elemwise{add,no_inplace}``
+    over x and y (and ``pydotprint`` draws it). ``print(fnx.make_jaxpr(f)(x, y))`` is fnx's unoptimized graph:
+    its one equation adds the two inputs."""
+    values = graph(lambda x, y: x + y, MATRIX, MATRIX)
+    values["mentions_add_of_both"] = "= add a b" in values["text"]
+    return values
+
 pending("bourez", "1.9", "debugprint of the compiled GPU graph", ("cuda",), __name__)
 pending("bourez", "1.22", "transfer() between host and GPU", ("cuda",), __name__)
 pending("bourez", "1.31", "profile=True summaries", ("profile",), __name__)
