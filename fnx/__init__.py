@@ -34,10 +34,14 @@ def rules_of(primitive: str) -> list:
     with the file and line that registered it and where its code is, read from the rule tables.
 
     >>> import fnx
-    >>> for site in fnx.rules_of("tanh"):  # doctest: +SKIP
+    >>> for site in fnx.rules_of("tanh"):
     ...     print(site)
-    abstract eval    fnx/lax/elementwise.py:122  (code at fnx/lax/elementwise.py:56)
-    ...
+    abstract eval    fnx/lax/elementwise.py:...  (code at fnx/lax/elementwise.py:...)
+    impl             fnx/lax/elementwise.py:...
+    jvp              fnx/transforms/autodiff/rules_elementwise.py:...
+    vjp              fnx/transforms/autodiff/rules_elementwise.py:...
+    batching         fnx/transforms/batching/rules_elementwise.py:...
+    CPU lowering     fnx/lower/cpu/rules_elementwise.py:...
     """
     from .lower.cpu import compile  # noqa: F401  (the CPU rules register when the backend loads: Numba's import)
     return _rules_of(primitive)
@@ -45,7 +49,12 @@ def rules_of(primitive: str) -> list:
 
 def devices(platform: str | None = None) -> list:
     """The devices fnx can place arrays on: the CPU, then the GPUs when the CUDA backend finds any (the
-    ``cuda`` extra, numba-cuda; its simulator with ``NUMBA_ENABLE_CUDASIM=1``). ``platform``: "cpu" or "gpu"."""
+    ``cuda`` extra, numba-cuda; its simulator with ``NUMBA_ENABLE_CUDASIM=1``). ``platform``: "cpu" or "gpu".
+
+    >>> import fnx
+    >>> fnx.devices("cpu")
+    [CPUDevice(id=0)]
+    """
     from .lower.devices import all_devices
     return all_devices(platform)
 
@@ -54,7 +63,7 @@ def device_put(x, device: Device | str | None = None, *, soft_placement: bool = 
     """``x`` (a pytree of arrays) as fnx Arrays on ``device`` (a Device, "cpu", "gpu" or "gpu:<n>"; the CPU by
     default). A GPU that is not there is a ``DeviceError``, or with ``soft_placement`` a warning and the CPU.
 
-    >>> import fnx, numpy as np                                   # doctest: +SKIP
+    >>> import fnx, numpy as np
     >>> x = fnx.device_put(np.arange(3.0), "gpu")
     >>> x.device
     GPUDevice(id=0)
@@ -68,8 +77,8 @@ def device_put(x, device: Device | str | None = None, *, soft_placement: bool = 
 
 
 # imported on first use (``fnx.nn.relu`` after ``import fnx``), so that ``import fnx`` stays fast
-_LAZY_SUBMODULES = ("datasets", "flatten_util", "nn", "optimizers", "scipy", "serialization", "test_util", "text",
-                    "training")
+_LAZY_SUBMODULES = ("datasets", "debug", "flatten_util", "nn", "optimizers", "scipy", "serialization", "test_util",
+                    "text", "training")
 
 
 def __getattr__(name: str):
@@ -83,10 +92,9 @@ def __dir__() -> list:
 
 
 __all__ = ["Array", "block_until_compiled", "check_jaxpr", "checkpoint", "ClosedJaxpr", "config", "custom_jvp",
-           "custom_vjp", "datasets", "def_primitive", "Device", "device_put", "devices", "eval_jaxpr", "eval_shape",
-           "flatten_util", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "Jaxpr", "jit", "jvp", "lax",
-           "linearize", "make_jaxpr", "nn", "numpy", "optimizers", "Primitive", "primitives", "random",
-           "register_pytree_node", "remat", "rules_of", "scipy", "serialization", "ShapeDtypeStruct",
-           "stop_gradient", "test_util", "text", "training", "tree",
-           "tree_flatten", "tree_leaves", "tree_map", "tree_structure", "tree_unflatten", "tree_util",
-           "value_and_grad", "vjp", "vmap"]
+           "custom_vjp", "datasets", "debug", "def_primitive", "Device", "device_put", "devices", "eval_jaxpr",
+           "eval_shape", "flatten_util", "grad", "hessian", "jacfwd", "jacobian", "jacrev", "Jaxpr", "jit", "jvp",
+           "lax", "linearize", "make_jaxpr", "nn", "numpy", "optimizers", "Primitive", "primitives", "random",
+           "register_pytree_node", "remat", "rules_of", "scipy", "serialization", "ShapeDtypeStruct", "stop_gradient",
+           "test_util", "text", "training", "tree", "tree_flatten", "tree_leaves", "tree_map", "tree_structure",
+           "tree_unflatten", "tree_util", "value_and_grad", "vjp", "vmap"]

@@ -35,7 +35,9 @@ class Config:
         self.background_compile = "process"
         self.adapt_blas_threads = True
         self.compile_ahead = True
+        self.debug_nans = self.debug_infs = False
         self._on_change: list = []  # caches that depend on the settings (e.g. type promotion)
+        self._on_debug_change: list = []  # called when debug_nans or debug_infs changes (jit's call paths)
         self.update("default_float", os.environ.get("FNX_DEFAULT_FLOAT", "float64"))
         self.update("cache_dir", os.environ.get("FNX_CACHE_DIR", _default_cache_dir()))
         self.update("cache_max_bytes", os.environ.get("FNX_CACHE_MAX_BYTES", 1 << 30))
@@ -44,6 +46,8 @@ class Config:
         self.update("background_compile", os.environ.get("FNX_BACKGROUND_COMPILE", "process"))
         self.update("adapt_blas_threads", os.environ.get("FNX_ADAPT_BLAS_THREADS", "1"))
         self.update("compile_ahead", os.environ.get("FNX_COMPILE_AHEAD", "1"))
+        self.update("debug_nans", os.environ.get("FNX_DEBUG_NANS", "0"))
+        self.update("debug_infs", os.environ.get("FNX_DEBUG_INFS", "0"))
 
     def update(self, name: str, value: Any) -> None:
         """Change one setting: ``fnx.config.update("default_float", "float32")``."""
@@ -67,10 +71,13 @@ class Config:
                                  f"got {value!r}")
             self.parallel_loops = int(value)
             return
-        if name in ("adapt_blas_threads", "compile_ahead"):
+        if name in ("adapt_blas_threads", "compile_ahead", "debug_nans", "debug_infs"):
             if str(value) not in ("0", "1", "True", "False"):
                 raise ValueError(f"fnx.config.update: {name} must be True or False, got {value!r}")
             setattr(self, name, str(value) in ("1", "True"))
+            if name.startswith("debug_"):
+                for changed in self._on_debug_change:
+                    changed()
             return
         if name == "background_compile":
             if value not in _BACKGROUND_MODES:
@@ -81,7 +88,7 @@ class Config:
         if name != "default_float":
             raise KeyError(f"fnx.config.update: unknown setting {name!r}; known: 'default_float', 'cache_dir', "
                            f"'cache_max_bytes', 'keep_freed_memory', 'parallel_loops', 'background_compile', "
-                           f"'adapt_blas_threads', 'compile_ahead'")
+                           f"'adapt_blas_threads', 'compile_ahead', 'debug_nans', 'debug_infs'")
         if str(np.dtype(value)) not in _FLOATS:
             raise ValueError(f"fnx.config.update: default_float must be one of {_FLOATS}, got {value!r}")
         self.default_float = np.dtype(value)

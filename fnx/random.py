@@ -381,14 +381,24 @@ _COVARIANCE_FACTORS = {"cholesky": lambda cov: fnp.linalg.cholesky(cov), "eigh":
 
 
 def exponential(key, shape: Shape = (), dtype=float):
-    """Exponential floats with rate 1: ``-log1p(-u)``, ``u`` uniform in [0, 1)."""
+    """Exponential floats with rate 1: ``-log1p(-u)``, ``u`` uniform in [0, 1).
+
+    >>> from fnx.random import exponential, key
+    >>> exponential(key(0), (3,))
+    Array([0.54207056, 0.24372319, 3.36163426], dtype=float64)
+    """
     key = _check_key(key, "exponential")
     shape, dtype = _shape(shape, "exponential"), _float_dtype(dtype, "exponential")
     return lax.neg(lax.log1p(lax.neg(uniform(key, shape, dtype))))
 
 
 def gumbel(key, shape: Shape = (), dtype=float):
-    """Standard Gumbel floats: ``-log(-log(u))``, ``u`` uniform in [tiny, 1); always finite."""
+    """Standard Gumbel floats: ``-log(-log(u))``, ``u`` uniform in [tiny, 1); always finite.
+
+    >>> from fnx.random import gumbel, key
+    >>> gumbel(key(0), (3,))
+    Array([ 0.13790566, -0.42599294,  3.34403911], dtype=float64)
+    """
     key = _check_key(key, "gumbel")
     shape, dtype = _shape(shape, "gumbel"), _float_dtype(dtype, "gumbel")
     u = uniform(key, shape, dtype, np.finfo(dtype).tiny, dtype.type(1.0))
@@ -536,7 +546,13 @@ def permutation(key, x, axis: int = 0, independent: bool = False):
 
 
 def shuffle(key, x, axis: int = 0):
-    """``x`` with its slices along ``axis`` put in a random order (``permutation`` of an array)."""
+    """``x`` with its slices along ``axis`` put in a random order (``permutation`` of an array).
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.random import shuffle, key
+    >>> shuffle(key(0), fnp.arange(5))
+    Array([0, 1, 4, 3, 2], dtype=int64)
+    """
     key = _check_key(key, "shuffle")
     x = as_array(x, "shuffle")
     if x.ndim == 0:

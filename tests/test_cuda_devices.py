@@ -91,3 +91,12 @@ def test_outputs_that_are_inputs_own_their_memory():
     fnx.device_put(np.zeros((2, 2)), GPU)  # would take x's buffer from the pool
     np.testing.assert_array_equal(np.asarray(same), [[0, 1], [2, 3]])
     np.testing.assert_array_equal(np.asarray(flat), [0, 1, 2, 3])
+
+
+def test_the_array_apis_device_arguments_place_on_the_gpu():
+    for x in (fnp.zeros(3, device=GPU), fnp.arange(3.0, device=GPU), fnp.ones(3).to_device(GPU)):
+        assert x.device == GPU
+    assert GPU in fnp.__array_namespace_info__().devices()
+    x = fnp.arange(3.0, device=GPU)
+    np.testing.assert_array_equal(np.from_dlpack(x), [0.0, 1.0, 2.0])  # the host copy, on the CPU
+    assert x.__dlpack_device__() == (1, 0)

@@ -296,3 +296,37 @@ def test_an_empty_cache_setting_writes_nothing_anywhere(tmp_path):
     assert done.stdout.split(maxsplit=1) == ["3.0", "[]\n"]
     assert done.stderr.count("CacheWarning") == 1 and "FNX_CACHE_DIR" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("module", ["blas", "kernels", "kernels_arrays", "kernels_collectives",
+                                    "kernels_decompositions", "vecmath"])
+def test_a_kernel_module_imported_first_keeps_its_caches_in_the_cache_folder(tmp_path, module):
+    """Imported before anything else of fnx's (as tests and the compile worker's helpers do), a kernel module's
+    functions still cache in FNX_CACHE_DIR, not in the installed package's __pycache__."""
+    script = textwrap.dedent(f"""
+        import json, sys
+        from numba.core.caching import NullCache
+        from numba.core.registry import CPUDispatcher
+        import fnx.lower.cpu.{module}
+        modules = [m for m in list(sys.modules.values()) if m and m.__name__.startswith("fnx.")]
+        print(json.dumps([d._cache._cache_path for m in modules for d in vars(m).values()
+                          if isinstance(d, CPUDispatcher) and not isinstance(d._cache, NullCache)]))
+    """)
+    cache = tmp_path / "cache"
+    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, "FNX_CACHE_DIR": str(cache)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    paths = json.loads(done.stdout)
+    assert paths and all(p.startswith(str(cache) + os.sep) for p in paths), paths
+
+
+def test_each_process_names_its_compiled_functions_apart():
+    """Numba names a function ``qualname$n`` from a per-process counter and links callees as weak symbols: two
+    cached programs compiled by two processes could hold one name for different code, and loaded together
+    the second called the first one's function (a cached cos(x) * 2 gave 2 tanh(x)). Importing the disk cache
+    starts the counter at a random 60-bit offset, so two processes' names never meet."""
+    script = ("import fnx.lower.cpu.disk_cache\nfrom numba.core.bytecode import FunctionIdentity\n"
+              "print(next(FunctionIdentity._unique_ids))")
+    starts = [int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                 timeout=300).stdout) for _ in range(2)]
+    assert min(starts) > 2 ** 20 and starts[0] != starts[1]

@@ -205,16 +205,19 @@ def test_reduce_window_matches_eager_pooling_padding_dilation():
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)),
-                min_size=1, max_size=3), st.sampled_from(["max", "min", "sum"]))
-def test_reduce_window_kernel_matches_impl(axes, computation):
+                min_size=1, max_size=3), st.sampled_from(["max", "min", "sum"]), st.booleans())
+def test_reduce_window_kernel_matches_impl(axes, computation, integers):
     shape = tuple(a[0] + (a[1] - 1) * a[3] for a in axes)  # every window fits at least once
     x = rng.normal(size=shape)
+    if integers:  # the kernel's max/min loop is branch-free: integers' extremes too, not only floats'
+        x = np.round(x * 3).astype(np.int64)
     window, strides, dilation = (tuple(a[i] for a in axes) for i in (1, 2, 3))
     params = dict(computation=computation, window_dimensions=window, window_strides=strides,
                   padding=((0, 0),) * len(axes), base_dilation=(1,) * len(axes), window_dilation=dilation)
-    expected = convolution._reduce_window_impl(x, np.float64(0.5), **params)
+    init = x.dtype.type(1 if integers else 0.5)
+    expected = convolution._reduce_window_impl(x, init, **params)
     got = ka.reduce_window(x.reshape(-1), np.array(shape), np.array(expected.shape), np.array(window),
-                           np.array(strides), np.array(dilation), 0.5, ka.WINDOW_REDUCERS[computation])
+                           np.array(strides), np.array(dilation), init, ka.WINDOW_REDUCERS[computation])
     np.testing.assert_allclose(got.reshape(expected.shape), expected, rtol=1e-12)
 
 

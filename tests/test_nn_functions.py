@@ -6,7 +6,6 @@ against finite differences, and against the numbers in the book catalogs (Ketkar
 """
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
@@ -618,11 +617,3 @@ def test_jit_matches_eager():
     eager = fnx.tree_map(np.asarray, _compiled_pieces(logits, labels, targets))
     assert_same(compiled, eager, rtol=1e-12)
 
-
-# -- documentation ---------------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("module", [nn.activations, nn.losses, nn.regularizers, nn.initializers, nn.metrics],
-                         ids=lambda m: m.__name__)
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 3 and result.failed == 0

@@ -529,8 +529,8 @@ ERROR_CASES = [
     (lambda x: x[np.float32(1)], ["getitem", "unsupported", "float32"]),
     (lambda x: x["a"], ["getitem", "unsupported", "str"]),
     (lambda x: x[{0: 1}], ["getitem", "unsupported", "dict"]),
-    (lambda x: x[True], ["getitem", "boolean", "where"]),
-    (lambda x: x[np.array(True)], ["getitem", "boolean", "where"]),
+    (lambda x: x[True, 0], ["getitem", "boolean", "alone", "where"]),  # alone it is NumPy's new axis
+    (lambda x: x[np.array(True), 0], ["getitem", "boolean", "alone", "where"]),
     (lambda x: x[[0, 1], [0, 1, 2]], ["getitem", "(2,)", "(3,)", "broadcast"]),    # index shapes that don't broadcast
     (lambda x: x.at[0].set(np.ones(5)), ["(5,)", "(4,)"]),                         # values that don't fit
     (lambda x: x.at[np.array([0.5])].add(1.0), ["float64"]),

@@ -101,6 +101,22 @@ class Array(ArrayMethods):
         view.flags.writeable = False  # the buffer is shared: NumPy code must not change it
         return view
 
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The buffer as a DLPack capsule: shared (zero-copy) and marked read-only for a consumer of DLPack 1.0
+        or later (``np.from_dlpack`` in NumPy >= 2.1); a copy with ``copy=True``, or for an older consumer,
+        which cannot be told that the buffer must not be written, unless it asks ``copy=False`` (then it gets
+        the buffer itself and must not write to it)."""
+        shared = max_version is not None and max_version[0] >= 1
+        buffer = self.__array__() if shared else self._value
+        if copy or (copy is None and not shared):
+            buffer = np.array(buffer)
+        return buffer.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device)
+
+    def __dlpack_device__(self) -> tuple:
+        """``(device type, device id)`` of the buffer ``__dlpack__`` exports: DLPack's ``(1, 0)``, the CPU (a
+        ``DeviceArray`` exports its host copy)."""
+        return self._value.__dlpack_device__()
+
     def delete(self, reason: str = "was deleted") -> None:
         """Free the buffer now; any later use of this Array raises ``DeletedArrayError`` (as in JAX)."""
         self._value = _DeletedBuffer(reason)
@@ -169,7 +185,7 @@ class DeviceArray(Array):
     (``np.asarray``, printing, ``float()``), once (the host copy is kept: the array is immutable). Eager
     fnx.numpy operations read that host copy and give CPU results; wrap them in ``jit`` to stay on the device.
 
-    >>> import fnx, numpy as np                       # doctest: +SKIP
+    >>> import fnx, numpy as np
     >>> x = fnx.device_put(np.ones(3), fnx.devices("gpu")[0])
     >>> x.device, np.asarray(x)
     (GPUDevice(id=0), array([1., 1., 1.]))

@@ -64,6 +64,16 @@ class ArrayMethods:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):  # np.sin(x), ndarray + x
         return _fnp._numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
 
+    def __array_namespace__(self, /, *, api_version: str | None = None):
+        """``fnx.numpy``, the Array API namespace of this array (``api_version``: ``"2023.12"``, or None)."""
+        if api_version not in (None, "2021.12", "2022.12", "2023.12"):
+            raise ValueError(f"__array_namespace__: fnx.numpy implements the Array API 2023.12, not {api_version!r}")
+        return _fnp
+
+    def to_device(self, device, /, *, stream=None):
+        """This array on ``device`` (``fnx.numpy.to_device``)."""
+        return _fnp.to_device(self, device, stream=stream)
+
     def reshape(self, *shape, order="C"):
         return _fnp.reshape(self, _shape_args(shape), order=order)
 

@@ -22,6 +22,39 @@ def user_frame_summary() -> str:
     return ""
 
 
+_is_fnx_code: dict = {}  # code object -> whether it is code of the fnx package
+
+
+def user_frame(depth: int = 2) -> tuple | None:
+    """Where the innermost frame outside the fnx package is, starting ``depth`` frames up (1: the caller), as
+    ``(code object, instruction offset)``, or None. Cheap enough to run for every traced equation: it reads no
+    path and no line number (``source_line`` turns the pair into ``file:line (code)`` when an error needs it)."""
+    frame = sys._getframe(depth)
+    known = _is_fnx_code
+    while frame is not None:
+        code = frame.f_code
+        inside = known.get(code)
+        if inside is None:
+            if len(known) > 65536:  # code objects made on the fly (exec): keep the memo bounded
+                known.clear()
+            inside = known[code] = os.path.abspath(code.co_filename).startswith(_FNX_DIR + os.sep)
+        if not inside:
+            return code, frame.f_lasti
+        frame = frame.f_back
+    return None
+
+
+def source_line(where: tuple | None) -> str:
+    """``file:line (code)`` for a ``user_frame`` result, as ``user_frame_summary`` writes it; '' for None."""
+    if where is None:
+        return ""
+    import linecache
+    code, offset = where
+    line = next((n for start, end, n in code.co_lines() if start <= offset < end), None) or code.co_firstlineno
+    text = linecache.getline(code.co_filename, line).strip()
+    return f"{code.co_filename}:{line}" + (f" ({text})" if text else "")
+
+
 def _with_location(message: str) -> str:
     where = user_frame_summary()
     return f"{message}\n  at {where}" if where else message
@@ -37,6 +70,21 @@ class FnxTypeError(TypeError):
 class FnxLinAlgError(FnxTypeError, np.linalg.LinAlgError):
     """A linear algebra failure (a singular matrix) of an eager operation: caught by ``except LinAlgError`` as
     NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
+
+
+class FnxValueError(FnxTypeError, ValueError):
+    """A bad value for an operation's argument (an axis of the wrong size): caught by ``except ValueError`` as
+    NumPy's, and by ``except FnxTypeError`` as fnx's other operation errors."""
+
+
+class FnxIndexError(FnxTypeError, IndexError):
+    """An index that does not fit an array (too many entries): caught by ``except IndexError`` as NumPy's, and
+    by ``except FnxTypeError``."""
+
+
+class FnxAxisError(FnxIndexError, ValueError):
+    """An axis out of an array's range: caught by ``except IndexError`` and ``except ValueError`` as NumPy's
+    ``AxisError`` (the Array API asks for an IndexError), and by ``except FnxTypeError``."""
 
 
 class DeletedArrayError(RuntimeError):

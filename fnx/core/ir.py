@@ -46,12 +46,14 @@ Atom = Union[Var, Literal]
 
 @dataclass(slots=True)
 class Eqn:
-    """One equation ``outvars = primitive[params] invars``."""
+    """One equation ``outvars = primitive[params] invars``; ``source`` is where in the user's code it was made,
+    when a trace recorded it (``core.errors.user_frame``; ``source_line`` reads it), for ``debug_nans``' errors."""
 
     primitive: Primitive
     invars: list
     outvars: list
     params: dict = field(default_factory=dict)
+    source: tuple | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(eq=False)  # compared and hashed by identity: jaxprs are params of primitives and cache keys
@@ -113,7 +115,7 @@ def map_sub_jaxprs(eqn: Eqn, f: Callable[[Jaxpr], Jaxpr]) -> Eqn:
             params[k] = ClosedJaxpr(f(v.jaxpr), v.consts)
         elif isinstance(v, tuple) and v and all(isinstance(b, ClosedJaxpr) for b in v):
             params[k] = tuple(ClosedJaxpr(f(b.jaxpr), b.consts) for b in v)
-    return Eqn(eqn.primitive, eqn.invars, eqn.outvars, {**eqn.params, **params}) if params else eqn
+    return Eqn(eqn.primitive, eqn.invars, eqn.outvars, {**eqn.params, **params}, eqn.source) if params else eqn
 
 
 def has_effects(eqn: Eqn) -> bool:
@@ -199,7 +201,7 @@ def _pp_eqn(eqn: Eqn, names: _Names, indent: int) -> str:
     params = ", ".join(f"{k}={_pp_param(v, names, indent)}" for k, v in eqn.params.items())
     rhs = eqn.primitive.name + (f"[{params}]" if params else "")
     args = " ".join(names(x) for x in eqn.invars)
-    return f"{lhs} = {rhs} {args}".rstrip()
+    return f"{lhs + ' = ' if lhs else ''}{rhs} {args}".rstrip()  # no outputs: an effect (debug_callback)
 
 
 def pp_jaxpr(jaxpr: Jaxpr, names: _Names, indent: int) -> str:
@@ -224,7 +226,11 @@ class JaxprTypeError(TypeError):
 
 def check_jaxpr(jaxpr: Jaxpr) -> None:
     """Check that every variable is defined once before use and every equation's output types are what its
-    primitive's abstract-eval rule says. Raises JaxprTypeError."""
+    primitive's abstract-eval rule says. Raises JaxprTypeError.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.check_jaxpr(fnx.make_jaxpr(fnp.sin)(1.0).jaxpr)  # well typed: no error
+    """
     defined: set[int] = set()
 
     def define(v: Var) -> None:

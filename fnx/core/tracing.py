@@ -20,9 +20,10 @@ from . import dtypes
 from .array import Array
 from .array_methods import ArrayMethods
 from .avals import ShapedArray
-from .errors import ConcretizationError, FnxTypeError
+from .errors import ConcretizationError, FnxTypeError, user_frame
 from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from .primitive import Primitive, _trace_stack, abstract_eval, bind, impl_outputs, impl_rules
+from .scoped import Scoped
 from .tree import tree_flatten, tree_unflatten
 
 
@@ -64,6 +65,12 @@ class Tracer(ArrayMethods):
                                "(it was stored outside, e.g. in a global); return it instead")
         raise ConcretizationError("Converting to a NumPy array", self.aval,
                                   "Use fnx.numpy functions inside transformed functions instead of NumPy ones.")
+
+    def __dlpack__(self, **_):
+        raise ConcretizationError("Exporting through DLPack", self.aval,
+                                  "Export the result of the transformed function instead.")
+
+    __dlpack_device__ = __dlpack__
 
     def item(self, *args):
         return self._concrete("item()", "Keep the value as an array.").item(*args)
@@ -150,7 +157,8 @@ class JaxprTrace:
             outs = [Tracer(self, Var(aval)) for aval in out_avals]
             for t, value in zip(outs, impl_outputs(prim, vals, params)):
                 t.val = self.values[id(t.var)] = value if type(value) is np.ndarray else np.asarray(value)
-        self.eqns.append(Eqn(prim, atoms, [t.var for t in outs], params))
+        source = None if self.concrete else replay_source[0] or user_frame(4)  # 1-3: here, process, bind
+        self.eqns.append(Eqn(prim, atoms, [t.var for t in outs], params, source))
         return outs
 
     def to_jaxpr(self, in_tracers: list, out_values: list) -> ClosedJaxpr:
@@ -160,8 +168,32 @@ class JaxprTrace:
         return ClosedJaxpr(Jaxpr(constvars, invars, self.eqns, outvars), list(self.consts))
 
 
+# the user's line that the equations being recorded come from while a transform replays a jaxpr (``replayed``);
+# None: the innermost frame outside fnx (``core.errors.user_frame``). Concrete traces (eager grad) record none.
+replay_source: list = [None]
+
+
+def replayed(eqns):
+    """``eqns``, to iterate over as a transform binds them again (eval_jaxpr, jvp, the backward pass, vmap): each
+    equation a trace records meanwhile is attributed to the user's line of the equation being replayed, not to
+    the line that called the transform. With no trace active (eager grad) nothing is recorded: ``eqns`` itself."""
+    return _replaying(eqns) if _trace_stack else eqns
+
+
+def _replaying(eqns):
+    saved = replay_source[0]
+    try:
+        for eqn in eqns:
+            replay_source[0] = eqn.source or saved
+            yield eqn
+    finally:
+        replay_source[0] = saved
+
+
 @contextmanager
 def new_trace(concrete: bool = False):
+    if not _trace_stack:  # an outermost trace: nothing is being replayed (an earlier error may have left a line)
+        replay_source[0] = None
     trace = JaxprTrace(concrete)
     _trace_stack.append(trace)
     try:
@@ -281,7 +313,7 @@ def evaluate(jaxpr: Jaxpr, consts: Sequence, args: Sequence, apply: Callable | N
         env[id(v)] = x
     for v, x in zip(jaxpr.invars, args):
         env[id(v)] = x
-    for eqn in jaxpr.eqns:
+    for eqn in (jaxpr.eqns if apply is not _bind_eqn else replayed(jaxpr.eqns)):
         outs = apply(eqn, [x.val if isinstance(x, Literal) else env[id(x)] for x in eqn.invars])
         for v, out in zip(eqn.outvars, outs):
             env[id(v)] = out
@@ -301,6 +333,11 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
     """Evaluate ``jaxpr`` on ``consts`` and ``args`` (flat lists), binding each equation's primitive.
 
     Under an active trace the evaluation is itself recorded there. Returns the list of outputs.
+
+    >>> import fnx
+    >>> closed = fnx.make_jaxpr(lambda x: x * 2.0)(1.0)
+    >>> fnx.eval_jaxpr(closed.jaxpr, closed.consts, 3.0)
+    [Array(6.0, dtype=float64)]
     """
     if len(args) != len(jaxpr.invars):
         raise FnxTypeError(f"eval_jaxpr: the jaxpr takes {len(jaxpr.invars)} inputs, got {len(args)}")
@@ -321,9 +358,20 @@ def eval_jaxpr_numpy(closed: ClosedJaxpr, *args) -> list:
     ``eval_jaxpr`` would not do, because it binds, and an impl can run while a trace is active (a concrete
     trace computes values as it records): binding would record the inner equations into that trace.
     """
-    env = evaluate(closed.jaxpr, [], args, _impl_eqn)
+    env = evaluate(closed.jaxpr, [], args, _numpy_apply.value())
     return [np.asarray(read(env, v)) for v in closed.jaxpr.outvars]
 
 
-def _impl_eqn(eqn: Eqn, values: list) -> list:
+def impl_eqn(eqn: Eqn, values: list) -> list:
+    """An equation's outputs from its primitive's NumPy implementation, as arrays."""
     return [np.asarray(v) for v in impl_outputs(eqn.primitive, values, eqn.params)]
+
+
+_numpy_apply = Scoped(impl_eqn)  # how this thread's eval_jaxpr_numpy computes each equation
+
+
+def numpy_equations(apply: Callable):
+    """A context in which ``eval_jaxpr_numpy``, in this thread, computes each equation with ``apply(eqn,
+    values)``, also in the jaxprs that the equations' implementations evaluate (loop bodies, branches): the NaN
+    checker's rerun."""
+    return _numpy_apply.set(apply)

@@ -98,7 +98,13 @@ def _flatten(x, is_leaf, leaves: list) -> PyTreeDef:
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves) -> Any:
-    """Rebuild a pytree of structure ``treedef`` from ``leaves``."""
+    """Rebuild a pytree of structure ``treedef`` from ``leaves``.
+
+    >>> import fnx
+    >>> leaves, treedef = fnx.tree_flatten({"w": 1.0, "b": 2.0})
+    >>> fnx.tree_unflatten(treedef, [10.0, 20.0])
+    {'b': 10.0, 'w': 20.0}
+    """
     return _build(treedef, iter(leaves))
 
 
@@ -115,12 +121,22 @@ def _build(td: PyTreeDef, it):
 
 
 def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
-    """The leaves of a pytree, left to right (dict keys in sorted order)."""
+    """The leaves of a pytree, left to right (dict keys in sorted order).
+
+    >>> import fnx
+    >>> fnx.tree_leaves({"b": [1.0, 2.0], "a": 3.0, "c": None})
+    [3.0, 1.0, 2.0]
+    """
     return tree_flatten(tree, is_leaf)[0]
 
 
 def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> PyTreeDef:
-    """The structure of a pytree."""
+    """The structure of a pytree.
+
+    >>> import fnx
+    >>> fnx.tree_structure((1.0, {"x": 2.0}))
+    PyTreeDef(tuple(*, PyTreeDef(dict[('x',)](*))))
+    """
     return tree_flatten(tree, is_leaf)[1]
 
 

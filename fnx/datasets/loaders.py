@@ -117,6 +117,14 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     >>> read_idx("train-labels-idx1-ubyte.gz").shape  # doctest: +SKIP
     (60000,)
+
+    A file of three uint8 labels (type 0x08, one dimension of size 3), written here to try it:
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "labels-idx1-ubyte"
+    >>> _ = path.write_bytes(bytes([0, 0, 0x08, 1, 0, 0, 0, 3, 7, 2, 1]))
+    >>> read_idx(path)
+    array([7, 2, 1], dtype=uint8)
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -257,6 +265,15 @@ def load_csv(path: str | os.PathLike, label_column: int | None = -1, delimiter: 
     >>> X, y = load_csv("train.csv", label_column=0, skip_header=1)  # doctest: +SKIP
     >>> X.shape, y.dtype  # doctest: +SKIP
     ((42000, 784), dtype('int64'))
+
+    A small table written here to try it (the label last, the default ``label_column``):
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "table.csv"
+    >>> _ = path.write_text("x1,x2,label\\n0.5,1.5,0\\n2.0,3.0,1\\n")
+    >>> load_csv(path, skip_header=1)
+    (array([[0.5, 1.5],
+           [2. , 3. ]]), array([0, 1]))
     """
     file = Path(path).expanduser()
     if not file.is_file():

@@ -5,11 +5,15 @@ docs/distributed.md); each process then sees its ``rank`` and the ``size`` of th
 MPI until a collective or ``initialize`` needs it, and out of an MPI launch the world is this process alone,
 where every collective returns its operand, so a script written for N processes runs unchanged alone.
 
->>> import fnx.distributed as dist
->>> world = dist.initialize()              # under mpiexec; raises a DistributedError otherwise
->>> params = dist.broadcast(params)        # rank 0's parameters everywhere
+>>> import fnx, fnx.numpy as fnp, fnx.distributed as dist
+>>> world = dist.world()                   # dist.initialize() under mpiexec (an error without it)
+>>> world.rank, world.size                 # run alone: a world of one process
+(0, 1)
+>>> params = dist.broadcast({"w": fnp.ones(2)})   # rank 0's parameters everywhere
 >>> optimizer = dist.data_parallel(fnx.optimizers.adam(1e-3))
->>> xb, yb = dist.shard(x_batch, y_batch)  # this rank's rows of the global batch
+>>> xb, yb = dist.shard(fnp.zeros((64, 3)), fnp.zeros(64))  # this rank's rows of the global batch
+>>> xb.shape                               # under mpiexec -n 2: (32, 3)
+(64, 3)
 """
 from __future__ import annotations
 

@@ -29,7 +29,10 @@ def shard(*batch: Any) -> tuple:
     """This process's rows of each array of a global batch: rows ``[r*B/N, (r+1)*B/N)`` of the leading axis
     (B rows, N processes, rank r). Every array needs the same B, divisible by N.
 
-    >>> xb, yb = fnx.distributed.shard(x_global, y_global)   # under mpiexec -n 2: 32 rows each of 64
+    >>> import fnx, numpy as np
+    >>> xb, yb = fnx.distributed.shard(np.zeros((64, 3)), np.arange(64))
+    >>> xb.shape, yb[:3]         # run alone; under mpiexec -n 2: (32, 3) and rank 1 gets [32 33 34]
+    ((64, 3), array([0, 1, 2]))
     """
     world = current()
     rows = {np.shape(a)[0] if np.ndim(a) else None for a in batch}
@@ -47,7 +50,12 @@ def data_parallel(optimizer: GradientTransformation) -> GradientTransformation:
 
     Use it in place of the optimizer in a jitted training step; with one process it is ``optimizer``.
 
-    >>> optimizer = fnx.distributed.data_parallel(fnx.optimizers.adam(1e-3))
+    >>> import fnx, fnx.numpy as fnp
+    >>> optimizer = fnx.distributed.data_parallel(fnx.optimizers.sgd(0.1))
+    >>> params = {"w": fnp.ones(2)}
+    >>> updates, state = optimizer.update({"w": fnp.full(2, 0.5)}, optimizer.init(params), params)
+    >>> updates["w"]             # run alone: sgd's update; under mpiexec, of the ranks' mean gradient
+    Array([-0.05, -0.05], dtype=float64)
     """
     def update(grads, state, params=None):
         return optimizer.update(fused.mean(grads), state, params)

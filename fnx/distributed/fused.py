@@ -36,7 +36,9 @@ def _fused(tree: Any, collective: Callable) -> Any:
 def mean(tree: Any) -> Any:
     """The mean over processes of every leaf of ``tree``, with one all_reduce per dtype.
 
-    >>> grads = fnx.distributed.mean(grads)   # inside a jitted step: the average of every rank's gradient
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.distributed.mean({"w": fnp.ones(2)})   # run alone; under mpiexec: the average over the ranks
+    {'w': Array([1., 1.], dtype=float64)}
     """
     size = current().size
     if size == 1:

@@ -17,6 +17,7 @@ from .linalg import (cholesky_p, det_p, dot, dot_general, dot_general_p, eigh, e
 from .reductions import *  # noqa: F401,F403
 from .sorting import sort, sort_key_val, sort_p  # noqa: F401
 from .structural import *  # noqa: F401,F403
+from .debugging import debug_callback, debug_callback_p  # noqa: F401
 from .collectives import all_gather, all_reduce, bcast, pmax, pmean, pmin, psum, reduce_scatter  # noqa: F401
 from .precision import Precision, check_precision  # noqa: F401
 from .scans import associative_scan, map as _map  # noqa: F401

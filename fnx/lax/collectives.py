@@ -147,7 +147,9 @@ def all_reduce(x, op: str = "sum"):
     ``x`` is an array or a pytree of arrays (float32/64, int32/64); shapes are kept. Usable eagerly and under
     ``jit``, ``grad`` and ``vmap``. Out of an MPI launch (one process) it returns ``x``.
 
-    >>> fnx.lax.all_reduce(fnx.numpy.ones(3), "sum")   # under mpiexec -n 4: [4., 4., 4.]
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.lax.all_reduce(fnp.ones(3), "sum")   # run alone; under mpiexec -n 4: [4., 4., 4.]
+    Array([1., 1., 1.], dtype=float64)
     """
     if op == "mean":
         return pmean(x)

@@ -128,7 +128,8 @@ def _scan_dce(eqn: Eqn, used: list) -> Eqn:
     j = body.jaxpr
     new_body = ClosedJaxpr(dce(Jaxpr(j.constvars, j.invars, j.eqns, [v for v, k in zip(j.outvars, keep) if k])),
                            body.consts)
-    return Eqn(scan_p, eqn.invars, [v for v, k in zip(eqn.outvars, keep) if k], {**eqn.params, "jaxpr": new_body})
+    return Eqn(scan_p, eqn.invars, [v for v, k in zip(eqn.outvars, keep) if k], {**eqn.params, "jaxpr": new_body},
+               eqn.source)
 
 
 dce_rules[scan_p] = _scan_dce

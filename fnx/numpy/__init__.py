@@ -12,9 +12,8 @@ import numpy as _np
 
 from ..core import array_methods as _array_methods
 from ..core.array import Array as ndarray  # noqa: F401  (isinstance checks as in NumPy)
-from ..core.dtypes import finfo, iinfo  # noqa: F401
-from . import (_comparison, _creation, _elementwise, _indexing, _linalg_functions, _numpy_protocol,  # noqa: F401
-               _reductions, _scalar_types, _shape, _signal, _sorting, _vectorize)
+from . import (_comparison, _creation, _elementwise, _indexing, _inspection, _linalg_functions,  # noqa: F401
+               _numpy_protocol, _reductions, _scalar_types, _shape, _signal, _sorting, _vectorize)
 from . import fft, linalg  # noqa: F401
 
 
@@ -26,8 +25,10 @@ def _export(module) -> None:
 
 
 for _m in (_creation, _elementwise, _reductions, _shape, _indexing, _linalg_functions, _sorting, _vectorize, _comparison,
-           _signal):
+           _signal, _inspection):
     _export(_m)
+__array_api_version__ = "2023.12"
+__array_namespace_info__ = _inspection.__array_namespace_info__
 IndexUpdateHelper = _indexing.IndexUpdateHelper
 
 bool_ = _scalar_types.scalar_type("bool_")

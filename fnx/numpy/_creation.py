@@ -7,7 +7,7 @@ import numpy as np
 from .. import lax
 from ..config import config
 from ..core import dtypes
-from ..core.array import Array
+from ..core.array import CPU, Array
 from ..core.errors import FnxTypeError, check_size
 from ..core.tracing import Tracer, is_tracing
 from ._util import as_array, cast, common_dtype, is_weak, to_operand
@@ -46,7 +46,9 @@ def array(obj, dtype=None, copy: bool = True):
         obj = [np.asarray(o) if isinstance(o, Array) else o for o in obj]
     try:
         value = np.array(obj)
-    except ValueError as e:
+        if target is not None and target.kind in "iu" and value.dtype.kind == "f" and isinstance(obj, (list, tuple)):
+            value = np.array(obj, dtype=target)  # [2**63 + 1, 1] exactly: NumPy infers float64 for it
+    except (ValueError, OverflowError) as e:
         raise FnxTypeError(f"array: cannot make an array of {type(obj).__name__}: {e}") from None
     if value.dtype == object or value.dtype.kind in "cUSV":
         raise FnxTypeError(f"array: unsupported element type {value.dtype} (fnx arrays hold bool, ints and floats)")
@@ -55,9 +57,62 @@ def array(obj, dtype=None, copy: bool = True):
     return Array._wrap(value.astype(target or inferred, copy=False))
 
 
-def asarray(obj, dtype=None, copy: bool | None = None):
-    """Like ``array``, but returns an fnx Array or traced value unchanged when no cast is asked for."""
-    return array(obj, dtype)
+def asarray(obj, dtype=None, copy: bool | None = None, *, device=None):
+    """Like ``array``, but returns an fnx Array or traced value unchanged when no cast is asked for.
+
+    ``copy=False`` is refused only where a cast is needed; an fnx Array never needs a copy (it is immutable).
+    ``device`` places the result (``fnx.device_put``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.asarray([1, 2, 3])
+    Array([1, 2, 3], dtype=int64)
+    >>> fnp.asarray(2.5, dtype='float32')
+    Array(2.5, dtype=float32)
+    """
+    if copy is False and dtype is not None and hasattr(obj, "dtype") and \
+            np.dtype(obj.dtype) != dtypes.canonicalize(dtype, "asarray"):
+        raise ValueError(f"asarray: copy=False, but converting to {np.dtype(dtype)} needs a copy")
+    return to_device(array(obj, dtype), device)
+
+
+def to_device(x, device, /, *, stream=None):
+    """``x`` placed on ``device`` (None or the CPU: ``x`` itself; a GPU: ``fnx.device_put``), as
+    ``x.to_device(device)`` and ``array_api_compat.to_device``. ``stream`` is the standard's; fnx has none.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.to_device(fnp.ones(2), "cpu").device
+    CPUDevice(id=0)
+    """
+    if device is None or device == CPU or device == "cpu":
+        return x
+    from .. import device_put
+    return device_put(x, device)
+
+
+def from_dlpack(x, /, *, device=None, copy: bool | None = None):
+    """An fnx Array sharing the memory of ``x``, any object with ``__dlpack__`` (a NumPy array, a PyTorch CPU
+    tensor...), or with ``copy=True`` a copy of it.
+
+    The Array is immutable but the producer may not be: writing to ``x`` afterwards changes the Array too, as
+    with any DLPack consumer (pass ``copy=True`` to be safe). fnx reads CPU buffers (``__dlpack_device__``
+    ``(1, 0)``) of the dtypes it supports.
+
+    >>> import numpy as np, fnx.numpy as fnp
+    >>> a = np.arange(3.0)
+    >>> b = fnp.from_dlpack(a)
+    >>> np.shares_memory(np.asarray(b), a)
+    True
+    """
+    if type(x) is Array and not copy:
+        return to_device(x, device)
+    try:
+        value = np.from_dlpack(x, copy=copy)
+    except (AttributeError, BufferError, RuntimeError, TypeError) as e:
+        raise FnxTypeError(f"from_dlpack: cannot read {type(x).__name__} through DLPack: {e}") from None
+    view = value.view()
+    view.flags.writeable = False
+    dtypes.canonicalize(view.dtype, "from_dlpack")
+    return to_device(Array._wrap(view), device)
 
 
 def _shape_tuple(shape, op: str) -> tuple:
@@ -75,14 +130,14 @@ def _fill_dtype(fill_value, dtype, op: str) -> np.dtype:
     return np.dtype(fill_value.dtype)
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape, fill_value, dtype=None, *, device=None):
     """An array of ``shape`` filled with ``fill_value`` (a scalar, or an array broadcast to ``shape``).
 
     >>> import fnx.numpy as fnp
     >>> fnp.full((2,), 7)
     Array([7, 7], dtype=int64)
     """
-    return _filled("full", shape, fill_value, dtype)
+    return to_device(_filled("full", shape, fill_value, dtype), device)
 
 
 def _filled(op: str, shape, fill_value, dtype):
@@ -98,24 +153,42 @@ def _filled(op: str, shape, fill_value, dtype):
     return broadcast_to_shape(cast(as_array(fill_value, op), dtype), shape)
 
 
-def zeros(shape, dtype=None):
-    """An array of zeros (default float dtype unless ``dtype`` is given)."""
-    return _filled("zeros", shape, 0, dtype or float)
+def zeros(shape, dtype=None, *, device=None):
+    """An array of zeros (default float dtype unless ``dtype`` is given).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.zeros((2, 3))
+    Array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float64)
+    >>> fnp.zeros(2, dtype='int32')
+    Array([0, 0], dtype=int32)
+    """
+    return to_device(_filled("zeros", shape, 0, dtype or float), device)
 
 
-def ones(shape, dtype=None):
-    """An array of ones (default float dtype unless ``dtype`` is given)."""
-    return _filled("ones", shape, 1, dtype or float)
+def ones(shape, dtype=None, *, device=None):
+    """An array of ones (default float dtype unless ``dtype`` is given).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.ones(3)
+    Array([1., 1., 1.], dtype=float64)
+    """
+    return to_device(_filled("ones", shape, 1, dtype or float), device)
 
 
-def empty(shape, dtype=None):
+def empty(shape, dtype=None, *, device=None):
     """Same as ``zeros``: fnx arrays are immutable, so there is nothing to gain from uninitialized memory."""
-    return _filled("empty", shape, 0, dtype or float)
+    return to_device(_filled("empty", shape, 0, dtype or float), device)
 
 
-def full_like(x, fill_value, dtype=None, shape=None):
-    """An array shaped like ``x`` (or ``shape``) filled with ``fill_value``, of ``x``'s dtype unless given."""
-    return _filled_like("full_like", x, fill_value, dtype, shape)
+def full_like(x, fill_value, dtype=None, shape=None, *, device=None):
+    """An array shaped like ``x`` (or ``shape``) filled with ``fill_value``, of ``x``'s dtype unless given.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.full_like(fnp.array([1.0, 2.0]), 7.0)
+    Array([7., 7.], dtype=float64)
+    """
+    return to_device(_filled_like("full_like", x, fill_value, dtype, shape), device)
 
 
 def _filled_like(op: str, x, fill_value, dtype, shape):
@@ -124,19 +197,30 @@ def _filled_like(op: str, x, fill_value, dtype, shape):
     return _filled(op, x.shape if shape is None else shape, fill_value, dtype or x.dtype)
 
 
-def zeros_like(x, dtype=None, shape=None):
-    """Zeros shaped like ``x``."""
-    return _filled_like("zeros_like", x, 0, dtype, shape)
+def zeros_like(x, dtype=None, shape=None, *, device=None):
+    """Zeros shaped like ``x``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.zeros_like(fnp.array([1, 2, 3]))
+    Array([0, 0, 0], dtype=int64)
+    """
+    return to_device(_filled_like("zeros_like", x, 0, dtype, shape), device)
 
 
-def ones_like(x, dtype=None, shape=None):
-    """Ones shaped like ``x``."""
-    return _filled_like("ones_like", x, 1, dtype, shape)
+def ones_like(x, dtype=None, shape=None, *, device=None):
+    """Ones shaped like ``x``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.ones_like(fnp.array([[1.5], [2.5]]))
+    Array([[1.],
+           [1.]], dtype=float64)
+    """
+    return to_device(_filled_like("ones_like", x, 1, dtype, shape), device)
 
 
-def empty_like(x, dtype=None, shape=None):
+def empty_like(x, dtype=None, shape=None, *, device=None):
     """Same as ``zeros_like``."""
-    return _filled_like("empty_like", x, 0, dtype, shape)
+    return to_device(_filled_like("empty_like", x, 0, dtype, shape), device)
 
 
 def _static_number(v, op: str):
@@ -146,7 +230,7 @@ def _static_number(v, op: str):
     return v.item() if isinstance(v, (Array, np.ndarray, np.generic)) else v
 
 
-def arange(start, stop=None, step=None, dtype=None):
+def arange(start, stop=None, step=1, dtype=None, *, device=None):
     """Evenly spaced values in ``[start, stop)`` (NumPy's ``arange``).
 
     >>> import fnx.numpy as fnp
@@ -162,6 +246,8 @@ def arange(start, stop=None, step=None, dtype=None):
     dt = dtypes.canonicalize(dtype, "arange") if dtype is not None else \
         dtypes.result_type(*(type(v) if is_weak(v) else np.dtype(type(v)) for v in (start, stop, step)))
     n = max(0, math.ceil((stop - start) / step))
+    if device is not None:
+        return to_device(arange(start, stop, step, dt), device)
     if not is_tracing():
         return Array._wrap(np.arange(start, stop, step, dtype=np.float64 if dt.kind == "f" else None).astype(dt))
     ramp = lax.iota(dt, n)
@@ -171,7 +257,7 @@ def arange(start, stop=None, step=None, dtype=None):
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype=None,
-             axis: int = 0):
+             axis: int = 0, *, device=None):
     """``num`` evenly spaced values from ``start`` to ``stop`` (inclusive when ``endpoint``), as NumPy 2.
 
     Array ``start``/``stop`` broadcast together and the values run along ``axis``. The arithmetic is in the
@@ -201,6 +287,7 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     if dtype is not None:
         dt = dtypes.canonicalize(dtype, "linspace")
         out = cast(floor(out) if dt.kind in "iu" else out, dt)
+    out = to_device(out, device)
     return (out, step) if retstep else out
 
 
@@ -243,7 +330,7 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=None):
     return cast(cols <= rows + k, dtypes.canonicalize(dtype or float, "tri"))
 
 
-def eye(N: int, M: int | None = None, k: int = 0, dtype=None):
+def eye(N: int, M: int | None = None, k: int = 0, dtype=None, *, device=None):
     """An ``N x M`` matrix with ones on the ``k``-th diagonal.
 
     >>> import fnx.numpy as fnp
@@ -251,11 +338,17 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None):
     Array([[0, 1, 0],
            [0, 0, 1]], dtype=int64)
     """
-    return _eye("eye", N, M, k, dtype)
+    return to_device(_eye("eye", N, M, k, dtype), device)
 
 
 def identity(n: int, dtype=None):
-    """The ``n x n`` identity matrix."""
+    """The ``n x n`` identity matrix.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.identity(2)
+    Array([[1., 0.],
+           [0., 1.]], dtype=float64)
+    """
     return _eye("identity", n, None, 0, dtype)
 
 
@@ -294,7 +387,14 @@ def tril(m, k: int = 0):
 
 
 def triu(m, k: int = 0):
-    """``m`` with the elements below the ``k``-th diagonal zeroed (on the last two axes)."""
+    """``m`` with the elements below the ``k``-th diagonal zeroed (on the last two axes).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.triu(fnp.ones((3, 3)))
+    Array([[1., 1., 1.],
+           [0., 1., 1.],
+           [0., 0., 1.]], dtype=float64)
+    """
     return _triangle("triu", m, lambda rows, cols: cols >= rows + k)
 
 

@@ -9,6 +9,7 @@ from ..core.array import Array
 from ..core.primitive import Primitive, bind1, impl_rules
 from ..core.tracing import Tracer, active_traces
 from ..lax import elementwise as ew
+from ._elementwise_examples import EXAMPLES
 from ._util import as_array, broadcast_operands, cast, common_dtype, promote, to_operand
 
 _TRACES = active_traces()  # updated in place: its truth says whether a trace is active, at no call's cost
@@ -18,8 +19,11 @@ _WEAK = (bool, int, float)
 
 
 def _doc(f, name: str, what: str, example: str):
+    """Name ``f`` and give it a docstring with its example from EXAMPLES (``example``, a call, without one)."""
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"{what}, elementwise (NumPy's ``{name}``).\n\n    >>> import fnx.numpy as fnp\n    >>> {example}\n"
+    call, output = EXAMPLES.get(name, (example, ""))
+    example = f">>> import fnx.numpy as fnp\n    >>> {call}\n    {output}"
+    f.__doc__ = f"{what}, elementwise (NumPy's ``{name}``).\n\n    {example}\n"
     return f
 
 
@@ -231,13 +235,23 @@ def positive(x):
 
 
 def square(x):
-    """``x * x`` elementwise."""
+    """``x * x`` elementwise.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.square(fnp.array([1.5, -2.0]))
+    Array([2.25, 4.  ], dtype=float64)
+    """
     x = as_array(x, "square")
     return multiply(x, x)
 
 
 def reciprocal(x):
-    """``1 / x`` elementwise, in the default float for integer input."""
+    """``1 / x`` elementwise, in the default float for integer input.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.reciprocal(fnp.array([2.0, 0.5]))
+    Array([0.5, 2. ], dtype=float64)
+    """
     return divide(1.0, x)
 
 
@@ -269,7 +283,12 @@ def divmod(x, y):  # noqa: A001 (NumPy's name)
 
 
 def fmod(x, y):
-    """C-style remainder: the result has the sign of ``x`` (NumPy's ``fmod``)."""
+    """C-style remainder: the result has the sign of ``x`` (NumPy's ``fmod``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.fmod(fnp.array([7.0, -7.0]), 2.0)
+    Array([ 1., -1.], dtype=float64)
+    """
     x, y = promote("fmod", x, y)
     r = remainder(x, y)
     fix = logical_and(not_equal(r, 0), not_equal(signbit_like(r), signbit_like(x)))
@@ -282,12 +301,22 @@ def signbit_like(x):
 
 
 def logical_and(x, y):
-    """Truth of ``x and y`` elementwise."""
+    """Truth of ``x and y`` elementwise.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.logical_and(fnp.array([True, True, False]), fnp.array([True, False, False]))
+    Array([ True, False, False], dtype=bool)
+    """
     return bitwise_and(astype(x, bool), astype(y, bool))
 
 
 def logical_or(x, y):
-    """Truth of ``x or y`` elementwise."""
+    """Truth of ``x or y`` elementwise.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.logical_or(fnp.array([True, True, False]), fnp.array([True, False, False]))
+    Array([ True,  True, False], dtype=bool)
+    """
     return bitwise_or(astype(x, bool), astype(y, bool))
 
 
@@ -297,7 +326,12 @@ def logical_xor(x, y):
 
 
 def logical_not(x):
-    """Truth of ``not x`` elementwise."""
+    """Truth of ``not x`` elementwise.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.logical_not(fnp.array([True, False]))
+    Array([False,  True], dtype=bool)
+    """
     return bind1(ew.not_p, (astype(x, bool),), _NO_PARAMS)
 
 
@@ -307,19 +341,25 @@ def bitwise_not(x):
     return bind1(ew.not_p, (x,), _NO_PARAMS)
 
 
-def astype(x, dtype, copy: bool = True):
-    """``x`` converted to ``dtype`` (floats to integers truncate toward zero).
+def astype(x, dtype, copy: bool = True, *, device=None):
+    """``x`` converted to ``dtype`` (floats to integers truncate toward zero), on ``device`` if given.
 
     >>> import fnx.numpy as fnp
     >>> fnp.astype(fnp.array([1.7, -1.7]), "int32")
     Array([ 1, -1], dtype=int32)
     """
+    from ._creation import to_device
     x = as_array(x, "astype")
-    return cast(x, dtypes.canonicalize(dtype, "astype"))
+    return to_device(cast(x, dtypes.canonicalize(dtype, "astype")), device)
 
 
 def where(condition, x=None, y=None):
-    """``x`` where ``condition`` else ``y``, broadcast together; with one argument, ``nonzero(condition)``."""
+    """``x`` where ``condition`` else ``y``, broadcast together; with one argument, ``nonzero(condition)``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.where(fnp.array([True, False, True]), fnp.array([1.0, 2.0, 3.0]), 0.0)
+    Array([1., 0., 3.], dtype=float64)
+    """
     if x is None and y is None:
         from ._sorting import nonzero
         return nonzero(condition)
@@ -331,7 +371,12 @@ def where(condition, x=None, y=None):
 
 
 def clip(x, min=None, max=None, a_min=None, a_max=None):  # noqa: A002 (NumPy's names)
-    """``x`` limited to ``[min, max]`` (either may be None)."""
+    """``x`` limited to ``[min, max]`` (either may be None).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.clip(fnp.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
+    Array([0. , 0.5, 1. ], dtype=float64)
+    """
     lo, hi = (min if min is not None else a_min), (max if max is not None else a_max)
     x = as_array(x, "clip")
     if lo is not None:
@@ -342,7 +387,12 @@ def clip(x, min=None, max=None, a_min=None, a_max=None):  # noqa: A002 (NumPy's 
 
 
 def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None):
-    """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (the dtype's extremes by default)."""
+    """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (the dtype's extremes by default).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.nan_to_num(fnp.array([1.0, fnp.nan, fnp.inf, -fnp.inf]), posinf=9.0, neginf=-9.0)
+    Array([ 1.,  0.,  9., -9.], dtype=float64)
+    """
     x = as_array(x, "nan_to_num")
     if x.dtype.kind != "f":
         return x
@@ -353,12 +403,22 @@ def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float |
 
 
 def deg2rad(x):
-    """Degrees to radians."""
+    """Degrees to radians.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.deg2rad(fnp.array([90.0, 180.0]))
+    Array([1.57079633, 3.14159265], dtype=float64)
+    """
     return multiply(astype_float(x), np.pi / 180)
 
 
 def rad2deg(x):
-    """Radians to degrees."""
+    """Radians to degrees.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.rad2deg(fnp.array([fnp.pi / 2, fnp.pi]))
+    Array([ 90., 180.], dtype=float64)
+    """
     return multiply(astype_float(x), 180 / np.pi)
 
 
@@ -369,7 +429,12 @@ def astype_float(x):
 
 
 def sinc(x):
-    """The normalized sinc ``sin(pi x) / (pi x)``, 1 at 0."""
+    """The normalized sinc ``sin(pi x) / (pi x)``, 1 at 0.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.sinc(fnp.array([0.0, 0.5, 1.0]))
+    Array([1.00000000e+00, 6.36619772e-01, 3.89817183e-17], dtype=float64)
+    """
     x = astype_float(x)
     px = multiply(x, np.pi)
     safe = where(equal(x, 0), 1.0, px)
@@ -388,7 +453,12 @@ def sigmoid(x):
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
-    """True where ``|a - b| <= atol + rtol * |b|`` (NumPy's ``isclose``)."""
+    """True where ``|a - b| <= atol + rtol * |b|`` (NumPy's ``isclose``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.isclose(fnp.array([1.0, 1.1]), 1.0 + 1e-9)
+    Array([ True, False], dtype=bool)
+    """
     a, b = promote("isclose", astype_float(a), b)
     close = less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b))))
     close = logical_or(close, equal(a, b))  # equal infinities
@@ -396,7 +466,14 @@ def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = Fa
 
 
 def round(x, decimals: int = 0):
-    """Round half to even to ``decimals`` places (NumPy's ``round``)."""
+    """Round half to even to ``decimals`` places (NumPy's ``round``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.round(fnp.array([0.5, 1.5, 2.675]), 0)
+    Array([0., 2., 3.], dtype=float64)
+    >>> fnp.round(fnp.array([1.234, -5.678]), 1)
+    Array([ 1.2, -5.7], dtype=float64)
+    """
     x = as_array(x, "round")
     if x.dtype.kind in "biu":
         return x

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import lax
 from ..core.array import Array
-from ..core.errors import FnxTypeError
+from ..core.errors import FnxIndexError, FnxTypeError
 from ..core.tracing import Tracer, is_tracing
 from ._util import as_array, broadcast_shapes, broadcast_to_shape, cast, is_weak
 
@@ -42,6 +42,13 @@ def _is_array_index(i) -> bool:
     return isinstance(i, (np.ndarray, Array, Tracer))
 
 
+def _is_scalar_mask(index) -> bool:
+    """Whether ``index`` is one concrete boolean scalar: ``True``, ``np.True_`` or a 0-d boolean array."""
+    if isinstance(index, (bool, np.bool_)):
+        return True
+    return _is_array_index(index) and index.dtype == np.bool_ and index.ndim == 0 and _concrete(index) is not None
+
+
 def _expand_index(x, index) -> tuple:
     """The index as a tuple of x.ndim entries (plus Nones): Ellipsis expanded, boolean masks made integer arrays."""
     out = []
@@ -54,16 +61,18 @@ def _expand_index(x, index) -> tuple:
                 raise FnxTypeError(f"getitem: a boolean mask {i.aval} under tracing gives a result whose shape "
                                    "depends on the data; use fnx.numpy.where(mask, x, 0) instead")
             if i.dtype == np.bool_ and i.ndim == 0:
-                raise FnxTypeError("getitem: a 0-d boolean index is not supported; use fnx.numpy.where")
+                raise FnxTypeError("getitem: a 0-d boolean index is supported alone, not with other index "
+                                   "entries; use fnx.numpy.where")
         elif isinstance(i, (bool, np.bool_)):
-            raise FnxTypeError("getitem: a scalar boolean index is not supported; use fnx.numpy.where")
+            raise FnxTypeError("getitem: a scalar boolean index is supported alone, not with other index entries; "
+                               "use fnx.numpy.where")
         elif not (i is None or i is Ellipsis or isinstance(i, slice) or _is_static_int(i)):
             raise FnxTypeError(f"getitem: unsupported index {i!r} of type {type(i).__name__}")
         out.append(i)
     ellipses = [k for k, i in enumerate(out) if i is Ellipsis]
     used = sum(_axes_used(i) for i in out)
     if len(ellipses) > 1 or used > x.ndim:
-        raise FnxTypeError(f"getitem: index {index!r} does not fit an array of shape {x.shape}")
+        raise FnxIndexError(f"getitem: index {index!r} does not fit an array of shape {x.shape}")
     fill = [slice(None)] * (x.ndim - used)
     if ellipses:
         out[ellipses[0]:ellipses[0] + 1] = fill
@@ -86,7 +95,7 @@ def _masks_to_indices(x, index: list) -> list:
         if _is_array_index(i) and i.dtype == np.bool_:
             mask = _concrete(i)
             covered = x.shape[axis:axis + mask.ndim]
-            if mask.shape != covered:
+            if mask.shape != covered and not (mask.size == 0 and mask.ndim == len(covered)):  # empty: as NumPy
                 raise IndexError(f"boolean index of shape {mask.shape} does not match the indexed array's axes "
                                  f"{covered} starting at axis {axis}")
             out.extend(np.nonzero(mask))
@@ -180,6 +189,9 @@ def getitem(x, index):
     if type(index) is int and type(x) is Tracer and x.ndim:
         return _take_int(x, index)
     x = as_array(x, "getitem")
+    if _is_scalar_mask(index):  # NumPy: a new axis of length 1, or 0 where the mask is False
+        y = lax.reshape(x, (1,) + x.shape)
+        return y if _concrete(index) else lax.slice(y, (0,) * y.ndim, (0,) + x.shape)
     index = _expand_index(x, index)
     x, index = _insert_new_axes(x, index)
     arrays = [k for k, i in enumerate(index) if not (isinstance(i, slice) or _is_static_int(i))]
@@ -285,7 +297,12 @@ class IndexUpdateHelper:
 
 
 def take(x, indices, axis: int | None = None, mode=None):
-    """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened array when None)."""
+    """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened array when None).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.take(fnp.array([10.0, 20.0, 30.0]), fnp.array([2, 0]))
+    Array([30., 10.], dtype=float64)
+    """
     x = as_array(x, "take")
     if axis is None:
         x, axis = lax.reshape(x, (x.size,)), 0
@@ -297,7 +314,12 @@ def take(x, indices, axis: int | None = None, mode=None):
 
 
 def take_along_axis(x, indices, axis: int | None):
-    """``x[..., indices, ...]`` matched element by element along ``axis`` (NumPy's ``take_along_axis``)."""
+    """``x[..., indices, ...]`` matched element by element along ``axis`` (NumPy's ``take_along_axis``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.take_along_axis(fnp.array([[10, 30, 20]]), fnp.argsort(fnp.array([[10, 30, 20]]), axis=1), axis=1)
+    Array([[10, 20, 30]], dtype=int64)
+    """
     x = as_array(x, "take_along_axis")
     if axis is None:
         x, axis = lax.reshape(x, (x.size,)), 0

@@ -194,6 +194,9 @@ def vecdot(x1, x2, axis: int = -1):
     x1, x2 = _arrays("vecdot", x1, x2)
     if x1.ndim == 0 or x2.ndim == 0:
         raise _mismatch("vecdot", x1, x2, "operands must have at least one dimension")
+    if -min(x1.ndim, x2.ndim) <= axis < 0 and x1.shape[axis] != x2.shape[axis]:
+        raise _mismatch("vecdot", x1, x2, f"their axes {axis} differ in size (vecdot broadcasts the other axes "
+                        "only, as the Array API says)")
     try:
         x1, x2 = broadcast_arrays(x1, x2)
     except FnxTypeError:

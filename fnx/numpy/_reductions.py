@@ -45,7 +45,14 @@ _min = _reduction(lax.reduce_min_p, "min", accumulate=False)
 
 
 def max(x, axis=None, keepdims: bool = False, initial=None):  # noqa: A001
-    """The largest element over ``axis`` (NaN if any element is NaN), or at least ``initial``."""
+    """The largest element over ``axis`` (NaN if any element is NaN), or at least ``initial``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.max(fnp.array([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), axis=1)
+    Array([5., 6.], dtype=float64)
+    >>> fnp.max(fnp.array([1.0, fnp.nan]))
+    Array(nan, dtype=float64)
+    """
     out = _max(x, axis, keepdims=keepdims)
     if initial is None:
         return out
@@ -54,7 +61,12 @@ def max(x, axis=None, keepdims: bool = False, initial=None):  # noqa: A001
 
 
 def min(x, axis=None, keepdims: bool = False, initial=None):  # noqa: A001
-    """The smallest element over ``axis`` (NaN if any element is NaN), or at most ``initial``."""
+    """The smallest element over ``axis`` (NaN if any element is NaN), or at most ``initial``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.min(fnp.array([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), axis=0)
+    Array([1., 3., 2.], dtype=float64)
+    """
     out = _min(x, axis, keepdims=keepdims)
     if initial is None:
         return out
@@ -63,7 +75,12 @@ def min(x, axis=None, keepdims: bool = False, initial=None):  # noqa: A001
 
 
 def all(x, axis=None, keepdims: bool = False):  # noqa: A001
-    """True if every element over ``axis`` is nonzero."""
+    """True if every element over ``axis`` is nonzero.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.all(fnp.array([[True, False], [True, True]]), axis=1)
+    Array([False,  True], dtype=bool)
+    """
     from ._elementwise import astype
     x = astype(x, bool)
     axes = normalize_axes("all", axis, x.ndim)
@@ -71,7 +88,12 @@ def all(x, axis=None, keepdims: bool = False):  # noqa: A001
 
 
 def any(x, axis=None, keepdims: bool = False):  # noqa: A001
-    """True if some element over ``axis`` is nonzero."""
+    """True if some element over ``axis`` is nonzero.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.any(fnp.array([[True, False], [False, False]]), axis=1)
+    Array([ True, False], dtype=bool)
+    """
     from ._elementwise import astype
     x = astype(x, bool)
     axes = normalize_axes("any", axis, x.ndim)
@@ -83,7 +105,14 @@ def _count(x, axes: tuple) -> int:
 
 
 def mean(x, axis=None, dtype=None, keepdims: bool = False):
-    """The arithmetic mean over ``axis``, in the default float for integer input."""
+    """The arithmetic mean over ``axis``, in the default float for integer input.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.mean(fnp.array([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), axis=0)
+    Array([2.5, 4. , 4. ], dtype=float64)
+    >>> fnp.mean(fnp.arange(4))
+    Array(1.5, dtype=float64)
+    """
     x = as_array(x, "mean")
     target = dtypes.canonicalize(dtype, "mean") if dtype is not None else dtypes.to_inexact(x.dtype)
     axes = normalize_axes("mean", axis, x.ndim)
@@ -92,7 +121,14 @@ def mean(x, axis=None, dtype=None, keepdims: bool = False):
 
 
 def var(x, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False, correction=None):
-    """The variance over ``axis``: ``sum((x - mean)**2) / (n - ddof)``."""
+    """The variance over ``axis``: ``sum((x - mean)**2) / (n - ddof)``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.var(fnp.array([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), axis=1)
+    Array([2.88888889, 1.55555556], dtype=float64)
+    >>> fnp.var(fnp.array([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), axis=1, ddof=1)
+    Array([4.33333333, 2.33333333], dtype=float64)
+    """
     x = as_array(x, "var")
     ddof = correction if correction is not None else ddof
     axes = normalize_axes("var", axis, x.ndim)
@@ -103,7 +139,12 @@ def var(x, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False, correct
 
 
 def std(x, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False, correction=None):
-    """The standard deviation over ``axis`` (square root of ``var``)."""
+    """The standard deviation over ``axis`` (square root of ``var``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.std(fnp.array([1.0, 2.0, 3.0, 4.0]))
+    Array(1.118033988749895, dtype=float64)
+    """
     from ._elementwise import sqrt
     return sqrt(var(x, axis, dtype, ddof, keepdims, correction))
 
@@ -172,13 +213,25 @@ def logsumexp(x, axis=None, keepdims: bool = False, b=None):
 
 
 def count_nonzero(x, axis=None, keepdims: bool = False):
-    """The number of nonzero elements over ``axis``, as int64."""
+    """The number of nonzero elements over ``axis``, as int64.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.count_nonzero(fnp.array([[0, 1, 2], [3, 0, 0]]), axis=0)
+    Array([1, 1, 1], dtype=int64)
+    """
     from ._elementwise import astype
     return sum(astype(astype(x, bool), np.int64), axis=axis, keepdims=keepdims)
 
 
 def median(x, axis=None, keepdims: bool = False):
-    """The median over ``axis`` (the mean of the two middle values for even counts)."""
+    """The median over ``axis`` (the mean of the two middle values for even counts).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.median(fnp.array([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), axis=1)
+    Array([2., 4.], dtype=float64)
+    >>> fnp.median(fnp.array([4.0, 1.0, 3.0, 2.0]))
+    Array(2.5, dtype=float64)
+    """
     from ._elementwise import astype_float
     from ._shape import moveaxis, reshape
     from ._sorting import sort
@@ -197,7 +250,12 @@ def median(x, axis=None, keepdims: bool = False):
 
 
 def average(x, axis=None, weights=None, keepdims: bool = False):
-    """The (weighted) mean over ``axis``."""
+    """The (weighted) mean over ``axis``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.average(fnp.array([1.0, 2.0, 4.0]), weights=fnp.array([3.0, 1.0, 0.0]))
+    Array(1.25, dtype=float64)
+    """
     if weights is None:
         return mean(x, axis, keepdims=keepdims)
     from ._shape import broadcast_to
@@ -209,7 +267,12 @@ def average(x, axis=None, weights=None, keepdims: bool = False):
 
 
 def ptp(x, axis=None, keepdims: bool = False):
-    """``max - min`` over ``axis``."""
+    """``max - min`` over ``axis``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.ptp(fnp.array([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), axis=1)
+    Array([4., 3.], dtype=float64)
+    """
     return _max(x, axis, keepdims=keepdims) - _min(x, axis, keepdims=keepdims)
 
 

@@ -14,7 +14,7 @@ class _ScalarTypeMeta(type):
     def __eq__(cls, other) -> bool:
         try:
             return cls.dtype == np.dtype(other)
-        except TypeError:
+        except (TypeError, ValueError):  # np.dtype(a dict) is a ValueError
             return NotImplemented
 
     def __hash__(cls) -> int:

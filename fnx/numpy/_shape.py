@@ -7,13 +7,14 @@ import numpy as np
 
 from .. import lax
 from ..core import dtypes
-from ..core.errors import FnxTypeError
+from ..core.errors import FnxTypeError, FnxValueError
 from ..core.tracing import Tracer
 from ._util import as_array, broadcast_shapes, broadcast_to_shape, cast, normalize_axes, normalize_axis
 
 
-def reshape(x, shape, order: str = "C"):
-    """``x`` with a new shape of the same size; one entry may be -1.
+def reshape(x, shape, order: str = "C", *, copy: bool | None = None):
+    """``x`` with a new shape of the same size; one entry may be -1. ``copy`` is the standard's, and means
+    nothing here: fnx arrays are immutable, so a view and a copy cannot be told apart.
 
     >>> import fnx.numpy as fnp
     >>> fnp.reshape(fnp.arange(6), (2, -1)).shape
@@ -42,12 +43,24 @@ def _int_tuple(v) -> tuple:
 
 
 def ravel(x, order: str = "C"):
-    """``x`` flattened to one dimension."""
+    """``x`` flattened to one dimension.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.ravel(fnp.array([[1, 2], [3, 4]]))
+    Array([1, 2, 3, 4], dtype=int64)
+    """
     return reshape(x, (-1,), order)
 
 
 def transpose(x, axes: Sequence[int] | None = None):
-    """``x`` with its axes permuted (reversed when ``axes`` is None)."""
+    """``x`` with its axes permuted (reversed when ``axes`` is None).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.transpose(fnp.ones((2, 3, 4))).shape
+    (4, 3, 2)
+    >>> fnp.transpose(fnp.ones((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    """
     x = as_array(x, "transpose")
     perm = tuple(range(x.ndim))[::-1] if axes is None else tuple(normalize_axis("transpose", a, x.ndim) for a in axes)
     return x if perm == tuple(range(x.ndim)) else lax.transpose(x, perm)
@@ -67,7 +80,12 @@ def matrix_transpose(x):
 
 
 def swapaxes(x, axis1: int, axis2: int):
-    """``x`` with two axes exchanged."""
+    """``x`` with two axes exchanged.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.swapaxes(fnp.ones((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
     x = as_array(x, "swapaxes")
     perm = list(range(x.ndim))
     a, b = normalize_axis("swapaxes", axis1, x.ndim), normalize_axis("swapaxes", axis2, x.ndim)
@@ -76,7 +94,12 @@ def swapaxes(x, axis1: int, axis2: int):
 
 
 def moveaxis(x, source, destination):
-    """``x`` with axes moved from ``source`` to ``destination`` (ints or sequences)."""
+    """``x`` with axes moved from ``source`` to ``destination`` (ints or sequences).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.moveaxis(fnp.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
     x = as_array(x, "moveaxis")
     src = [normalize_axis("moveaxis", a, x.ndim) for a in np.atleast_1d(source)]
     dst = [normalize_axis("moveaxis", a, x.ndim) for a in np.atleast_1d(destination)]
@@ -89,7 +112,12 @@ def moveaxis(x, source, destination):
 
 
 def expand_dims(x, axis):
-    """``x`` with new size-1 axes inserted at ``axis`` (an int or a sequence)."""
+    """``x`` with new size-1 axes inserted at ``axis`` (an int or a sequence).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.expand_dims(fnp.ones((2, 3)), axis=(0, 2)).shape
+    (1, 2, 1, 3)
+    """
     x = as_array(x, "expand_dims")
     axes = normalize_axes("expand_dims", axis, x.ndim + len(np.atleast_1d(axis)))
     shape = list(x.shape)
@@ -99,16 +127,27 @@ def expand_dims(x, axis):
 
 
 def squeeze(x, axis=None):
-    """``x`` without its size-1 axes (or only those in ``axis``)."""
+    """``x`` without its size-1 axes (or only those in ``axis``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.squeeze(fnp.ones((1, 3, 1))).shape
+    (3,)
+    """
     x = as_array(x, "squeeze")
     axes = tuple(i for i, n in enumerate(x.shape) if n == 1) if axis is None else normalize_axes("squeeze", axis, x.ndim)
     if any(x.shape[a] != 1 for a in axes):
-        raise FnxTypeError(f"squeeze: cannot squeeze axes {axes} of shape {x.shape}: their size is not 1")
+        raise FnxValueError(f"squeeze: cannot squeeze axes {axes} of shape {x.shape}: their size is not 1")
     return reshape(x, [n for i, n in enumerate(x.shape) if i not in axes])
 
 
 def broadcast_to(x, shape):
-    """``x`` broadcast to ``shape`` with NumPy's rules."""
+    """``x`` broadcast to ``shape`` with NumPy's rules.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.broadcast_to(fnp.array([1.0, 2.0]), (2, 2))
+    Array([[1., 2.],
+           [1., 2.]], dtype=float64)
+    """
     x = as_array(x, "broadcast_to")
     shape = _int_tuple(shape)
     if broadcast_shapes("broadcast_to", x.shape, shape) != shape:
@@ -151,7 +190,13 @@ concat = concatenate
 
 
 def stack(arrays: Sequence, axis: int = 0):
-    """Join arrays of one shape along a new axis."""
+    """Join arrays of one shape along a new axis.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.stack([fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0])], axis=1)
+    Array([[1., 3.],
+           [2., 4.]], dtype=float64)
+    """
     xs = _common("stack", arrays)
     if len({x.shape for x in xs}) != 1:
         raise FnxTypeError(f"stack: all arrays must have one shape, got {[x.shape for x in xs]}")
@@ -166,7 +211,12 @@ def atleast_1d(*xs):
 
 
 def atleast_2d(*xs):
-    """Arrays with at least two dimensions (1-d ``n`` becomes ``1 x n``)."""
+    """Arrays with at least two dimensions (1-d ``n`` becomes ``1 x n``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.atleast_2d(fnp.array([1.0, 2.0])).shape
+    (1, 2)
+    """
     out = [as_array(x) for x in xs]
     out = [x.reshape((1,) * (2 - x.ndim) + x.shape) if x.ndim < 2 else x for x in out]
     return out[0] if len(out) == 1 else out
@@ -182,13 +232,24 @@ def atleast_3d(*xs):
 
 
 def hstack(arrays: Sequence):
-    """Join along the second axis (the first for 1-d arrays)."""
+    """Join along the second axis (the first for 1-d arrays).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.hstack([fnp.array([1.0, 2.0]), fnp.array([3.0])])
+    Array([1., 2., 3.], dtype=float64)
+    """
     xs = atleast_1d(*arrays) if len(arrays) > 1 else [atleast_1d(*arrays)]
     return concatenate(xs, 0 if xs[0].ndim == 1 else 1)
 
 
 def vstack(arrays: Sequence):
-    """Join along the first axis, treating 1-d arrays as rows."""
+    """Join along the first axis, treating 1-d arrays as rows.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.vstack([fnp.array([1.0, 2.0]), fnp.array([3.0, 4.0])])
+    Array([[1., 2.],
+           [3., 4.]], dtype=float64)
+    """
     xs = atleast_2d(*arrays) if len(arrays) > 1 else [atleast_2d(*arrays)]
     return concatenate(xs, 0)
 
@@ -203,7 +264,13 @@ def dstack(arrays: Sequence):
 
 
 def column_stack(arrays: Sequence):
-    """Join 1-d arrays as columns of a matrix (2-d arrays as they are)."""
+    """Join 1-d arrays as columns of a matrix (2-d arrays as they are).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.column_stack([fnp.array([1, 2]), fnp.array([3, 4])])
+    Array([[1, 3],
+           [2, 4]], dtype=int64)
+    """
     xs = [as_array(x) for x in arrays]
     return concatenate([x.reshape((-1, 1)) if x.ndim < 2 else x for x in xs], 1)
 
@@ -232,8 +299,31 @@ def _split(op: str, x, indices_or_sections, axis: int, exact: bool) -> list:
 
 
 def split(x, indices_or_sections, axis: int = 0) -> list:
-    """Split into equal sections, or at the given indices."""
+    """Split into equal sections, or at the given indices.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.split(fnp.arange(6), 3)
+    [Array([0, 1], dtype=int64), Array([2, 3], dtype=int64), Array([4, 5], dtype=int64)]
+    >>> fnp.split(fnp.arange(6), [1, 4])
+    [Array([0], dtype=int64), Array([1, 2, 3], dtype=int64), Array([4, 5], dtype=int64)]
+    """
     return _split("split", x, indices_or_sections, axis, exact=True)
+
+
+def unstack(x, /, *, axis: int = 0) -> tuple:
+    """The slices of ``x`` along ``axis``, that axis removed: the inverse of ``stack``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.unstack(fnp.array([[1, 2], [3, 4]]), axis=1)
+    (Array([1, 3], dtype=int64), Array([2, 4], dtype=int64))
+    """
+    x = as_array(x, "unstack")
+    if x.ndim == 0:
+        raise FnxTypeError("unstack: needs an array of at least 1 dimension, got a 0-d array")
+    axis = normalize_axis("unstack", axis, x.ndim)
+    rest = x.shape[:axis] + x.shape[axis + 1:]
+    parts = _split("unstack", x, range(1, x.shape[axis]), axis, exact=True) if x.shape[axis] else []
+    return tuple(lax.reshape(part, rest) for part in parts)
 
 
 def array_split(x, indices_or_sections, axis: int = 0) -> list:
@@ -258,7 +348,13 @@ def vsplit(x, indices_or_sections) -> list:
 
 
 def flip(x, axis=None):
-    """``x`` reversed along ``axis`` (all axes when None)."""
+    """``x`` reversed along ``axis`` (all axes when None).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.flip(fnp.array([[1, 2], [3, 4]]), axis=1)
+    Array([[2, 1],
+           [4, 3]], dtype=int64)
+    """
     x = as_array(x, "flip")
     return lax.rev(x, normalize_axes("flip", axis, x.ndim))
 
@@ -274,7 +370,12 @@ def flipud(x):
 
 
 def roll(x, shift, axis=None):
-    """Elements shifted cyclically by ``shift`` along ``axis`` (of the flattened array when None)."""
+    """Elements shifted cyclically by ``shift`` along ``axis`` (of the flattened array when None).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.roll(fnp.arange(5), 2)
+    Array([3, 4, 0, 1, 2], dtype=int64)
+    """
     x = as_array(x, "roll")
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), x.shape)

@@ -112,6 +112,10 @@ def partition(x, kth, axis: int | None = -1):
     """``x`` with the element at position ``kth`` where a sort would put it, smaller ones before, larger after.
 
     fnx returns the fully sorted array, which is one valid partition.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.partition(fnp.array([3, 1, 4, 1, 5]), 2)[2]
+    Array(3, dtype=int64)
     """
     x, axis = _along_axis(x, axis, "partition")
     _check_kth("partition", kth, x.shape[axis])
@@ -251,7 +255,13 @@ def _unravel(flat_index, shape: tuple) -> list:
 
 
 def argwhere(x, size: int | None = None, fill_value=None):
-    """The indices of the nonzero elements of ``x`` as rows: shape ``(count, x.ndim)``; see ``nonzero``."""
+    """The indices of the nonzero elements of ``x`` as rows: shape ``(count, x.ndim)``; see ``nonzero``.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.argwhere(fnp.array([[0, 1], [2, 0]]))
+    Array([[0, 1],
+           [1, 0]], dtype=int64)
+    """
     x = as_array(x, "argwhere")
     if x.ndim == 0:  # NumPy: one empty row if x is nonzero, none otherwise
         return argwhere(lax.reshape(x, (1,)), size, fill_value)[:, :0]

@@ -8,7 +8,7 @@ import numpy as np
 from .. import lax
 from ..core import dtypes
 from ..core.array import Array
-from ..core.errors import FnxTypeError, check_size
+from ..core.errors import FnxAxisError, FnxTypeError, check_size
 from ..core.tracing import Tracer, is_tracing
 
 ArrayLike = object  # Array | Tracer | np.ndarray | Python scalar | nested lists of those
@@ -112,7 +112,7 @@ def broadcast_operands(op: str, xs: Sequence) -> list:
 
 def normalize_axis(op: str, axis: int, ndim: int) -> int:
     if not -ndim <= axis < max(ndim, 1):
-        raise FnxTypeError(f"{op}: axis {axis} is out of bounds for an array of rank {ndim}")
+        raise FnxAxisError(f"{op}: axis {axis} is out of bounds for an array of rank {ndim}")
     return axis % ndim if ndim else 0
 
 

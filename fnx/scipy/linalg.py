@@ -23,7 +23,14 @@ _TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
 
 def cholesky(a, lower: bool = False):
     """The Cholesky factor of the positive definite ``a`` (``(..., n, n)``): upper ``U`` with ``a = U.T @ U``
-    (SciPy's default) or, with ``lower=True``, lower ``L`` with ``a = L @ L.T``."""
+    (SciPy's default) or, with ``lower=True``, lower ``L`` with ``a = L @ L.T``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import linalg
+    >>> linalg.cholesky(fnp.array([[4.0, 2.0], [2.0, 2.0]]), lower=True)
+    Array([[2., 0.],
+           [1., 1.]], dtype=float64)
+    """
     return _np_linalg.cholesky(a, upper=not lower)
 
 
@@ -33,7 +40,14 @@ def cho_factor(a, lower: bool = False) -> tuple:
 
 
 def cho_solve(c_and_lower: tuple, b):
-    """The ``x`` with ``a @ x = b`` from ``cho_factor(a)``: two triangular solves."""
+    """The ``x`` with ``a @ x = b`` from ``cho_factor(a)``: two triangular solves.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import linalg
+    >>> c = linalg.cho_factor(fnp.array([[4.0, 2.0], [2.0, 2.0]]))
+    >>> linalg.cho_solve(c, fnp.array([2.0, 1.0]))
+    Array([0.5, 0. ], dtype=float64)
+    """
     c, lower = c_and_lower
     y = solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
     return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
@@ -44,6 +58,11 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
 
     ``trans``: 0 or ``"N"`` (``op(a) = a``), 1/``"T"`` or 2/``"C"`` (``a.T``; real data). ``unit_diagonal``:
     take the diagonal as ones. ``b`` is ``(n,)`` or ``(n, k)``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import linalg
+    >>> linalg.solve_triangular(fnp.array([[2.0, 0.0], [1.0, 1.0]]), fnp.array([2.0, 3.0]), lower=True)
+    Array([1., 2.], dtype=float64)
     """
     if trans not in _TRANS:
         raise FnxTypeError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
@@ -59,7 +78,13 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
 
 def solve(a, b, lower: bool = False, assume_a: str = "gen"):
     """The ``x`` with ``a @ x = b``; ``assume_a="pos"`` solves through the Cholesky factor (``"sym"``,
-    ``"her"`` and ``"gen"``: a general solve)."""
+    ``"her"`` and ``"gen"``: a general solve).
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import linalg
+    >>> linalg.solve(fnp.array([[3.0, 1.0], [1.0, 2.0]]), fnp.array([9.0, 8.0]))
+    Array([2., 3.], dtype=float64)
+    """
     if assume_a == "pos":
         return cho_solve(cho_factor(a, lower), b)
     return _np_linalg.solve(a, b)

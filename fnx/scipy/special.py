@@ -54,7 +54,13 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
 
 
 def erf(x):
-    """The error function ``2/sqrt(pi) * integral_0^x exp(-t**2) dt``."""
+    """The error function ``2/sqrt(pi) * integral_0^x exp(-t**2) dt``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import special
+    >>> special.erf(fnp.array([0.0, 1.0]))
+    Array([0.        , 0.84270079], dtype=float64)
+    """
     return lax.erf(_float(x))
 
 
@@ -69,12 +75,24 @@ def erfinv(x):
 
 
 def gammaln(x):
-    """``log|Gamma(x)|``."""
+    """``log|Gamma(x)|``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import special
+    >>> special.gammaln(fnp.array([1.0, 5.0, 0.5]))
+    Array([0.        , 3.17805383, 0.57236494], dtype=float64)
+    """
     return lax.lgamma(_float(x))
 
 
 def digamma(x):
-    """``d/dx log Gamma(x)``."""
+    """``d/dx log Gamma(x)``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import special
+    >>> special.digamma(fnp.array([1.0, 2.0]))
+    Array([-0.57721566,  0.42278434], dtype=float64)
+    """
     return lax.digamma(_float(x))
 
 
@@ -84,18 +102,36 @@ def betaln(a, b):
 
 
 def expit(x):
-    """The logistic sigmoid ``1 / (1 + exp(-x))``."""
+    """The logistic sigmoid ``1 / (1 + exp(-x))``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import special
+    >>> special.expit(fnp.array([-1.0, 0.0, 1.0]))
+    Array([0.26894142, 0.5       , 0.73105858], dtype=float64)
+    """
     return lax.logistic(_float(x))
 
 
 def logit(p):
-    """``log(p / (1 - p))``, the inverse of ``expit``."""
+    """``log(p / (1 - p))``, the inverse of ``expit``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import special
+    >>> special.logit(fnp.array([0.25, 0.5]))
+    Array([-1.09861229,  0.        ], dtype=float64)
+    """
     p = _float(p)
     return fnp.log(p) - fnp.log1p(-p)
 
 
 def xlogy(x, y):
-    """``x * log(y)``, 0 where ``x == 0`` (even for ``y == 0``); its derivatives are 0 there too."""
+    """``x * log(y)``, 0 where ``x == 0`` (even for ``y == 0``); its derivatives are 0 there too.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import special
+    >>> special.xlogy(fnp.array([0.0, 2.0]), fnp.array([0.0, 3.0]))
+    Array([0.        , 2.19722458], dtype=float64)
+    """
     x, y = _floats(x, y)
     zero = fnp.equal(x, 0)
     return fnp.where(zero, 0.0, x * fnp.log(fnp.where(zero, 1.0, y)))
@@ -116,13 +152,25 @@ def entr(x):
 
 
 def ndtr(x):
-    """The standard normal CDF, ``erfc(-x / sqrt(2)) / 2``."""
+    """The standard normal CDF, ``erfc(-x / sqrt(2)) / 2``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import special
+    >>> special.ndtr(fnp.array([0.0, 1.96]))
+    Array([0.5      , 0.9750021], dtype=float64)
+    """
     x = _float(x)
     return 0.5 * lax.erfc(-x / _SQRT2)
 
 
 def ndtri(p):
-    """The inverse of ``ndtr``: ``sqrt(2) * erfinv(2p - 1)`` (relative accuracy drops for ``p`` below ~1e-8)."""
+    """The inverse of ``ndtr``: ``sqrt(2) * erfinv(2p - 1)`` (relative accuracy drops for ``p`` below ~1e-8).
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy import special
+    >>> special.ndtri(fnp.array([0.5, 0.975]))
+    Array([0.        , 1.95996398], dtype=float64)
+    """
     p = _float(p)
     return _SQRT2 * lax.erf_inv(2.0 * p - 1.0)
 

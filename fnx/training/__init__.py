@@ -4,7 +4,7 @@
 >>> from fnx.training import fit, EarlyStopping
 >>> x = np.random.default_rng(0).normal(size=(100, 3)); y = x @ np.array([[1.0], [-2.0], [0.5]])
 >>> result = fit(nn.dense, nn.dense.init(fr.key(0), 3, 1), optim.adam(0.05), x, y, loss="mse", epochs=50,
-...              validation_split=0.2, callbacks=[EarlyStopping(patience=5)], verbose=0)
+...              batch_size=20, validation_split=0.2, callbacks=[EarlyStopping(patience=5)], verbose=0)
 >>> result.history["val_loss"][-1] < 0.01
 True
 

@@ -216,7 +216,7 @@ def fit(model: Callable, params, optimizer: GradientTransformation | str, x, y, 
     >>> x = np.random.default_rng(0).normal(size=(200, 2)); y = (x[:, :1] + x[:, 1:] > 0).astype(float)
     >>> model = lambda p, x: nn.sigmoid(nn.dense(p, x))
     >>> result = fit(model, nn.dense.init(fr.key(0), 2, 1), optim.adam(0.1), x, y, loss="binary_crossentropy",
-    ...              metrics=["accuracy"], epochs=20, validation_split=0.2, verbose=0)
+    ...              metrics=["accuracy"], epochs=20, batch_size=40, validation_split=0.2, verbose=0)
     >>> result.history["val_accuracy"][-1] > 0.9
     True
     """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Callable, Sequence
 
+from ..lax.debugging import muted
 from .autodiff import custom_vjp, vjp
 
 
@@ -36,8 +37,15 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
         return with_static
 
     remat = custom_vjp(fun)
-    remat.defvjp(lambda *args: (fun(*args), args), lambda args, ct: vjp(fun, *args)[1](ct))
+    remat.defvjp(lambda *args: (fun(*args), args), lambda args, ct: _recomputed_vjp(fun, args, ct))
     return remat
+
+
+def _recomputed_vjp(fun: Callable, args: tuple, ct):
+    """The cotangents of ``fun``'s arguments, its forward pass run again (its debug prints muted: they ran)."""
+    with muted():
+        _, pullback = vjp(fun, *args)
+    return pullback(ct)
 
 
 def _with_fixed(fun: Callable, fixed: dict, n: int) -> Callable:

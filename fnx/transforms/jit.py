@@ -13,7 +13,7 @@ import functools
 import sys
 import threading
 import weakref
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -26,12 +26,17 @@ from ..core.primitive import impl_rules
 from ..core.tracing import Tracer, abstractify, active_traces, eval_jaxpr, eval_jaxpr_numpy, is_tracing, trace_to_jaxpr
 from ..core.tree import tree_flatten, tree_unflatten
 from ..lax.calls import jit_p
+from ..lax.debugging import without_callbacks
 from ..lower.devices import placement, resolve, run as run_on
 from ..lower.background import (arg_types, compile_in_background, match_blas_threads, start_worker,
                                 wait_for_compiles)
 from .autodiff.engine import instantiate, jvp_jaxpr, jvp_rules, vjp_flat, vjp_rules
 from .batching.engine import batch_to_front, batching_rules, vmap
+from . import debug_nans
 from .static_args import static_both_ways
+
+if TYPE_CHECKING:
+    from ..lower.cpu.profile import Profile
 
 _new_object = object.__new__
 # ClosedJaxpr -> {donated inputs: TieredCode}; weak, so that a jaxpr's code goes when nothing can call it
@@ -164,23 +169,65 @@ def block_until_compiled(timeout: float | None = None) -> bool:
     return done
 
 
+def _check_calls_again() -> None:
+    """Every live jitted entry takes its call again, with or without the NaN/inf check (settings changed)."""
+    for by_donated in list(_codes.values()):
+        for code in list(by_donated.values()):
+            code._switch(code.call)
+
+
+config._on_debug_change.append(_check_calls_again)
+
+
 def _jit_impl(*args, jaxpr, name):
-    return _code(jaxpr).call(*args)
+    outs = _code(jaxpr).call(*args)
+    return debug_nans.check(outs, jaxpr, list(args), f"jit({name})") if debug_nans.enabled() else outs
 
 
-impl_rules[jit_p] = _jit_impl  # a nested jit's eager value comes from its (tiered) compiled code
+impl_rules[jit_p] = _jit_impl  # a nested jit's eager value (under eager grad) comes from its compiled code
 
 
 class Lowered:
-    """What ``jit(f).lower(*args)`` returns: the jaxpr and the generated Numba source."""
+    """What ``jit(f).lower(*args)`` returns: the jaxpr, the generated Numba source, the compiled code.
+    ``flat_values(*args, **kwargs)`` gives the program's flat NumPy inputs (its consts first) for ``f``'s
+    arguments."""
 
-    def __init__(self, closed: ClosedJaxpr, donated: frozenset = frozenset()):
-        self.jaxpr = closed
+    def __init__(self, closed: ClosedJaxpr, donated: frozenset = frozenset(), flat_values: Callable | None = None):
+        self.jaxpr, self.donated, self._flat_values = closed, donated, flat_values
         self.executable = _code(closed, donated).compiled()
 
-    def as_text(self) -> str:
-        """The jaxpr, then the Python source that Numba compiles."""
-        return f"{self.jaxpr}\n\n{self.executable.source}"
+    def as_text(self, optimized: bool = False) -> str:
+        """The jaxpr, then the Python source that Numba compiles; with ``optimized``, the program after the
+        simplifications and fusion instead: one block per generated function, each item labelled ``f<n>.<i>``
+        (as in ``profile``'s table), a fused loop's equations listed under its label (docs/debugging.md)."""
+        if not optimized:
+            return f"{self.jaxpr}\n\n{self.executable.source}"
+        from ..lower.cpu.compile import lower_program
+        from ..lower.cpu.program_text import optimized_text
+        return optimized_text(lower_program(self.jaxpr, self.donated))
+
+    def profile(self, *args, repeat: int = 10, show: bool = True, **kwargs) -> "Profile":
+        """Run the program ``repeat`` times on ``args`` (the jitted function's arguments) with a timer around
+        every fused loop, kernel or BLAS call and loop of its generated functions; print the table of their
+        times per call, most expensive first (unless ``show`` is False), and return it as a ``Profile`` (``.rows``,
+        ``.seconds``; ``str()`` is the table). The items are those of ``as_text(optimized=True)``.
+
+        >>> import fnx, fnx.numpy as fnp
+        >>> f = fnx.jit(lambda w, x: fnp.tanh(x @ w).sum())
+        >>> w, x = fnp.ones((64, 32)), fnp.ones((128, 64))
+        >>> table = f.lower(w, x).profile(w, x, repeat=5, show=False)
+        >>> [r.description for r in table.rows][:1]  # doctest: +SKIP
+        ['dot_general f64[128,64] f64[64,32]']
+        """
+        from ..lower.cpu.profile import profile
+        if self._flat_values is None:
+            raise FnxTypeError("Lowered.profile: this Lowered was not made by jit(f).lower(...)")
+        if repeat < 1:
+            raise ValueError(f"Lowered.profile: repeat must be at least 1, got {repeat}")
+        result = profile(self.jaxpr, self.donated, self._flat_values(args, kwargs), repeat)
+        if show:
+            print(result)
+        return result
 
     def compile(self):
         """The compiled code (it is compiled when ``lower`` returns: no tier runs NumPy here)."""
@@ -198,14 +245,17 @@ class _Entry:
         self.call = None  # the code's current tier, consts bound: call(*flat_values) -> outputs
         self.single_output = out_tree.num_leaves == 1 and out_tree.node_type is None
 
-    def bind_code(self, code: TieredCode) -> None:
-        """Call ``code`` from now on, following it from tier to tier."""
+    def bind_code(self, code: TieredCode, where: str) -> None:
+        """Call ``code`` from now on, following it from tier to tier; its outputs checked while ``debug_nans`` or
+        ``debug_infs`` is on (``where`` names the function in the error)."""
         consts = [np.asarray(c) for c in self.consts]
         entry = weakref.ref(self)  # the code is kept by a weak dict keyed by our jaxpr: it must not keep us
 
         def use(call):
-            if entry() is not None:
-                entry().call = functools.partial(call, *consts) if consts else call
+            me = entry()
+            if me is not None:
+                call = functools.partial(call, *consts) if consts else call
+                me.call = debug_nans.checked(call, me.jaxpr, consts, where) if debug_nans.enabled() else call
         self.code = code
         code.listeners.append(use)  # before reading code.call: a compile may finish in between
         use(code.call)
@@ -324,7 +374,8 @@ class Jitted:
         if device is not CPU:  # another backend (no donation there)
             return tree_unflatten(entry.out_tree, run_on(entry.jaxpr, entry.consts, leaves, device))
         if entry.code is None:
-            entry.bind_code(_code(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated)))
+            entry.bind_code(_code(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated)),
+                            f"jit({self.name})")
             if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
                 self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry  # for the fast path
         values = [_donated_value(x, a, leaves) if i in entry.donated else _value(x, a)
@@ -345,7 +396,8 @@ class Jitted:
     def _failure(self, entry: _Entry, error: Exception) -> Exception:
         """A failure of the code (Numba's, LAPACK's, an allocation) as an error naming this function, the
         operations that can raise it and the user's line; fnx's own errors, already clear, pass unchanged."""
-        if isinstance(error, (FnxTypeError, ArraySizeError, ConcretizationError, DeletedArrayError)):
+        if isinstance(error, (FnxTypeError, ArraySizeError, ConcretizationError, DeletedArrayError,
+                              debug_nans.InvalidValueError)):
             return error
         return compiled_failure(f"jit({self.name})", entry.jaxpr.jaxpr, error)
 
@@ -361,11 +413,22 @@ class Jitted:
         return frozenset(donated)
 
     def lower(self, *args, **kwargs) -> Lowered:
-        """Trace and compile for these arguments; ``.as_text()`` shows the jaxpr and the generated source."""
+        """Trace and compile for these arguments; ``.as_text()`` shows the jaxpr and the generated source,
+        ``.as_text(optimized=True)`` the program after simplification and fusion, ``.profile(*args)`` the time of
+        each of its fused loops and calls (docs/debugging.md)."""
         static, dynamic = self._split(args, kwargs)
         leaves, tree = tree_flatten(dynamic)
-        jaxpr, consts, _ = self._trace(static, tree, [abstractify(x) for x in leaves])
-        return Lowered(jaxpr, frozenset(len(consts) + i for i in self._donated_leaves(args)))
+        avals = [abstractify(x) for x in leaves]
+        jaxpr, consts, _ = self._trace(static, tree, avals)
+        consts = [np.asarray(c) for c in consts]
+
+        def flat_values(args: tuple, kwargs: dict) -> list:
+            leaves = tree_flatten(self._split(args, kwargs)[1])[0]
+            if [abstractify(x) for x in leaves] != avals:
+                raise FnxTypeError(f"jit({self.name}): lowered for {', '.join(map(str, avals))}, called with "
+                                   f"{', '.join(str(abstractify(x)) for x in leaves)}")
+            return consts + [_value(x, a) for x, a in zip(leaves, avals)]
+        return Lowered(jaxpr, frozenset(len(consts) + i for i in self._donated_leaves(args)), flat_values)
 
 
 def _unaliased(outs, args) -> list:
@@ -455,9 +518,10 @@ def _jvp_function(jaxpr, consts):
 
 def _backward_function(jaxpr, consts):
     n = len(jaxpr.invars)
+    forward = without_callbacks(jaxpr)  # the forward call printed already
 
     def backward(*xs):  # recomputes the forward pass inside the compiled backward pass
-        _, _, pullback = vjp_flat(_call(jaxpr, consts), list(xs[:n]))
+        _, _, pullback = vjp_flat(_call(forward, consts), list(xs[:n]))
         return [instantiate(c) for c in pullback(list(xs[n:]))]
     return backward
 

@@ -23,6 +23,7 @@ from numba.core.errors import NumbaTypeError
 from numba.extending import intrinsic, overload
 
 from ..openblas import numpy_openblas
+from . import disk_cache  # noqa: F401  (first: it keeps this module's Numba caches in fnx's cache folder)
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # the CBLAS enum values
 

@@ -8,6 +8,7 @@ the same module and loads the machine code Numba cached.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 from ._scipy_blas import preload_scipy_blas
 
@@ -21,14 +22,14 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaIRAssumptionWarning
 
-from ...core.ir import ClosedJaxpr
+from ...core.ir import ClosedJaxpr, Jaxpr
 from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Numba caches, so before them)
 from . import threads
 from . import rules_calls, rules_control_flow, rules_convolution, rules_elementwise  # noqa: F401  (register the
 from . import rules_indexing, rules_linalg, rules_reductions, rules_sorting, rules_structural  # noqa: F401  CPU rules)
-from . import rules_collectives  # noqa: F401
+from . import rules_collectives, rules_debugging  # noqa: F401
 from ..simplify import simplify
-from .codegen import write_module
+from .codegen import ModuleWriter, write_module
 
 # Numba's SSA pass emits this "please report" warning when it inlines vecmath's pow/sin/cos/erf into a loop
 # in its IR (a pedantic check of variable scopes; the compiled code is right, as the tests check): not the
@@ -64,9 +65,14 @@ class Executable:
 
 def load_function(source: str, entry: str):
     """The Numba dispatcher of function ``entry`` of the generated module ``source`` (not compiled yet)."""
-    if "parallel=True" in source:  # its machine code calls into Numba's thread pool: start it first
-        threads.launch()
+    prepare(source)
     return getattr(disk_cache.load_module(source), entry)
+
+
+def prepare(source: str) -> None:
+    """Start what the machine code of the generated module ``source`` calls into, before it is loaded."""
+    if "parallel=True" in source:  # Numba's thread pool, for parallel loops
+        threads.launch()
 
 
 def compile_for(function, arg_types: list) -> None:
@@ -77,14 +83,32 @@ def compile_for(function, arg_types: list) -> None:
     function.compile(tuple(types))
 
 
-def lower(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> tuple[str, str]:
-    """The Python source of a Numba module computing ``closed`` (its consts passed as leading arguments), and
-    the name of its entry function.
+@dataclass
+class Program:
+    """A lowered program: the simplified jaxpr, the writer of its module (which names its functions and items),
+    the module's source and the name of its entry function."""
+    jaxpr: Jaxpr
+    module: ModuleWriter
+    source: str
+    entry: str
 
-    ``donated``: positions of inputs whose buffers the code may overwrite with outputs (``jit``'s donation).
+
+def lower_program(closed: ClosedJaxpr, donated: frozenset = frozenset(), profiler=None) -> Program:
+    """Simplify ``closed`` and write the module computing it (its consts passed as leading arguments).
+
+    ``donated``: positions of inputs whose buffers the code may overwrite with outputs (``jit``'s donation);
+    ``profiler``: times each item of the code (``fnx.lower.cpu.profile``).
     """
     jaxpr = simplify(closed.jaxpr)  # rewrite the whole program once, sub-jaxprs included (fnx.lower.simplify)
-    return write_module(jaxpr, donated)  # fuse each (sub-)jaxpr (fnx.lower.fusion) and write it (codegen)
+    module = ModuleWriter(profiler)
+    source, entry = write_module(jaxpr, donated, module)  # fuse each (sub-)jaxpr (fnx.lower.fusion) and write it
+    return Program(jaxpr, module, source, entry)
+
+
+def lower(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> tuple[str, str]:
+    """The Python source of a Numba module computing ``closed``, and the name of its entry function."""
+    program = lower_program(closed, donated)
+    return program.source, program.entry
 
 
 def compile_jaxpr(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> Executable:

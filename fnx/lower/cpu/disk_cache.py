@@ -21,7 +21,9 @@ the rest of the process, with one warning.
 Hooks into Numba (installed when this module is imported, before any fnx kernel module): a cache locator,
 tried before Numba's own, that claims only fnx's files (the generated modules and the fnx package's
 ``cache=True`` functions) and puts their caches here; and the factory of Numba's index/data file objects,
-which gives sealed files to those caches only. Numba's caches of other code are untouched.
+which gives sealed files to those caches only. Numba's caches of other code are untouched. And the names of
+functions compiled in this process are made distinct from other processes' (``_distinct_function_names``),
+so that cached programs compiled by different processes never share a symbol for different code.
 
 Size: the folder is kept under ``fnx.config.cache_max_bytes`` by removing the least recently used entries
 (a module with its Numba files, or a stale kernels folder), never one loaded in this process.
@@ -30,10 +32,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import linecache
 import os
 import pickle
 import re
+import secrets
 import shutil
 import stat
 import sys
@@ -44,7 +48,7 @@ import types
 import warnings
 
 import numba
-from numba.core import caching
+from numba.core import bytecode, caching
 
 from ..._version import __version__
 from ...config import config
@@ -452,11 +456,29 @@ def _remove_entry(where: str, name: str) -> None:
             _remove(item.path)
 
 
+def _distinct_function_names() -> None:
+    """Start Numba's counter of function names at a random offset in this process (once).
+
+    Numba names a compiled function ``<qualname>$<n>``, n from a counter that starts at 1 in every process,
+    and links a function into its callers' code as a weak symbol (``linkonce_odr``), so the first definition
+    loaded wins. Two cached programs compiled by different processes can then hold one name for different
+    code: the closures a factory makes (vecmath's scalar wrappers), parallel loops' gufuncs. Loaded into one
+    process, the second program calls the first one's function and computes a wrong result (a cached
+    ``cos(x)`` returned ``tanh(x)``). With a random 60-bit start, two processes' names do not meet.
+    """
+    identity = bytecode.FunctionIdentity
+    if not getattr(identity, "_fnx_distinct", False):
+        identity._unique_ids = itertools.count(secrets.randbits(60) + 1)
+        identity._fnx_distinct = True
+
+
 def _install() -> None:
-    """Put fnx's locator before Numba's and its factory of index/data files in Numba's place (once)."""
+    """Put fnx's locator before Numba's and its factory of index/data files in Numba's place, and make the
+    names of functions compiled in this process distinct from other processes' (once)."""
     if _Locator not in caching.CacheImpl._locator_classes:
         caching.CacheImpl._locator_classes.insert(0, _Locator)
     caching.IndexDataCacheFile = _index_data_file
+    _distinct_function_names()
 
 
 _install()

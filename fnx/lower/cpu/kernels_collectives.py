@@ -24,6 +24,8 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
+from . import disk_cache  # noqa: F401  (first: it keeps this module's Numba caches in fnx's cache folder)
+
 DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.float64): 1, np.dtype(np.int32): 2, np.dtype(np.int64): 3}
 OP_CODES = {"sum": 0, "max": 1, "min": 2}
 UNBOUND = -12345  # what the import-time stubs return

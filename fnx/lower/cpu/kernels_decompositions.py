@@ -18,6 +18,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from . import disk_cache  # noqa: F401  (first: it keeps this module's Numba caches in fnx's cache folder)
 from .array_ir import assign, full
 from .options import NUMBA_OPTIONS
 

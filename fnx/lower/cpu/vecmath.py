@@ -36,6 +36,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
+from . import disk_cache  # noqa: F401  (first: it keeps this module's Numba caches in fnx's cache folder)
+
 # ---------------------------------------------------------------------------------------------------------
 # Access to the bits of a float, as LLVM instructions (a bitcast or a conversion each).
 

@@ -8,7 +8,7 @@ list below is the documentation the registry test checks: every primitive has a 
 """
 from __future__ import annotations
 
-from ...lax import collectives
+from ...lax import collectives, debugging
 from ...lax import elementwise as ew
 from ...lax import linalg
 from .rules import host_routed
@@ -23,3 +23,5 @@ host_routed.mark(linalg.eigh_p, linalg.svd_p, linalg.qr_p, linalg.slogdet_p)
 # The collectives run over MPI from the host (the CPU backend's bound C functions): a device version wants
 # CUDA-aware MPI or NCCL.
 host_routed.mark(collectives.all_reduce_p, collectives.all_gather_p, collectives.reduce_scatter_p, collectives.bcast_p)
+# A debug callback runs Python: on the host by nature, its operands copied there first.
+host_routed.mark(debugging.debug_callback_p)

@@ -22,6 +22,11 @@ def logpdf(x, mean, cov, allow_singular: bool = False):
 
     Computed from the Cholesky factor ``L`` of ``cov``: ``-|L^-1 (x - mean)|**2 / 2 - sum(log diag L) -
     n log(2 pi) / 2``. As in JAX, ``allow_singular`` must be False.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy.stats import multivariate_normal
+    >>> multivariate_normal.logpdf(fnp.array([0.0, 0.0]), fnp.zeros(2), fnp.eye(2))
+    Array(-1.8378770664093453, dtype=float64)
     """
     if allow_singular:
         raise FnxTypeError("multivariate_normal.logpdf: allow_singular=True is not supported (as in JAX)")

@@ -21,18 +21,36 @@ def _standardized(x, loc, scale):
 
 
 def logpdf(x, loc=0.0, scale=1.0):
-    """``log`` of the density at ``x``: ``-((x - loc) / scale)**2 / 2 - log(scale) - log(sqrt(2 pi))``."""
+    """``log`` of the density at ``x``: ``-((x - loc) / scale)**2 / 2 - log(scale) - log(sqrt(2 pi))``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy.stats import norm
+    >>> norm.logpdf(fnp.array([0.0, 1.0]), loc=0.0, scale=2.0)
+    Array([-1.61208571, -1.73708571], dtype=float64)
+    """
     z = _standardized(x, loc, scale)
     return -0.5 * z * z - fnp.log(fnp.astype_float(scale)) - _LOG_SQRT_2PI
 
 
 def pdf(x, loc=0.0, scale=1.0):
-    """The density at ``x``."""
+    """The density at ``x``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy.stats import norm
+    >>> norm.pdf(fnp.array([0.0, 1.0]))
+    Array([0.39894228, 0.24197072], dtype=float64)
+    """
     return fnp.exp(logpdf(x, loc, scale))
 
 
 def cdf(x, loc=0.0, scale=1.0):
-    """``P(X <= x)``."""
+    """``P(X <= x)``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy.stats import norm
+    >>> norm.cdf(fnp.array([0.0, 1.96]))
+    Array([0.5      , 0.9750021], dtype=float64)
+    """
     return special.ndtr(_standardized(x, loc, scale))
 
 
@@ -52,7 +70,13 @@ def logsf(x, loc=0.0, scale=1.0):
 
 
 def ppf(q, loc=0.0, scale=1.0):
-    """The quantile function: the ``x`` with ``cdf(x) == q``."""
+    """The quantile function: the ``x`` with ``cdf(x) == q``.
+
+    >>> import fnx.numpy as fnp
+    >>> from fnx.scipy.stats import norm
+    >>> norm.ppf(fnp.array([0.5, 0.975]))
+    Array([0.        , 1.95996398], dtype=float64)
+    """
     return fnp.add(fnp.multiply(special.ndtri(q), scale), loc)
 
 

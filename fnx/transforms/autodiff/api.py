@@ -7,6 +7,7 @@ from ... import numpy as fnp
 from ...core.errors import FnxTypeError
 from ...core.tracing import trace_to_jaxpr
 from ...core.tree import tree_flatten, tree_map, tree_unflatten
+from ...lax.debugging import muted
 from .engine import Zero, as_differentiable, flatten_args, instantiate, jvp_jaxpr, vjp_flat
 
 
@@ -185,7 +186,11 @@ def _jacobian(fun: Callable, argnums, name: str, forward: bool) -> Callable:
         diff = [tree_map(lambda v: as_differentiable(v, f"{name}: argument"), args[n]) for n in nums]
         f = _partial(fun, args, nums, {})
         in_vec, in_leaves, in_tree = _ravel(diff)
-        out, pullback = vjp(f, *diff) if not forward else (f(*diff), None)
+        if forward:
+            with muted():  # run for the output's structure only: the jvps below print
+                out, pullback = f(*diff), None
+        else:
+            out, pullback = vjp(f, *diff)
         out_vec, out_leaves, out_tree = _ravel(out)
         if forward:
             def push(t):
@@ -214,7 +219,16 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Jacobian by reverse mode (one vjp per output element, batched with vmap); same layout as jacfwd."""
+    """The Jacobian by reverse mode (one vjp per output element, batched with vmap); same layout as jacfwd.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.jacrev(lambda x: x ** 2)(fnp.array([1.0, 2.0]))
+    Array([[2., 0.],
+           [0., 4.]], dtype=float64)
+    >>> fnx.jacobian(lambda x: fnp.stack([x[0] * x[1], x[0] + x[1]]))(fnp.array([2.0, 3.0]))  # the same function
+    Array([[3., 2.],
+           [1., 1.]], dtype=float64)
+    """
     return _jacobian(fun, argnums, "jacrev", forward=False)
 
 
@@ -222,7 +236,13 @@ jacobian = jacrev
 
 
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Hessian of a scalar ``fun``: ``jacfwd(jacrev(fun))``."""
+    """The Hessian of a scalar ``fun``: ``jacfwd(jacrev(fun))``.
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> fnx.hessian(lambda x: x[0] ** 2 * x[1])(fnp.array([1.0, 2.0]))
+    Array([[4., 2.],
+           [2., 0.]], dtype=float64)
+    """
     return jacfwd(jacrev(fun, argnums), argnums)
 
 
@@ -230,6 +250,11 @@ def linearize(fun: Callable, *primals):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the Jacobian-vector product at ``primals``.
 
     (This version re-evaluates the forward pass at each call of ``f_jvp``.)
+
+    >>> import fnx, fnx.numpy as fnp
+    >>> y, f_jvp = fnx.linearize(fnp.sin, 0.0)
+    >>> y, f_jvp(2.0)
+    (Array(0.0, dtype=float64), Array(2.0, dtype=float64))
     """
     out = fun(*primals)
 

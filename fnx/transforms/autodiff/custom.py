@@ -15,6 +15,7 @@ from ...core.ir import hoist_consts
 from ...core.tracing import abstractify, eval_jaxpr, trace_to_jaxpr
 from ...core.tree import tree_flatten, tree_unflatten
 from ...lax.calls import custom_jvp_call_p, custom_vjp_call_p
+from ...lax.debugging import muted
 from ..batching.engine import batch_to_front, batching_rules, vmap
 from .engine import instantiate, jvp_rules, vjp_flat, vjp_rules
 
@@ -41,7 +42,7 @@ class custom_jvp:
     ...     (x,), (t,) = primals, tangents
     ...     return safe_log1pexp(x), t * fnp.sigmoid(x)
     >>> fnx.grad(safe_log1pexp)(1000.0)
-    Array(1., dtype=float64)
+    Array(1.0, dtype=float64)
     """
 
     def __init__(self, fun: Callable):
@@ -71,7 +72,7 @@ class custom_vjp:
     ...     return x
     >>> clip_gradient.defvjp(lambda x: (x, None), lambda _, g: (fnp.clip(g, -1.0, 1.0),))
     >>> fnx.grad(lambda x: 5.0 * clip_gradient(x))(2.0)
-    Array(1., dtype=float64)
+    Array(1.0, dtype=float64)
     """
 
     def __init__(self, fun: Callable):
@@ -125,7 +126,8 @@ def _custom_vjp_jvp(primals, tangents, **params):
 
 def _custom_vjp_vjp(cts, primals, outs, *, fun_jaxpr, num_consts, in_tree, out_tree, fwd, bwd):
     args = tree_unflatten(in_tree, primals[num_consts:])
-    _, residuals = fwd(*args)
+    with muted():  # the forward pass ran the function already: its debug prints do not repeat
+        _, residuals = fwd(*args)
     ct_tree = tree_unflatten(out_tree, [fnp.zeros_like(o) if ct is None else instantiate(ct)
                                         for ct, o in zip(cts, outs)])
     cts_in = bwd(residuals, ct_tree)

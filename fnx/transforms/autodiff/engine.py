@@ -27,7 +27,7 @@ from ...core.avals import ShapedArray
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
 from ...core.primitive import Primitive, RuleTable, bind, bind1
-from ...core.tracing import Tracer, abstractify, active_traces, evaluate, is_tracing, trace_with_values
+from ...core.tracing import Tracer, abstractify, active_traces, evaluate, is_tracing, replayed, trace_with_values
 from ...core.tree import tree_flatten
 
 jvp_rules = RuleTable("jvp")
@@ -89,7 +89,7 @@ def jvp_jaxpr(jaxpr: Jaxpr, consts: Sequence, primals: Sequence, tangents: Seque
     for v, p, t in zip(jaxpr.invars, primals, tangents):
         primal_env[id(v)] = p
         tangent_env[id(v)] = t if is_differentiable(v.aval) else Zero(v.aval)
-    for eqn in jaxpr.eqns:
+    for eqn in replayed(jaxpr.eqns):
         ps = [read(x) for x in eqn.invars]
         ts = [read_tangent(x) for x in eqn.invars]
         if eqn.primitive in nondifferentiable or all(isinstance(t, Zero) for t in ts):
@@ -149,7 +149,7 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: Sequence) -> list:
 
     for x, ct in zip(jaxpr.outvars, out_cts):
         accumulate(x, ct)
-    for eqn in reversed(jaxpr.eqns):
+    for eqn in replayed(reversed(jaxpr.eqns)):
         prim = eqn.primitive
         if prim.multiple_results:
             ct_out = [cts.pop(id(v), None) for v in eqn.outvars]

@@ -137,7 +137,7 @@ def stop_gradient(x):
 
     >>> import fnx, fnx.numpy as fnp
     >>> fnx.grad(lambda x: x * fnx.stop_gradient(x))(3.0)
-    Array(3., dtype=float64)
+    Array(3.0, dtype=float64)
     """
     return tree_map(lambda v: stop_gradient_p.bind(fnp.asarray(v)) if not hasattr(v, "aval") else
                     stop_gradient_p.bind(v), x)

@@ -19,7 +19,7 @@ from ... import lax
 from ...core.errors import FnxTypeError
 from ...core.ir import Jaxpr, Literal
 from ...core.primitive import RuleTable, bind
-from ...core.tracing import abstractify, trace_to_jaxpr
+from ...core.tracing import abstractify, replayed, trace_to_jaxpr
 from ...core.avals import ShapedArray
 from ...core.tree import tree_flatten, tree_unflatten
 
@@ -74,7 +74,7 @@ def batch_jaxpr_eval(jaxpr: Jaxpr, consts: Sequence, args: Sequence, dims: Seque
         env[id(v)] = (c, None)
     for v, x, d in zip(jaxpr.invars, args, dims):
         env[id(v)] = (x, d)
-    for eqn in jaxpr.eqns:
+    for eqn in replayed(jaxpr.eqns):
         vals, ds = zip(*[read(x) for x in eqn.invars]) if eqn.invars else ((), ())
         if all(d is None for d in ds):
             outs = bind(eqn.primitive, list(vals), eqn.params)
