@@ -342,32 +342,6 @@ def test_ketkar_listing_4_14_scan_power():
     check_against_numpy(a_pow_k, lambda a, k: np.float64(32.0), np.float64(2.0), np.int32(5))
 
 
-def test_bourez_chapter_1_scan_examples():
-    ones = np.ones((2, 3), F32)  # map: fn(x) = x + 1 (the book prints one row; the (2,3) result is right)
-    check_against_numpy(lambda a: scan(lambda c, x: (c, x + 1), None, a)[1], lambda a: np.full((2, 3), 2, F32), ones)
-
-    def cumulative(a, s0):
-        return scan(lambda prior, x: (prior + x, prior + x), s0, a)[1]
-
-    check_against_numpy(cumulative, lambda a, s0: np.array([0, 3, 8], F32), np.array([0, 3, 5], F32), F32(0))
-
-    def row_sums(a, s0):
-        return scan(lambda prior, row: (prior + row.sum(), prior + row.sum()), s0, a)[1]
-
-    check_against_numpy(row_sums, lambda a, s0: np.arange(5, 101, 5, dtype=F32), np.ones((20, 5), F32), F32(0))
-
-    def with_non_sequence(a):  # n_steps=10, non_sequences=5: prior * 5 + element
-        return scan(lambda prior, x: (prior * 5 + x, prior * 5 + x), F32(0), a[:10])[1]
-
-    want = np.array([1, 6, 31, 156, 781, 3906, 19531, 97656, 488281, 2441406], F32)
-    check_against_numpy(with_non_sequence, lambda a: want, np.ones(20, F32))
-
-
-def test_bourez_ifelse_is_cond():
-    """ifelse(1, 5, 4) -> array(5, dtype=int8)."""
-    check_against_numpy(lambda c: cond(c, lambda: np.int8(5), lambda: np.int8(4)), lambda c: np.int8(5), np.int64(1))
-
-
 def test_lazyprogrammer_theano_quadratic_descent():
     """x = 20; 25 times: cost = x*x + x, x -= 0.3 * (2x + 1) (the hand-written gradient of the cost)."""
     def train(x0):

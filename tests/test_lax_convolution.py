@@ -10,7 +10,7 @@ import fnx
 from fnx import lax
 from fnx.core.errors import FnxTypeError
 from fnx.lax.convolution import conv, conv_general_dilated, reduce_window
-from tests.helpers import assert_same, check_against_numpy, eager_and_traced
+from tests.helpers import assert_same, check_against_numpy
 
 TOL = {np.dtype("float32"): dict(rtol=1e-4, atol=1e-5), np.dtype("float64"): dict(rtol=1e-10, atol=1e-12),
        np.dtype("int32"): {}}
@@ -175,50 +175,6 @@ def test_conv_accepts_canonical_permutations_as_dimension_numbers():
     by_name = conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
     by_perm = conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2)))
     assert_same(np.asarray(by_perm), np.asarray(by_name))
-
-
-# -- the book (Ghatak, Deep Learning with R, chapter 7) ----------------------------------------------------
-
-VERTICAL_EDGE = np.array([[1, 0, -1]] * 3, float)
-
-
-def book_conv(image, kernel):
-    return check_and_return(lambda a, b: conv(a[None, None], b[None, None], (1, 1), "VALID")[0, 0], image, kernel)
-
-
-def check_and_return(f, *args):
-    eager, traced = eager_and_traced(f, *args)
-    assert_same(traced, eager)
-    return eager
-
-
-def test_book_listing_7_1_convolution_of_a_6x6_image():
-    image = np.array([[1, 3, 5, 2, 6, 1], [7, 0, 2, 4, 1, 3], [5, 1, 3, 6, 2, 7], [2, 4, 3, 0, 0, 1],
-                      [1, 7, 3, 9, 2, 1], [3, 6, 2, 4, 1, 0]], float)
-    expected = [[3, -8, 1, 1], [6, -5, 5, -1], [-1, -3, 5, 6], [-2, 4, 5, 11]]
-    np.testing.assert_array_equal(book_conv(image, VERTICAL_EDGE), expected)
-
-
-def test_book_listing_7_2_vertical_edge_detection():
-    image = np.array([[20, 20, 20, 0, 0, 0]] * 6, float)
-    np.testing.assert_array_equal(book_conv(image, VERTICAL_EDGE), [[0, 60, 60, 0]] * 4)
-
-
-def test_book_listing_7_3_horizontal_edge_detection():
-    image = np.array([[20, 20, 20, 0, 0, 0]] * 3 + [[0, 0, 0, 20, 20, 20]] * 3, float)
-    horizontal = np.array([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], float)
-    expected = [[0, 0, 0, 0], [60, 20, -20, -60], [60, 20, -20, -60], [0, 0, 0, 0]]
-    np.testing.assert_array_equal(book_conv(image, horizontal), expected)
-
-
-def test_book_output_size_formula_64x64x20_input_50_filters_9x9_stride_2():
-    rng = np.random.default_rng(4)
-    x, w = rng.standard_normal((1, 64, 64, 20)), rng.standard_normal((9, 9, 20, 50))
-    out = check_and_return(lambda a, b: conv_general_dilated(a, b, (2, 2), "VALID",
-                                                             dimension_numbers=("NHWC", "HWIO", "NHWC")), x, w)
-    assert out.shape == (1, (64 - 9) // 2 + 1, (64 - 9) // 2 + 1, 50) == (1, 28, 28, 50)
-    for i, j, f in [(0, 0, 0), (27, 27, 49), (13, 5, 17)]:
-        np.testing.assert_allclose(out[0, i, j, f], np.sum(x[0, 2 * i:2 * i + 9, 2 * j:2 * j + 9] * w[..., f]))
 
 
 # -- reduce_window ---------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 import fnx
 import fnx.nn as nn
 import fnx.numpy as fnp
-from fnx.core.avals import ShapedArray
 from fnx.core.errors import FnxTypeError
 from gradcheck import check_grads
 from helpers import SEEDS, assert_same, check_against_numpy, eager_and_traced
@@ -32,11 +31,6 @@ def _sigmoid(z):
 def _count(params) -> int:
     """Parameters in a pytree of arrays or shapes, counted independently of fnx.nn.count_params."""
     return sum(int(np.prod(leaf.shape)) for leaf in fnx.tree_leaves(params))
-
-
-def _abstract(f, *args):
-    """The output shapes of ``f(*args)`` without computing it (tracing only)."""
-    return fnx.make_jaxpr(f, return_shape=True)(*args)[1]
 
 
 # -- NumPy references ------------------------------------------------------------------------------------
@@ -320,11 +314,6 @@ def test_global_pools_and_1d_pools():
     check_against_numpy(lambda s: nn.max_pool(s, 2), lambda s: s[:, :, :6].reshape(2, 3, 3, 2).max(-1), s)
 
 
-def test_ghatak_pool_floors_odd_sizes():
-    """Ghatak L7-19: a 2x2 pool after the 15x15 conv gives 7x7."""
-    assert nn.max_pool(fnp.zeros((1, 128, 15, 15)), 2).shape == (1, 128, 7, 7)
-
-
 # -- dropout ---------------------------------------------------------------------------------------------
 
 def test_dropout_inverted_and_naive():
@@ -600,47 +589,6 @@ def test_buduma_784_30_30_10_has_24790_parameters():
                         nn.layer(nn.dense, 30, 10), nn.softmax)
     params = init(fnx.random.key(0))
     assert _count(params) == 24790 == nn.count_params(params)
-
-
-def test_ghatak_dense_model_has_1234731_parameters():
-    """Ghatak L1-1: 12288 -> 100 -> 50 -> 15 -> 1 (counted from shapes: no weights are drawn)."""
-    init, apply = nn.serial(nn.layer(nn.dense, 12288, 100), nn.relu, nn.layer(nn.dense, 100, 50), nn.relu,
-                            nn.layer(nn.dense, 50, 15), nn.relu, nn.layer(nn.dense, 15, 1), nn.sigmoid)
-    shapes = _abstract(init, fnx.random.key(0))
-    assert [_count(p) for p in shapes if p != ()] == [1228900, 5050, 765, 16]
-    assert _count(shapes) == 1234731
-    assert _abstract(apply, shapes, ShapedArray((7, 12288), np.dtype("float64"))).shape == (7, 1)
-
-
-def test_ghatak_cnn_has_3453121_parameters_and_keras_shapes():
-    """Ghatak L7-19 (150x150x3 input, NHWC as in Keras): the printed per-layer counts and output shapes."""
-    stages = []
-    for c_in, c_out in [(3, 32), (32, 64), (64, 128), (128, 128)]:
-        stages += [nn.layer(nn.conv2d, c_in, c_out, 3, layout="NHWC"), nn.relu,
-                   nn.layer(nn.max_pool, window=2, layout="NHWC")]
-    init, apply = nn.serial(*stages, nn.flatten, nn.layer(nn.dense, 6272, 512), nn.relu,
-                            nn.layer(nn.dense, 512, 1), nn.sigmoid)
-    shapes = _abstract(init, fnx.random.key(0))
-    assert [_count(p) for p in shapes if p != ()] == [896, 18496, 73856, 147584, 3211776, 513]
-    assert _count(shapes) == 3453121
-    x = ShapedArray((2, 150, 150, 3), np.dtype("float32"))
-    sizes = [_abstract(nn.serial(*stages[:n]).apply, shapes[:n], x).shape for n in (1, 3, 4, 6, 7, 9, 10, 12)]
-    assert sizes == [(2, 148, 148, 32), (2, 74, 74, 32), (2, 72, 72, 64), (2, 36, 36, 64), (2, 34, 34, 128),
-                     (2, 17, 17, 128), (2, 15, 15, 128), (2, 7, 7, 128)]
-    assert _abstract(apply, shapes, x).shape == (2, 1)
-
-
-def test_bourez_bidirectional_lstm_has_10084967_parameters():
-    """Bourez ch. 5: Embedding(100001, 100) -> Bidirectional(LSTM(64)) -> Dense(3) -> softmax."""
-    def final_states(params, xs, key=None):
-        (forward, backward), _ = nn.bidirectional(nn.lstm, params, xs)
-        return fnp.concatenate([forward[0], backward[0]], axis=-1)
-    bi_lstm = nn.Layer(lambda key: nn.bidirectional.init(key, nn.lstm, 100, 64), final_states)
-    init, apply = nn.serial(nn.layer(nn.embedding, 100001, 100), bi_lstm, nn.layer(nn.dense, 128, 3), nn.softmax)
-    shapes = _abstract(init, fnx.random.key(0))
-    assert [_count(p) for p in shapes if p != ()] == [10000100, 84480, 387]
-    assert _count(shapes) == 10084967
-    assert _abstract(apply, shapes, ShapedArray((10, 30), np.dtype("int64"))).shape == (10, 3)
 
 
 # -- jit: one small check per family ---------------------------------------------------------------------

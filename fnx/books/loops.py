@@ -27,17 +27,18 @@ def gradient_descent(loss: Callable, params: Any, steps: int, learning_rate: flo
 
 
 def minibatch_epochs(loss: Callable, params: Any, X, Y, key, *, optimizer: optim.GradientTransformation,
-                     batch_size: int, epochs: int, shuffle: bool = True) -> tuple[Any, Any]:
+                     batch_size: int, epochs: int, shuffle: bool = True, keyed: bool = False) -> tuple[Any, Any]:
     """``epochs`` passes over the rows of ``X`` (N, ...) and ``Y`` (N, ...) in minibatches of ``batch_size``
     (reshuffled each epoch from ``key`` when ``shuffle``; the last N mod batch_size rows of an epoch are
-    left out, so every batch has one shape), one ``optimizer`` step on ``loss(params, xb, yb)`` per batch.
+    left out, so every batch has one shape), one ``optimizer`` step on ``loss(params, xb, yb)`` per batch
+    (``loss(params, xb, yb, key)`` with a key of its own per batch when ``keyed``, e.g. for dropout).
     Returns the final params and the mean minibatch loss of each epoch (shape (epochs,))."""
     n_batches = X.shape[0] // batch_size
     used = n_batches * batch_size
 
     def batch_step(carry, batch):
         p, state = carry
-        value, g = fnx.value_and_grad(loss)(p, *batch)
+        value, g = fnx.value_and_grad(loss)(p, *(batch if keyed else batch[:2]))
         updates, state = optimizer.update(g, state, p)
         return (optim.apply_updates(p, updates), state), value
 
@@ -45,6 +46,7 @@ def minibatch_epochs(loss: Callable, params: Any, X, Y, key, *, optimizer: optim
         def epoch(carry, epoch_key):
             order = random.permutation(epoch_key, X.shape[0])[:used] if shuffle else fnp.arange(used)
             batches = tuple(fnp.reshape(A[order], (n_batches, batch_size) + A.shape[1:]) for A in (X, Y))
+            batches += (random.split(random.fold_in(epoch_key, 1), n_batches),)
             carry, values = lax.scan(batch_step, carry, batches)
             return carry, fnp.mean(values)
         return lax.scan(epoch, (p, optimizer.init(p)), keys)

@@ -1,0 +1,251 @@
+"""Ghatak, chapter 8 (recurrent networks): the RNN and LSTM cells, their forward passes over time and their
+backward passes, as pure fnx functions. The book's layout is kept: ``x`` is (n_x, m, T_x), states are
+(n_a, m), weights multiply from the left. The loops over time are ``lax.scan``; the backward passes the book
+writes by hand (with slips the catalog lists) are ``fnx.vjp`` of the forward ones, checked against a
+hand-written backward pass (RNN) or against forward mode (LSTM: <ct, J v> = <J' ct, v>).
+
+The book draws its inputs with R's ``set.seed(1)``; only their shapes are printed, so fnx draws its own."""
+from __future__ import annotations
+
+import numpy as np
+
+import fnx
+import fnx.nn as nn
+import fnx.numpy as fnp
+from fnx import lax
+
+from ..checks import Value
+from ..registry import listing, pending
+
+for _id, _title, _blockers in [
+        ("L8-10", "Shakespeare text preparation", ("text",)),
+        ("L8-11", "A character LSTM generating Shakespeare", ("text", "fit")),
+        ("L8-12", "Loading GloVe vectors", ("text",)),
+        ("L8-13", "Cosine similarity of word vectors", ("text",)),
+        ("L8-14", "Word analogies", ("text",)),
+        ("L8-15", "The gender direction", ("text",)),
+        ("L8-16", "Neutralizing a word", ("text",)),
+        ("L8-17", "Equalizing a pair", ("text",))]:
+    pending("ghatak", _id, _title, _blockers, __name__)
+
+N_X, M, N_A, N_Y = 3, 10, 5, 2
+
+
+def shape(a) -> list[int]:
+    """R's ``dim``."""
+    return list(np.shape(a))
+
+
+def column_softmax(z):
+    """Softmax over the classes, which are the rows in the book's layout."""
+    return nn.softmax(z, axis=0)
+
+
+def rnn_cell(params: dict, a_prev, xt):
+    """``a_next = tanh(Waa a_prev + Wax xt + ba)`` and the prediction ``softmax(Wya a_next + by)``."""
+    a_next = fnp.tanh(params["Waa"] @ a_prev + params["Wax"] @ xt + params["ba"])
+    return a_next, column_softmax(params["Wya"] @ a_next + params["by"])
+
+
+def over_time(cell, params: dict, carry, x):
+    """``cell`` scanned over the last axis of x (n_x, m, T); its outputs stacked on a last time axis."""
+    carry, outs = lax.scan(lambda c, xt: cell(params, c, xt), carry, fnp.moveaxis(x, -1, 0))
+    return carry, fnx.tree_map(lambda o: fnp.moveaxis(o, 0, -1), outs)
+
+
+def rnn_forward(params: dict, a0, x):
+    """Every hidden state (n_a, m, T) and prediction (n_y, m, T)."""
+    def cell(p, a, xt):
+        a_next, y = rnn_cell(p, a, xt)
+        return a_next, (a_next, y)
+    return over_time(cell, params, a0, x)[1]
+
+
+def random_rnn(rng: np.random.Generator) -> dict:
+    """The book's test parameters: Waa (5, 5), Wax (5, 3), Wya (2, 5), ba (5, 1), by (2, 1)."""
+    sizes = {"Waa": (N_A, N_A), "Wax": (N_A, N_X), "Wya": (N_Y, N_A), "ba": (N_A, 1), "by": (N_Y, 1)}
+    return {k: rng.standard_normal(s) for k, s in sizes.items()}
+
+
+@listing("ghatak", "L8-2", "RNN forward pass over 4 time steps", kind="exact",
+         expect={"a": Value([5, 10, 4]), "y_pred": Value([2, 10, 4]), "steps": Value(4),
+                 "columns_are_distributions": Value(True)})
+def listing_l8_2():
+    """Listing 8-2: ``rnn_forward`` on x (3, 10, 4) from a0 (5, 10): hidden states (5, 10, 4), predictions
+    (2, 10, 4), one step per time index (the book's 4 caches); each prediction column sums to 1."""
+    rng = np.random.default_rng(1)
+    a, y = rnn_forward(random_rnn(rng), rng.standard_normal((N_A, M)), rng.standard_normal((N_X, M, 4)))
+    return {"a": shape(a), "y_pred": shape(y), "steps": a.shape[-1],
+            "columns_are_distributions": bool(np.allclose(np.sum(y, axis=0), 1.0, rtol=1e-14))}
+
+
+def rnn_cell_backward(params: dict, a_prev, xt, da_next) -> dict:
+    """The book's hand-derived cell gradients, written from its equations (corrected: ``dba`` sums over the
+    examples): dtanh = (1 - a_next^2) da_next, dxt = Wax' dtanh, da_prev = Waa' dtanh, dWax = dtanh xt',
+    dWaa = dtanh a_prev', dba = rowSums(dtanh)."""
+    a_next = np.tanh(params["Waa"] @ a_prev + params["Wax"] @ xt + params["ba"])
+    dtanh = (1 - a_next ** 2) * da_next
+    return {"dxt": params["Wax"].T @ dtanh, "da_prev": params["Waa"].T @ dtanh, "dWax": dtanh @ xt.T,
+            "dWaa": dtanh @ a_prev.T, "dba": dtanh.sum(axis=1, keepdims=True)}
+
+
+def rnn_cell_vjp(params: dict, a_prev, xt, da_next) -> dict:
+    """The same gradients from ``fnx.vjp`` of the cell's new state."""
+    _, pull = fnx.vjp(lambda p, a, x: rnn_cell(p, a, x)[0], params, a_prev, xt)
+    dp, da_prev, dxt = pull(da_next)
+    return {"dxt": dxt, "da_prev": da_prev, "dWax": dp["Wax"], "dWaa": dp["Waa"], "dba": dp["ba"]}
+
+
+def same_values(a: dict, b: dict, rtol: float = 1e-12) -> bool:
+    """Whether two dicts of arrays agree entry by entry."""
+    return a.keys() == b.keys() and all(np.allclose(a[k], b[k], rtol=rtol, atol=1e-14) for k in a)
+
+
+@listing("ghatak", "L8-3", "RNN cell backward pass", kind="exact",
+         expect={"dxt": Value([3, 10]), "da_prev": Value([5, 10]), "dWax": Value([5, 3]), "dWaa": Value([5, 5]),
+                 "dba": Value([5, 1]), "matches_hand_derivation": Value(True)})
+def listing_l8_3():
+    """Listing 8-3: ``rnn_cell_backward`` gives dxt (3, 10), da_prev (5, 10), dWax (5, 3), dWaa (5, 5) and
+    5 bias gradients (a (5, 1) column here, R's ``length(dba)`` is 5); fnx's vjp of the cell equals the
+    hand-derived formulas."""
+    rng = np.random.default_rng(2)
+    params, a_prev, xt = random_rnn(rng), rng.standard_normal((N_A, M)), rng.standard_normal((N_X, M))
+    da_next = rng.standard_normal((N_A, M))
+    grads = rnn_cell_vjp(params, a_prev, xt, da_next)
+    return {**{k: shape(v) for k, v in grads.items()},
+            "matches_hand_derivation": same_values(grads, rnn_cell_backward(params, a_prev, xt, da_next))}
+
+
+def rnn_backward_by_hand(params: dict, a0, x, da) -> dict:
+    """Back-propagation through time with ``rnn_cell_backward``: from the last step to the first, each step's
+    upstream gradient is ``da[:, :, t]`` plus the gradient flowing back from step t + 1."""
+    states = [a0]
+    for t in range(x.shape[-1]):
+        states.append(np.tanh(params["Waa"] @ states[-1] + params["Wax"] @ x[:, :, t] + params["ba"]))
+    total = {"dWax": 0.0, "dWaa": 0.0, "dba": 0.0}
+    dx, da_prev = np.zeros_like(x), np.zeros_like(a0)
+    for t in reversed(range(x.shape[-1])):
+        g = rnn_cell_backward(params, states[t], x[:, :, t], da[:, :, t] + da_prev)
+        dx[:, :, t], da_prev = g["dxt"], g["da_prev"]
+        total = {k: total[k] + g[k] for k in total}
+    return {"dx": dx, "da0": da_prev, **total}
+
+
+@listing("ghatak", "L8-4", "RNN backward pass through time", kind="exact",
+         expect={"dx": Value([3, 10, 4]), "da0": Value([5, 10]), "dWax": Value([5, 3]), "dWaa": Value([5, 5]),
+                 "dba": Value([5, 1]), "matches_hand_bptt": Value(True)})
+def listing_l8_4():
+    """Listing 8-4: ``rnn_backward`` from upstream gradients da (5, 10, 4) on every hidden state: dx
+    (3, 10, 4), da0 (5, 10), dWax (5, 3), dWaa (5, 5), dba (5). fnx differentiates through the scan
+    (``fnx.vjp`` of ``rnn_forward``), and the result equals hand-written BPTT."""
+    rng = np.random.default_rng(3)
+    params, a0, x = random_rnn(rng), rng.standard_normal((N_A, M)), rng.standard_normal((N_X, M, 4))
+    da = rng.standard_normal((N_A, M, 4))
+    _, pull = fnx.vjp(lambda p, a, xs: rnn_forward(p, a, xs)[0], params, a0, x)
+    dp, da0, dx = pull(da)
+    grads = {"dx": dx, "da0": da0, "dWax": dp["Wax"], "dWaa": dp["Waa"], "dba": dp["ba"]}
+    return {**{k: shape(v) for k, v in grads.items()},
+            "matches_hand_bptt": same_values(grads, rnn_backward_by_hand(params, a0, x, da))}
+
+
+def lstm_cell(params: dict, carry, xt):
+    """Gates on ``concat = [a_prev; xt]``: forget ft, update it, candidate cct, output ot;
+    ``c_next = ft c_prev + it cct``, ``a_next = ot tanh(c_next)``, prediction ``softmax(Wy a_next + by)``."""
+    a_prev, c_prev = carry
+    concat = fnp.concatenate([a_prev, xt], axis=0)
+    ft = nn.sigmoid(params["Wf"] @ concat + params["bf"])
+    it = nn.sigmoid(params["Wi"] @ concat + params["bi"])
+    cct = fnp.tanh(params["Wc"] @ concat + params["bc"])
+    ot = nn.sigmoid(params["Wo"] @ concat + params["bo"])
+    c_next = ft * c_prev + it * cct
+    a_next = ot * fnp.tanh(c_next)
+    return (a_next, c_next), column_softmax(params["Wy"] @ a_next + params["by"])
+
+
+def lstm_forward(params: dict, a0, x):
+    """Hidden states (n_a, m, T), predictions (n_y, m, T) and cell states (n_a, m, T), from c0 = 0."""
+    def cell(p, carry, xt):
+        (a, c), y = lstm_cell(p, carry, xt)
+        return (a, c), (a, y, c)
+    return over_time(cell, params, (a0, fnp.zeros_like(a0)), x)[1]
+
+
+def random_lstm(rng: np.random.Generator) -> dict:
+    """Wf, Wi, Wc, Wo (5, 8) = n_a x (n_a + n_x), their biases (5, 1), Wy (2, 5), by (2, 1)."""
+    sizes = {**{f"W{g}": (N_A, N_A + N_X) for g in "fico"}, **{f"b{g}": (N_A, 1) for g in "fico"},
+             "Wy": (N_Y, N_A), "by": (N_Y, 1)}
+    return {k: rng.standard_normal(s) for k, s in sizes.items()}
+
+
+@listing("ghatak", "L8-5", "LSTM cell forward pass", kind="exact",
+         expect={"a_next": Value([5, 10]), "c_next": Value([5, 10]), "yt_pred": Value([2, 10])})
+def listing_l8_5():
+    """Listing 8-5: ``lstm_cell_forward`` on xt (3, 10), a_prev and c_prev (5, 10) with 5x8 gate weights:
+    a_next and c_next (5, 10), yt_pred (2, 10)."""
+    rng = np.random.default_rng(5)
+    (a, c), y = lstm_cell(random_lstm(rng), (rng.standard_normal((N_A, M)), rng.standard_normal((N_A, M))),
+                          rng.standard_normal((N_X, M)))
+    return {"a_next": shape(a), "c_next": shape(c), "yt_pred": shape(y)}
+
+
+@listing("ghatak", "L8-6", "LSTM forward pass over 7 time steps", kind="exact",
+         expect={"a": Value([5, 10, 7]), "y": Value([2, 10, 7]), "c": Value([5, 10, 7]), "finite": Value(True)})
+def listing_l8_6():
+    """Listing 8-6: ``lstm_forward`` on the book's x, every entry 3e7 (sic: it saturates every gate), of shape
+    (3, 10, 7): a and c (5, 10, 7), y (2, 10, 7), all finite (sigmoid and tanh saturate without overflow)."""
+    rng = np.random.default_rng(6)
+    a, y, c = lstm_forward(random_lstm(rng), rng.standard_normal((N_A, M)), np.full((N_X, M, 7), 3e7))
+    return {"a": shape(a), "y": shape(y), "c": shape(c),
+            "finite": bool(all(np.all(np.isfinite(v)) for v in (a, y, c)))}
+
+
+def pullback_agrees_with_forward_mode(f, primals: tuple, cotangent, rng: np.random.Generator) -> bool:
+    """``<ct, J v> == <J' ct, v>`` for a random tangent ``v``: the reverse pass is the forward one's adjoint."""
+    tangents = fnx.tree_map(lambda p: rng.standard_normal(np.shape(p)), primals)
+    _, forward = fnx.jvp(f, primals, tangents)
+    _, pull = fnx.vjp(f, *primals)
+    reverse = pull(cotangent)
+    dot = lambda a, b: sum(float(np.sum(np.asarray(u) * np.asarray(v)))  # noqa: E731
+                           for u, v in zip(fnx.tree_leaves(a), fnx.tree_leaves(b)))
+    return bool(np.isclose(dot(cotangent, forward), dot(reverse, tangents), rtol=1e-10))
+
+
+@listing("ghatak", "L8-7", "LSTM cell backward pass", kind="exact",
+         expect={"dxt": Value([3, 10]), "da_prev": Value([5, 10]), "dc_prev": Value([5, 10]), "dWf": Value([5, 8]),
+                 "dWc": Value([5, 8]), "dbf": Value([5, 1]), "dbi": Value([5, 1]), "dbo": Value([5, 1]),
+                 "adjoint_of_forward_mode": Value(True)})
+def listing_l8_7():
+    """Listing 8-7: ``lstm_cell_backward`` from (da_next, dc_next): dxt (3, 10), da_prev and dc_prev (5, 10),
+    gate weight gradients (5, 8), bias gradients (5). The book's hand-written version misplaces parentheses
+    in dc_prev; fnx's vjp is checked as the adjoint of its jvp instead."""
+    rng = np.random.default_rng(7)
+    params, xt = random_lstm(rng), rng.standard_normal((N_X, M))
+    carry = (rng.standard_normal((N_A, M)), rng.standard_normal((N_A, M)))
+    new_state = lambda p, c, x: lstm_cell(p, c, x)[0]  # noqa: E731
+    cotangent = (rng.standard_normal((N_A, M)), rng.standard_normal((N_A, M)))
+    _, pull = fnx.vjp(new_state, params, carry, xt)
+    dp, (da_prev, dc_prev), dxt = pull(cotangent)
+    return {"dxt": shape(dxt), "da_prev": shape(da_prev), "dc_prev": shape(dc_prev), "dWf": shape(dp["Wf"]),
+            "dWc": shape(dp["Wc"]), "dbf": shape(dp["bf"]), "dbi": shape(dp["bi"]), "dbo": shape(dp["bo"]),
+            "adjoint_of_forward_mode": pullback_agrees_with_forward_mode(new_state, (params, carry, xt),
+                                                                         cotangent, rng)}
+
+
+@listing("ghatak", "L8-8", "LSTM backward pass through time", kind="exact",
+         expect={"dx": Value([3, 10, 4]), "da0": Value([5, 10]), "dWf": Value([5, 8]), "dWi": Value([5, 8]),
+                 "dWc": Value([5, 8]), "dWo": Value([5, 8]), "dbf": Value([5, 1]), "dbc": Value([5, 1]),
+                 "adjoint_of_forward_mode": Value(True)})
+def listing_l8_8():
+    """Listing 8-8: ``lstm_backward`` from upstream gradients on every hidden state, T = 4: dx (3, 10, 4),
+    da0 (5, 10), gate weight gradients (5, 8), bias gradients (5). The book feeds a T = 4 ``da`` to the
+    caches of a T = 7 forward pass (its loop then covers only 4 steps); here the forward pass has T = 4 too,
+    which gives the printed shapes. The gradients flow through ``lax.scan`` and are checked as the adjoint of
+    forward mode."""
+    rng = np.random.default_rng(8)
+    params, a0, x = random_lstm(rng), rng.standard_normal((N_A, M)), rng.standard_normal((N_X, M, 4))
+    hidden = lambda p, a, xs: lstm_forward(p, a, xs)[0]  # noqa: E731
+    da = rng.standard_normal((N_A, M, 4))
+    _, pull = fnx.vjp(hidden, params, a0, x)
+    dp, da0, dx = pull(da)
+    return {"dx": shape(dx), "da0": shape(da0), **{"d" + k: shape(dp[k]) for k in ("Wf", "Wi", "Wc", "Wo", "bf", "bc")},
+            "adjoint_of_forward_mode": pullback_agrees_with_forward_mode(hidden, (params, a0, x), da, rng)}
