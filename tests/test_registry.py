@@ -10,8 +10,9 @@ import fnx.lower.cpu.compile  # noqa: F401  (registers the CPU rules)
 from fnx.core.primitive import primitives, rule_tables
 from fnx.lower.product_updates import LOWERING_ONLY
 
-TEST_ONLY = {"test_cube", "axpb", "axpb_kernel", "axpb_no_rules"}  # defined by tests (test_core_ir.py,
-# test_extension.py)
+# extension examples, not fnx's own primitives: defined by tests (test_core_ir.py, test_extension.py) and by
+# Bourez chapter 13's listings (fnx/books/bourez/ch13.py), which define only the rules the book's ops have
+TEST_ONLY = {"test_cube", "axpb", "axpb_kernel", "axpb_no_rules", "bourez_axpb", "bourez_axpb_kernel"}
 ALL = sorted(name for name in primitives if name not in TEST_ONLY)
 # made by the lowering after every transform has run (fnx/lower/product_updates.py): never transformed
 TRANSFORMED = [name for name in ALL if primitives[name] not in LOWERING_ONLY]

@@ -97,10 +97,14 @@ def _share_cores(local_size: int) -> None:
 
 def _abort_on_uncaught_exceptions(comm) -> None:
     """An exception that ends one process ends the run (MPI_Abort, after the usual traceback): the other
-    processes would otherwise wait forever in their next collective (as ``python -m mpi4py`` does)."""
+    processes would otherwise wait forever in their next collective (as ``python -m mpi4py`` does). The error
+    is written first on one line of its own: the abort can end the job before mpiexec has forwarded the end of
+    a long traceback, which is where Python puts the message."""
     previous = sys.excepthook
 
     def hook(kind, value, traceback) -> None:
+        sys.stderr.write(f"fnx.distributed: rank {comm.Get_rank()} raised {kind.__name__}: {value}\n")
+        sys.stderr.flush()
         previous(kind, value, traceback)
         sys.stderr.flush()
         comm.Abort(1)

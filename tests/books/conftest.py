@@ -1,13 +1,13 @@
 """Book tests: ``book_unit(book, id)`` runs one registered listing (quick) and asserts its checks hold.
 
-They run jitted functions the way ``python -m fnx book`` does, with fnx's default settings instead of the
-suite's: background compiling (``"process"``, not ``"off"``): a unit calls most of its jitted functions once,
-so they run on the NumPy tier and are never compiled, which keeps the book tests to seconds instead of the
-minutes their cold compiles take (compiled code is tested by the rest of the suite); and OpenBLAS threads
-that follow the machine's load (on a busy machine, a fixed thread count made one unit's 5,000 small matrix
-products take 35 s instead of 1 s). Afterwards the fixture leaves no tier state for the tests that follow:
-it waits for the compiles the units' second calls started, and forgets the functions called once (so a
-later ``block_until_compiled`` does not compile them)."""
+They run jitted functions the way ``python -m fnx book`` does, with fnx's default background compiling
+(``"process"``, not the suite's ``"off"``): a unit calls most of its jitted functions once, so they run on the
+NumPy tier and are never compiled, which keeps the book tests to seconds instead of the minutes their cold
+compiles take (compiled code is tested by the rest of the suite). Afterwards the fixture leaves no tier state
+for the tests that follow: it waits for the compiles the units' second calls started, and forgets the
+functions called once (so a later ``block_until_compiled`` does not compile them). OpenBLAS keeps the suite's
+fixed thread count: following the load would start fnx's load watcher, a thread that lives on and changes
+the thread counts under later tests (tests/test_tiers.py checks them)."""
 import pytest
 
 import fnx
@@ -18,16 +18,14 @@ from fnx.lower.background import wait_for_compiles
 
 @pytest.fixture(autouse=True, scope="module")  # "package" would outlive tests/books: it has no __init__.py
 def background_compile():
-    before = {name: getattr(fnx.config, name) for name in ("background_compile", "adapt_blas_threads")}
+    before = fnx.config.background_compile
     called_once = set(jit_module._called_once)
     fnx.config.update("background_compile", "process")
-    fnx.config.update("adapt_blas_threads", True)
     yield
     assert wait_for_compiles(timeout=600)
     for code in set(jit_module._called_once) - called_once:
         jit_module._called_once.discard(code)
-    for name, value in before.items():
-        fnx.config.update(name, value)
+    fnx.config.update("background_compile", before)
 
 
 @pytest.fixture
