@@ -1,10 +1,11 @@
 """What recording the user's line on every traced equation costs (``Eqn.source``, for ``debug_nans``' errors).
 
 ``python benchmarks/trace_source.py [--rounds 15]``: traces (``make_jaxpr``) a function of 3,000 small
-fnx.numpy operations, and its gradient, with the recording on and off (``core.tracing.user_frame`` replaced by
-a function returning None), alternately in one process, and prints the medians of the CPU time per equation
-and the per-round ratio on/off; then the same for an eager ``grad`` (which records no line) with and without
-the replay bookkeeping of the transforms (``core.tracing.replayed``).
+fnx.numpy operations, and its gradient, with the recording on (``debug_nans`` on: traces record lines, as every
+trace did before they were recorded only for debug_nans and debug_infs) and off (the default), alternately in
+one process, and prints the medians of the CPU time per equation and the per-round ratio on/off; then the same
+for an eager ``grad`` (which records no line) with and without the replay bookkeeping of the transforms
+(``core.tracing.replayed``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ import numpy as np  # noqa: E402
 
 import fnx  # noqa: E402
 import fnx.numpy as fnp  # noqa: E402
-from fnx.core import tracing  # noqa: E402
 
 OPS = 1000  # each step is three operations
 
@@ -32,15 +32,14 @@ def chain(x):
 
 def per_equation(f, record: bool) -> float:
     """CPU seconds per equation of tracing ``f``, with or without the user's line recorded."""
-    saved = tracing.user_frame
-    if not record:
-        tracing.user_frame = lambda depth: None
+    fnx.config.update("debug_nans", record)
     try:
         start = time.process_time()
         closed = fnx.make_jaxpr(f)(fnp.ones(4))
+        assert (closed.eqns[0].source is not None) == record
         return (time.process_time() - start) / len(closed.eqns)
     finally:
-        tracing.user_frame = saved
+        fnx.config.update("debug_nans", False)
 
 
 def eager_grad_per_equation(replay: bool) -> float:

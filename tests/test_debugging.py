@@ -240,13 +240,34 @@ def test_debug_settings_take_booleans():
         fnx.config.update("debug_nans", "yes")
 
 
-def test_traced_equations_record_the_users_line_through_transforms():
-    def f(x):
-        return fnp.tanh(x) * 3.0  # source-line
+def _tanh_times_3(x):
+    return fnp.tanh(x) * 3.0  # source-line
+
+
+def test_traced_equations_record_the_users_line_through_transforms(debug_nans):
     line = _line_of("source-line")
+    f = _tanh_times_3
     for g, x in ((f, fnp.asarray(0.5)), (fnx.grad(f), fnp.asarray(0.5)), (fnx.vmap(f), fnp.ones(2))):
         closed = fnx.make_jaxpr(g)(x)
         assert all(source_line(e.source).startswith(f"{__file__}:{line} (") for e in closed.eqns)
+
+
+def test_traces_record_no_line_while_no_check_is_on():
+    closed = fnx.make_jaxpr(_tanh_times_3)(fnp.asarray(0.5))
+    assert [e.source for e in closed.eqns] == [None, None]
+
+
+def test_a_function_jitted_before_debug_nans_was_on_names_the_line():
+    f = fnx.jit(log_shifted)
+    x = fnp.asarray([1.0, 0.25])
+    assert np.isnan(np.asarray(f(x))[1])  # traced with debug_nans off: no line recorded
+    fnx.config.update("debug_nans", True)
+    try:
+        with pytest.raises(FloatingPointError) as error:
+            f(x)
+    finally:
+        fnx.config.update("debug_nans", False)
+    _assert_names(error, "log", "nan-line: log")
 
 
 # -- the optimized program and its profile ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import dtypes
+from ..config import config
 from .array import Array
 from .array_methods import ArrayMethods
 from .avals import ShapedArray
@@ -87,6 +88,9 @@ class JaxprTrace:
 
     def __init__(self, concrete: bool = False):
         self.concrete = concrete
+        # the user's line of each equation, for debug_nans' reports: only while they can be asked for, since
+        # finding it costs ~20% of tracing (Python makes a frame object for each frame it walks)
+        self.record_source = not concrete and (config.debug_nans or config.debug_infs)
         self.eqns: list[Eqn] = []
         self.const_vars: dict[int, Var] = {}
         self.consts: list = []
@@ -157,7 +161,7 @@ class JaxprTrace:
             outs = [Tracer(self, Var(aval)) for aval in out_avals]
             for t, value in zip(outs, impl_outputs(prim, vals, params)):
                 t.val = self.values[id(t.var)] = value if type(value) is np.ndarray else np.asarray(value)
-        source = None if self.concrete else replay_source[0] or user_frame(4)  # 1-3: here, process, bind
+        source = (replay_source[0] or user_frame(4)) if self.record_source else None  # 1-3: here, process, bind
         self.eqns.append(Eqn(prim, atoms, [t.var for t in outs], params, source))
         return outs
 
@@ -169,7 +173,7 @@ class JaxprTrace:
 
 
 # the user's line that the equations being recorded come from while a transform replays a jaxpr (``replayed``);
-# None: the innermost frame outside fnx (``core.errors.user_frame``). Concrete traces (eager grad) record none.
+# None: the innermost frame outside fnx (``core.errors.user_frame``). Only traces that record lines read it.
 replay_source: list = [None]
 
 

@@ -42,6 +42,7 @@ _new_object = object.__new__
 # ClosedJaxpr -> {donated inputs: TieredCode}; weak, so that a jaxpr's code goes when nothing can call it
 _codes: "weakref.WeakKeyDictionary[ClosedJaxpr, dict]" = weakref.WeakKeyDictionary()
 _called_once: "weakref.WeakSet[TieredCode]" = weakref.WeakSet()  # not compiling yet (block_until_compiled)
+_jitted: "weakref.WeakSet[Jitted]" = weakref.WeakSet()  # every live jitted function (_check_calls_again)
 
 
 class TieredCode:
@@ -170,10 +171,15 @@ def block_until_compiled(timeout: float | None = None) -> bool:
 
 
 def _check_calls_again() -> None:
-    """Every live jitted entry takes its call again, with or without the NaN/inf check (settings changed)."""
+    """Every live jitted entry takes its call again, with or without the NaN/inf check (settings changed). With a
+    check on, jitted functions trace again, recording the user's line of each equation for its report
+    (``JaxprTrace.record_source``; JAX's jit cache key holds ``jax_debug_nans`` too)."""
     for by_donated in list(_codes.values()):
         for code in list(by_donated.values()):
             code._switch(code.call)
+    if debug_nans.enabled():
+        for jitted in list(_jitted):
+            jitted._entries.clear()
 
 
 config._on_debug_change.append(_check_calls_again)
@@ -281,6 +287,7 @@ class Jitted:
             raise FnxTypeError(f"jit({self.name}): arguments {sorted(self.static_argnums & self.donate_argnums)}"
                                " are both static and donated")
         self._entries: dict = {}
+        _jitted.add(self)
 
     # -- the call path ---------------------------------------------------------------------------------------
 
