@@ -9,7 +9,7 @@ rules given with it (docs/extending.md walks through an example):
 * ``def_primitive``: any operation, given by its shape rule and NumPy implementation, and optionally its jvp,
   vjp and batching rules and a Numba CPU kernel. A rule left out is a clear error when a transform needs it.
 
-The rule conventions are those of fnx's own rules (see ``fnx.transforms.autodiff.engine`` and
+Both mark the primitive as an extension (``Primitive.extension``). The rule conventions are those of fnx's own rules (see ``fnx.transforms.autodiff.engine`` and
 ``fnx.transforms.batching.engine``); ``fnx.rules_of(name)`` lists what is registered.
 """
 from __future__ import annotations
@@ -46,7 +46,9 @@ def def_elementwise(name: str, arity: int, numpy: Callable, partials: Sequence[C
     >>> fnx.grad(lambda x: fnp.sum(axpb_p.bind(x, 2.0, 1.0)))(fnp.ones(3))
     Array([2., 2., 2.], dtype=float64)
     """
-    return nary(name, arity, numpy, kinds, None if partials is None else tuple(partials), cpu, bool_out=bool_out)
+    prim = nary(name, arity, numpy, kinds, None if partials is None else tuple(partials), cpu, bool_out=bool_out)
+    prim.extension = True
+    return prim
 
 
 def def_primitive(name: str, abstract_eval: Callable, impl: Callable, *, jvp: Callable | None = None,
@@ -71,7 +73,7 @@ def def_primitive(name: str, abstract_eval: Callable, impl: Callable, *, jvp: Ca
     >>> float(fnx.grad(lambda x: cube_p.bind(x))(2.0))
     12.0
     """
-    prim = _define(name, abstract_eval, impl)
+    prim = _define(name, abstract_eval, impl, extension=True)
     for table, rule in ((jvp_rules, jvp), (vjp_rules, vjp), (batching_rules, batching)):
         if rule is not None:
             table[prim] = rule

@@ -66,7 +66,7 @@ def test_every_primitive_has_abstract_eval_and_impl():
 
 
 def test_user_defined_primitive():
-    cube_p = fnx.def_primitive("test_cube", lambda x: x, lambda x: x ** 3)
+    cube_p = fnx.def_primitive("test_cube", lambda x: x, lambda x: x ** 3, extension=True)
     assert np.asarray(cube_p.bind(fnp.array([2.0]))).tolist() == [8.0]
     closed = fnx.make_jaxpr(lambda x: cube_p.bind(x))(F32)
     assert "test_cube a" in str(closed)

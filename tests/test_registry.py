@@ -10,10 +10,9 @@ import fnx.lower.cpu.compile  # noqa: F401  (registers the CPU rules)
 from fnx.core.primitive import primitives, rule_tables
 from fnx.lower.product_updates import LOWERING_ONLY
 
-# extension examples, not fnx's own primitives: defined by tests (test_core_ir.py, test_extension.py) and by
-# Bourez chapter 13's listings (fnx/books/bourez/ch13.py), which define only the rules the book's ops have
-TEST_ONLY = {"test_cube", "axpb", "axpb_kernel", "axpb_no_rules", "bourez_axpb", "bourez_axpb_kernel"}
-ALL = sorted(name for name in primitives if name not in TEST_ONLY)
+# fnx's own primitives; extensions (fnx.extend: the tests', Bourez chapter 13's listings, the docs' examples)
+# have only the rules their authors gave
+ALL = sorted(name for name, prim in primitives.items() if not prim.extension)
 # made by the lowering after every transform has run (fnx/lower/product_updates.py): never transformed
 TRANSFORMED = [name for name in ALL if primitives[name] not in LOWERING_ONLY]
 
@@ -42,6 +41,14 @@ def test_every_primitive_has_a_cuda_rule_or_a_documented_host_routing():
     missing = [n for n in ALL if primitives[n] not in lowered and primitives[n] not in routed]
     both = [n for n in ALL if primitives[n] in lowered and primitives[n] in routed]
     assert missing == [] and both == [], f"without a CUDA rule or host routing: {missing}; with both: {both}"
+
+
+def test_only_primitives_defined_through_fnx_extend_are_extensions():
+    from fnx.extend import def_elementwise, def_primitive
+    made = [def_primitive("registry_probe", lambda x: x, lambda x: x),
+            def_elementwise("registry_probe_row", 1, lambda x: x, [lambda out, x: 1.0], cpu="{0}")]
+    assert [p.extension for p in made] == [True, True]
+    assert not any(primitives[n].extension for n in ("tanh", "add", "dot_general", "scan", "jit"))
 
 
 def test_rules_of_names_every_layer_with_a_real_source_line():

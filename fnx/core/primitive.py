@@ -107,13 +107,16 @@ effectful: set["Primitive"] = set()
 
 
 class Primitive:
-    """A named IR operation. ``multiple_results`` primitives return a list of outputs."""
+    """A named IR operation. ``multiple_results`` primitives return a list of outputs. An ``extension`` is one
+    added from outside fnx's own operations (``fnx.extend``, a user's ``def_primitive``): it has only the rules
+    its author gave, so the registry test, which checks that fnx's own have all of theirs, leaves it out."""
 
-    __slots__ = ("name", "multiple_results")
+    __slots__ = ("name", "multiple_results", "extension")
 
-    def __init__(self, name: str, multiple_results: bool = False):
+    def __init__(self, name: str, multiple_results: bool = False, extension: bool = False):
         self.name = name
         self.multiple_results = multiple_results
+        self.extension = extension
 
     def bind(self, *args, **params):
         """Apply the primitive: computed now on concrete inputs, recorded into the innermost active trace otherwise.
@@ -124,12 +127,14 @@ class Primitive:
         return self.name
 
 
-def def_primitive(name: str, abstract_eval: Callable, impl: Callable, multiple_results: bool = False) -> Primitive:
+def def_primitive(name: str, abstract_eval: Callable, impl: Callable, multiple_results: bool = False,
+                  extension: bool = False) -> Primitive:
     """Create and register a primitive.
 
     ``abstract_eval(*avals, **params)`` returns the output ShapedArray (a list of them when
     ``multiple_results``); it must depend on nothing else, since its results are remembered.
-    ``impl(*numpy_values, **params)`` computes it with NumPy.
+    ``impl(*numpy_values, **params)`` computes it with NumPy. ``extension``: not one of fnx's own operations
+    (``Primitive.extension``; ``fnx.extend`` marks its primitives so).
 
     >>> import numpy as np
     >>> from fnx.core.avals import ShapedArray
@@ -137,7 +142,7 @@ def def_primitive(name: str, abstract_eval: Callable, impl: Callable, multiple_r
     """
     if name in primitives:
         raise ValueError(f"a primitive named {name!r} is already registered")
-    prim = Primitive(name, multiple_results)
+    prim = Primitive(name, multiple_results, extension)
     primitives[name] = prim
     abstract_eval_rules[prim] = abstract_eval
     impl_rules[prim] = impl
