@@ -90,10 +90,21 @@ def test_array_is_immutable_and_converts():
     assert np.asarray(b)[0, 1] == 1.0
 
 
+@given(st.sampled_from(["float32", "float64", "int8", "uint64", "bool"]), st.floats(width=32, allow_nan=False, allow_infinity=False, allow_subnormal=False))
+@settings(max_examples=60, deadline=None)
+def test_a_0d_array_prints_its_value_as_numpy_prints_its_dtype(dtype, value):
+    kind = np.dtype(dtype).kind
+    scalar = np.dtype(dtype).type(value if kind == "f" else value > 0 if kind == "b" else int(value) % 100)
+    assert repr(fnp.asarray(scalar)) == f"Array({str(scalar)}, dtype={dtype})"  # NumPy's shortest digits of the dtype
+    if dtype == "float32":
+        assert np.float32(str(fnp.asarray(scalar))) == scalar  # and they round-trip in float32
+
+
 def test_array_protocols():
     a = fnp.array([[1.0, 2.0], [3.0, 4.0]])
     assert repr(a) == "Array([[1., 2.],\n       [3., 4.]], dtype=float64)"
     assert repr(fnp.asarray(np.float32(2.5))) == "Array(2.5, dtype=float32)"
+    assert repr(fnp.float32(0.1)) == "Array(0.1, dtype=float32)"  # not float64's 0.10000000149011612
     assert str(a) == str(np.asarray(a)) and f"{a[0, 1]:.1f}" == "2.0"
     assert a.shape == (2, 2) and a.ndim == 2 and a.size == 4 and a.dtype == np.float64 and len(a) == 2
     assert a.device == fnx.devices()[0] and a.block_until_ready() is a

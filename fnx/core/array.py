@@ -130,7 +130,8 @@ class Array(ArrayMethods):
         if type(value) is _DeletedBuffer:
             return f"Array({value!r})"
         scalar = value.ndim == 0 and value.dtype.kind != "c"  # NumPy's 2.+4.j, not Python's (2+4j), as JAX shows
-        body = repr(value.item()) if scalar else np.array2string(value, separator=", ", prefix="Array(")
+        # a 0-d value as its NumPy scalar prints: the shortest digits of its own dtype (float32 0.1 is "0.1")
+        body = str(value[()]) if scalar else np.array2string(value, separator=", ", prefix="Array(")
         return f"Array({body}, dtype={value.dtype})"
 
     def __str__(self) -> str:

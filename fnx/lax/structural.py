@@ -244,24 +244,79 @@ def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
     return iota_p.bind(dtype=dtypes.canonicalize(dtype, "iota"), shape=tuple(shape), dimension=int(dimension))
 
 
-def dynamic_slice(x, start_indices: Sequence, slice_sizes: Sequence[int]):
-    """``x[start:start+size]`` per axis with traced starts, clamped so the window stays inside ``x``."""
-    return dynamic_slice_p.bind(x, *[_index_scalar(s) for s in start_indices], slice_sizes=tuple(slice_sizes))
+def dynamic_slice(x, start_indices: Sequence, slice_sizes: Sequence[int], *, allow_negative_indices: bool = True):
+    """``x[start:start+size]`` per axis with traced starts, clamped so the window stays inside ``x``; a negative
+    start counts from the end (as JAX's, unless ``allow_negative_indices`` is False: then it clamps to 0).
+
+    >>> import fnx.numpy as fnp
+    >>> dynamic_slice(fnp.arange(6.0).reshape(2, 3), (0, -2), (2, 2))
+    Array([[1., 2.],
+           [4., 5.]], dtype=float64)
+    """
+    starts = _starts(start_indices, np.shape(x), allow_negative_indices)
+    return dynamic_slice_p.bind(x, *starts, slice_sizes=tuple(slice_sizes))
 
 
-def dynamic_update_slice(x, update, start_indices: Sequence):
-    """``x`` with ``update`` written at ``start_indices`` (clamped to stay inside ``x``)."""
-    return dynamic_update_slice_p.bind(x, update, *[_index_scalar(s) for s in start_indices])
+def dynamic_update_slice(x, update, start_indices: Sequence, *, allow_negative_indices: bool = True):
+    """``x`` with ``update`` written at ``start_indices`` (clamped to stay inside ``x``; negative ones count from
+    the end unless ``allow_negative_indices`` is False), as JAX's."""
+    return dynamic_update_slice_p.bind(x, update, *_starts(start_indices, np.shape(x), allow_negative_indices))
 
 
-def dynamic_index_in_dim(x, index, axis: int = 0, keepdims: bool = True):
-    """The slice ``index`` of ``x`` along ``axis``."""
-    starts = [0] * x.ndim
-    starts[axis] = index
-    sizes = list(x.shape)
-    sizes[axis] = 1
-    out = dynamic_slice(x, starts, sizes)
-    return out if keepdims else reshape(out, x.shape[:axis] + x.shape[axis + 1:])
+def dynamic_slice_in_dim(x, start_index, slice_size: int = 1, axis: int = 0, *, allow_negative_indices: bool = True):
+    """``dynamic_slice`` along one ``axis``: ``slice_size`` entries from ``start_index``, the other axes whole
+    (JAX's ``lax.dynamic_slice_in_dim``).
+
+    >>> import fnx.numpy as fnp
+    >>> dynamic_slice_in_dim(fnp.arange(10.0), 8, 3)  # the window is moved back inside: starts at 7
+    Array([7., 8., 9.], dtype=float64)
+    """
+    axis = _one_axis(x, axis, "dynamic_slice_in_dim")
+    starts = [0] * np.ndim(x)
+    starts[axis] = start_index
+    sizes = list(np.shape(x))
+    sizes[axis] = slice_size
+    return dynamic_slice(x, starts, sizes, allow_negative_indices=allow_negative_indices)
+
+
+def dynamic_index_in_dim(x, index, axis: int = 0, keepdims: bool = True, *, allow_negative_indices: bool = True):
+    """The slice ``index`` of ``x`` along ``axis``, that axis kept with size 1 or dropped (``keepdims``)."""
+    axis = _one_axis(x, axis, "dynamic_index_in_dim")
+    out = dynamic_slice_in_dim(x, index, 1, axis, allow_negative_indices=allow_negative_indices)
+    return out if keepdims else reshape(out, np.shape(x)[:axis] + np.shape(x)[axis + 1:])
+
+
+def dynamic_update_slice_in_dim(x, update, start_index, axis: int, *, allow_negative_indices: bool = True):
+    """``x`` with ``update`` written from ``start_index`` along ``axis`` (from 0 on the other axes), as JAX's.
+
+    >>> import fnx.numpy as fnp
+    >>> dynamic_update_slice_in_dim(fnp.zeros(5), fnp.ones(2), -1, 0)  # from 4, moved back inside: from 3
+    Array([0., 0., 0., 1., 1.], dtype=float64)
+    """
+    axis = _one_axis(x, axis, "dynamic_update_slice_in_dim")
+    starts = [0] * np.ndim(x)
+    starts[axis] = start_index
+    return dynamic_update_slice(x, update, starts, allow_negative_indices=allow_negative_indices)
+
+
+def _one_axis(x, axis: int, op: str) -> int:
+    return normalize_axes(op, (axis,), np.ndim(x))[0]
+
+
+def _starts(start_indices: Sequence, shape: tuple, allow_negative: bool) -> list:
+    """The start indices as index scalars, the negative ones counted from the end of their axis if allowed."""
+    if len(start_indices) != len(shape):
+        raise FnxTypeError(f"dynamic_slice: {len(start_indices)} start indices for an array of shape {shape}")
+    return [_from_end(s, n) if allow_negative else _index_scalar(s) for s, n in zip(start_indices, shape)]
+
+
+def _from_end(s, n: int):
+    from .elementwise import add, lt, select
+    if isinstance(s, (int, np.integer)):
+        return np.int64(s + n if s < 0 else s)
+    if np.dtype(getattr(s, "dtype", np.int64)).kind == "u":
+        return s
+    return select(lt(s, 0), add(s, n), s)
 
 
 def _index_scalar(s):
