@@ -74,6 +74,11 @@ def dtype_of_scalar(x) -> np.dtype:
     return result_type(type(x))
 
 
+def weak_key(dtype: np.dtype) -> type:
+    """The promotion key of a weakly typed value of ``dtype``: the Python scalar type it came from."""
+    return {"b": bool, "i": int, "u": int, "f": float, "c": complex}[dtype.kind]
+
+
 def _promote(keys: tuple) -> np.dtype:
     strong = [k for k in keys if isinstance(k, np.dtype)]
     result = np.result_type(*strong) if strong else None

@@ -137,6 +137,10 @@ class JaxprTrace:
     def process(self, prim: Primitive, args: Sequence, params: dict) -> list:
         atoms = [x.var if type(x) is Tracer and x.trace is self else self.to_atom(x) for x in args]
         out_avals = abstract_eval(prim, [a.aval for a in atoms], params)
+        for a in atoms:
+            if a.aval.weak_type:
+                out_avals = _weak_results(atoms, out_avals)
+                break
         if not self.concrete or prim.multiple_results:
             return self._record(prim, atoms, params, out_avals)
         # one result in a concrete trace: the common case of an eager grad, written out for speed
@@ -170,6 +174,13 @@ class JaxprTrace:
         invars = [t.var for t in in_tracers]
         constvars = list(self.const_vars.values())
         return ClosedJaxpr(Jaxpr(constvars, invars, self.eqns, outvars), list(self.consts))
+
+
+def _weak_results(atoms: list, out_avals: list) -> list:
+    """The outputs of an equation with a weakly typed input: weak too if every input is weak or an inline
+    literal (``s * 2.0`` of a Python scalar argument ``s``), as JAX's elementwise operations keep weak types."""
+    weak = all(a.aval.weak_type or type(a) is Literal for a in atoms)
+    return [ShapedArray(o.shape, o.dtype, weak) for o in out_avals]
 
 
 # the user's line that the equations being recorded come from while a transform replays a jaxpr (``replayed``);
@@ -244,8 +255,10 @@ def abstractify(x) -> ShapedArray:
         return aval
     if isinstance(x, (Tracer, Array)):
         return x.aval
+    if type(x) is ShapedArray:
+        return x
     if isinstance(x, dtypes.WEAK_TYPES) and not isinstance(x, np.generic):
-        return ShapedArray((), dtypes.dtype_of_scalar(x))
+        return ShapedArray((), dtypes.dtype_of_scalar(x), weak_type=True)
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         return ShapedArray(tuple(x.shape), dtypes.canonicalize(x.dtype))
     raise FnxTypeError(f"an argument of type {type(x).__name__} is not an array; pass arrays or scalars, or mark "

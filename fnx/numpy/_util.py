@@ -34,8 +34,13 @@ def to_operand(x, op: str = "fnx.numpy"):
 
 
 def dtype_key(x):
-    """The promotion key of an operand: its dtype, or its Python type for a weak scalar."""
-    return type(x) if type(x) in _WEAK else x.dtype
+    """The promotion key of an operand: its dtype, or its Python type for a weak scalar (a Python scalar, or a
+    tracer of a Python scalar argument: ``ShapedArray.weak_type``)."""
+    if type(x) in _WEAK:
+        return type(x)
+    if type(x) is Tracer and x.aval.weak_type:
+        return dtypes.weak_key(x.aval.dtype)
+    return x.dtype
 
 
 def shape_of(x) -> tuple:
@@ -54,7 +59,7 @@ def cast(x, dtype: np.dtype):
 def common_dtype(op: str, *xs) -> np.dtype:
     """The promoted dtype of operands (NumPy 2 rules); an unsupported result is an error naming ``op``."""
     try:
-        return dtypes.result_type(*[type(x) if type(x) in _WEAK else x.dtype for x in xs])
+        return dtypes.result_type(*map(dtype_key, xs))
     except FnxTypeError as e:
         raise FnxTypeError(f"{op}: {str(e).splitlines()[0]}") from None
 

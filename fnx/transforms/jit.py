@@ -368,7 +368,7 @@ class Jitted:
             raise FnxTypeError(f"jit({self.name}): static arguments must be hashable, got {static!r}") from None
         leaves, tree = tree_flatten(dynamic)
         avals = [abstractify(x) for x in leaves]
-        key = (static, tree, tuple((a.shape, a.dtype, type(x) in (bool, int, float, complex)) for a, x in zip(avals, leaves)))
+        key = (static, tree, tuple((a.shape, a.dtype, a.weak_type) for a in avals))
         entry = self._entries.get(key)
         if entry is None:
             if not is_tracing():
@@ -383,8 +383,9 @@ class Jitted:
         if entry.code is None:
             entry.bind_code(_code(entry.jaxpr, frozenset(len(entry.consts) + i for i in entry.donated)),
                             f"jit({self.name})")
-            if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1]:
-                self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry  # for the fast path
+            if not static and not kwargs and tree == tree_flatten(([0] * len(args), {}))[1] \
+                    and not any(a.weak_type for a in avals):  # the fast path takes arrays, never Python scalars
+                self._entries[tuple((a.shape, a.dtype.num) for a in avals)] = entry
         values = [_donated_value(x, a, leaves) if i in entry.donated else _value(x, a)
                   for i, (x, a) in enumerate(zip(leaves, avals))]
         outs = _unaliased(self._run(entry, values), leaves)

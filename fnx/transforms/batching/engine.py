@@ -119,10 +119,11 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
             raise FnxTypeError(f"vmap: in_axes has {len(axes)} entries for {len(args)} arguments")
         leaves, in_tree = tree_flatten(list(args))
         dims = _broadcast_prefix(list(axes), list(args), "in_axes")
-        leaves = [_as_array(x) for x in leaves]
+        example_leaves, leaves = leaves, [_as_array(x) for x in leaves]
         dims = [None if d is None else _normalize(d, x, "in_axes") for d, x in zip(dims, leaves)]
         size = _axis_size(leaves, dims, axis_size)
-        example = [_unbatched_aval(x, d) for x, d in zip(leaves, dims)]
+        # from the arguments as given: an unbatched Python scalar is weakly typed, as under jit
+        example = [_unbatched_aval(x, d) for x, d in zip(example_leaves, dims)]
         closed, out_tree = trace_to_jaxpr(lambda *xs: fun(*tree_unflatten(in_tree, xs)), example)
         outs, out_dims = batch_jaxpr_eval(closed.jaxpr, closed.consts, leaves, dims, size)
         out_struct = tree_unflatten(out_tree, outs)
