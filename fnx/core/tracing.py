@@ -253,6 +253,8 @@ def abstractify(x) -> ShapedArray:
                 _interned_avals.clear()
             aval = _interned_avals[key] = ShapedArray(value.shape, dtypes.canonicalize(value.dtype))
         return aval
+    if isinstance(x, Tracer) and x.aval.weak_type:  # weak only where the Python scalar was given: inner traces
+        return ShapedArray(x.aval.shape, x.aval.dtype)  # (a nested jit, a loop body) see a typed value
     if isinstance(x, (Tracer, Array)):
         return x.aval
     if type(x) is ShapedArray:

@@ -61,7 +61,8 @@ def _trace(f: Callable, args_tree: PyTreeDef, avals: Sequence[ShapedArray]):
     def flat_f(*leaves):
         return f(*tree_unflatten(args_tree, leaves))
 
-    closed, out_tree = trace_to_jaxpr(flat_f, list(avals))
+    # strong: a loop's carry keeps its dtype from step to step (a weak 0.0 would become a float32 array's)
+    closed, out_tree = trace_to_jaxpr(flat_f, [ShapedArray(a.shape, a.dtype) for a in avals])
     return closed, list(closed.consts), out_tree
 
 
