@@ -4,6 +4,7 @@ their arguments; ``tf.Variable``s become a params pytree made by ``init(key)``."
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -93,8 +94,39 @@ def example_31():
             "collapsed_difference": fnp.max(abs(first - (x @ w + b))) / scale}
 
 
-pending("buduma", "E33", "matmul placed on /gpu:2 with soft placement", ("cuda",), __name__)
-pending("buduma", "E34", "Towers on two GPUs summed with add_n", ("cuda",), __name__)
+A_E33, B_E33 = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32), np.array([[1.0], [2.0]], np.float32)
+
+
+def _placed_matmul(device: str):
+    """``tf.matmul(a, b)`` under ``with tf.device(device)`` with soft placement: on that device when it is
+    there, else on the CPU with a warning (caught here: the unit reports where it ran)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fnx.jit(lambda a, b: a @ b, device=device, soft_placement=True)(A_E33, B_E33)
+
+
+@listing("buduma", "E33", "matmul placed on /gpu:2 with soft placement", kind="exact", gpu=True,
+         expect={"c": Value([[5.0], [11.0]]), "placed_where_there": Value(True)})
+def example_33():
+    """Example E33 places ``c = matmul(a, b)`` on '/gpu:2' with ``allow_soft_placement``: [[5], [11]]. fnx
+    takes TensorFlow's device names (``jit(f, device="/gpu:2", soft_placement=True)``); a machine with
+    fewer than three GPUs (the simulator has one) runs it on the CPU with a warning, as TensorFlow does."""
+    c = _placed_matmul("/gpu:2")
+    gpus = len(fnx.devices("gpu"))
+    return {"c": np.asarray(c), "placed_where_there": c.device.platform == ("gpu" if gpus > 2 else "cpu")}
+
+
+@listing("buduma", "E34", "Towers on two GPUs summed with add_n", kind="exact", gpu=True,
+         expect={"sum": Value([[10.0], [22.0]]), "first_tower_on_gpu": Value(True)})
+def example_34():
+    """Example E34 computes the same matmul on '/gpu:0' and '/gpu:1' (towers) and sums them with ``tf.add_n``
+    on '/cpu:0': [[10], [22]]. With one GPU the second tower falls back to the CPU (soft placement); the
+    towers are brought to the CPU (``device_put``) and summed there by a jitted function."""
+    towers = [_placed_matmul(name) for name in ("/gpu:0", "/gpu:1")]
+    total = fnx.jit(lambda cs: sum(cs), device="cpu")(fnx.device_put(towers, "cpu"))
+    return {"sum": np.asarray(total), "first_tower_on_gpu": towers[0].device.platform == "gpu"}
+
+
 pending("buduma", "E39", "Summaries and a Saver keeping 5 checkpoints", ("ckpt",), __name__)
 
 
