@@ -69,7 +69,7 @@ def def_primitive(name: str, abstract_eval: Callable, impl: Callable, *, jvp: Ca
       arrays come flat (1-d; a rank-0 operand as a 1-element array), the static parameters follow as scalars
       in the order of their names, and the grid may be smaller than ``out``: loop
       ``for i in range(cuda.grid(1), out.size, cuda.gridsize(1))``. fnx compiles it with ``numba.cuda.jit``
-      at its first launch. Without it, the CUDA backend runs the primitive on the host (its CPU code).
+      at its first launch, binding ``cuda`` (numba.cuda) in its globals: its module need not import it. Without it, the CUDA backend runs the primitive on the host (its CPU code).
 
     >>> import numpy as np, fnx
     >>> from fnx.extend import def_primitive

@@ -12,7 +12,8 @@ from fnx.lower.product_updates import LOWERING_ONLY
 
 # extension examples, not fnx's own primitives: defined by tests (test_core_ir.py, test_extension.py) and by
 # Bourez chapter 13's listings (fnx/books/bourez/ch13.py), which define only the rules the book's ops have
-TEST_ONLY = {"test_cube", "axpb", "axpb_kernel", "axpb_no_rules", "bourez_axpb", "bourez_axpb_kernel"}
+TEST_ONLY = {"test_cube", "axpb", "axpb_kernel", "axpb_no_rules", "bourez_axpb", "bourez_axpb_kernel",
+             "test_scaled_shift", "test_host_only"}
 ALL = sorted(name for name in primitives if name not in TEST_ONLY)
 # made by the lowering after every transform has run (fnx/lower/product_updates.py): never transformed
 TRANSFORMED = [name for name in ALL if primitives[name] not in LOWERING_ONLY]
