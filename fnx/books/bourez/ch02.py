@@ -278,6 +278,9 @@ def listing_2b(context):
     return {"validation_error": errors, "final_validation_error": errors[-1]}
 
 
+BOOK_LOG = (0, 2000)  # the iterations whose validation the book prints and 2a checks
+
+
 def softmax_regression_log(train_x, train_y, valid_x, valid_y, batch_size: int, log_at: tuple[int, ...],
                            learning_rate: float = 0.13):
     """Chapter 2's first model: ``softmax(x W + b)`` from W = 0, b = 0, SGD at 0.13 on batch ``i mod n`` of
@@ -332,7 +335,7 @@ def listing_2a(ctx: RunContext):
     path = ctx.path("mnist.pkl.gz")
     if path:
         (train_x, train_y), (valid_x, valid_y), _ = load_mnist_pickle(path)
-        batch_size, log_at = 600, (0, 2000)
+        batch_size, log_at = 600, BOOK_LOG
     else:
         train_x, valid_x, train_y, valid_y = mnist_or_digits(None)
         batch_size, log_at = 100, (0,)

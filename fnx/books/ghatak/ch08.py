@@ -279,9 +279,9 @@ def listing_8_13(ctx: RunContext):
     (france - paris)/(india - delhi) 0.6974226 on GloVe. On the stand-in, related words (man and woman share a
     base vector) are closer than unrelated ones."""
     v = _vectors(ctx)
-    return {"apple_hippopotamus": wv.cosine(v["apple"], v["hippopotamus"]),
-            "man_woman": wv.cosine(v["man"], v["woman"]),
-            "france_paris_india_delhi": (wv.cosine(v["france"] - v["paris"], v["india"] - v["delhi"])
+    return {"apple_hippopotamus": float(wv.cosine(v["apple"], v["hippopotamus"])),
+            "man_woman": float(wv.cosine(v["man"], v["woman"])),
+            "france_paris_india_delhi": (float(wv.cosine(v["france"] - v["paris"], v["india"] - v["delhi"]))
                                          if "france" in v else np.nan)}
 
 
@@ -335,9 +335,9 @@ def listing_8_16(ctx: RunContext):
     -0.06464 to 4 digits."""
     v = _vectors(ctx)
     e, g = v["receptionist"], v["woman"] - v["man"]
-    return {"before": wv.cosine(e, g), "after": wv.cosine(wv.neutralize(e, g), g),
-            "book_formula_after": wv.cosine(wv.neutralize_as_printed(e, g), g),
-            "book_formula_from_printed_g": wv.cosine(wv.neutralize_as_printed(e, wv.PRINTED_G), wv.PRINTED_G)}
+    return {"before": float(wv.cosine(e, g)), "after": float(wv.cosine(wv.neutralize(e, g), g)),
+            "book_formula_after": float(wv.cosine(wv.neutralize_as_printed(e, g), g)),
+            "book_formula_from_printed_g": float(wv.cosine(wv.neutralize_as_printed(e, wv.PRINTED_G), wv.PRINTED_G))}
 
 
 @listing("ghatak", "L8-17", "Equalizing a pair", kind="deviates", **GLOVE_DATA,
