@@ -4,6 +4,8 @@ their arguments; ``tf.Variable``s become a params pytree made by ``init(key)``."
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import warnings
 
 import numpy as np
@@ -12,12 +14,12 @@ import fnx
 import fnx.nn as nn
 import fnx.numpy as fnp
 import fnx.optimizers as optim
-from fnx import random
+from fnx import random, serialization
 
 from ..data import mnist_or_digits
 from ..checks import Below, Between, Falls, Value
 from ..loops import minibatch_epochs
-from ..registry import RunContext, listing, pending
+from ..registry import RunContext, listing
 
 
 @listing("buduma", "E24", "tf.mul(2, 3) in a session", kind="exact",
@@ -127,7 +129,6 @@ def example_34():
     return {"sum": np.asarray(total), "first_tower_on_gpu": towers[0].device.platform == "gpu"}
 
 
-pending("buduma", "E39", "Summaries and a Saver keeping 5 checkpoints", ("ckpt",), __name__)
 
 
 def softmax_regression(params, x):
@@ -359,3 +360,57 @@ def example_38():
     y = nn.one_hot(fnp.asarray([0, 1, 2, 1]), 3)
     accuracy = fnx.jit(lambda o, y: fnp.mean((fnp.argmax(o, 1) == fnp.argmax(y, 1)).astype("float32")))(output, y)
     return {"accuracy": accuracy, "validation_error": 1 - float(accuracy)}
+
+
+class Saver:
+    """``tf.train.Saver`` ("maintains the latest 5 checkpoints") over ``fnx.serialization``: ``save(tree, step)``
+    writes ``<directory>/model-<step>.npz`` and deletes the oldest beyond ``max_to_keep``; ``latest()`` is the
+    newest path."""
+
+    def __init__(self, directory: str, max_to_keep: int = 5):
+        self.directory, self.max_to_keep, self.kept = directory, max_to_keep, []
+
+    def save(self, tree, step: int) -> str:
+        path = os.path.join(self.directory, f"model-{step}.npz")
+        serialization.save(path, tree)
+        self.kept.append(path)
+        while len(self.kept) > self.max_to_keep:
+            os.remove(self.kept.pop(0))
+        return path
+
+    def latest(self) -> str:
+        return self.kept[-1]
+
+
+@listing("buduma", "E39", "Summaries and a Saver keeping 5 checkpoints", kind="exact",
+         expect={"checkpoints": Value([f"model-{e}.npz" for e in range(4, 9)]), "restored_is_last": Value(True),
+                 "summaries": Value(8 * 14), "cost_fell": Value(True)}, figure=("cost",))
+def example_39():
+    """Example E39: ``training()`` records ``scalar_summary("cost", cost)`` for TensorBoard at every step and a
+    ``Saver`` writes a checkpoint each epoch, keeping the latest 5. Here the summaries are what the jitted epoch
+    returns (E37's step scanned over the batches: the cost of each), and the checkpoints are ``.npz`` files of
+    the (params, global_step) pytree (``fnx.serialization``): after 8 epochs (14 batches of 100 digits
+    each) the folder holds epochs 4-8, and restoring the newest gives the last state back."""
+    X, _, y, _ = mnist_or_digits(None)
+    n = X.shape[0] // 100 * 100
+    batches = (X[:n].reshape(-1, 100, X.shape[1]), nn.one_hot(y[:n], 10).reshape(-1, 100, 10))
+
+    def step(state, batch):
+        xb, yb = batch
+        cost = book_cross_entropy(softmax_regression(state[0], xb), yb)
+        return training_step(state, xb, yb), cost
+
+    epoch = fnx.jit(lambda state: fnx.lax.scan(step, state, batches))
+    state, costs = ({"W": fnp.zeros((X.shape[1], 10)), "b": fnp.zeros(10)}, fnp.asarray(0)), []
+    with tempfile.TemporaryDirectory() as directory:
+        saver = Saver(directory)
+        for e in range(1, 9):
+            state, summary = epoch(state)
+            costs.append(np.asarray(summary))
+            saver.save(state, e)
+        files = sorted(os.listdir(directory), key=lambda name: int(name[6:-4]))
+        restored = serialization.restore(saver.latest(), like=state)
+    same = all(np.array_equal(a, b) for a, b in zip(fnx.tree_leaves(restored), fnx.tree_leaves(state)))
+    cost = np.concatenate(costs)
+    return {"checkpoints": files, "restored_is_last": same, "summaries": cost.size, "cost": cost,
+            "cost_fell": bool(cost[-14:].mean() < cost[:14].mean())}
