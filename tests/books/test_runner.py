@@ -154,7 +154,7 @@ def test_mnist_listings_read_the_users_files_or_say_which_are_missing(tmp_path):
 
 
 @pytest.mark.parametrize("module", ["fnx.books", "fnx.books.checks", "fnx.books.registry", "fnx.books.loops",
-                                    "fnx.books.data"])
+                                    "fnx.books.data", "fnx.books.ghatak.wordvectors"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

@@ -92,34 +92,26 @@ def neutralize_as_printed(e, g):
     return e - fnp.dot(e, g) / (g / fnp.linalg.norm(g))
 
 
+def _equalized(e1, e2, g, bias, size):
+    """The equalize steps with the projection on g (``bias``) and the length (``size``) given."""
+    mu = (e1 + e2) / 2
+    mu_orth = mu - bias(mu, g)
+    scale = fnp.sqrt(fnp.abs(1.0 - fnp.sum(mu_orth ** 2)))
+    return tuple(scale * (bias(e, g) - bias(mu, g)) / size(e - mu_orth - bias(mu, g)) + mu_orth for e in (e1, e2))
+
+
 @fnx.jit
 def equalize(e1, e2, g):
     """Bolukbasi et al.'s equalize of a pair: both at the same distance from the plane orthogonal to g, on
     either side, so that ``cos(e1', g) = -cos(e2', g)`` (for unit-norm embeddings)."""
-    def bias(e):
-        return fnp.dot(e, g) / fnp.dot(g, g) * g
-    mu = (e1 + e2) / 2
-    mu_orth = mu - bias(mu)
-    scale = fnp.sqrt(fnp.abs(1.0 - fnp.sum(mu_orth ** 2)))
-
-    def corrected(e):
-        return scale * (bias(e) - bias(mu)) / fnp.linalg.norm(e - mu_orth - bias(mu)) + mu_orth
-    return corrected(e1), corrected(e2)
+    return _equalized(e1, e2, g, lambda e, g: fnp.dot(e, g) / fnp.dot(g, g) * g, fnp.linalg.norm)
 
 
 @fnx.jit
 def equalize_as_printed(e1, e2, g):
     """The book's ``equalize``: its projections are elementwise products (``(e * g / |g|) * g``) and its
     normalization an elementwise ``abs``, not dot products and norms (its -0.4564555 and 0.5599987)."""
-    def bias(e):
-        return (e * g / fnp.linalg.norm(g)) * g
-    mu = (e1 + e2) / 2
-    mu_orth = mu - bias(mu)
-    scale = fnp.sqrt(fnp.abs(1.0 - fnp.sum(mu_orth ** 2)))
-
-    def corrected(e):
-        return scale * (bias(e) - bias(mu)) / fnp.abs(e - mu_orth - bias(mu)) + mu_orth
-    return corrected(e1), corrected(e2)
+    return _equalized(e1, e2, g, lambda e, g: (e * g / fnp.linalg.norm(g)) * g, fnp.abs)
 
 
 def _unit_orthogonal(rng: np.random.RandomState, direction: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from fnx.training import evaluate, fit, keras1
 from fnx.datasets import load_imdb
 from fnx.text import pad_sequences
 
-from ..checks import Below, Between, Falls, Value
+from ..checks import Below, Between, Value
 from ..data import mnist_or_digits
 from ..registry import RunContext, listing
 
@@ -122,6 +122,18 @@ def listing_7_6():
                                                                                             "linear")]))}
 
 
+def fit_and_test(model, params, optimizer: str, train: tuple, test: tuple, loss: str, epochs: int,
+                 batch_size: int) -> dict:
+    """Keras's ``evaluate`` on the test set before training, ``fit`` (dropout keys: ``stochastic=True``; a key
+    of 7), and the test loss and accuracy after: the values 7-7 and 7-8 check."""
+    before = evaluate(model, params, *test, loss, batch_size=400, stochastic=True)
+    result = fit(model, params, optimizer, *train, loss=loss, epochs=epochs, batch_size=batch_size, key=7,
+                 stochastic=True, drop_remainder=True, verbose=0)
+    after = evaluate(model, result.params, *test, loss, ["accuracy"], batch_size=400, stochastic=True)
+    return {"loss_before": before["loss"], "test_loss": after["loss"], "test_accuracy": after["accuracy"],
+            "loss": result.history["loss"]}
+
+
 def mnist_cnn(side: int):
     """Listing 7-7's model for ``side`` x ``side`` images (NHWC): Conv2D(32, 3x3) relu, Conv2D(32, 3x3) relu,
     2x2 max pooling, Dropout(0.25), Flatten, Dense(128) relu, Dropout(0.5), Dense(10) softmax (Keras 1's
@@ -158,14 +170,8 @@ def listing_7_7(ctx: RunContext):
     as_images = lambda x: np.asarray(x, np.float32).reshape(-1, side, side, 1)  # noqa: E731
     params, model = mnist_cnn(side)
     epochs = 1 if ctx.data_dir else (3 if ctx.quick else 15)
-    before = evaluate(model, params, as_images(x_test), np.eye(10)[y_test], "categorical_crossentropy",
-                      batch_size=360, stochastic=True)
-    result = fit(model, params, "adadelta", as_images(x_train), np.eye(10)[y_train], loss="categorical_crossentropy",
-                 epochs=epochs, batch_size=128, key=7, stochastic=True, drop_remainder=True, verbose=0)
-    test = evaluate(model, result.params, as_images(x_test), np.eye(10)[y_test], "categorical_crossentropy",
-                    ["accuracy"], batch_size=360, stochastic=True)
-    return {"loss_before": before["loss"], "test_loss": test["loss"], "test_accuracy": test["accuracy"],
-            "loss": result.history["loss"]}
+    return fit_and_test(model, params, "adadelta", (as_images(x_train), np.eye(10)[y_train]),
+                        (as_images(x_test), np.eye(10)[y_test]), "categorical_crossentropy", epochs, batch_size=128)
 
 
 def sentiment_corpus(n: int, vocabulary: int = 500, seed: int = 78) -> tuple[list[list[int]], np.ndarray]:
@@ -230,10 +236,5 @@ def listing_7_8(ctx: RunContext):
         vocabulary, features, maxlen, epochs = 500, 32, 16, 1 if ctx.quick else 4
     x_train, x_test = pad_sequences(x_train, maxlen=maxlen), pad_sequences(x_test, maxlen=maxlen)
     params, model = imdb_lstm(vocabulary, features)
-    before = evaluate(model, params, x_test, y_test, "binary_crossentropy", batch_size=400, stochastic=True)
-    result = fit(model, params, "adam", x_train, y_train, loss="binary_crossentropy", epochs=epochs, batch_size=32,
-                 key=8, stochastic=True, drop_remainder=True, verbose=0)
-    test = evaluate(model, result.params, x_test, y_test, "binary_crossentropy", ["accuracy"], batch_size=400,
-                    stochastic=True)
-    return {"loss_before": before["loss"], "test_loss": test["loss"], "test_accuracy": test["accuracy"],
-            "loss": result.history["loss"]}
+    return fit_and_test(model, params, "adam", (x_train, y_train), (x_test, y_test), "binary_crossentropy", epochs,
+                        batch_size=32)
