@@ -128,8 +128,8 @@ def listing_1_7():
 
 
 def gpu_plan(f, *args) -> list[str]:
-    """The steps of ``f``'s program on the GPU (``ClusterStep``: one fused kernel; ``HostStep``: run on the
-    CPU), as Theano's debugprint of a compiled GPU function shows its Gpu* nodes."""
+    """The steps of ``f``'s program on the GPU (``ClusterStep``: one fused kernel; ``KernelStep``: a user's CUDA
+    kernel; ``HostStep``: run on the CPU), as Theano's debugprint of a compiled GPU function shows its Gpu* nodes."""
     from fnx.lower.cuda.compile import CudaExecutable
     closed = fnx.make_jaxpr(f)(*args)
     return [type(step).__name__ for step in

@@ -17,6 +17,7 @@ from fnx.extend import ShapedArray, def_primitive
 
 from ..checks import Value
 from ..registry import listing
+from .ch01 import gpu_plan
 
 if TYPE_CHECKING:  # fnx binds ``cuda`` in the CUDA kernels' globals when it compiles them (fnx.extend)
     from numba import cuda
@@ -93,12 +94,6 @@ def listing_13c():
             "grad_of_sum": grad}
 
 
-def on_gpu_plan(f, *args) -> list[str]:
-    """The steps of ``f``'s GPU program (``KernelStep``: a user's CUDA kernel; ``HostStep``: the CPU's code)."""
-    from .ch01 import gpu_plan
-    return gpu_plan(f, *args)
-
-
 @listing("bourez", "13b", "The AXPB op on the GPU from Python (pygpu)", kind="exact", gpu=True,
          expect={"matches_4x_plus_5": Value(True), "on_gpu": Value(True), "plan": Value(["KernelStep"]),
                  "grad_of_sum": Value(np.full((3, 2), 4.0, np.float32))})
@@ -113,7 +108,7 @@ def listing_13b():
     result = fnx.jit(lambda v: axpb(v, 4.0, 5.0))(device_x)
     grad = fnx.jit(fnx.grad(lambda v: fnp.sum(axpb(v, 4.0, 5.0))))(device_x)
     return {"matches_4x_plus_5": bool(np.allclose(np.asarray(result), 4 * x + 5, rtol=1e-6)),
-            "on_gpu": result.device.platform == "gpu", "plan": on_gpu_plan(lambda v: axpb(v, 4.0, 5.0), x),
+            "on_gpu": result.device.platform == "gpu", "plan": gpu_plan(lambda v: axpb(v, 4.0, 5.0), x),
             "grad_of_sum": np.asarray(grad)}
 
 
@@ -128,4 +123,4 @@ def listing_13d():
     a, b = np.float32(4.0), np.float32(5.0)
     result = fnx.jit(lambda v, a, b: axpb_kernel_p.bind(v, a, b), device="gpu")(x, a, b)
     return {"matches_4x_plus_5": bool(np.allclose(np.asarray(result), 4 * x + 5, rtol=1e-6)),
-            "plan": on_gpu_plan(lambda v, a, b: axpb_kernel_p.bind(v, a, b), x, a, b)}
+            "plan": gpu_plan(lambda v, a, b: axpb_kernel_p.bind(v, a, b), x, a, b)}
