@@ -15,8 +15,10 @@ corpus. It checks the computations, not GloVe: its numbers are never counted as 
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -144,8 +146,11 @@ def _stand_in_table() -> dict[str, np.ndarray]:
 
 @functools.lru_cache(maxsize=None)
 def stand_in_file() -> str:
-    """The stand-in written as a GloVe-format text file (six decimals, as GloVe's) in a temporary folder."""
-    path = os.path.join(tempfile.mkdtemp(prefix="fnx-glove-"), "stand-in.100d.txt")
+    """The stand-in written as a GloVe-format text file (six decimals, as GloVe's) in a temporary folder,
+    removed when the process ends."""
+    folder = tempfile.mkdtemp(prefix="fnx-glove-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = os.path.join(folder, "stand-in.100d.txt")
     with open(path, "w", encoding="utf-8") as out:
         for word, vector in _stand_in_table().items():
             out.write(word + " " + " ".join(f"{x:.6f}" for x in vector) + "\n")
