@@ -59,17 +59,17 @@ def random_affines(key, n: int, rotation: float, scale: tuple[float, float], shi
     return np.stack([np.stack([cos, -sin, offset[:, 0]], 1), np.stack([sin, cos, offset[:, 1]], 1)], 1).astype(F32)
 
 
-def transformed_digits(key, images: np.ndarray, canvas: int, digit: int, clutter: int = 4,
-                       patch: int = 5) -> np.ndarray:
+def transformed_digits(key, images: np.ndarray, canvas: int, digit: int, clutter: int = 2, patch: int = 5,
+                       rotation: float = np.pi / 6, zoom: tuple[float, float] = (0.9, 1.1)) -> np.ndarray:
     """Canvases (N, canvas, canvas) in [0, 1]: each 8x8 image upsampled to ``digit`` pixels, centred, then
-    seen through a random affine map (rotation +-45 degrees, zoom 0.8-1.2, a shift keeping it mostly on the
-    canvas) and overlaid with ``clutter`` ``patch`` x ``patch`` pieces cut at random from other digits (the
-    book's "distortions")."""
+    seen through a random affine map (a rotation up to +-``rotation`` radians, a zoom in ``zoom``, a shift
+    keeping it mostly on the canvas) and overlaid with ``clutter`` ``patch`` x ``patch`` pieces cut at random
+    from other digits (the book's "distortions")."""
     if (canvas - digit) % 2:
         raise ValueError(f"transformed_digits: canvas - digit must be even, got {canvas} and {digit}")
     k_affine, k_clutter = fr.split(key)
     centred = upsample(images, digit, (canvas - digit) // 2)
-    theta = random_affines(k_affine, len(images), np.pi / 4, (0.8, 1.2), 1.0 - digit / canvas)
+    theta = random_affines(k_affine, len(images), rotation, zoom, 1.0 - digit / canvas)
     moved = np.asarray(spatial_transformer(centred[..., None], theta)[..., 0], F32)
     return np.clip(moved + clutter_patches(k_clutter, centred, clutter, patch), 0.0, 1.0)
 
