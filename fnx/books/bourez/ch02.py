@@ -296,7 +296,7 @@ def listing_2b(context):
 
 
 @listing("bourez", "2d", "The CNN with and without dropout before its dense layers", kind="trend",
-         data="mnist.pkl.gz", stand_in="fnx.datasets.load_digits upsampled to 28x28 (bourez/digits.py)",
+         data="MNIST", stand_in="fnx.datasets.load_digits upsampled to 28x28 (bourez/digits.py)",
          figure=("validation_error", "validation_error_no_dropout"),
          expect={"validation_error": Falls(0.35, printed=0.0108),
                  "final_validation_error": Between(0.0, 0.15, printed=0.0108),

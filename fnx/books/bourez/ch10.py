@@ -107,7 +107,7 @@ def train(params: dict, key, train_xs, train_ys, valid_xs, valid_ys, epochs: int
 
 @listing("bourez", "10", "A variational-dropout RNN language model: perplexity falls", kind="trend",
          data="Penn Treebank (ptb.train.txt, vocabulary 10,000)",
-         stand_in="fnx.text.load_corpus (generated sentences, 84 words with <eos>)",
+         stand_in="fnx.text.load_corpus (generated sentences; 87 ids with <eos>, <pad>, <unk>)",
          figure=("train_perplexity", "valid_perplexity"),
          expect={"valid_perplexity": Falls(0.25, printed=64),
                  "final_valid_perplexity": Between(1.0, 20.0, printed=64)})
