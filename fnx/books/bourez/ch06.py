@@ -37,7 +37,8 @@ def mnist_cnn(side: int, filters: int = 32, size: int = 5, num_units: int = 256,
     flat = filters * pooled * pooled
     stages = [nn.layer(nn.conv2d, 1, filters, size, dtype=F32), nn.relu, nn.layer(nn.max_pool, window=2),
               nn.layer(nn.conv2d, filters, filters, size, dtype=F32), nn.relu, nn.layer(nn.max_pool, window=2),
-              nn.flatten, nn.layer(nn.dropout, rate=dropout), nn.layer(nn.dense, flat, num_units, dtype=F32), nn.relu]
+              nn.flatten, nn.layer(nn.dropout, rate=dropout), nn.layer(nn.dense, flat, num_units, dtype=F32),
+              nn.relu]
     if num_classes:
         stages += [nn.layer(nn.dropout, rate=dropout), nn.layer(nn.dense, num_units, num_classes, dtype=F32)]
     return stages
@@ -79,8 +80,8 @@ def localisation(side: int, features: int) -> tuple[nn.Layer, nn.Layer]:
     (8 filters 5x5, ``features`` relu units, no classes); and its head, the book's ``A_net``: a dense layer
     to the 6 affine parameters with zero weights and the identity as bias, so training starts from the
     identity transform."""
-    body = nn.serial(nn.layer(nn.max_pool, window=2), *mnist_cnn(side // 2, filters=8, size=3, num_units=features,
-                                                                 num_classes=0, dropout=0.0))
+    body = nn.serial(nn.layer(nn.max_pool, window=2),
+                     *mnist_cnn(side // 2, filters=8, size=3, num_units=features, num_classes=0, dropout=0.0))
     head = nn.layer(nn.dense, features, 6, w_init=nn.initializers.zeros(), b_init=lambda *a: fnp.asarray(IDENTITY),
                     dtype=F32)
     return body, head
@@ -131,10 +132,11 @@ def listing_6b(context):
     8: 65 %). The book ramps its classifier's dropout up over the first epochs; these short runs use none."""
     X_train, X_test, y_train, y_test = mnist_or_digits(None)
     k_train, k_test = fnx.random.split(fnx.random.key(60))
-    canvases = [transformed_digits(k, X.reshape(-1, 8, 8), 32, 20)[:, None] for k, X in ((k_train, X_train), (k_test, X_test))]
+    canvases = [transformed_digits(k, X.reshape(-1, 8, 8), 32, 20)[:, None]
+                for k, X in ((k_train, X_train), (k_test, X_test))]
     model = spatial_transformer_network(32, 16)
-    params, curve = minibatch_epochs(classification_loss(model), model.init(fnx.random.key(61)), canvases[0], y_train,
-                                     fnx.random.key(62), optimizer=clipped_adam(0.003), batch_size=50,
+    params, curve = minibatch_epochs(classification_loss(model), model.init(fnx.random.key(61)), canvases[0],
+                                     y_train, fnx.random.key(62), optimizer=clipped_adam(0.003), batch_size=50,
                                      epochs=8 if context.quick else 20, keyed=True)
     return {"loss": curve, "test_accuracy": accuracy(model.apply(params, canvases[1]), y_test)}
 

@@ -64,8 +64,8 @@ def loss(params: dict, pairs, mask, start: int):
     inputs = fnp.concatenate([fnp.full((target.shape[0], 1), start, target.dtype), target[:, :-1]], axis=1)
     _, hs = nn.rnn(nn.lstm, params["decoder"], nn.embedding(params["tgt_embed"], inputs),
                    initial_carry=encode(params, source, mask), mask=mask)
-    per_word = nn.sparse_softmax_cross_entropy_per_example(nn.dense(params["out"], hs).reshape(-1, params["out"]["b"].shape[0]),
-                                                           target.reshape(-1))
+    logits = nn.dense(params["out"], hs)
+    per_word = nn.sparse_softmax_cross_entropy_per_example(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
     weights = mask.reshape(-1).astype(per_word.dtype)
     return fnp.sum(per_word * weights) / fnp.maximum(fnp.sum(weights), 1.0)
 
@@ -139,7 +139,8 @@ def listing_8a(context):
     pairs, src_vocab, tgt_vocab = parallel_corpus()
     train_pairs, test_pairs = pairs[:(640 if context.quick else 1800)], pairs[1800:]
     epochs = tuple(stacked_batches(epoch, train_pairs) for epoch in range(5 if context.quick else 10))
-    test = tuple((p.reshape(-1, *p.shape[2:]), m.reshape(-1, m.shape[-1])) for p, m in stacked_batches(0, test_pairs))
+    test = tuple((p.reshape(-1, *p.shape[2:]), m.reshape(-1, m.shape[-1]))
+                 for p, m in stacked_batches(0, test_pairs))
     params = init(fnx.random.key(8), len(src_vocab), len(tgt_vocab))
     _, curve, scores = train(params, epochs, test, tgt_vocab.encode([START])[0])
     return {"loss": curve, "word_accuracy": scores, "final_word_accuracy": scores[-1],

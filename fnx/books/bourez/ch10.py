@@ -96,7 +96,8 @@ def train(params: dict, key, train_xs, train_ys, valid_xs, valid_ys, epochs: int
     def epoch(carry, epoch_key):
         params, opt_state = carry
         zeros = fnp.zeros((train_xs.shape[1], HIDDEN))
-        (params, opt_state, _, _), _ = lax.scan(window, (params, opt_state, zeros, epoch_key), (train_xs, train_ys))
+        (params, opt_state, _, _), _ = lax.scan(window, (params, opt_state, zeros, epoch_key),
+                                                (train_xs, train_ys))
         return (params, opt_state), fnp.stack([perplexity(params, train_xs, train_ys),
                                                perplexity(params, valid_xs, valid_ys)])
 

@@ -81,8 +81,9 @@ def listing_11a(context):
     """Chapter 11's Q-learning: rows of Q are states, columns the states moved to; the reward is 100 for
     leaving 4 for the exit 5; the Bellman update with discount 0.8 (the book's value is in a lost figure)
     applied along random walks. The distance of the learnt Q to the Bellman fixed point (computed by
-    Q-iteration; the L1 distance is the difference of the sums, since Q grows from zeros) falls to 0: Q equals it to 1e-12 (100 for 4 -> 5, 80 for 3 -> 4, 64 for 0 -> 3 ...), and
-    the greedy walk from the entrance is 0 -> 3 -> 4 -> 5 (1,000 steps; with --quick, 500)."""
+    Q-iteration; the L1 distance is the difference of the sums, since Q grows from zeros) falls to 0: Q
+    equals it to 1e-12 (100 for 4 -> 5, 80 for 3 -> 4, 64 for 0 -> 3 ...), and the greedy walk from the
+    entrance is 0 -> 3 -> 4 -> 5 (1,000 steps; with --quick, 500)."""
     q, totals = q_learning(fnx.random.key(11), MOVES, REWARDS, steps=500 if context.quick else 1000)
     q = np.asarray(q)
     target = optimal_q(MOVES, REWARDS).sum()

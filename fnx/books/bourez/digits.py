@@ -44,8 +44,8 @@ def digits_28(data_dir: str | None, seed: int = 40) -> tuple[np.ndarray, np.ndar
     if X_train.shape[1] == 784:
         return (X_train.reshape(-1, 1, 28, 28).astype(F32), X_test.reshape(-1, 1, 28, 28).astype(F32),
                 y_train, y_test)
-    return (upsample(X_train.reshape(-1, 8, 8), 20, pad=4)[:, None], upsample(X_test.reshape(-1, 8, 8), 20, pad=4)[:, None],
-            y_train, y_test)
+    return (upsample(X_train.reshape(-1, 8, 8), 20, pad=4)[:, None],
+            upsample(X_test.reshape(-1, 8, 8), 20, pad=4)[:, None], y_train, y_test)
 
 
 def random_affines(key, n: int, rotation: float, scale: tuple[float, float], shift: float) -> np.ndarray:
@@ -90,7 +90,8 @@ def clutter_patches(key, canvases: np.ndarray, count: int, patch: int) -> np.nda
     return out
 
 
-def digit_triples(key, images: np.ndarray, labels: np.ndarray, count: int, digit: int) -> tuple[np.ndarray, np.ndarray]:
+def digit_triples(key, images: np.ndarray, labels: np.ndarray, count: int,
+                  digit: int) -> tuple[np.ndarray, np.ndarray]:
     """``count`` canvases (count, digit, 3 * digit) of three random digits side by side, each upsampled to
     ``digit`` pixels and moved at random within its third (rotation +-20 degrees, zoom 0.9-1.1, shift up
     to 0.2), and their labels (count, 3)."""
