@@ -119,7 +119,7 @@ def clipped_adam(learning_rate: float) -> optim.GradientTransformation:
 
 @listing("bourez", "6b", "A spatial transformer network on moved and cluttered digits", kind="trend",
          data="MNIST canvases of create_mnist_sequence.py (100x100, 1 digit, 8 clutter patches)",
-         stand_in="32x32 canvases of fnx's digits, rotated, zoomed, shifted, 4 clutter patches (bourez/digits.py)",
+         stand_in="32x32 canvases of fnx's digits, rotated, zoomed, shifted, 2 clutter patches (bourez/digits.py)",
          figure=("loss",),
          expect={"loss": Falls(0.5), "test_accuracy": Between(0.6, 1.0, printed=0.969)})
 def listing_6b(context):
