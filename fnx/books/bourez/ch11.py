@@ -198,8 +198,9 @@ def listing_11b(context):
     greedy policy's return (steps the pole stays up, at most 200; about 10 untrained) is evaluated four times
     during training and must reach at least 100. DQN's return oscillates as it learns (the quick run's
     evaluations: 10, 84, 63, 19, 186; the full run's: 10, 89, 115, 200, 198), so the check holds the best
-    evaluated policy, the one an agent would keep (4,000 iterations; with --quick, 2,000). Adam (0.002) replaces the book's RMSProp; the book's A3C
-    (policy and value networks, n-step returns) is not reproduced."""
+    evaluated policy, the one an agent would keep (4,000 iterations; with --quick, 2,000). Adam (0.002)
+    replaces the book's RMSProp; the book's A3C (policy and value networks, n-step returns) is not
+    reproduced."""
     iterations = 2000 if context.quick else 4000
     returns = np.asarray(deep_q_learning(fnx.random.key(12), iterations, every=iterations // 4))
     return {"greedy_return": returns, "return_before": returns[0], "best_return": returns[1:].max()}
