@@ -71,3 +71,23 @@ def test_spatial_transformer_network_starts_as_the_identity():
     np.testing.assert_array_equal(np.asarray(theta), np.tile([1, 0, 0, 0, 1, 0], (2, 1)))
     glimpse = transform(canvases, theta, (32, 32))
     np.testing.assert_allclose(glimpse, canvases, atol=1e-5)  # float32 sampling
+
+
+def test_digits_28_reads_the_users_mnist(tmp_path):
+    """bourez/digits.py: with --data, the chapter-2 and chapter-6 CNNs read the user's MNIST as (N, 1, 28, 28)."""
+    from test_datasets import write_mnist  # the IDX writer of the loader tests
+    rng = np.random.default_rng(0)
+    images, labels = write_mnist(tmp_path, "train", 6, True, rng)
+    write_mnist(tmp_path, "t10k", 3, False, rng)
+    X, X_test, y, _ = digits_28(str(tmp_path))
+    assert X.shape == (6, 1, 28, 28) and X_test.shape == (3, 1, 28, 28) and X.dtype == np.float32
+    np.testing.assert_allclose(X[2, 0], images[2] / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(y, labels)
+
+
+def test_digits_docstring_example_runs():
+    import doctest
+
+    import fnx.books.bourez.digits as module
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 1 and result.failed == 0
