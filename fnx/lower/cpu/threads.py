@@ -1,9 +1,10 @@
 """Parallel loops' thread count in compiled code: ``use_loop_threads()``, an intrinsic generated code calls.
 
 Generated code runs a large fused loop as ``if th.use_loop_threads() > 1: <parallel function> else:
-th.run_serial(<loop function>, <arguments, all rows>)``. The intrinsic reads ``fnx.lower.loop_threads.COUNT``, which fnx keeps matched to the load, and when it
-is above one hands it to Numba's ``set_num_threads`` for the calling thread (Numba's thread count is per
-calling thread, so it is set where the loop starts, not by fnx's watcher thread). Both are reached by symbol
+th.run_serial(<loop function>, <arguments, all rows>)``. The intrinsic reads ``fnx.lower.loop_threads.COUNT``,
+which fnx keeps matched to the load, and when it is above one hands it to Numba's ``set_num_threads`` for the
+calling thread (Numba's thread count is per calling thread, so it is set where the loop starts, not by fnx's
+watcher thread). Both are reached by symbol
 name, never by address, so machine code cached on disk stays valid in the next process: importing this module
 binds ``fnx_loop_threads``, and ``launch()`` starts Numba's thread pool, which binds ``set_num_threads``; both
 must happen before cached code that calls them is loaded (``compile.load_function`` sees to it).
