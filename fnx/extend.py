@@ -7,7 +7,7 @@ rules given with it (docs/extending.md walks through an example):
   the expression of one element in compiled code. It becomes a row of fnx's elementwise table, so it fuses into
   the loops of the operations around it, and its jvp, vjp and batching rules come from the row.
 * ``def_primitive``: any operation, given by its shape rule and NumPy implementation, and optionally its jvp,
-  vjp and batching rules and a Numba CPU kernel. A rule left out is a clear error when a transform needs it.
+  vjp and batching rules, a Numba CPU kernel and a Numba CUDA kernel. A rule left out is a clear error when a transform needs it.
 
 Both mark the primitive as an extension (``Primitive.extension``). The rule conventions are those of fnx's own rules (see ``fnx.transforms.autodiff.engine`` and
 ``fnx.transforms.batching.engine``); ``fnx.rules_of(name)`` lists what is registered.
@@ -21,6 +21,7 @@ from .core.primitive import Primitive, def_primitive as _define
 from .lax.elementwise import ANY, FLOAT, INEXACT, INT, INT_BOOL, NUMBER, NUMERIC, REAL, nary
 from .lower.cpu import user_kernels
 from .lower.cpu.codegen import cpu_rules
+from .lower.cuda import user_kernels as user_cuda_kernels
 from .transforms.autodiff.engine import jvp_rules, vjp_rules
 from .transforms.batching.engine import batching_rules
 
@@ -52,7 +53,8 @@ def def_elementwise(name: str, arity: int, numpy: Callable, partials: Sequence[C
 
 
 def def_primitive(name: str, abstract_eval: Callable, impl: Callable, *, jvp: Callable | None = None,
-                  vjp: Callable | None = None, batching: Callable | None = None, cpu_kernel=None) -> Primitive:
+                  vjp: Callable | None = None, batching: Callable | None = None, cpu_kernel=None,
+                  cuda_kernel: Callable | None = None) -> Primitive:
     """Define a primitive with one output from its rules; those left out are errors when a transform needs them.
 
     * ``abstract_eval(*avals, **params) -> ShapedArray``: the output's shape and dtype (``avals`` are
@@ -64,6 +66,12 @@ def def_primitive(name: str, abstract_eval: Callable, impl: Callable, *, jvp: Ca
       int or None (operand not batched).
     * ``cpu_kernel``: a ``numba.njit`` function of the operands (rank-0 ones as scalars) returning the output
       (a scalar for a rank-0 output), called from the compiled code of ``jit``.
+    * ``cuda_kernel``: a Python function ``kernel(out, *operands, *params)`` written for ``numba.cuda``, run
+      when ``jit`` places the program on a GPU (``fnx.device_put(x, "gpu")``, ``jit(f, device="gpu")``). The
+      arrays come flat (1-d; a rank-0 operand as a 1-element array), the static parameters follow as scalars
+      in the order of their names, and the grid may be smaller than ``out``: loop
+      ``for i in range(cuda.grid(1), out.size, cuda.gridsize(1))``. fnx compiles it with ``numba.cuda.jit``
+      at its first launch, binding ``cuda`` (numba.cuda) in its globals: its module need not import it. Without it, the CUDA backend runs the primitive on the host (its CPU code).
 
     >>> import numpy as np, fnx
     >>> from fnx.extend import def_primitive
@@ -79,4 +87,6 @@ def def_primitive(name: str, abstract_eval: Callable, impl: Callable, *, jvp: Ca
             table[prim] = rule
     if cpu_kernel is not None:
         cpu_rules[prim] = user_kernels.register(prim, cpu_kernel)
+    if cuda_kernel is not None:
+        user_cuda_kernels.register(prim, cuda_kernel)
     return prim

@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--all", action="store_true", help="run every listing")
     parser.add_argument("--quick", action="store_true", help="keep trend units short")
     parser.add_argument("--list", action="store_true", help="list the selection instead of running it")
-    parser.add_argument("--data", metavar="DIR", help="directory with external data files (MNIST ...)")
+    parser.add_argument("--data", metavar="DIR", help="directory with external data files (MNIST, GloVe ...); "
+                        "without it those listings run on their stand-ins")
     parser.add_argument("--figures", default="book-figures", metavar="DIR",
                         help="where figures go ('' for none; default %(default)s)")
     return parser
@@ -56,8 +57,9 @@ def _print_index(entries: list[Listing]) -> None:
         if e.chapter != chapter:
             chapter = e.chapter
             print(f"  chapter {chapter}")
-        extra = f" (pending: {', '.join(e.blockers)})" if e.kind == "pending" else f" [{e.kind}]"
-        data = f" data: {e.data} -> {e.stand_in or 'no stand-in'}" if e.data else ""
+        extra = f" (pending: {', '.join(e.blockers)})" if e.kind == "pending" else f" [{e.kind}{', GPU' * e.gpu}]"
+        files = f" ({', '.join(e.data_files)} in --data DIR)" if e.data_files else ""
+        data = f" data: {e.data}{files} -> {e.stand_in or 'no stand-in'}" if e.data else ""
         print(f"    {e.id:8s} {e.title}{extra}{data}")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import os
 import pkgutil
 import re
 from typing import Any, Callable, Mapping
@@ -36,6 +37,17 @@ class RunContext:
     quick: bool = False
     data_dir: str | None = None
 
+    def path(self, name: str) -> str | None:
+        """The file ``name`` (or ``name.gz``) in ``data_dir``; None without it.
+
+        >>> RunContext(data_dir=None).path("glove.6B.100d.txt") is None
+        True
+        """
+        for candidate in (name, name + ".gz"):
+            if self.data_dir and os.path.isfile(os.path.join(self.data_dir, candidate)):
+                return os.path.join(self.data_dir, candidate)
+        return None
+
 
 @dataclasses.dataclass(frozen=True)
 class Listing:
@@ -48,6 +60,11 @@ class Listing:
     ``expect``: value name -> ``Check``; ``run`` returns a dict holding at least those names.
     ``data``: the external data the book reads ("" for none), ``stand_in``: what fnx runs on instead.
     ``figure``: names of the values drawn as curves (1-d) or images (2-d) when the book shows a figure.
+    ``data_files``: the files (in ``--data DIR``; each may also be gzipped, ``name.gz``) the book's numbers
+    need; without them the unit runs on its stand-in (``context.data_dir`` None) and ``stand_in_expect`` is
+    checked instead (status ``stand-in``, never counted as reproduced).
+    ``gpu``: the unit runs on a GPU (fnx's CUDA backend; its simulator counts); without one its status is
+    ``needs GPU``.
     """
 
     book: str
@@ -62,6 +79,9 @@ class Listing:
     stand_in: str = ""
     figure: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
+    data_files: tuple[str, ...] = ()
+    stand_in_expect: Mapping[str, Check] = dataclasses.field(default_factory=dict)
+    gpu: bool = False
 
     @property
     def name(self) -> str:
@@ -100,9 +120,11 @@ def _add(entry: Listing) -> None:
 
 
 def listing(book: str, id: str, title: str, *, kind: str, expect: Mapping[str, Check], reason: str = "",
-            data: str = "", stand_in: str = "", figure: tuple[str, ...] = (),
+            data: str = "", stand_in: str = "", figure: tuple[str, ...] = (), data_files: tuple[str, ...] = (),
+            stand_in_expect: Mapping[str, Check] | None = None, gpu: bool = False,
             chapter: int | None = None) -> Callable:
     """Register the decorated function as the unit ``book:id``; the chapter is the module's (``chNN``).
+    The keywords are ``Listing``'s fields.
     In ``fnx/books/ketkar/ch04.py``::
 
         @listing("ketkar", "4-1", "A scalar function", kind="exact", expect={"f": Value(1.6)})
@@ -112,9 +134,13 @@ def listing(book: str, id: str, title: str, *, kind: str, expect: Mapping[str, C
     >>> get("ketkar", "4-1").chapter, get("ketkar", "4-1").kind
     (4, 'exact')
     """
+    if data_files and stand_in_expect is None:
+        raise ValueError(f"{book}:{id}: a unit with data_files needs stand_in_expect (what its stand-in shows)")
+
     def register(run: Callable) -> Callable:
         _add(Listing(book, chapter if chapter is not None else _chapter_of(run.__module__), id, title, kind,
-                     dict(expect), run, reason, data, stand_in, tuple(figure)))
+                     dict(expect), run, reason, data, stand_in, tuple(figure), (), tuple(data_files),
+                     dict(stand_in_expect or {}), gpu))
         return run
     return register
 

@@ -2,6 +2,8 @@
 (an ``Outcome``), ``run_all`` runs a selection with progress and figures, ``summary`` counts the outcomes.
 
 Statuses: ``exact``, ``tolerance``, ``trend met``, ``deviates`` (the listing's kind, when every check holds),
+``stand-in`` (the book's numbers need a data file the user has not given: the unit ran on its stand-in and
+held the stand-in's checks), ``needs GPU`` (a GPU unit where fnx finds no GPU, real or simulated),
 ``FAILED`` (a check does not hold), ``error`` (the unit raised), ``pending`` (waits on a missing feature).
 """
 from __future__ import annotations
@@ -16,15 +18,18 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from ..progress import Progress, available, save_training_figure
+from .checks import Check
 from .registry import Listing, RunContext
 
 STATUS_OF_KIND = {"exact": "exact", "tolerance": "tolerance", "trend": "trend met", "deviates": "deviates"}
+NOT_RUN = ("pending", "needs GPU")  # statuses of units that did not run, which are not failures either
 
 
 @dataclasses.dataclass
 class Outcome:
     """One listing's run: ``status``, the values it computed, the names of the checks that failed, the
-    seconds it took, the figure written (or why none), and the error text when it raised."""
+    seconds it took, the figure written (or why none), the error text when it raised, and whether it ran on
+    its stand-in for a data file it did not find."""
 
     listing: Listing
     status: str
@@ -33,46 +38,69 @@ class Outcome:
     seconds: float = 0.0
     figure: str = ""
     error: str = ""
+    on_stand_in: bool = False
 
     @property
     def ok(self) -> bool:
-        """Whether every check held (or the listing is pending)."""
+        """Whether every check held (or the listing did not run: pending, or needing a GPU)."""
         return self.status not in ("FAILED", "error")
+
+    @property
+    def checks(self) -> Mapping[str, Check]:
+        """The checks the run was judged by: the stand-in's when it ran on its stand-in, else the book's."""
+        return self.listing.stand_in_expect if self.on_stand_in else self.listing.expect
 
     def row(self) -> str:
         """``listing | book value | fnx value | status`` (the first checked value; failed ones first)."""
         e = self.listing
-        if e.kind == "pending":
-            return f"{e.name:16s} | {e.title[:40]:40s} | {'-':30s} | pending ({', '.join(e.blockers)})"
-        deviating = [n for n, c in e.expect.items() if getattr(c, "printed", None) is not None]
-        names = list(self.failed) or deviating or list(e.expect)
+        if self.status in NOT_RUN:
+            why = f"pending ({', '.join(e.blockers)})" if self.status == "pending" else "needs GPU"
+            return f"{e.name:16s} | {e.title[:40]:40s} | {'-':30s} | {why}"
+        checks = self.checks
+        deviating = [n for n, c in checks.items() if getattr(c, "printed", None) is not None]
+        names = list(self.failed) or deviating or list(checks)
         name = names[0] if names else ""
-        book = f"{name}: {e.expect[name].book}" if name else ""
-        value = (e.expect[name].render(self.values[name]) if name in self.values
+        book = f"{name}: {checks[name].book}" if name else ""
+        value = (checks[name].render(self.values[name]) if name in self.values
                  else (self.error.splitlines() or ["-"])[-1])
-        more = f" (+{len(e.expect) - 1} checks)" if len(e.expect) > 1 else ""
+        more = f" (+{len(checks) - 1} checks)" if len(checks) > 1 else ""
         note = f"  [{self.figure}]" if self.figure else ""
         return f"{e.name:16s} | {book[:40]:40s} | {value[:30]:30s} | {self.status}{more} {self.seconds:.1f} s{note}"
 
 
-def _judge(entry: Listing, values: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
-    failed = tuple(n for n, check in entry.expect.items() if n not in values or not check.holds(values[n], values))
-    return ("FAILED" if failed else STATUS_OF_KIND[entry.kind]), failed
+def _judge(checks: Mapping[str, Check], values: Mapping[str, Any], status: str) -> tuple[str, tuple[str, ...]]:
+    failed = tuple(n for n, check in checks.items() if n not in values or not check.holds(values[n], values))
+    return ("FAILED" if failed else status), failed
+
+
+def gpu_available() -> bool:
+    """Whether fnx finds a GPU, real or simulated (``NUMBA_ENABLE_CUDASIM=1``); asking imports numba.cuda."""
+    from ..lower.devices import all_devices
+    return bool(all_devices("gpu"))
 
 
 def run_listing(entry: Listing, context: RunContext = RunContext()) -> Outcome:
-    """Compute ``entry`` and judge it against its checks; never raises (an exception is an ``error``)."""
+    """Compute ``entry`` and judge it against its checks; never raises (an exception is an ``error``).
+
+    A unit whose ``data_files`` are not all in ``context.data_dir`` runs on its stand-in (``data_dir`` None)
+    and is judged by ``stand_in_expect``: status ``stand-in``. A GPU unit without a GPU does not run."""
     if entry.kind == "pending":
         return Outcome(entry, "pending", {})
+    if entry.gpu and not gpu_available():
+        return Outcome(entry, "needs GPU", {})
+    stand_in = bool(entry.data_files) and not all(context.path(name) for name in entry.data_files)
+    if stand_in:
+        context = dataclasses.replace(context, data_dir=None)
     start = time.perf_counter()
     try:
         values = dict(entry.compute(context))
     except Exception as e:  # a unit's failure is reported in its row, and the run goes on
         first_line = traceback.format_exception_only(e)[0].strip().splitlines()[0]
         return Outcome(entry, "error", {}, seconds=time.perf_counter() - start,
-                       error=f"{traceback.format_exc()}\n{first_line}")
-    status, failed = _judge(entry, values)
-    return Outcome(entry, status, values, failed, time.perf_counter() - start)
+                       error=f"{traceback.format_exc()}\n{first_line}", on_stand_in=stand_in)
+    checks, status = ((entry.stand_in_expect, "stand-in") if stand_in else (entry.expect, STATUS_OF_KIND[entry.kind]))
+    status, failed = _judge(checks, values, status)
+    return Outcome(entry, status, values, failed, time.perf_counter() - start, on_stand_in=stand_in)
 
 
 def write_figure(outcome: Outcome, directory: str) -> str:
@@ -113,16 +141,16 @@ def run_all(entries: Iterable[Listing], context: RunContext = RunContext(), figu
 
 
 def summary(outcomes: Iterable[Outcome]) -> str:
-    """``units run N: exact a, within tolerance b, trend met c, deviating d, failed e, errors f, pending g``,
-    then the same counts per book."""
+    """``units run N: exact a, within tolerance b, trend met c, deviating d, on stand-in s, failed e, errors f,
+    pending g, needing a GPU h``, then the same counts per book."""
     outcomes = list(outcomes)
 
     def counts(group: list[Outcome]) -> str:
         c = collections.Counter(o.status for o in group)
-        run = len(group) - c["pending"]
+        run = len(group) - c["pending"] - c["needs GPU"]
         return (f"units run {run}: exact {c['exact']}, within tolerance {c['tolerance']}, trend met "
-                f"{c['trend met']}, deviating {c['deviates']}, failed {c['FAILED']}, errors {c['error']}, "
-                f"pending {c['pending']}")
+                f"{c['trend met']}, deviating {c['deviates']}, on stand-in {c['stand-in']}, failed {c['FAILED']}, "
+                f"errors {c['error']}, pending {c['pending']}, needing a GPU {c['needs GPU']}")
 
     books = collections.defaultdict(list)
     for o in outcomes:

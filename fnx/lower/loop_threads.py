@@ -1,12 +1,13 @@
 """How many threads fnx's parallel loops run now: one number, matched to the load, that compiled code reads.
 
-A large fused loop is compiled twice (``fnx.lower.cpu.codegen``): serial, and as a ``numba.prange`` loop in a
-``parallel=True`` function. Each time it runs, the compiled code reads ``COUNT`` (through the symbol
-``fnx_loop_threads``, ``fnx.lower.cpu.threads``) and takes the parallel version, with that many of Numba's
-threads, only when it is above one. Starting a parallel loop costs tens of microseconds, and beside a process
-that keeps the other core busy a loop split over two threads waits for the slower one, so ``COUNT`` follows
-the same rule as OpenBLAS's threads (``fnx.lower.openblas``, whose watcher updates both): the cores no other
-process keeps busy, one while fnx's compile worker works. This module does not import Numba.
+A large fused loop is compiled in a function of its own over a range of rows (``fnx.lower.cpu.codegen``),
+called over every row or, from a ``numba.prange`` in a ``parallel=True`` function, over chunks of them. Each
+time it runs, the compiled code reads ``COUNT`` (through the symbol ``fnx_loop_threads``,
+``fnx.lower.cpu.threads``) and takes the parallel version, with that many of Numba's threads, only when it is
+above one. ``fnx.lower.openblas``'s watcher sets it: one thread per core, one while fnx's compile worker
+works. Unlike OpenBLAS's threads, which spin while they wait, it does not drop for other processes' load:
+beside a busy-looping process the elementwise benchmark slowed 1.11x with two threads and 1.84x with one
+(``paired.py --busy`` at load ~2). This module does not import Numba.
 """
 from __future__ import annotations
 

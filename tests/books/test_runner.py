@@ -13,10 +13,13 @@ from fnx.books.cli import main
 from fnx.books.data import mnist_or_digits
 
 
-def unit(run, expect, kind="exact", figure=()):
+def unit(run, expect, kind="exact", figure=(), **fields):
     """A listing that is not registered (so the tests leave the registry as it is)."""
     return Listing("ketkar", 4, "test", "a test unit", kind, expect, run, figure=figure,
-                   reason="because" if kind == "deviates" else "")
+                   reason="because" if kind == "deviates" else "", **fields)
+
+
+PENDING = Listing("ketkar", 4, "test-pending", "a pending unit", "pending", {}, None, blockers=("fit",))
 
 
 def test_value_is_exact_without_tolerance_and_checks_shapes():
@@ -48,19 +51,43 @@ def test_statuses():
     assert error.status == "error" and error.error.endswith("ZeroDivisionError: division by zero")
 
 
+def test_a_unit_without_its_data_file_runs_on_its_stand_in(tmp_path):
+    def run(ctx):
+        return {"v": 1.0 if ctx.path("book.txt") else 2.0}
+    entry = unit(run, {"v": Value(1.0)}, data_files=("book.txt",), stand_in_expect={"v": Value(2.0)})
+    stand_in = run_listing(entry, RunContext(data_dir=str(tmp_path)))
+    assert (stand_in.status, stand_in.on_stand_in, stand_in.ok) == ("stand-in", True, True)
+    assert "| v: 2. " in stand_in.row() and "stand-in" in stand_in.row()
+    assert run_listing(entry).status == "stand-in"  # no --data at all
+    (tmp_path / "book.txt.gz").write_bytes(b"")  # a gzipped copy counts
+    assert run_listing(entry, RunContext(data_dir=str(tmp_path))).status == "exact"
+    wrong = unit(lambda: {"v": 3.0}, {"v": Value(1.0)}, data_files=("book.txt",), stand_in_expect={"v": Value(2.0)})
+    assert run_listing(wrong).status == "FAILED"
+
+
+def test_a_gpu_unit_without_a_gpu_needs_one(monkeypatch):
+    monkeypatch.setattr(runner, "gpu_available", lambda: False)
+    outcome = run_listing(unit(lambda: {"v": 1.0}, {"v": Value(1.0)}, gpu=True))
+    assert (outcome.status, outcome.ok) == ("needs GPU", True) and outcome.row().endswith("| needs GPU")
+    monkeypatch.setattr(runner, "gpu_available", lambda: True)
+    assert run_listing(unit(lambda: {"v": 1.0}, {"v": Value(1.0)}, gpu=True)).status == "exact"
+
+
 def test_units_get_the_context_only_when_they_take_it():
     seen = []
     run_listing(unit(lambda context: seen.append(context.quick) or {}, {}), RunContext(quick=True))
     assert seen == [True]
 
 
-def test_summary_counts_per_book():
-    outcomes = [run_listing(get("ketkar", "4-1")), run_listing(get("ketkar", "7-7")),
-                run_listing(get("buduma", "E24"))]
+def test_summary_counts_per_book(monkeypatch):
+    monkeypatch.setattr(runner, "gpu_available", lambda: False)
+    outcomes = [run_listing(get("ketkar", "4-1")), run_listing(PENDING), run_listing(get("buduma", "E24")),
+                run_listing(unit(lambda: {}, {}, gpu=True)),
+                run_listing(unit(lambda: {}, {}, data_files=("none",), stand_in_expect={}))]
     lines = summary(outcomes).splitlines()
-    assert lines[0] == ("units run 2: exact 2, within tolerance 0, trend met 0, deviating 0, failed 0, errors 0, "
-                        "pending 1")
-    assert lines[1].split()[:4] == ["ketkar", "units", "run", "1:"] and lines[1].endswith("pending 1")
+    assert lines[0] == ("units run 3: exact 2, within tolerance 0, trend met 0, deviating 0, on stand-in 1, failed 0, "
+                        "errors 0, pending 1, needing a GPU 1")
+    assert lines[1].split()[:4] == ["ketkar", "units", "run", "2:"] and lines[1].endswith("needing a GPU 1")
     assert lines[2].split()[0] == "buduma"
 
 
@@ -91,11 +118,13 @@ def test_figures(tmp_path, monkeypatch):
 def test_command_lists_selects_and_runs(capsys):
     assert main(["--book", "ketkar", "--chapter", "7", "--list"]) == 0
     listed = capsys.readouterr().out
-    assert "chapter 7" in listed and "7-8" in listed and "pending: fit, text, recdrop" in listed
-    assert main(["--listing", "ketkar:4-1", "--listing", "ketkar:7-7", "--figures", ""]) == 0
+    assert "chapter 7" in listed and "7-8" in listed and "[trend]" in listed
+    assert main(["--book", "ghatak", "--chapter", "8", "--list"]) == 0
+    assert "glove.6B.100d.txt in --data DIR" in capsys.readouterr().out
+    assert main(["--listing", "ketkar:4-1", "--listing", "ghatak:L8-14", "--figures", ""]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("listing") and out[1].startswith("ketkar:4-1") and " exact " in out[1]
-    assert "pending (fit)" in out[2] and out[3].startswith("units run 1: exact 1")
+    assert "| stand-in" in out[2] and out[3].startswith("units run 2: exact 1")
     with pytest.raises(SystemExit, match="no listing 'ketkar:99-1'"):
         main(["--listing", "ketkar:99-1"])
     with pytest.raises(SystemExit, match="--chapter needs --book"):
@@ -125,7 +154,7 @@ def test_mnist_listings_read_the_users_files_or_say_which_are_missing(tmp_path):
 
 
 @pytest.mark.parametrize("module", ["fnx.books", "fnx.books.checks", "fnx.books.registry", "fnx.books.loops",
-                                    "fnx.books.data"])
+                                    "fnx.books.data", "fnx.books.ghatak.wordvectors"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

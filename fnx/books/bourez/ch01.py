@@ -10,10 +10,10 @@ Theano mapped: symbolic variables (``T.matrix('x')``) -> function arguments; ``z
 
 Numbering (the catalog numbers the chapter's examples in order): 1.1-1.2 configuration (prose), 1.3 tensor
 types, 1.4 the first graph, 1.5-1.7 pp/debugprint (read from the jaxpr), 1.8 a compiled function, 1.9 its GPU
-graph (pending), 1.10 dtype strictness, 1.11 creation, 1.12 ndim/dtype, 1.13 shapes, 1.14 reshape, 1.15
+graph on the GPU, 1.10 dtype strictness, 1.11 creation, 1.12 ndim/dtype, 1.13 shapes, 1.14 reshape, 1.15
 elementwise product, 1.16 power, 1.17 switch, 1.18 ifelse, 1.19 max, 1.20 concatenate/stack, 1.21
-set/inc_subtensor, 1.22 transfer (pending), 1.23 shared variables, 1.24 several outputs, 1.25 updates, 1.26
-grad, 1.27-1.30 scan, 1.31 profiling (pending)."""
+set/inc_subtensor, 1.22 transfer to and from the GPU, 1.23 shared variables, 1.24 several outputs, 1.25 updates, 1.26
+grad, 1.27-1.30 scan, 1.31 profiling. 1.9 and 1.22 run on a GPU (or the CUDA simulator)."""
 from __future__ import annotations
 
 import contextlib
@@ -25,7 +25,7 @@ import fnx.numpy as fnp
 from fnx import lax
 
 from ..checks import Value
-from ..registry import listing, pending
+from ..registry import listing
 
 F32 = np.float32
 
@@ -125,9 +125,47 @@ def listing_1_7():
     values["mentions_add_of_both"] = "= add a b" in values["text"]
     return values
 
-pending("bourez", "1.9", "debugprint of the compiled GPU graph", ("cuda",), __name__)
-pending("bourez", "1.22", "transfer() between host and GPU", ("cuda",), __name__)
-pending("bourez", "1.31", "profile=True summaries", ("profile",), __name__)
+
+
+def gpu_plan(f, *args) -> list[str]:
+    """The steps of ``f``'s program on the GPU (``ClusterStep``: one fused kernel; ``KernelStep``: a user's CUDA
+    kernel; ``HostStep``: run on the CPU), as Theano's debugprint of a compiled GPU function shows its Gpu* nodes."""
+    from fnx.lower.cuda.compile import CudaExecutable
+    closed = fnx.make_jaxpr(f)(*args)
+    return [type(step).__name__ for step in
+            CudaExecutable(closed.jaxpr, closed.consts, fnx.devices("gpu")[0]).program.steps]
+
+
+@listing("bourez", "1.9", "debugprint of the compiled GPU graph", kind="exact", gpu=True,
+         expect={"outputs": Value(np.array([[2, 2], [4, 7]], F32)), "output_on_gpu": Value(True),
+                 "steps_of_x_plus_y": Value(["ClusterStep"]), "steps_of_x_plus_y_plus_x": Value(["ClusterStep"])})
+def listing_1_9():
+    """``debugprint(addition)`` on the GPU prints ``GpuFromHost`` for x and y, ``GpuElemwise{Add}`` and
+    ``HostFromGpu``; adding a further term adds no node ("two additions have been merged into one node").
+    fnx's program of ``x + y`` on the GPU is one fused kernel (``ClusterStep``), and so is ``x + y + x``. The
+    host inputs are copied to the device when the call starts (Theano's GpuFromHost); the result stays there
+    (no HostFromGpu) until it is read: ``np.asarray`` copies it back."""
+    x, y = np.array([[1, 2], [1, 3]], F32), np.array([[1, 0], [3, 4]], F32)
+    result = fnx.jit(lambda a, b: a + b, device="gpu")(x, y)
+    return {"outputs": np.asarray(result), "output_on_gpu": result.device.platform == "gpu",
+            "steps_of_x_plus_y": gpu_plan(lambda a, b: a + b, x, y),
+            "steps_of_x_plus_y_plus_x": gpu_plan(lambda a, b: a + b + a, x, y)}
+
+
+@listing("bourez", "1.22", "transfer() between host and GPU", kind="exact", gpu=True,
+         expect={"b": Value(np.ones((2, 2), F32)), "b_on_gpu": Value(True), "sq": Value(np.ones((2, 2), F32)),
+                 "sq_stays_on_gpu": Value(True), "back_on_cpu": Value(True)})
+def listing_1_22():
+    """``b = a.transfer(None)`` puts a float32 matrix of ones on the GPU (``gpuarray.array([[1, 1], [1, 1]])``);
+    ``a ** 2`` compiled for the GPU keeps its result there when the graph says so (no HostFromGpu), and
+    ``transfer('cpu')`` brings it back. fnx: ``device_put(a, "gpu")``; a jitted function of a device array
+    runs there and its result stays there; ``device_put(x, "cpu")`` is the copy back."""
+    b = fnx.device_put(np.ones((2, 2), F32), "gpu")
+    sq = fnx.jit(lambda a: a ** 2)(b)
+    back = fnx.device_put(sq, "cpu")
+    return {"b": np.asarray(b), "b_on_gpu": b.device.platform == "gpu", "sq": np.asarray(sq),
+            "sq_stays_on_gpu": sq.device.platform == "gpu", "back_on_cpu": not hasattr(back, "device")
+            or back.device.platform == "cpu"}
 
 
 @listing("bourez", "1.8", "A compiled function returning a list", kind="exact",
@@ -339,3 +377,24 @@ def listing_1_30():
     def times_five_plus(a, non_seq, n_steps: int):
         return lax.scan(lambda prior, x: (prior * non_seq + x,) * 2, F32(0), a[:n_steps])[1]
     return {"results": times_five_plus(np.ones(20, F32), F32(5), 10)}
+
+
+def cumulative(a, s0):
+    """1.28's scan: ``prior + current`` from ``s0`` over ``a`` (the running sums)."""
+    return lax.scan(lambda prior, x: (prior + x, prior + x), s0, a)[1]
+
+
+@listing("bourez", "1.31", "profile=True summaries", kind="exact",
+         expect={"results": Value(np.cumsum(np.arange(10, dtype=F32))), "items_timed": Value(True),
+                 "scan_listed": Value(True)})
+def listing_1_31():
+    """``theano.function([a, s0], results, profile=True)`` and ``f.profile.summary()`` print the call time, the
+    compile times and tables of the time per op class, op and node (the scan first, 58 %). fnx:
+    ``jit(f).lower(a, s0).profile(a, s0)`` runs the compiled program with a timer around each fused loop,
+    kernel, call and loop, and returns the table (times per call, most expensive first). Times are the
+    machine's; the unit checks the program's result and that the table lists the scan's loop with a time."""
+    a, s0 = np.arange(10, dtype=F32), F32(0)
+    table = fnx.jit(cumulative).lower(a, s0).profile(a, s0, repeat=3, show=False)
+    return {"results": fnx.jit(cumulative)(a, s0), "table": str(table),
+            "items_timed": bool(table.rows) and all(r.total >= 0 for r in table.rows) and table.seconds > 0,
+            "scan_listed": any("scan" in r.description for r in table.rows)}

@@ -4,6 +4,9 @@ their arguments; ``tf.Variable``s become a params pytree made by ``init(key)``."
 from __future__ import annotations
 
 import math
+import os
+import tempfile
+import warnings
 
 import numpy as np
 
@@ -11,12 +14,12 @@ import fnx
 import fnx.nn as nn
 import fnx.numpy as fnp
 import fnx.optimizers as optim
-from fnx import random
+from fnx import random, serialization
 
 from ..data import mnist_or_digits
 from ..checks import Below, Between, Falls, Value
 from ..loops import minibatch_epochs
-from ..registry import RunContext, listing, pending
+from ..registry import RunContext, listing
 
 
 @listing("buduma", "E24", "tf.mul(2, 3) in a session", kind="exact",
@@ -93,9 +96,39 @@ def example_31():
             "collapsed_difference": fnp.max(abs(first - (x @ w + b))) / scale}
 
 
-pending("buduma", "E33", "matmul placed on /gpu:2 with soft placement", ("cuda",), __name__)
-pending("buduma", "E34", "Towers on two GPUs summed with add_n", ("cuda",), __name__)
-pending("buduma", "E39", "Summaries and a Saver keeping 5 checkpoints", ("ckpt",), __name__)
+A_E33, B_E33 = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32), np.array([[1.0], [2.0]], np.float32)
+
+
+def _placed_matmul(device: str):
+    """``tf.matmul(a, b)`` under ``with tf.device(device)`` with soft placement: on that device when it is
+    there, else on the CPU with a warning (caught here: the unit reports where it ran)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fnx.jit(lambda a, b: a @ b, device=device, soft_placement=True)(A_E33, B_E33)
+
+
+@listing("buduma", "E33", "matmul placed on /gpu:2 with soft placement", kind="exact", gpu=True,
+         expect={"c": Value([[5.0], [11.0]]), "placed_where_there": Value(True)})
+def example_33():
+    """Example E33 places ``c = matmul(a, b)`` on '/gpu:2' with ``allow_soft_placement``: [[5], [11]]. fnx
+    takes TensorFlow's device names (``jit(f, device="/gpu:2", soft_placement=True)``); a machine with
+    fewer than three GPUs (the simulator has one) runs it on the CPU with a warning, as TensorFlow does."""
+    c = _placed_matmul("/gpu:2")
+    gpus = len(fnx.devices("gpu"))
+    return {"c": np.asarray(c), "placed_where_there": c.device.platform == ("gpu" if gpus > 2 else "cpu")}
+
+
+@listing("buduma", "E34", "Towers on two GPUs summed with add_n", kind="exact", gpu=True,
+         expect={"sum": Value([[10.0], [22.0]]), "first_tower_on_gpu": Value(True)})
+def example_34():
+    """Example E34 computes the same matmul on '/gpu:0' and '/gpu:1' (towers) and sums them with ``tf.add_n``
+    on '/cpu:0': [[10], [22]]. With one GPU the second tower falls back to the CPU (soft placement); the
+    towers are brought to the CPU (``device_put``) and summed there by a jitted function."""
+    towers = [_placed_matmul(name) for name in ("/gpu:0", "/gpu:1")]
+    total = fnx.jit(lambda cs: sum(cs), device="cpu")(fnx.device_put(towers, "cpu"))
+    return {"sum": np.asarray(total), "first_tower_on_gpu": towers[0].device.platform == "gpu"}
+
+
 
 
 def softmax_regression(params, x):
@@ -327,3 +360,57 @@ def example_38():
     y = nn.one_hot(fnp.asarray([0, 1, 2, 1]), 3)
     accuracy = fnx.jit(lambda o, y: fnp.mean((fnp.argmax(o, 1) == fnp.argmax(y, 1)).astype("float32")))(output, y)
     return {"accuracy": accuracy, "validation_error": 1 - float(accuracy)}
+
+
+class Saver:
+    """``tf.train.Saver`` ("maintains the latest 5 checkpoints") over ``fnx.serialization``: ``save(tree, step)``
+    writes ``<directory>/model-<step>.npz`` and deletes the oldest beyond ``max_to_keep``; ``latest()`` is the
+    newest path."""
+
+    def __init__(self, directory: str, max_to_keep: int = 5):
+        self.directory, self.max_to_keep, self.kept = directory, max_to_keep, []
+
+    def save(self, tree, step: int) -> str:
+        path = os.path.join(self.directory, f"model-{step}.npz")
+        serialization.save(path, tree)
+        self.kept.append(path)
+        while len(self.kept) > self.max_to_keep:
+            os.remove(self.kept.pop(0))
+        return path
+
+    def latest(self) -> str:
+        return self.kept[-1]
+
+
+@listing("buduma", "E39", "Summaries and a Saver keeping 5 checkpoints", kind="exact",
+         expect={"checkpoints": Value([f"model-{e}.npz" for e in range(4, 9)]), "restored_is_last": Value(True),
+                 "summaries": Value(8 * 14), "cost_fell": Value(True)}, figure=("cost",))
+def example_39():
+    """Example E39: ``training()`` records ``scalar_summary("cost", cost)`` for TensorBoard at every step and a
+    ``Saver`` writes a checkpoint each epoch, keeping the latest 5. Here the summaries are what the jitted epoch
+    returns (E37's step scanned over the batches: the cost of each), and the checkpoints are ``.npz`` files of
+    the (params, global_step) pytree (``fnx.serialization``): after 8 epochs (14 batches of 100 digits
+    each) the folder holds epochs 4-8, and restoring the newest gives the last state back."""
+    X, _, y, _ = mnist_or_digits(None)
+    n = X.shape[0] // 100 * 100
+    batches = (X[:n].reshape(-1, 100, X.shape[1]), nn.one_hot(y[:n], 10).reshape(-1, 100, 10))
+
+    def step(state, batch):
+        xb, yb = batch
+        cost = book_cross_entropy(softmax_regression(state[0], xb), yb)
+        return training_step(state, xb, yb), cost
+
+    epoch = fnx.jit(lambda state: fnx.lax.scan(step, state, batches))
+    state, costs = ({"W": fnp.zeros((X.shape[1], 10)), "b": fnp.zeros(10)}, fnp.asarray(0)), []
+    with tempfile.TemporaryDirectory() as directory:
+        saver = Saver(directory)
+        for e in range(1, 9):
+            state, summary = epoch(state)
+            costs.append(np.asarray(summary))
+            saver.save(state, e)
+        files = sorted(os.listdir(directory), key=lambda name: int(name[6:-4]))
+        restored = serialization.restore(saver.latest(), like=state)
+    same = all(np.array_equal(a, b) for a, b in zip(fnx.tree_leaves(restored), fnx.tree_leaves(state)))
+    cost = np.concatenate(costs)
+    return {"checkpoints": files, "restored_is_last": same, "summaries": cost.size, "cost": cost,
+            "cost_fell": bool(cost[-14:].mean() < cost[:14].mean())}

@@ -9,13 +9,14 @@ import fnx.nn as nn
 import fnx.numpy as fnp
 import fnx.optimizers as optim
 import numpy as np
+from fnx.datasets import load_digits, load_mnist
 from fnx.training import EarlyStopping, ReduceLROnPlateau, fit
 
 from ..checks import Between, Falls, Value
 from ..data import mnist_or_digits
 from ..loops import minibatch_epochs
 from . import spiral
-from ..registry import listing, pending
+from ..registry import RunContext, listing, pending
 
 pending("ghatak", "L6-9", "... with batch normalization", ("fit",), __name__, data="the book's spiral",
         stand_in="fnx.datasets.spirals")  # fit keeps no model state: batch norm's running statistics need it
@@ -211,3 +212,40 @@ def listing_l6_12(context):
     count as none, so that the plateau comes within the run)."""
     plateau = ReduceLROnPlateau(patience=3, min_delta=0.01) if context.quick else ReduceLROnPlateau()
     return keras_ladder([175], context, callbacks=[plateau])
+
+
+MNIST_TRAIN = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+IMAGE_1_250_300 = np.array([
+    0, 0, 0, 0, 0, 0.54901963, 0.98431379, 0.99607849, 0.99607849, 0.99607849, 0.99607849, 0.99607849,
+    0.99607849, 0.99607849, 0.99607849, 0.99607849, 0.99607849, 0.99607849, 0.99607849, 0.99607849, 0.99607849,
+    0.74117649, 0.09019608, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.88627458, 0.99607849, 0.81568635, 0.78039223,
+    0.78039223, 0.78039223, 0.78039223, 0.54509807, 0.23921570, 0.23921570, 0.23921570, 0.23921570, 0.23921570,
+    0.50196081, 0.87058830, 0.99607849, 0.99607849, 0.74117649])
+
+
+def tf_mnist_train(data_dir: str) -> tuple[np.ndarray, np.ndarray]:
+    """TensorFlow 1's ``read_data_sets(one_hot=True).train``: the IDX training set without its first 5,000
+    rows (kept for validation), images flat float32 multiplied by 1/255, labels one-hot float64."""
+    images, labels = load_mnist(data_dir, "train", flat=True)
+    images = np.multiply(images[5000:].astype(np.float32), 1.0 / 255.0)
+    return images, np.eye(10)[labels[5000:]]
+
+
+@listing("ghatak", "L6-16", "MNIST through TensorFlow's loader: a label and pixel values", kind="tolerance",
+         data="MNIST", data_files=MNIST_TRAIN, stand_in="fnx.datasets.load_digits (8x8)",
+         expect={"label_1": Value([0, 0, 0, 0, 0, 0, 0, 1, 0, 0]), "length": Value(784),
+                 "image_1_250_300": Value(IMAGE_1_250_300, rtol=1e-7, atol=0)},
+         stand_in_expect={"length": Value(64), "one_hot": Value(True)})
+def listing_6_16(ctx: RunContext):
+    """``mnist$train$labels[1, ]`` is ``0 0 0 0 0 0 0 1 0 0`` (a 7), ``length(image_1)`` 784, and
+    ``image_1[250:300]`` 51 float32 pixel values (R's 1-based, inclusive range: Python's [249:300]). TensorFlow
+    keeps the training file's first 5,000 images for validation, so this is the file's image 5,000. On the
+    stand-in (the shipped 8x8 digits, one-hot the same way) only the shapes are checked."""
+    if ctx.path(MNIST_TRAIN[0]):
+        images, labels = tf_mnist_train(ctx.data_dir)
+    else:
+        X, y = load_digits(flat=True, scale=True, dtype="float32")
+        images, labels = X, np.eye(10)[y]
+    label_1, image_1 = labels[0], images[0]
+    return {"label_1": label_1, "length": image_1.size, "image_1_250_300": image_1[249:300],
+            "one_hot": bool(label_1.sum() == 1 and label_1.max() == 1)}

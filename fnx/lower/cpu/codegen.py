@@ -31,6 +31,8 @@ def cpu_rule(prim: Primitive):
         return f
     return register
 
+# a parallel loop's outer axis is cut into at most this many chunks, shared out among Numba's threads
+PARALLEL_CHUNKS = 16
 _DECORATOR_OPTIONS = ", ".join(f"{name}={value!r}" for name, value in NUMBA_OPTIONS.items())
 
 
@@ -212,25 +214,29 @@ class FunctionWriter:
                 self._narrow(eqn.outvars[0], _accumulator(eqn))
 
     def _write_parallel_loops(self, cluster: Cluster) -> None:
-        """The loop nest twice: in a ``parallel=True`` function of its own whose outer loop is a prange, called
-        while the load leaves more than one thread for loops (``fnx.lower.loop_threads``), and here, serial,
-        otherwise (starting a parallel loop costs tens of microseconds). The function takes the cluster's
-        inputs and its (allocated) outputs, under the names they have here."""
+        """The loop nest in a function of its own over rows ``lo`` to ``hi`` of the outer axis, called through
+        ``th.run_serial`` (never inlined: see there): over every row here while the load leaves one thread for
+        loops (``fnx.lower.loop_threads``), and otherwise over chunks of rows in a ``parallel=True`` function's
+        prange (starting a parallel loop costs tens of microseconds). The functions take the cluster's inputs
+        and its (allocated) outputs, under the names they have here."""
         sub = FunctionWriter(self.module, f"{self.name}_loop{self.temp_count}")
         self.temp_count += 1
         for x in [x for eqn in cluster.eqns for x in eqn.invars] + cluster.outputs:
             if isinstance(x, Var) and id(x) in self.names:
                 sub.names[id(x)] = self.names[id(x)]
-        sub._write_loops(cluster, "numba.prange")
+        sub._write_loops(cluster, rows=("lo", "hi"))
         args = ", ".join(dict.fromkeys(sub.names.values()))
-        self.module.add_function(f"def {sub.name}({args}):\n" + "\n".join("    " + line for line in sub.lines),
-                                 parallel=True)
+        self.module.add_function(f"def {sub.name}({args}, lo, hi):\n" + "\n".join("    " + line for line in sub.lines))
+        rows = cluster.shape[0]
+        size = -(-rows // min(rows, PARALLEL_CHUNKS))
+        self.module.add_function(
+            f"def {sub.name}_chunks({args}):\n    for chunk in numba.prange({-(-rows // size)}):\n"
+            f"        th.run_serial({sub.name}, ({args}, chunk * {size}, min({rows}, (chunk + 1) * {size})))",
+            parallel=True)
         self.line("if th.use_loop_threads() > 1:")
-        self.line(f"    {sub.name}({args})")
+        self.line(f"    {sub.name}_chunks({args})")
         self.line("else:")
-        serial = len(self.lines)
-        self._write_loops(cluster)
-        self.lines[serial:] = ["    " + line for line in self.lines[serial:]]
+        self.line(f"    th.run_serial({sub.name}, ({args}, 0, {rows}))")
 
     def _allocate_outputs(self, cluster: Cluster) -> None:
         """Before the loop: the outputs' arrays (or donated buffers), the reductions' starting values."""
@@ -243,8 +249,9 @@ class FunctionWriter:
                 self.line(f"{self.define(v)} = {self.empty(cluster.shape, v.aval.dtype)}")
                 self.c_contiguous.add(self.names[id(v)])
 
-    def _write_loops(self, cluster: Cluster, outer_range: str = "range") -> None:
-        """The loop nest (``outer_range`` for the outermost loop) computing and storing the cluster's values."""
+    def _write_loops(self, cluster: Cluster, rows: tuple[str, str] | None = None) -> None:
+        """The loop nest computing and storing the cluster's values; with ``rows`` (the names of two arguments
+        ``lo``, ``hi``) over those rows of the outer axis only."""
         from .rules_elementwise import scalar_exprs
         shape = cluster.shape
         index = [self.temp() for _ in shape]
@@ -255,7 +262,11 @@ class FunctionWriter:
             for eqn in reductions:  # a partial result over the innermost loops starts before them
                 if id(eqn) in partial and _reduced_suffix(eqn, len(shape)) == depth:
                     self.line("    " * depth + f"{partial[id(eqn)]} = {self._identity(eqn)}")
-            self.line("    " * depth + f"for {i} in {outer_range if depth == 0 else 'range'}({n}):")
+            if depth == 0 and rows is not None:  # non-negative, as an index into range(n) would be
+                self.line(f"for {i}_ in range({rows[0]}, {rows[1]}):")
+                self.line(f"    {i} = th.nonneg({i}_)")
+            else:
+                self.line("    " * depth + f"for {i} in range({n}):")
         pad = "    " * len(shape)
         local: dict[int, str] = {}
 

@@ -158,3 +158,18 @@ class ProgramStep(Step):
     def __init__(self, eqn, run, parts: list, one_of: bool = False):
         self.inputs, self.outputs, self.run = list(eqn.invars), list(eqn.outvars), run
         self.parts, self.one_of = parts, one_of  # (sub-program, runs per run); one_of: a branch is chosen
+
+
+class KernelStep(Step):
+    """One output computed by a user's kernel (``fnx.extend``, ``user_kernels.py``): launched as
+    ``kernel[blocks, THREADS](out, *operands, *params)`` on flat views, a grid-stride loop inside."""
+
+    def __init__(self, inputs: list, output: Var, kernel, params: tuple):
+        self.inputs, self.outputs, self.kernel, self.params = list(inputs), [output], kernel, params
+        self.size = size_of(output)
+
+    def run(self, values: list) -> list:
+        out_var = self.outputs[0]
+        out = pool().take(out_var.aval.shape, out_var.aval.dtype)
+        self.kernel[blocks_for(max(self.size, 1)), THREADS](flat(out), *map(flat, values), *self.params)
+        return [out]
