@@ -356,6 +356,16 @@ def _copy_run(source, start, step, target, at, count):
 
 
 @numba.njit(**NUMBA_OPTIONS)
+def place_block(out, x, offset):
+    """Copy ``x`` (A, n, B) into ``out[:, offset:offset + n, :]`` of ``out`` (A, N, B): one operand of a
+    concatenation along the middle axis."""
+    for a in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            for b in range(x.shape[2]):
+                out[a, offset + i, b] = x[a, i, b]
+
+
+@numba.njit(**NUMBA_OPTIONS)
 def transpose(x, shape, permutation):
     """The flat C-order elements of ``np.transpose(x.reshape(shape), permutation)``.
 
