@@ -113,7 +113,7 @@ def ihfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
 
     >>> import fnx.numpy as fnp
     >>> fnp.fft.ihfft(fnp.array([8.0, -2.0, 0.0, -2.0]))
-    Array([1.+0.j, 2.-0.j, 3.+0.j], dtype=complex128)
+    Array([1.-0.j, 2.-0.j, 3.-0.j], dtype=complex128)
     """
     if norm not in _NORMS:
         raise FnxTypeError(f"fft.ihfft: norm must be one of {_NORMS}, got {norm!r}")
