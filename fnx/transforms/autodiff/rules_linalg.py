@@ -1,4 +1,5 @@
-"""Derivative rules of the linear algebra primitives (fnx/lax/linalg.py): dot_general, inv, solve, det, cholesky.
+"""Derivative rules of the linear algebra primitives (fnx/lax/linalg.py): dot_general, inv, solve, det, cholesky
+and the decompositions eigh, svd, qr, slogdet, for real and complex matrices.
 
 Matrices are the last two axes; leading axes are a batch. With ``A⁻¹`` the inverse, ``ᵀ`` the transpose of
 the last two axes and ``Ā`` the cotangent of ``A``:
@@ -39,6 +40,14 @@ on its diagonal):
   derivative: inf/NaN. ``full_matrices`` with m > n has none either (an error, as in JAX).
 * ``slogdet``: ``d log|det A| = tr(A⁻¹ dA)``, ``Ā = l̄ A⁻ᵀ``; the sign is piecewise constant (derivative
   0). Singular ``A``: as det.
+
+Complex matrices (JAX's convention, docs/complex.md): inv, solve and det are holomorphic, so the formulas
+above hold as written (plain transposes). cholesky, eigh, svd and qr take the formulas with every ``ᵀ`` a
+conjugate transpose ``ᴴ``: their jvp, and as vjp the Hermitian adjoint of that jvp with the cotangents
+conjugated in and out (``_conjugated``). What has no real counterpart: ``dw``, ``ds`` and ``d log|det|``
+are real parts; the SVD's ``dU`` gains ``diag(i Im(dPᵢᵢ)/sᵢ)`` (the phases of singular vector pairs are a
+choice); QR's ``Ω`` gains ``B``'s imaginary diagonal (``R``'s diagonal stays real); slogdet's sign has the
+tangent ``i Im(tr(A⁻¹ dA)) sign``.
 """
 from __future__ import annotations
 
