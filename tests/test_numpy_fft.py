@@ -139,6 +139,10 @@ def test_derivatives_and_vmap_are_jax_s(name, kw):
 def test_bad_input_is_a_clear_error():
     with pytest.raises(FnxTypeError, match="fft.rfft: needs real input"):
         fnp.fft.rfft(np.ones(4) * 1j)
+    with pytest.raises(FnxTypeError, match="fft.ihfft: needs real input"):
+        fnp.fft.ihfft(np.ones(4) * 1j)
+    with pytest.raises(FnxTypeError, match="fft.hfft: norm"):
+        fnp.fft.hfft(np.ones(4), norm="both")
     with pytest.raises(FnxTypeError, match="fft.fft: invalid number of points 0"):
         fnx.jit(lambda a: fnp.fft.fft(a, 0))(np.ones(4))
     with pytest.raises(FnxTypeError, match="fft.ifft: norm"):

@@ -42,13 +42,15 @@ def _scale(fft_type: str, n: int, norm: str | None) -> float:
     return (n if inverse else 1 / n) if norm == "forward" else 1.0
 
 
-def _operand(a, fft_type: str):
-    """``a`` as an array of the dtype the transform takes: complex, or real for ``rfft``."""
-    a = as_array(a, f"fft.{fft_type}")
+def _operand(a, fft_type: str, name: str | None = None):
+    """``a`` as an array of the dtype the transform takes: complex, or real for ``rfft``; errors name the
+    user's function ``name`` (default ``fft_type``)."""
+    name = name or fft_type
+    a = as_array(a, f"fft.{name}")
     if fft_type != "rfft":
         return cast(a, dtypes.to_complex(a.dtype))
     if a.dtype.kind == "c":
-        raise FnxTypeError(f"fft.rfft: needs real input, got {a.dtype} (take the real part, or use fft)")
+        raise FnxTypeError(f"fft.{name}: needs real input, got {a.dtype} (take the real part, or use fft)")
     return cast(a, dtypes.to_inexact(a.dtype))
 
 
@@ -117,7 +119,7 @@ def ihfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
     """
     if norm not in _NORMS:
         raise FnxTypeError(f"fft.ihfft: norm must be one of {_NORMS}, got {norm!r}")
-    return conj(_transform("rfft", a, n, axis, _SWAPPED[norm]))
+    return conj(_transform("rfft", _operand(a, "rfft", "ihfft"), n, axis, _SWAPPED[norm]))
 
 
 def _nd_axes(name: str, a, s, axes) -> tuple[tuple, list]:
