@@ -165,6 +165,9 @@ def test_complex_work_runs_on_the_host_with_the_cpu_code():
         return fnp.abs(w) + fnp.tanh(x), fnp.sum(w, axis=0), w @ w.T, fnp.fft.fft(w), lax.complex(x, x * 2)
     check(f, z, Y32[:, :4], rtol=1e-5, atol=1e-5)
     check(fnx.grad(lambda z, x: fnp.sum(fnp.abs(fnp.sin(z) * x))), z, Y32[:, :4], rtol=1e-5, atol=1e-5)
+    h = z[:, :3] @ z[:, :3].conj().T + np.eye(3, dtype=np.complex64)
+    check(lambda h: (fnp.linalg.eigvalsh(h), fnp.linalg.svd(h, compute_uv=False), fnp.linalg.slogdet(h)[1],
+                     fnp.abs(fnp.linalg.cholesky(h)), fnp.abs(fnp.linalg.qr(h).R)), h, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -349,14 +349,8 @@ def test_bad_input_is_a_clear_error(f, args, names):
     raises_eager_and_traced(f, *args, names=names)
 
 
-def test_complex_matrices_are_rejected_by_name():
-    for f in (fnp.linalg.eigh, fnp.linalg.svd, fnp.linalg.qr, fnp.linalg.slogdet, fnp.linalg.pinv):
-        with pytest.raises(FnxTypeError, match=f"{f.__name__}.*complex"):
-            f(np.eye(2) * 1j)
-
-
 def test_lax_primitives_name_the_operation_and_operand():
-    with pytest.raises(FnxTypeError, match=r"svd: needs float matrices \(\.\.\., m, n\), got i64\[3,2\]"):
+    with pytest.raises(FnxTypeError, match=r"svd: needs float or complex matrices \(\.\.\., m, n\), got i64\[3,2\]"):
         fnx.lax.svd(np.ones((3, 2), np.int64))
-    with pytest.raises(FnxTypeError, match=r"eigh: needs float square matrices"):
+    with pytest.raises(FnxTypeError, match=r"eigh: needs float or complex square matrices"):
         fnx.lax.eigh(np.ones((3, 2)))

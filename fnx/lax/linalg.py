@@ -1,16 +1,19 @@
 """Linear algebra primitives: ``dot_general``, the batched matrix routines inv, solve, det, cholesky, and the
 decompositions eigh, svd, qr, slogdet.
 
-Every matrix routine maps over leading (batch) axes, takes float32 or float64 and returns its dtype. The
-decompositions return several results (``multiple_results`` primitives):
+Every matrix routine maps over leading (batch) axes, takes float32, float64, complex64 or complex128 and
+returns its dtype, except where a result is real by nature (eigenvalues of Hermitian matrices, singular
+values, log-determinants: the real dtype of the same precision). The decompositions return several results
+(``multiple_results`` primitives):
 
-* ``eigh_p(a) -> [w (..., n), v (..., n, n)]``: eigenvalues in ascending order and eigenvectors (columns) of
-  the symmetric matrices whose lower triangles ``a`` holds (as ``numpy.linalg.eigh``).
+* ``eigh_p(a) -> [w (..., n), v (..., n, n)]``: eigenvalues (real) in ascending order and eigenvectors
+  (columns) of the symmetric (Hermitian) matrices whose lower triangles ``a`` holds (as ``numpy.linalg.eigh``).
 * ``svd_p(a, full_matrices, compute_uv) -> [s (..., k), u (..., m, k|m), vt (..., k|n, n)]`` (just ``[s]``
-  without ``compute_uv``), ``k = min(m, n)``, singular values descending; ``a = u @ diag(s) @ vt``.
+  without ``compute_uv``), ``k = min(m, n)``, singular values (real) descending; ``a = u @ diag(s) @ vt``.
 * ``qr_p(a, full_matrices) -> [q (..., m, k|m), r (..., k|m, n)]`` by Householder reflections (LAPACK's sign
-  convention: ``r``'s diagonal may be negative).
-* ``slogdet_p(a) -> [sign (...), logabsdet (...)]``; a singular matrix gives ``(0, -inf)``.
+  convention: ``r``'s diagonal is real and may be negative).
+* ``slogdet_p(a) -> [sign (...), logabsdet (...)]``; a singular matrix gives ``(0, -inf)``; a complex
+  matrix's sign is the complex number ``det / |det|``, its ``logabsdet`` real.
 
 A matrix holding a NaN or an infinity gives NaN in every result of that matrix (as JAX does) rather than
 LAPACK's error.
@@ -22,6 +25,7 @@ import math
 import numpy as np
 
 from ..core.avals import ShapedArray, aval_of
+from ..core.dtypes import to_real
 from ..core.errors import FnxTypeError
 from ..core.primitive import def_primitive
 from .elementwise import convert_element_type
@@ -93,7 +97,7 @@ def _cholesky_impl(a):
 
 inv_p = def_primitive("inv", _matrix_rule("inv", 0), lambda a: np.linalg.inv(a).astype(np.asarray(a).dtype))
 det_p = def_primitive("det", _matrix_rule("det", 2), lambda a: np.asarray(np.linalg.det(a)).astype(np.asarray(a).dtype))
-cholesky_p = def_primitive("cholesky", _matrix_rule("cholesky", 0, "f"), _cholesky_impl)
+cholesky_p = def_primitive("cholesky", _matrix_rule("cholesky", 0), _cholesky_impl)
 
 
 def _solve_eval(a, b):
@@ -127,14 +131,14 @@ def dot(lhs, rhs, precision=None, preferred_element_type=None):
 # -- decompositions -------------------------------------------------------------------------------------------
 
 def _float_matrices(name: str, a, square: bool) -> None:
-    if a.dtype.kind != "f" or a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
+    if a.dtype.kind not in "fc" or a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
         kind = "square matrices (..., n, n)" if square else "matrices (..., m, n)"
-        raise FnxTypeError(f"{name}: needs float {kind}, got {a}")
+        raise FnxTypeError(f"{name}: needs float or complex {kind}, got {a}")
 
 
 def _eigh_eval(a):
     _float_matrices("eigh", a, True)
-    return [ShapedArray(a.shape[:-1], a.dtype), a]
+    return [ShapedArray(a.shape[:-1], to_real(a.dtype)), a]
 
 
 def _svd_shapes(shape: tuple, full_matrices: bool) -> tuple:
@@ -148,7 +152,8 @@ def _svd_shapes(shape: tuple, full_matrices: bool) -> tuple:
 def _svd_eval(a, *, full_matrices: bool, compute_uv: bool):
     _float_matrices("svd", a, False)
     shapes = _svd_shapes(a.shape, full_matrices)
-    return [ShapedArray(s, a.dtype) for s in (shapes if compute_uv else shapes[:1])]
+    dtypes = (to_real(a.dtype), a.dtype, a.dtype)
+    return [ShapedArray(s, d) for s, d in zip(shapes if compute_uv else shapes[:1], dtypes)]
 
 
 def _qr_shapes(shape: tuple, full_matrices: bool) -> tuple:
@@ -164,19 +169,19 @@ def _qr_eval(a, *, full_matrices: bool):
 
 def _slogdet_eval(a):
     _float_matrices("slogdet", a, True)
-    return [ShapedArray(a.shape[:-2], a.dtype)] * 2
+    return [ShapedArray(a.shape[:-2], a.dtype), ShapedArray(a.shape[:-2], to_real(a.dtype))]
 
 
 def _finite_matrices_impl(decompose, abstract_eval):
     """The NumPy impl ``decompose(a) -> results`` made to check ``a`` with ``abstract_eval`` and to give NaN
     results for the matrices of ``a`` holding a NaN or an infinity (LAPACK would fail on them), every result
-    cast back to ``a``'s dtype."""
+    cast to its abstract value's dtype."""
     def impl(a, **params):
         a = np.asarray(a)
-        abstract_eval(aval_of(a), **params)
+        avals = abstract_eval(aval_of(a), **params)
         bad = ~np.isfinite(a).all(axis=(-2, -1))
         outs = decompose(np.where(bad[..., None, None], 0, a) if bad.any() else a, **params)
-        outs = [np.array(o, dtype=a.dtype) for o in outs]
+        outs = [np.array(o, dtype=aval.dtype) for o, aval in zip(outs, avals)]
         for o in outs:
             o[bad] = np.nan
         return outs

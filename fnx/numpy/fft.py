@@ -21,13 +21,13 @@ from .. import lax
 from ..core import dtypes
 from ..core.errors import FnxTypeError
 from ..lax.fft import input_length
-from ._creation import arange, asarray
-from ._elementwise import where
+from ._creation import arange, asarray, to_device
+from ._elementwise import conj, where
 from ._shape import moveaxis, roll
 from ._util import as_array, cast, normalize_axis
 
-__all__ = ["fft", "fft2", "fftfreq", "fftn", "fftshift", "ifft", "ifft2", "ifftn", "ifftshift", "irfft", "rfft",
-           "rfftfreq"]
+__all__ = ["fft", "fft2", "fftfreq", "fftn", "fftshift", "hfft", "ifft", "ifft2", "ifftn", "ifftshift", "ihfft",
+           "irfft", "irfft2", "irfftn", "rfft", "rfft2", "rfftfreq", "rfftn"]
 
 _NORMS = (None, "backward", "ortho", "forward")
 
@@ -42,13 +42,15 @@ def _scale(fft_type: str, n: int, norm: str | None) -> float:
     return (n if inverse else 1 / n) if norm == "forward" else 1.0
 
 
-def _operand(a, fft_type: str):
-    """``a`` as an array of the dtype the transform takes: complex, or real for ``rfft``."""
-    a = as_array(a, f"fft.{fft_type}")
+def _operand(a, fft_type: str, name: str | None = None):
+    """``a`` as an array of the dtype the transform takes: complex, or real for ``rfft``; errors name the
+    user's function ``name`` (default ``fft_type``)."""
+    name = name or fft_type
+    a = as_array(a, f"fft.{name}")
     if fft_type != "rfft":
         return cast(a, dtypes.to_complex(a.dtype))
     if a.dtype.kind == "c":
-        raise FnxTypeError(f"fft.rfft: needs real input, got {a.dtype} (take the real part, or use fft)")
+        raise FnxTypeError(f"fft.{name}: needs real input, got {a.dtype} (take the real part, or use fft)")
     return cast(a, dtypes.to_inexact(a.dtype))
 
 
@@ -91,13 +93,50 @@ def irfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
     return _transform("irfft", a, n, axis, norm)
 
 
-def _nd(fft_type: str, a, s, axes, norm):
-    a = as_array(a, f"fft.{fft_type}n")
+_SWAPPED = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
+
+
+def hfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
+    """The real spectrum (length ``n``, default 2 (m - 1)) of a signal with Hermitian symmetry whose first half
+    is ``a`` (NumPy's ``hfft``): ``irfft`` of ``conj(a)`` with the opposite normalization.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.fft.hfft(fnp.array([1.0, 2.0, 3.0]))
+    Array([ 8., -2.,  0., -2.], dtype=float64)
+    """
+    if norm not in _NORMS:
+        raise FnxTypeError(f"fft.hfft: norm must be one of {_NORMS}, got {norm!r}")
+    return _transform("irfft", conj(_operand(a, "hfft")), n, axis, _SWAPPED[norm])
+
+
+def ihfft(a, n: int | None = None, axis: int = -1, norm: str | None = None):
+    """The inverse of ``hfft``: the first ``n // 2 + 1`` entries of the inverse transform of real ``a``
+    (NumPy's ``ihfft``).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.fft.ihfft(fnp.array([8.0, -2.0, 0.0, -2.0]))
+    Array([1.-0.j, 2.-0.j, 3.-0.j], dtype=complex128)
+    """
+    if norm not in _NORMS:
+        raise FnxTypeError(f"fft.ihfft: norm must be one of {_NORMS}, got {norm!r}")
+    return conj(_transform("rfft", _operand(a, "rfft", "ihfft"), n, axis, _SWAPPED[norm]))
+
+
+def _nd_axes(name: str, a, s, axes) -> tuple[tuple, list]:
+    """The axes and sizes of an n-d transform (NumPy's rules: all axes, or the last ``len(s)``, by default)."""
     axes = tuple(range(a.ndim)) if axes is None and s is None else \
         tuple(range(a.ndim - len(s), a.ndim)) if axes is None else tuple(axes)
     sizes = [None] * len(axes) if s is None else list(s)
     if len(sizes) != len(axes):
-        raise FnxTypeError(f"fft.{fft_type}n: s {s} and axes {axes} have different lengths")
+        raise FnxTypeError(f"fft.{name}: s {s} and axes {axes} have different lengths")
+    if not axes:
+        raise FnxTypeError(f"fft.{name}: needs at least one axis, got axes {axes}")
+    return axes, sizes
+
+
+def _nd(fft_type: str, a, s, axes, norm):
+    a = as_array(a, f"fft.{fft_type}n")
+    axes, sizes = _nd_axes(f"{fft_type}n", a, s, axes)
     for axis, n in zip(axes[::-1], sizes[::-1]):
         a = _transform(fft_type, a, n, axis, norm)
     return a
@@ -123,15 +162,56 @@ def ifft2(a, s=None, axes=(-2, -1), norm: str | None = None):
     return _nd("ifft", a, s, axes, norm)
 
 
-def fftfreq(n: int, d: float = 1.0, dtype=None):
-    """The sample frequencies of an ``n``-point ``fft`` with sample spacing ``d``: ``[0, 1, ..., -1] / (d n)``."""
+def rfftn(a, s=None, axes=None, norm: str | None = None):
+    """The n-d transform of real ``a`` (NumPy's ``rfftn``): ``rfft`` over the last of ``axes``, then ``fft``
+    over the others.
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.fft.rfftn(fnp.ones((2, 4))).shape
+    (2, 3)
+    """
+    a = as_array(a, "fft.rfftn")
+    axes, sizes = _nd_axes("rfftn", a, s, axes)
+    return _nd("fft", _transform("rfft", a, sizes[-1], axes[-1], norm), sizes[:-1], axes[:-1], norm) \
+        if len(axes) > 1 else _transform("rfft", a, sizes[-1], axes[-1], norm)
+
+
+def irfftn(a, s=None, axes=None, norm: str | None = None):
+    """The inverse of ``rfftn`` (NumPy's ``irfftn``): ``ifft`` over all of ``axes`` but the last, then ``irfft``
+    over the last (of length ``s[-1]``, default 2 (m - 1)).
+
+    >>> import fnx.numpy as fnp
+    >>> fnp.fft.irfftn(fnp.fft.rfftn(fnp.ones((2, 4)))).shape
+    (2, 4)
+    """
+    a = as_array(a, "fft.irfftn")
+    axes, sizes = _nd_axes("irfftn", a, s, axes)
+    if len(axes) > 1:
+        a = _nd("ifft", a, sizes[:-1], axes[:-1], norm)
+    return _transform("irfft", a, sizes[-1], axes[-1], norm)
+
+
+def rfft2(a, s=None, axes=(-2, -1), norm: str | None = None):
+    """``rfftn`` over the last two axes (NumPy's ``rfft2``)."""
+    return rfftn(a, s, axes, norm)
+
+
+def irfft2(a, s=None, axes=(-2, -1), norm: str | None = None):
+    """``irfftn`` over the last two axes (NumPy's ``irfft2``)."""
+    return irfftn(a, s, axes, norm)
+
+
+def fftfreq(n: int, d: float = 1.0, *, dtype=None, device=None):
+    """The sample frequencies of an ``n``-point ``fft`` with sample spacing ``d``: ``[0, 1, ..., -1] / (d n)``;
+    ``device`` places them (the Array API's signature)."""
     k = arange(n, dtype=dtype or float)
-    return where(k < (n + 1) // 2, k, k - n) / (d * n)
+    return to_device(where(k < (n + 1) // 2, k, k - n) / (d * n), device)
 
 
-def rfftfreq(n: int, d: float = 1.0, dtype=None):
-    """The sample frequencies of an ``n``-point ``rfft``: ``[0, 1, ..., n // 2] / (d n)``."""
-    return arange(n // 2 + 1, dtype=dtype or float) / (d * n)
+def rfftfreq(n: int, d: float = 1.0, *, dtype=None, device=None):
+    """The sample frequencies of an ``n``-point ``rfft``: ``[0, 1, ..., n // 2] / (d n)``; ``device`` places
+    them."""
+    return to_device(arange(n // 2 + 1, dtype=dtype or float) / (d * n), device)
 
 
 def fftshift(x, axes=None):

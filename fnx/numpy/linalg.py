@@ -3,10 +3,11 @@
 
 The matrix routines are the ``inv``, ``solve``, ``det``, ``cholesky``, ``eigh``, ``svd``, ``qr`` and
 ``slogdet`` primitives of ``fnx.lax``, all batched over leading axes; ``pinv``, ``matrix_rank``, ``lstsq``
-and the matrix norms ``2``, ``-2`` and ``'nuc'`` are built on ``svd``. Integer and bool inputs compute in the
+and the matrix norms ``2``, ``-2`` and ``'nuc'`` are built on ``svd``. Every one takes real or complex
+matrices (complex ``eigh`` and ``cholesky`` read Hermitian ones); integer and bool inputs compute in the
 default float, as NumPy computes in float64. The decompositions return the Array API's named tuples
-(``EighResult``, ``SVDResult``, ``QRResult``, ``SlogdetResult``). Complex matrices are not supported, nor
-``eig``/``eigvals`` (general, non-symmetric eigenproblems).
+(``EighResult``, ``SVDResult``, ``QRResult``, ``SlogdetResult``). Not supported: ``eig``/``eigvals``
+(general, non-symmetric eigenproblems).
 """
 from __future__ import annotations
 
@@ -25,13 +26,9 @@ from ._shape import diagonal as _diagonal, matrix_transpose  # noqa: F401
 from ._util import as_array, broadcast_to_shape, cast, normalize_axes, normalize_axis
 
 
-def _floats(op: str, *xs, complex_ok: bool = False) -> list:
-    """The operands in their common float dtype (ints and bools go to the default float); complex ones only
-    with ``complex_ok``."""
+def _floats(op: str, *xs) -> list:
+    """The operands in their common float or complex dtype (ints and bools go to the default float)."""
     xs = _arrays(op, *xs)
-    if xs[0].dtype.kind == "c" and not complex_ok:
-        raise FnxTypeError(f"{op}: complex matrices are not supported (got {xs[0].dtype}); fnx.numpy.linalg "
-                           "takes real ones")
     dtype = dtypes.to_inexact(xs[0].dtype)
     return [cast(x, dtype) for x in xs]
 
@@ -81,15 +78,12 @@ def _matrix_norm(x, rows: int, cols: int, ord) -> object:
     (size 1)."""
     from ._elementwise import absolute, sqrt
     from ._reductions import max as max_, min as min_, sum as sum_
-    if x.dtype.kind == "c":  # every norm but those of the singular values is one of the magnitudes'
-        if ord in ("nuc", 2, -2):
-            raise FnxTypeError(f"norm: the {ord!r} norm of complex matrices needs their singular values, and "
-                               f"fnx.numpy.linalg.svd takes real matrices only (got {x.dtype})")
+    if ord in ("nuc", 2, -2):
+        return _singular_value_norm(x, rows, cols, ord)
+    if x.dtype.kind == "c":  # every other norm is one of the magnitudes'
         x = absolute(x)
     if ord in (None, "fro"):
         return sqrt(sum_(x * x, axis=(rows, cols), keepdims=True))
-    if ord in ("nuc", 2, -2):
-        return _singular_value_norm(x, rows, cols, ord)
     # 1 / -1: largest / smallest column sum; inf / -inf: largest / smallest row sum
     sums = {1: (rows, cols), -1: (rows, cols), np.inf: (cols, rows), -np.inf: (cols, rows)}
     if isinstance(ord, str) or ord not in sums:
@@ -123,7 +117,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     >>> float(fnp.linalg.norm(fnp.array([3.0, 4.0])))
     5.0
     """
-    (x,) = _floats("norm", x, complex_ok=True)
+    (x,) = _floats("norm", x)
     if axis is None:
         if ord is None:
             return _drop_axes(_vector_norm(x, tuple(range(x.ndim)), None), tuple(range(x.ndim)), keepdims)
@@ -149,7 +143,7 @@ def vector_norm(x, axis=None, keepdims: bool = False, ord=2):
     >>> float(fnp.linalg.vector_norm(fnp.ones((2, 2)), ord=1))
     4.0
     """
-    (x,) = _floats("vector_norm", x, complex_ok=True)
+    (x,) = _floats("vector_norm", x)
     axes = normalize_axes("vector_norm", axis, x.ndim)
     return _drop_axes(_vector_norm(x, axes, ord), axes, keepdims)
 
@@ -161,7 +155,7 @@ def matrix_norm(x, keepdims: bool = False, ord="fro"):
     >>> float(fnp.linalg.matrix_norm(fnp.array([[1.0, -2.0], [3.0, 4.0]]), ord=1))
     6.0
     """
-    (x,) = _floats("matrix_norm", x, complex_ok=True)
+    (x,) = _floats("matrix_norm", x)
     if x.ndim < 2:
         raise FnxTypeError(f"matrix_norm: needs at least 2 dimensions, got shape {x.shape}")
     rows, cols = x.ndim - 2, x.ndim - 1
@@ -178,7 +172,7 @@ def inv(a):
     Array([[0.5 , 0.  ],
            [0.  , 0.25]], dtype=float64)
     """
-    (a,) = _floats("inv", a, complex_ok=True)
+    (a,) = _floats("inv", a)
     _square("inv", a)
     return lax.inv_p.bind(a)
 
@@ -190,14 +184,14 @@ def det(a):
     >>> float(fnp.linalg.det(fnp.array([[1.0, 2.0], [3.0, 4.0]])))
     -2.0000000000000004
     """
-    (a,) = _floats("det", a, complex_ok=True)
+    (a,) = _floats("det", a)
     _square("det", a)
     return lax.det_p.bind(a)
 
 
 def cholesky(a, upper: bool = False):
-    """The Cholesky factor ``L`` (lower, ``a = L @ L.T``) or, with ``upper``, ``U = L.T``; NaNs if ``a`` is not
-    positive definite.
+    """The Cholesky factor ``L`` (lower, ``a = L @ L.T``; ``L @ L.conj().T`` for complex Hermitian ``a``) or,
+    with ``upper``, ``U = L.conj().T``; NaNs if ``a`` is not positive definite. Read from the lower triangle.
 
     >>> import fnx.numpy as fnp
     >>> fnp.linalg.cholesky(fnp.array([[4.0, 2.0], [2.0, 2.0]]))
@@ -207,7 +201,7 @@ def cholesky(a, upper: bool = False):
     (a,) = _floats("cholesky", a)
     _square("cholesky", a)
     factor = lax.cholesky_p.bind(a)
-    return matrix_transpose(factor) if upper else factor
+    return _conjugate_transpose(factor) if upper else factor
 
 
 def solve(a, b):
@@ -220,7 +214,7 @@ def solve(a, b):
     >>> fnp.linalg.solve(fnp.array([[2.0, 0.0], [0.0, 4.0]]), fnp.array([1.0, 1.0]))
     Array([0.5 , 0.25], dtype=float64)
     """
-    a, b = _floats("solve", a, b, complex_ok=True)
+    a, b = _floats("solve", a, b)
     _square("solve", a)
     n = a.shape[-1]
     vector = b.ndim == 1
@@ -264,13 +258,19 @@ class SlogdetResult(NamedTuple):
     logabsdet: Any
 
 
-def eigh(a, UPLO: str = "L") -> EighResult:
-    """Eigenvalues (ascending) and eigenvectors of the symmetric matrices ``a`` (..., n, n), read from their
-    lower (``UPLO='L'``) or upper (``'U'``) triangles, as ``numpy.linalg.eigh``.
+def _conjugate_transpose(a):
+    from ._elementwise import conj
+    t = matrix_transpose(a)
+    return conj(t) if a.dtype.kind == "c" else t
 
-    Derivatives treat ``a`` as symmetric (the gradient is a symmetric matrix). The eigenvectors' derivative
-    is undefined where two eigenvalues are equal: it is then inf/NaN, as in JAX; the eigenvalues' stays
-    finite (``eigvalsh``).
+
+def eigh(a, UPLO: str = "L") -> EighResult:
+    """Eigenvalues (ascending, real) and eigenvectors of the symmetric (or complex Hermitian) matrices ``a``
+    (..., n, n), read from their lower (``UPLO='L'``) or upper (``'U'``) triangles, as ``numpy.linalg.eigh``.
+
+    Derivatives treat ``a`` as symmetric (Hermitian: the gradient is too) and follow JAX's convention for
+    complex ``a`` (docs/complex.md). The eigenvectors' derivative is undefined where two eigenvalues are
+    equal: it is then inf/NaN, as in JAX; the eigenvalues' stays finite (``eigvalsh``).
 
     >>> import fnx.numpy as fnp
     >>> fnp.linalg.eigh(fnp.array([[2.0, 1.0], [1.0, 2.0]])).eigenvalues
@@ -280,7 +280,7 @@ def eigh(a, UPLO: str = "L") -> EighResult:
     _square("eigh", a)
     if UPLO not in ("L", "U"):
         raise FnxTypeError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
-    w, v = lax.eigh_p.bind(a if UPLO == "L" else matrix_transpose(a))
+    w, v = lax.eigh_p.bind(a if UPLO == "L" else _conjugate_transpose(a))
     return EighResult(w, v)
 
 
@@ -379,7 +379,8 @@ def _relative_cutoff(s, rtol):
 def _pinv_from_svd(a, rtol):
     u, s, vt = svd(a, full_matrices=False)
     scaled = _reciprocals_above(s, _relative_cutoff(s, rtol))
-    return matmul(matrix_transpose(vt), lax.reshape(scaled, scaled.shape + (1,)) * matrix_transpose(u))
+    scaled = cast(scaled, a.dtype)
+    return matmul(_conjugate_transpose(vt), lax.reshape(scaled, scaled.shape + (1,)) * _conjugate_transpose(u))
 
 
 @functools.cache
@@ -394,7 +395,7 @@ def _differentiable_pinv():
     def _jvp(primals, tangents):
         (a, rtol), (da, _) = primals, tangents
         p = pinv_(a, rtol)
-        pt, dat = matrix_transpose(p), matrix_transpose(da)
+        pt, dat = _conjugate_transpose(p), _conjugate_transpose(da)
         from ._creation import eye
         left = broadcast_to_shape(eye(a.shape[-2], dtype=a.dtype), a.shape[:-1] + a.shape[-2:-1]) - matmul(a, p)
         right = broadcast_to_shape(eye(a.shape[-1], dtype=a.dtype), a.shape[:-2] + 2 * a.shape[-1:]) - matmul(p, a)
@@ -483,11 +484,12 @@ def lstsq(a, b, rcond=None) -> tuple:
     rank = (sum_(cast(s > rcond * s[0], np.dtype("int64"))) if s.shape[0] else
             cast(as_array(0, "lstsq"), np.dtype("int64")))
     if m > n:
-        error = b - matmul(a, x)
+        from ._elementwise import absolute
+        error = absolute(b - matmul(a, x))
         residuals = sum_(error * error, axis=0, keepdims=b.ndim == 1)
     else:
         from ._creation import zeros
-        residuals = zeros((0,), a.dtype)
+        residuals = zeros((0,), s.dtype)
     return x, residuals, rank, s
 
 

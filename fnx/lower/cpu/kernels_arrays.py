@@ -285,16 +285,17 @@ def det(a):
 
 @numba.njit(**NUMBA_OPTIONS)
 def cholesky(a):
-    """Lower Cholesky factors of the (B, n, n) matrices ``a``, read from their lower triangles (as NumPy);
-    all NaN for a matrix that is not positive definite (a pivot that is not > 0, as LAPACK's potrf)."""
+    """Lower Cholesky factors ``L`` (``a = L Lᴴ``) of the (B, n, n) real or complex matrices ``a``, read from
+    their lower triangles (as NumPy; a diagonal's imaginary part is ignored, as LAPACK's potrf does); all NaN
+    for a matrix that is not positive definite (a pivot that is not > 0, as potrf)."""
     out = full(a.shape, 0, a.dtype)
     n = a.shape[1]
     for i in range(a.shape[0]):
         low = out[i]
         for j in range(n):
-            pivot = a[i, j, j]
+            pivot = a[i, j, j].real
             for k in range(j):
-                pivot -= low[j, k] * low[j, k]
+                pivot -= (low[j, k] * np.conj(low[j, k])).real
             if not pivot > 0:
                 low[:, :] = np.nan
                 break
@@ -302,7 +303,7 @@ def cholesky(a):
             for r in range(j + 1, n):
                 value = a[i, r, j]
                 for k in range(j):
-                    value -= low[r, k] * low[j, k]
+                    value -= low[r, k] * np.conj(low[j, k])
                 low[r, j] = value / low[j, j]
     return out
 
@@ -352,6 +353,16 @@ def _copy_run(source, start, step, target, at, count):
     else:
         for j in range(count):
             target[at + j] = source[start + j * step]
+
+
+@numba.njit(**NUMBA_OPTIONS)
+def place_block(out, x, offset):
+    """Copy ``x`` (A, n, B) into ``out[:, offset:offset + n, :]`` of ``out`` (A, N, B): one operand of a
+    concatenation along the middle axis."""
+    for a in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            for b in range(x.shape[2]):
+                out[a, offset + i, b] = x[a, i, b]
 
 
 @numba.njit(**NUMBA_OPTIONS)

@@ -1,4 +1,6 @@
-"""Numba kernels of the decomposition primitives eigh, svd, qr and slogdet, on stacks of matrices (B, m, n).
+"""Numba kernels of the decomposition primitives eigh, svd, qr and slogdet, on stacks of matrices (B, m, n)
+of any float or complex dtype (eigenvalues, singular values and log-determinants in the real dtype of the
+same precision).
 
 Generated code calls these as ``kd.name(...)``. Each kernel loops over the stack and calls Numba's
 ``np.linalg`` implementation of one matrix, which calls LAPACK through SciPy's ``cython_lapack`` (the wiring
@@ -47,10 +49,10 @@ def _identities(shape, dtype):
 
 @numba.njit(**NUMBA_OPTIONS)
 def eigh(a):
-    """Eigenvalues (B, n) ascending and eigenvectors (B, n, n) of the (B, n, n) symmetric matrices ``a``,
-    read from their lower triangles."""
+    """Eigenvalues (B, n) ascending and eigenvectors (B, n, n) of the (B, n, n) symmetric (Hermitian) matrices
+    ``a``, read from their lower triangles."""
     batch, n = a.shape[0], a.shape[1]
-    w = full((batch, n), np.nan, a.dtype)
+    w = full((batch, n), np.nan, a.real.dtype)
     v = full((batch, n, n), np.nan, a.dtype)
     for b in range(batch if n > 0 else 0):
         if _finite(a[b]):
@@ -67,7 +69,7 @@ def svd(a, full_matrices):
     k = min(m, n)
     u = full((batch, m, m if full_matrices else k), np.nan, a.dtype)
     vt = full((batch, n if full_matrices else k, n), np.nan, a.dtype)
-    s = full((batch, k), np.nan, a.dtype)
+    s = full((batch, k), np.nan, a.real.dtype)
     if k == 0:
         return s, _identities(u.shape, a.dtype), _identities(vt.shape, a.dtype)
     for b in range(batch):
@@ -103,7 +105,7 @@ def slogdet(a):
     """Signs (B,) and logs of the absolute determinants (B,) of the (B, n, n) matrices ``a``."""
     batch = a.shape[0]
     sign = full(batch, 1 if a.shape[1] == 0 else np.nan, a.dtype)
-    logdet = full(batch, 0 if a.shape[1] == 0 else np.nan, a.dtype)
+    logdet = full(batch, 0 if a.shape[1] == 0 else np.nan, a.real.dtype)
     for b in range(batch if a.shape[1] > 0 else 0):
         if _finite(a[b]):
             sign[b], logdet[b] = np.linalg.slogdet(a[b])

@@ -1,10 +1,12 @@
 """CPU rules of the structural primitives: broadcasts, reshapes, transposes, slices, padding, concatenation."""
 from __future__ import annotations
 
+import math
+
 from ...core.ir import Eqn
 from ...lax import structural as st
 from .codegen import FunctionWriter, cpu_rule, np_dtype
-from .operands import dilate_pad, flat, reshaped, transposed
+from .operands import as_shape, dilate_pad, flat, reshaped, transposed
 
 
 def _rank(x) -> int:
@@ -83,8 +85,23 @@ def _pad(w: FunctionWriter, eqn: Eqn) -> None:
 
 @cpu_rule(st.concatenate_p)
 def _concatenate(w: FunctionWriter, eqn: Eqn) -> None:
-    parts = ", ".join(w.contiguous(x) for x in eqn.invars)
-    w.assign(eqn.outvars[0], f"np.concatenate(({parts},), axis={eqn.params['dimension']})")
+    """Each operand copied into its block of a new array, both seen as (before, axis, after): one call of the
+    ``place_block`` kernel per operand, compiled once per dtype. Numba's ``np.concatenate`` generates code for
+    each operand of its tuple and compiles in time superlinear in their number: 26 s of CPU for 40 operands,
+    minutes for the 80 columns of a vmapped ridge regression's design matrix (Ketkar 2-2)."""
+    out, d = eqn.outvars[0], eqn.params["dimension"]
+    shape = tuple(out.aval.shape)
+    before, after = math.prod(shape[:d]), math.prod(shape[d + 1:])
+    name = w.assign_contiguous(out, w.empty(shape, out.aval.dtype))
+    if before * after == 0:
+        return
+    target, offset = reshaped(w, name, (before, shape[d], after)), 0
+    for x in eqn.invars:
+        n = x.aval.shape[d]
+        if n:
+            start = w.module.constant(f"np.int64({offset})")
+            w.line(f"ka.place_block({target}, {as_shape(w, x, (before, n, after))}, {start})")
+        offset += n
 
 
 @cpu_rule(st.iota_p)

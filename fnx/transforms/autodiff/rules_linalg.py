@@ -1,4 +1,5 @@
-"""Derivative rules of the linear algebra primitives (fnx/lax/linalg.py): dot_general, inv, solve, det, cholesky.
+"""Derivative rules of the linear algebra primitives (fnx/lax/linalg.py): dot_general, inv, solve, det, cholesky
+and the decompositions eigh, svd, qr, slogdet, for real and complex matrices.
 
 Matrices are the last two axes; leading axes are a batch. With ``A⁻¹`` the inverse, ``ᵀ`` the transpose of
 the last two axes and ``Ā`` the cotangent of ``A``:
@@ -39,6 +40,14 @@ on its diagonal):
   derivative: inf/NaN. ``full_matrices`` with m > n has none either (an error, as in JAX).
 * ``slogdet``: ``d log|det A| = tr(A⁻¹ dA)``, ``Ā = l̄ A⁻ᵀ``; the sign is piecewise constant (derivative
   0). Singular ``A``: as det.
+
+Complex matrices (JAX's convention, docs/complex.md): inv, solve and det are holomorphic, so the formulas
+above hold as written (plain transposes). cholesky, eigh, svd and qr take the formulas with every ``ᵀ`` a
+conjugate transpose ``ᴴ``: their jvp, and as vjp the Hermitian adjoint of that jvp with the cotangents
+conjugated in and out (``_conjugated``). What has no real counterpart: ``dw``, ``ds`` and ``d log|det|``
+are real parts; the SVD's ``dU`` gains ``diag(i Im(dPᵢᵢ)/sᵢ)`` (the phases of singular vector pairs are a
+choice); QR's ``Ω`` gains ``B``'s imaginary diagonal (``R``'s diagonal stays real); slogdet's sign has the
+tangent ``i Im(tr(A⁻¹ dA)) sign``.
 """
 from __future__ import annotations
 
@@ -131,6 +140,25 @@ def _mm(a, b):
     return lax.dot_general(a, b, (((n - 1,), (n - 2,)), (batch, batch)))
 
 
+def _mH(x):
+    """The conjugate transpose of the last two axes (the transpose, for real ``x``)."""
+    return _conj(_mT(x))
+
+
+def _conj(x):
+    return lax.conj(x) if aval_of(x).dtype.kind == "c" else x
+
+
+def _real(x):
+    return lax.real(x) if aval_of(x).dtype.kind == "c" else x
+
+
+def _like(x, ref):
+    """The real ``x`` in ``ref``'s dtype (complex for a complex ``ref``)."""
+    dtype = aval_of(ref).dtype
+    return x if aval_of(x).dtype == dtype else lax.convert_element_type(x, dtype)
+
+
 def _solve(a, b):
     return solve_p.bind(a, b)
 
@@ -190,7 +218,8 @@ jvp_rules[det_p], vjp_rules[det_p] = _det_jvp, _det_vjp
 # -- cholesky ----------------------------------------------------------------------------------------------
 
 def _sym(m):
-    return (m + _mT(m)) * np.asarray(0.5, aval_of(m).dtype)
+    """The Hermitian (symmetric) part ``(M + Mᴴ)/2``."""
+    return (m + _mH(m)) * np.asarray(0.5, aval_of(m).dtype)
 
 
 def _phi(m):
@@ -203,19 +232,31 @@ def _phi(m):
 
 def _cholesky_jvp(primals, tangents):
     out = cholesky_p.bind(primals[0])
-    # P = L⁻¹ S L⁻ᵀ, computed as L⁻¹ (L⁻¹ S)ᵀ since S = sym(dA) is symmetric
-    p = _solve(out, _mT(_solve(out, _sym(instantiate(tangents[0])))))
+    # P = L⁻¹ S L⁻ᴴ, computed as L⁻¹ (L⁻¹ S)ᴴ since S = sym(dA) is Hermitian
+    p = _solve(out, _mH(_solve(out, _sym(instantiate(tangents[0])))))
     return out, _mm(out, _phi(p))
 
 
-def _cholesky_vjp(ct, primals, out):
-    # L⁻ᵀ G L⁻¹ = (L⁻ᵀ (L⁻ᵀ G)ᵀ)ᵀ with G = Φ(Lᵀ L̄)
-    out_t = _mT(out)
-    w = _solve(out_t, _phi(_mm(out_t, ct)))
-    return [_sym(_mT(_solve(out_t, _mT(w))))]
+def _conjugated(adjoint):
+    """The vjp rule (JAX's convention) of a primitive whose ``adjoint(cts, primals, outs, **params)`` is the
+    Hermitian adjoint of its jvp, the one pairing tangent and cotangent by ``Re tr(Āᴴ dA)``: JAX's vjp pairs
+    them by ``Re tr(Āᵀ dA)``, so it is the adjoint with every cotangent conjugated, in and out (for real
+    arrays both are the transpose)."""
+    def vjp(cts, primals, outs, **params):
+        cts = [ct if _given(ct) is None else _conj(ct) for ct in cts] if isinstance(cts, (list, tuple)) \
+            else _conj(cts)
+        return [None if ct is None else _conj(ct) for ct in adjoint(cts, primals, outs, **params)]
+    return vjp
 
 
-jvp_rules[cholesky_p], vjp_rules[cholesky_p] = _cholesky_jvp, _cholesky_vjp
+def _cholesky_adjoint(ct, primals, out):
+    # L⁻ᴴ G L⁻¹ = (L⁻ᴴ (L⁻ᴴ G)ᴴ)ᴴ with G = Φ(Lᴴ L̄)
+    out_h = _mH(out)
+    w = _solve(out_h, _phi(_mm(out_h, ct)))
+    return [_sym(_mH(_solve(out_h, _mH(w))))]
+
+
+jvp_rules[cholesky_p], vjp_rules[cholesky_p] = _cholesky_jvp, _conjugated(_cholesky_adjoint)
 
 
 # -- decompositions: helpers -------------------------------------------------------------------------------
@@ -277,20 +318,20 @@ def _safe_reciprocal(x):
 
 def _eigh_jvp(primals, tangents):
     w, v = eigh_p.bind(primals[0])
-    projected = _mm(_mT(v), _mm(_sym(instantiate(tangents[0])), v))
-    return [w, v], [_diagonal(projected), _mm(v, _gap_reciprocals(w) * projected)]
+    projected = _mm(_mH(v), _mm(_sym(instantiate(tangents[0])), v))
+    return [w, v], [_real(_diagonal(projected)), _mm(v, _like(_gap_reciprocals(w), v) * projected)]
 
 
-def _eigh_vjp(cts, primals, outs):
+def _eigh_adjoint(cts, primals, outs):
     (ct_w, ct_v), (w, v) = map(_given, cts), outs
-    inner = _diag(ct_w) if ct_w is not None else None
+    inner = _like(_diag(ct_w), v) if ct_w is not None else None
     if ct_v is not None:
-        term = _gap_reciprocals(w) * _mm(_mT(v), ct_v)
+        term = _like(_gap_reciprocals(w), v) * _mm(_mH(v), ct_v)
         inner = term if inner is None else inner + term
-    return [_sym(_mm(v, _mm(inner, _mT(v))))]
+    return [_sym(_mm(v, _mm(inner, _mH(v))))]
 
 
-jvp_rules[eigh_p], vjp_rules[eigh_p] = _eigh_jvp, _eigh_vjp
+jvp_rules[eigh_p], vjp_rules[eigh_p] = _eigh_jvp, _conjugated(_eigh_adjoint)
 
 
 # -- svd ---------------------------------------------------------------------------------------------------
@@ -304,52 +345,69 @@ def _svd_factors(a, full_matrices: bool):
     return svd_p.bind(a, full_matrices=False, compute_uv=True)
 
 
+def _imaginary_diagonal(p):
+    """``i Im(Pᵢᵢ)`` on the diagonal, 0 elsewhere, of complex square matrices ``p`` (None for real ones)."""
+    if aval_of(p).dtype.kind != "c":
+        return None
+    return (p - _conj(p)) * _eye(p) * np.asarray(0.5, aval_of(p).dtype)
+
+
+def _with_svd_gauge(x, p, s_inv):
+    """``x + diag(i Im(Pᵢᵢ) / sᵢ)``: the part of a complex ``U``'s derivative fixed by the choice of each
+    singular vector pair's phase. LAPACK's phases have no derivative; JAX, as here, puts this term in ``dU``,
+    so that ``dU S Vᴴ + U S dVᴴ`` keeps the imaginary diagonal of ``Uᴴ dA V``. Real ``p``: ``x``."""
+    gauge = _imaginary_diagonal(p)
+    return x if gauge is None else x + gauge * _like(_along(s_inv, aval_of(p).shape, -1), p)
+
+
 def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
     a, da = primals[0], instantiate(tangents[0])
     s, u, vt = _svd_factors(a, full_matrices)
-    v = _mT(vt)
-    dp = _mm(_mT(u), _mm(da, v))
-    ds = _diagonal(dp)
+    v = _mH(vt)
+    dp = _mm(_mH(u), _mm(da, v))
+    ds = _real(_diagonal(dp))
     if not compute_uv:
         return [s], [ds]
-    f, shape = _gap_reciprocals(s * s), aval_of(dp).shape
-    rows, cols = _along(s, shape, -1), _along(s, shape, -2)  # dP S = dP * rows, S dP = cols * dP
-    du = _mm(u, f * (dp * rows + _mT(dp * rows)))
-    dv = _mm(v, f * (cols * dp + _mT(cols * dp)))
+    f, shape, s_inv = _like(_gap_reciprocals(s * s), a), aval_of(dp).shape, _safe_reciprocal(s)
+    rows, cols = _like(_along(s, shape, -1), a), _like(_along(s, shape, -2), a)  # dP S = dP * rows
+    du = _mm(u, _with_svd_gauge(f * (dp * rows + _mH(dp * rows)), dp, s_inv))
+    dv = _mm(v, f * (cols * dp + _mH(cols * dp)))
     m, n = aval_of(a).shape[-2:]
     if m > n:
         da_v = _mm(da, v)
-        du = du + (da_v - _mm(u, _mm(_mT(u), da_v))) * _along(_safe_reciprocal(s), aval_of(da_v).shape, -1)
+        du = du + (da_v - _mm(u, _mm(_mH(u), da_v))) * _like(_along(s_inv, aval_of(da_v).shape, -1), a)
     if n > m:
-        da_u = _mm(_mT(da), u)
-        dv = dv + (da_u - _mm(v, _mm(vt, da_u))) * _along(_safe_reciprocal(s), aval_of(da_u).shape, -1)
-    return [s, u, vt], [ds, du, _mT(dv)]
+        da_u = _mm(_mH(da), u)
+        dv = dv + (da_u - _mm(v, _mm(vt, da_u))) * _like(_along(s_inv, aval_of(da_u).shape, -1), a)
+    return [s, u, vt], [ds, du, _mH(dv)]
 
 
-def _svd_vjp(cts, primals, outs, *, full_matrices, compute_uv):
+def _svd_adjoint(cts, primals, outs, *, full_matrices, compute_uv):
     a = primals[0]
     s, u, vt = _svd_factors(a, full_matrices) if not compute_uv or full_matrices else outs
     ct_s, ct_u, ct_vt = (list(map(_given, cts)) + [None, None])[:3]
     square = aval_of(s).shape + aval_of(s).shape[-1:]
     inner = _diag(ct_s) if ct_s is not None else instantiate(Zero(ShapedArray(square, aval_of(s).dtype)))
-    f, s_inv = _gap_reciprocals(s * s), _safe_reciprocal(s)
+    inner = _like(inner, a)
+    f, s_inv = _like(_gap_reciprocals(s * s), a), _safe_reciprocal(s)
     m, n = aval_of(a).shape[-2:]
     extra = None
     if ct_u is not None:
-        j = f * _mm(_mT(u), ct_u)
-        inner = inner + (j + _mT(j)) * _along(s, square, -1)
+        g = _mm(_mH(u), ct_u)
+        inner = _with_svd_gauge(inner + (f * g + _mH(f * g)) * _like(_along(s, square, -1), a), g, s_inv)
         if m > n:
-            extra = _mm((ct_u - _mm(u, _mm(_mT(u), ct_u))) * _along(s_inv, aval_of(ct_u).shape, -1), vt)
+            extra = _mm((ct_u - _mm(u, g)) * _like(_along(s_inv, aval_of(ct_u).shape, -1), a), vt)
     if ct_vt is not None:
-        k = f * _mm(vt, _mT(ct_vt))
-        inner = inner + _along(s, square, -2) * (k + _mT(k))
+        k = f * _mm(vt, _mH(ct_vt))
+        inner = inner + _like(_along(s, square, -2), a) * (k + _mH(k))
         if n > m:
-            extra = _mm(u, _along(s_inv, aval_of(ct_vt).shape, -2) * (ct_vt - _mm(_mm(ct_vt, _mT(vt)), vt)))
+            extra = _mm(u, _like(_along(s_inv, aval_of(ct_vt).shape, -2), a)
+                        * (ct_vt - _mm(_mm(ct_vt, _mH(vt)), vt)))
     ct_a = _mm(u, _mm(inner, vt))
     return [ct_a if extra is None else ct_a + extra]
 
 
-jvp_rules[svd_p], vjp_rules[svd_p] = _svd_jvp, _svd_vjp
+jvp_rules[svd_p], vjp_rules[svd_p] = _svd_jvp, _conjugated(_svd_adjoint)
 
 
 # -- qr ----------------------------------------------------------------------------------------------------
@@ -371,11 +429,13 @@ def _split_columns(x, at: int) -> tuple:
 
 
 def _square_qr_jvp(q, r, da):
-    """(dQ, dR) of ``A = QR`` for ``R`` square, ``A`` (..., m, n) with m ≥ n."""
+    """(dQ, dR) of ``A = QR`` for ``R`` square, ``A`` (..., m, n) with m ≥ n. For complex ``A``, ``Ω`` also
+    holds ``B``'s imaginary diagonal, so that ``dR`` keeps the real diagonal LAPACK's ``R`` has."""
     c = _mT(_solve(_mT(r), _mT(da)))  # dA R⁻¹
-    b = _mm(_mT(q), c)
+    b = _mm(_mH(q), c)
     lower = _strictly_lower(b)
-    omega = lower - _mT(lower)
+    omega, imaginary = lower - _mH(lower), _imaginary_diagonal(b)
+    omega = omega if imaginary is None else omega + imaginary
     return _mm(q, omega - b) + c, _mm(b - omega, r)
 
 
@@ -388,30 +448,32 @@ def _qr_jvp(primals, tangents, *, full_matrices):
         return [q, r], list(_square_qr_jvp(q, r, da))
     (r_left, r_right), (da_left, da_right) = _split_columns(r, m), _split_columns(da, m)
     dq, dr_left = _square_qr_jvp(q, r_left, da_left)
-    dr_right = _mm(_mT(q), da_right - _mm(dq, r_right))
+    dr_right = _mm(_mH(q), da_right - _mm(dq, r_right))
     return [q, r], [dq, lax.concatenate([dr_left, dr_right], len(aval_of(a).shape) - 1)]
 
 
-def _square_qr_vjp(q, r, ct_q, ct_r):
-    """Ā of ``A = QR`` for ``R`` square (the transpose of ``_square_qr_jvp``)."""
-    m = _mm(ct_r, _mT(r)) - _mm(_mT(q), ct_q)
-    upper = m - _strictly_lower(m - _mT(m))
-    return _mT(_solve(r, _mT(ct_q + _mm(q, upper))))  # (Q̄ + Q copyu(M)) R⁻ᵀ
+def _square_qr_adjoint(q, r, ct_q, ct_r):
+    """Ā of ``A = QR`` for ``R`` square (the adjoint of ``_square_qr_jvp``): ``copyu(M)`` is the Hermitian
+    matrix of ``M``'s upper triangle, with ``M``'s real diagonal."""
+    m = _mm(ct_r, _mH(r)) - _mm(_mH(q), ct_q)
+    n = aval_of(m).shape[-1]
+    upper = m - (m - _mH(m)) * _mask(m, np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n))
+    return _mH(_solve(r, _mH(ct_q + _mm(q, upper))))  # (Q̄ + Q copyu(M)) R⁻ᴴ
 
 
-def _qr_vjp(cts, primals, outs, *, full_matrices):
+def _qr_adjoint(cts, primals, outs, *, full_matrices):
     a, (q, r) = primals[0], outs
     _check_qr_derivative(a, full_matrices)
     ct_q, ct_r = (instantiate(ct if _given(ct) is not None else Zero(aval_of(x))) for ct, x in zip(cts, outs))
     m, n = aval_of(a).shape[-2:]
     if m >= n:
-        return [_square_qr_vjp(q, r, ct_q, ct_r)]
+        return [_square_qr_adjoint(q, r, ct_q, ct_r)]
     (r_left, r_right), (ct_left, ct_right) = _split_columns(r, m), _split_columns(ct_r, m)
-    ct_x = _square_qr_vjp(q, r_left, ct_q - _mm(_mm(q, ct_right), _mT(r_right)), ct_left)
+    ct_x = _square_qr_adjoint(q, r_left, ct_q - _mm(_mm(q, ct_right), _mH(r_right)), ct_left)
     return [lax.concatenate([ct_x, _mm(q, ct_right)], len(aval_of(a).shape) - 1)]
 
 
-jvp_rules[qr_p], vjp_rules[qr_p] = _qr_jvp, _qr_vjp
+jvp_rules[qr_p], vjp_rules[qr_p] = _qr_jvp, _conjugated(_qr_adjoint)
 
 
 # -- slogdet -----------------------------------------------------------------------------------------------
@@ -421,12 +483,21 @@ def _slogdet_jvp(primals, tangents):
     sign, logdet = slogdet_p.bind(a)
     n = len(aval_of(a).shape)
     trace = lax.reduce_sum(_mT(inv_p.bind(a)) * instantiate(tangents[0]), (n - 2, n - 1))  # tr(A⁻¹ dA)
-    return [sign, logdet], [Zero(aval_of(sign)), trace]
+    if aval_of(a).dtype.kind != "c":
+        return [sign, logdet], [Zero(aval_of(sign)), trace]
+    return [sign, logdet], [(trace - _conj(trace)) * np.asarray(0.5, aval_of(a).dtype) * sign, _real(trace)]
 
 
 def _slogdet_vjp(cts, primals, outs):
-    ct = _given(cts[1])
-    return [None if ct is None else _scale_matrices(ct, _mT(inv_p.bind(primals[0])))]
+    """``Ā = t̄ A⁻ᵀ`` with ``t̄ = l̄ + i Im(s̄ sign)`` (the sign's term only for complex ``A``)."""
+    ct_sign, ct_log = map(_given, cts)
+    a = primals[0]
+    if aval_of(a).dtype.kind == "c":
+        ct_log = _like(ct_log if ct_log is not None else instantiate(Zero(aval_of(outs[1]))), a)
+        if ct_sign is not None:
+            turn = ct_sign * outs[0]
+            ct_log = ct_log + (turn - _conj(turn)) * np.asarray(0.5, aval_of(a).dtype)
+    return [None if ct_log is None else _scale_matrices(ct_log, _mT(inv_p.bind(a)))]
 
 
 jvp_rules[slogdet_p], vjp_rules[slogdet_p] = _slogdet_jvp, _slogdet_vjp
