@@ -304,8 +304,8 @@ def char_lstm(params: dict, x):
 
 @fnx.jit(static_argnames="length")
 def generate(params: dict, seed, keys, diversities, length: int):
-    """``length`` characters after the window ``seed`` (maxlen ids), once per diversity: each step feeds the
-    last ``maxlen`` characters (the book's loop) and draws the next one from the predictions reweighted as
+    """``length`` characters after the window ``seed`` (ids), once per diversity: each step feeds the
+    last ``len(seed)`` characters (the book's loop) and draws the next one from the predictions reweighted as
     ``exp(log(p) / diversity)`` (``sample_next_char``). Returns ids (diversities, length)."""
     chars = params["dense"]["w"].shape[1]
 
@@ -340,15 +340,16 @@ def listing_l8_11(context):
     0.1, 0.5, 1 and 1.5: "the man that the man ..." at the lowest, invented words such as "traitorable" at
     the highest). The book's result is text; the trends checked here: the per-epoch loss falls below 0.6 of
     the first epoch's, at diversity 0.2 at most 35 % of the generated words are not words of the corpus
-    (after --quick's short training, 25 %: "the old farmer sees the farmer sees the ..."), and fewer than at
+    (after --quick's short training, 18 %: "the cat farmer sees the farmer win the river ."), and fewer than at
     1.3. With --quick: the first 12,000 characters, 32 units, 8 epochs, 120 characters.
 
     Every window has the book's 60 characters and ``drop_remainder=True`` drops the last partial batch, so
     the training step has one shape and compiles once; generation is one jitted ``lax.scan`` over the
     characters (batched over the four diversities with ``vmap``)."""
     text = prepared_text(load_corpus().splitlines())
-    text, units, epochs, length = (text[:12000], 32, 8, 120) if context.quick else (text, 128, 20, 500)
-    x, y, chars = vectorize(text)
+    quick = (text[:9000], 20, 32, 6, 80)
+    text, maxlen, units, epochs, length = quick if context.quick else (text, MAXLEN, 128, 20, 500)
+    x, y, chars = vectorize(text, maxlen)
     k_lstm, k_dense, k_seed, k_sample = fnx.random.split(fnx.random.key(811), 4)
     params = {"lstm": nn.lstm.init(k_lstm, len(chars), units), "dense": nn.dense.init(k_dense, units, len(chars))}
     rmsprop, opt_state, losses = optim.rmsprop(0.01, eps=1e-7), None, []
@@ -358,12 +359,12 @@ def listing_l8_11(context):
                      drop_remainder=True, verbose=0)
         params, opt_state = result.params, result.opt_state
         losses += result.history["loss"]
-    start = int(fnx.random.randint(k_seed, (), 0, len(text) - MAXLEN - 1))
-    seed = np.searchsorted(np.array(chars), np.array(list(text[start:start + MAXLEN])))
+    start = int(fnx.random.randint(k_seed, (), 0, len(text) - maxlen - 1))
+    seed = np.searchsorted(np.array(chars), np.array(list(text[start:start + maxlen])))
     ids = np.asarray(generate(params, seed, fnx.random.split(k_sample, len(DIVERSITIES)),
                               np.asarray(DIVERSITIES, dtype=np.float32), length=length))
     words = set(text.split())
-    values = {"loss": np.asarray(losses), "seed": text[start:start + MAXLEN]}
+    values = {"loss": np.asarray(losses), "seed": text[start:start + maxlen]}
     for diversity, row in zip(DIVERSITIES, ids):
         values[f"sample_at_{diversity:g}"] = "".join(chars[i] for i in row)
         values[f"invented_at_{diversity:g}"] = invented(values[f"sample_at_{diversity:g}"], words)
