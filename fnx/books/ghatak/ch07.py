@@ -273,13 +273,15 @@ def train_cnn(context, model, net: nn.Layer, learning_rate: float, stochastic: b
     ``fit_generator(validation_data = validation_generator)``): Adam with Keras's ``decay = 1e-6``
     (``lr / (1 + 1e-6 t)``), binary cross-entropy, 30 epochs (10 with --quick) of the book's
     ``steps_per_epoch = 31`` batches of 32: a generator cycles through its images, so an epoch here is the
-    200 images five times over, reshuffled (and, with augmentation, shifted anew) at each pass."""
+    200 images five times over, reshuffled (and, with augmentation, shifted anew) at each pass. With --quick
+    the steps run eagerly (``jit=False``): compiling a convolution's training step costs more CPU than the
+    short run saves."""
     train, train_y, test, test_y = catsdogs.image_split()
     adam = optim.adam(optim.inverse_time_decay(learning_rate, 1e-6))
     result = fit(model, net.init(fnx.random.key(720)), adam, np.tile(train, (5, 1, 1, 1)), np.tile(train_y, (5, 1)),
                  loss="binary_crossentropy", metrics=["accuracy"], epochs=10 if context.quick else 30,
                  batch_size=32, drop_remainder=True, key=720, validation_data=(test, test_y), stochastic=stochastic,
-                 verbose=0)
+                 verbose=0, jit=not context.quick)
     h = result.history
     return {"loss": np.asarray(h["loss"]), "accuracy": h["accuracy"][-1], "val_loss": h["val_loss"][-1],
             "val_accuracy": h["val_accuracy"][-1]}
@@ -325,7 +327,7 @@ def pretrained_base(context) -> tuple:
     labels = np.searchsorted(np.setdiff1d(np.arange(10), [catsdogs.CAT, catsdogs.DOG]), digits[other])
     result = fit(net.apply, net.init(fnx.random.key(725)), optim.adam(0.001), images[other][..., None], labels,
                  loss="sparse_categorical_crossentropy", epochs=2 if context.quick else 5, batch_size=32, key=725,
-                 verbose=0)
+                 verbose=0, jit=not context.quick)
     return result.params[0]
 
 
@@ -351,14 +353,13 @@ def listing_l7_25(context):
     base = conv_base()
     weights = pretrained_base(context)
     train, train_y, test, test_y = catsdogs.image_split()
-    extract = fnx.jit(base.apply)
-    features, test_features = np.asarray(extract(weights, train)), np.asarray(extract(weights, test))
+    features, test_features = (np.asarray(base.apply(weights, fnp.asarray(x))) for x in (train, test))
     k1, k2 = fnx.random.split(fnx.random.key(7250))
     params = [nn.dense.init(k1, features.shape[1], 256), nn.dense.init(k2, 256, 1)]
     result = fit(feature_classifier, params, optim.rmsprop(2e-5, eps=1e-7), features, train_y,
                  loss="binary_crossentropy", metrics=["accuracy"], epochs=30, batch_size=20, key=7250,
-                 stochastic=True, verbose=0)
+                 stochastic=True, verbose=0, jit=not context.quick)
     scores = evaluate(feature_classifier, result.params, test_features, test_y, "binary_crossentropy",
-                      ["accuracy"], stochastic=True)
+                      ["accuracy"], stochastic=True, jit=not context.quick)
     return {"loss": np.asarray(result.history["loss"]), "test_accuracy": scores["accuracy"],
             "test_loss": scores["loss"]}

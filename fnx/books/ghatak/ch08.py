@@ -342,8 +342,8 @@ def listing_l8_11(context):
     the first epoch's, at diversity 0.2 at most 35 % of the generated words are not words of the corpus
     (after --quick's short training, 18 %: "the cat farmer sees the farmer win the river ."), and fewer than at
     1.3. With --quick: the first 9,000 characters in windows of 20, 32 units, 6 epochs, 80 characters
-    generated (each step is a scan over the window, run uncompiled until the compile worker has the step
-    ready: short windows keep that wait short).
+    generated, and the training steps run eagerly (``jit=False``: compiling the LSTM's step costs more CPU
+    than the short run saves).
 
     Every window has one length (the book's 60; 20 with --quick) and ``drop_remainder=True`` drops the last partial batch, so
     the training step has one shape and compiles once; generation is one jitted ``lax.scan`` over the
@@ -358,7 +358,7 @@ def listing_l8_11(context):
     for epoch in range(epochs):  # the book's loop: fit(epochs = 1), twenty times
         result = fit(char_lstm, params, rmsprop, x.astype(np.float32), y.astype(np.float32),
                      loss="categorical_crossentropy", epochs=1, batch_size=128, key=epoch, opt_state=opt_state,
-                     drop_remainder=True, verbose=0)
+                     drop_remainder=True, verbose=0, jit=not context.quick)
         params, opt_state = result.params, result.opt_state
         losses += result.history["loss"]
     start = int(fnx.random.randint(k_seed, (), 0, len(text) - maxlen - 1))
