@@ -93,7 +93,8 @@ LN2 = float(np.log(2.0))
 
 
 @listing("ghatak", "L3-12", "A 2-layer network (3 tanh units)", **CATS,
-         expect={"cost_at_start": Between(LN2 - 2e-3, LN2 + 2e-3, printed=0.693167), "cost": Falls(0.2, printed=0.038142),
+         expect={"cost_at_start": Between(LN2 - 2e-3, LN2 + 2e-3, printed=0.693167),
+                 "cost": Falls(0.2, printed=0.038142),
                  "train_accuracy": Between(90.0, 100.0, printed=99.5),
                  "test_accuracy": Between(62.0 - 7.0, 100.0, printed=62.0)})
 def listing_l3_12(context):
@@ -107,7 +108,8 @@ def listing_l3_12(context):
 
 
 @listing("ghatak", "L3-13", "A 3-layer relu network (50, 30)", **CATS,
-         expect={"cost_at_start": Between(LN2 - 2e-3, LN2 + 2e-3, printed=0.693108), "cost": Falls(0.01, printed=0.0002),
+         expect={"cost_at_start": Between(LN2 - 2e-3, LN2 + 2e-3, printed=0.693108),
+                 "cost": Falls(0.01, printed=0.0002),
                  "train_accuracy": Between(90.0, 100.0, printed=100.0),
                  "test_accuracy": Between(72.0 - 7.0, 100.0, printed=72.0)})
 def listing_l3_13(context):
@@ -120,7 +122,8 @@ def listing_l3_13(context):
 
 
 @listing("ghatak", "L3-14", "A 4-layer network with a softmax output", **CATS,
-         expect={"cost_at_start": Between(LN2 - 2e-3, LN2 + 2e-3, printed=0.693144), "cost": Falls(0.01, printed=0.00051),
+         expect={"cost_at_start": Between(LN2 - 2e-3, LN2 + 2e-3, printed=0.693144),
+                 "cost": Falls(0.01, printed=0.00051),
                  "train_accuracy": Between(0.9, 1.0, printed=1.0),
                  "test_accuracy": Between(0.64 - 0.07, 1.0, printed=0.64)})
 def listing_l3_14(context):

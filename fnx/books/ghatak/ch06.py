@@ -225,7 +225,8 @@ def listing_l6_9(context):
                           keep_history=True)
     values["stopped_by_the_rule"] = stopped_by_the_rule(values, patience, epochs)
     state = values["trained"][1].state
-    values["running_mean_moved"] = bool(np.all(np.asarray(state["mean"]) != 0) and np.all(np.asarray(state["var"]) != 1))
+    values["running_mean_moved"] = bool(np.all(np.asarray(state["mean"]) != 0)
+                                        and np.all(np.asarray(state["var"]) != 1))
     return values
 
 

@@ -345,8 +345,8 @@ def listing_l8_11(context):
     generated, and the training steps run eagerly (``jit=False``: compiling the LSTM's step costs more CPU
     than the short run saves).
 
-    Every window has one length (the book's 60; 20 with --quick) and ``drop_remainder=True`` drops the last partial batch, so
-    the training step has one shape and compiles once; generation is one jitted ``lax.scan`` over the
+    Every window has one length (the book's 60; 20 with --quick) and ``drop_remainder=True`` drops the last
+    partial batch, so the training step has one shape and compiles once; generation is one jitted ``lax.scan`` over the
     characters (batched over the four diversities with ``vmap``)."""
     text = prepared_text(load_corpus().splitlines())
     quick = (text[:9000], 20, 32, 6, 80)
