@@ -100,9 +100,56 @@ def test_stochastic_models_get_a_key_in_training_and_none_in_evaluation():
     np.testing.assert_allclose(predict(linear, result.params, X, batch_size=25), linear(result.params, X), rtol=1e-12)
 
 
+def normalized_linear(params, state, x, train):
+    """Batch normalization of the inputs, then a linear layer: the running statistics depend only on x."""
+    h, state = nn.batch_norm(params["bn"], state, x, train=train)
+    return linear(params["linear"], h), state
+
+
+def test_model_state_threads_through_fit_as_numpys_running_averages_and_evaluation_uses_it():
+    bn_params, bn_state = nn.batch_norm.init(None, 3)
+    params = {"bn": bn_params, "linear": W0}
+    result = fit(normalized_linear, params, SGD, X, Y, loss="mse", epochs=2, batch_size=16, shuffle=False,
+                 validation_split=0.2, state=bn_state, verbose=0)
+    mean, var = np.zeros(3), np.ones(3)
+    for _ in range(2):
+        for start in range(0, 40, 16):  # the 40 training rows in order: batches of 16, 16 and 8
+            batch = X[start:start + 16 if start + 16 <= 40 else 40]
+            mean = 0.99 * mean + 0.01 * batch.mean(axis=0)
+            var = 0.99 * var + 0.01 * batch.var(axis=0)
+    np.testing.assert_allclose(result.state["mean"], mean, rtol=1e-12)
+    np.testing.assert_allclose(result.state["var"], var, rtol=1e-12)
+    p = result.params
+    normalized = (X - mean) / np.sqrt(var + 1e-3) * np.asarray(p["bn"]["gamma"]) + np.asarray(p["bn"]["beta"])
+    expected = linear(p["linear"], normalized)
+    np.testing.assert_allclose(predict(normalized_linear, p, X, batch_size=25, state=result.state), expected,
+                               rtol=1e-12)
+    scores = evaluate(normalized_linear, p, X[40:], Y[40:], "mse", batch_size=7, state=result.state)
+    np.testing.assert_allclose(scores["loss"], np.mean((np.asarray(expected)[40:] - Y[40:]) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(result.history["val_loss"][-1], scores["loss"], rtol=1e-12)
+    assert result.history["loss"][-1] < result.history["loss"][0]
+
+
+def test_a_stateful_stochastic_model_gets_the_state_then_a_key_and_its_gradient_is_the_parameters():
+    calls = []
+
+    def model(params, state, x, key, train):
+        calls.append((train, key is None))
+        return linear(params, x), state + 1  # counts the training steps
+
+    result = fit(model, W0, SGD, X, Y, loss="mse", epochs=2, batch_size=10, shuffle=False, stochastic=True,
+                 validation_split=0.2, state=np.zeros(()), verbose=0, jit=False)
+    assert float(result.state) == 8  # 4 batches of 10 in each of 2 epochs; validation leaves it alone
+    assert set(calls) == {(True, False), (False, True)}
+    plain = fit(linear, W0, SGD, X, Y, loss="mse", epochs=2, batch_size=10, shuffle=False,
+                validation_split=0.2, verbose=0, jit=False)
+    np.testing.assert_allclose(result.params["w"], plain.params["w"], rtol=1e-12)
+    assert plain.state is None
+
+
 class FakeLoop:
     def __init__(self, lr=1.0):
-        self.params, self.lr, self.stop_training = 0, lr, False
+        self.params, self.state, self.lr, self.stop_training = 0, None, lr, False
 
 
 def run_callback(callback, values, monitor="val_loss", lr=1.0):
@@ -110,7 +157,7 @@ def run_callback(callback, values, monitor="val_loss", lr=1.0):
     callback.on_train_begin(loop)
     lrs = []
     for epoch, value in enumerate(values):
-        loop.params = epoch
+        loop.params, loop.state = epoch, -epoch
         lrs.append(loop.lr)
         callback.on_epoch_end(epoch, {monitor: value}, loop)
         if loop.stop_training:
@@ -126,7 +173,7 @@ def test_early_stopping_counts_epochs_without_an_improvement_larger_than_min_del
     epoch, _, _ = run_callback(EarlyStopping(patience=2, min_delta=0.05), values)  # 0.89 is no longer better
     assert epoch == 3
     epoch, loop, _ = run_callback(EarlyStopping(patience=2, restore_best_weights=True), values)
-    assert loop.params == 3  # the parameters of the epoch with 0.89
+    assert (loop.params, loop.state) == (3, -3)  # the parameters and model state of the epoch with 0.89
     epoch, _, _ = run_callback(EarlyStopping(monitor="val_acc", patience=1), [0.5, 0.6, 0.55], "val_acc")
     assert epoch == 2  # accuracies: larger is better ("auto" mode)
     epoch, _, _ = run_callback(EarlyStopping(patience=3, baseline=0.5), values)

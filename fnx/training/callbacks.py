@@ -3,7 +3,8 @@
 A callback gets ``on_train_begin(loop)`` once and ``on_epoch_end(epoch, logs, loop)`` after each epoch, where
 ``logs`` holds that epoch's values (``loss``, ``val_loss``, the metrics, ``lr``) and ``loop`` is the running
 ``fit``: it may set ``loop.stop_training = True``, change ``loop.lr`` (the learning rate for the next epochs,
-applied inside the jitted step as a traced scalar, so nothing recompiles), or read and set ``loop.params``.
+applied inside the jitted step as a traced scalar, so nothing recompiles), or read and set ``loop.params``
+(and ``loop.state``, a model's state besides its parameters, when ``fit`` got one).
 ``on_train_end(loop)`` runs last.
 
 Both callbacks here follow Keras 2's documented behaviour (``keras.callbacks``): the monitored value
@@ -51,8 +52,8 @@ class EarlyStopping(Callback):
     """Stop training when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
     ``mode``: "min", "max" or "auto" (max for accuracies). ``baseline``: training stops unless the value beats
-    it within ``patience`` epochs. ``restore_best_weights=True`` puts back the parameters of the best epoch at
-    the end. ``stopped_epoch`` is the epoch (from 0) where it stopped, 0 if it did not.
+    it within ``patience`` epochs. ``restore_best_weights=True`` puts back the parameters (and the model
+    state) of the best epoch at the end. ``stopped_epoch`` is the epoch (from 0) where it stopped, 0 if it did not.
 
     >>> stop = EarlyStopping(patience=100)     # Ghatak 2019, listing 6-8: callback_early_stopping(patience = 100)
     """
@@ -68,22 +69,22 @@ class EarlyStopping(Callback):
         return value - self.min_delta > best if self.larger_is_better else value + self.min_delta < best
 
     def on_train_begin(self, loop: Any) -> None:
-        self.wait, self.stopped_epoch, self.best_params = 0, 0, None
+        self.wait, self.stopped_epoch, self.best_weights = 0, 0, None
         self.best = self.baseline if self.baseline is not None else (-math.inf if self.larger_is_better else math.inf)
 
     def on_epoch_end(self, epoch: int, logs: dict, loop: Any) -> None:
         value = _monitored("EarlyStopping", self.monitor, logs)
         if value is not None and self._improves(value, self.best):
             self.best, self.wait = value, 0
-            self.best_params = loop.params if self.restore_best_weights else None
+            self.best_weights = (loop.params, loop.state) if self.restore_best_weights else None
             return
         self.wait += 1
         if self.wait >= self.patience:
             self.stopped_epoch, loop.stop_training = epoch, True
 
     def on_train_end(self, loop: Any) -> None:
-        if self.restore_best_weights and self.best_params is not None:
-            loop.params = self.best_params
+        if self.restore_best_weights and self.best_weights is not None:
+            loop.params, loop.state = self.best_weights
 
 
 class ReduceLROnPlateau(Callback):
