@@ -3,7 +3,8 @@
 ``python benchmarks/compile_time.py [--workloads mlp_step,rnn] [--warm-kernels]`` runs each workload in a
 process of its own with a new ``FNX_CACHE_DIR`` and ``NUMBA_CACHE_DIR`` (so Numba's caches of the shared kernels
 start empty too, wherever they are kept), compiling in the call (``FNX_BACKGROUND_COMPILE=off``), and prints
-the first call's time split into:
+the first call's CPU seconds (``time.thread_time``: the compile runs in the calling thread, and CPU time
+is what stays comparable while other jobs load the machine) split into:
 
 - *fnx*: tracing, simplifying, fusing and writing the module (the first call minus Numba's compiles);
 - *kernels*: Numba compiling the shared kernels (``kernels.py``, ``kernels_arrays.py``, ``vecmath.py``,
@@ -11,8 +12,9 @@ the first call's time split into:
 - *generated*: Numba compiling the generated module's functions (typing, lowering, LLVM).
 
 With ``--warm-kernels`` a first pass fills the kernels' caches, and each workload then starts with the kernels
-cached but no generated module: the kernel library compiled once per install. Nothing asserts on a
-time; the printed figures are what docs/design.md quotes.
+cached but no generated module: the kernel library compiled once per install. The last columns count the
+generated module's loop nests and lines (every function of it: the entry, loop bodies, parallel loops).
+Nothing asserts on a time; the printed figures are what docs/design.md quotes.
 """
 from __future__ import annotations
 
@@ -44,11 +46,11 @@ def _measure(name: str) -> dict:
         """Exclusive time of each Numba compile (a kernel compiled while typing its caller is its own)."""
 
         def on_start(self, ev):
-            stack.append([ev.data["dispatcher"], time.perf_counter(), 0.0])
+            stack.append([ev.data["dispatcher"], time.thread_time(), 0.0])
 
         def on_end(self, ev):
             dispatcher, start, nested = stack.pop()
-            spent = time.perf_counter() - start
+            spent = time.thread_time() - start
             module = dispatcher.py_func.__module__ or ""
             exclusive["generated" if module.startswith(GENERATED_PREFIX) else "kernels"] += spent - nested
             if stack:
@@ -58,13 +60,16 @@ def _measure(name: str) -> dict:
     workload = workloads.BY_NAME[name]
     args = F.block(F.put(workload.inputs(False)))
     fn = workload.traced(F)
+    start = time.thread_time()
+    F.block(fn(*args))
+    first = time.thread_time() - start
     start = time.perf_counter()
     F.block(fn(*args))
-    first = time.perf_counter() - start
-    start = time.perf_counter()
-    F.block(fn(*args))
+    source = next(iter(fn._entries.values())).code.executable.source
     return {"first": first, "second": time.perf_counter() - start, "kernels": exclusive["kernels"],
-            "generated": exclusive["generated"], "fnx": first - exclusive["kernels"] - exclusive["generated"]}
+            "generated": exclusive["generated"], "fnx": first - exclusive["kernels"] - exclusive["generated"],
+            "loops": sum(line.lstrip().startswith("for ") for line in source.splitlines()),
+            "lines": len(source.splitlines())}
 
 
 def _run(name: str, caches: str | None) -> dict:
@@ -93,7 +98,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(_measure(args.child)))
         return
     names = args.workloads.split(",")
-    print(f"{'workload':12} {'first call':>10} {'fnx':>6} {'kernels':>8} {'generated':>10} {'2nd call':>9}")
+    print(f"{'workload':12} {'first call':>10} {'fnx':>6} {'kernels':>8} {'generated':>10} {'2nd call':>9}"
+          f" {'loops':>6} {'lines':>6}   (CPU seconds; the 2nd call's wall time)")
     with tempfile.TemporaryDirectory(prefix="fnx-kernel-caches-") as shared:
         caches = shared if args.warm_kernels else None
         if caches:
@@ -102,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in names:
             r = _run(name, caches)
             print(f"{name:12} {r['first']:9.2f}s {r['fnx']:5.2f}s {r['kernels']:7.2f}s {r['generated']:9.2f}s"
-                  f" {r['second'] * 1e3:7.1f}ms", flush=True)
+                  f" {r['second'] * 1e3:7.1f}ms {r['loops']:6d} {r['lines']:6d}", flush=True)
 
 
 if __name__ == "__main__":

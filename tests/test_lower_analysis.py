@@ -1,6 +1,8 @@
 """The backend-independent analyses of fnx/lower: fusion of elementwise chains and reductions into loops, the
 jaxpr simplifications (scan merging and pruning) that reverse mode through scan relies on, and the matrix
 products moved out of scan loops."""
+import re
+
 import numpy as np
 
 import fnx
@@ -52,6 +54,32 @@ def test_fused_reductions_match_eager_with_nans_and_integers():
     i = RNG.integers(-50, 50, size=(6, 7)).astype(np.int32)
     assert_same(fnx.tree_map(np.asarray, fnx.jit(fused_reductions)(x, i)),
                 fnx.tree_map(np.asarray, fused_reductions(x, i)), rtol=1e-12)
+
+
+def float32_reductions(x, b):
+    """float32 sums and products (accumulated in float64): over the innermost axes (each row's result stored
+    once, rounded), over the leading axis and read only by a later loop (rounded where that loop reads it), and
+    over outer axes returned (rounded by a loop of its own)."""
+    y = x * 0.5
+    rows = fnp.sum(y, axis=2)
+    return (rows, fnp.prod(y, axis=(1, 2)), b - 0.1 * fnp.sum(y, axis=0), fnp.sum(y, axis=(0, 2)),
+            fnp.sum(rows * 2.0))
+
+
+def test_float32_reductions_round_once_without_loops_of_their_own_where_they_can():
+    x, b = (RNG.standard_normal(shape).astype(np.float32) for shape in [(3, 4, 5), (4, 5)])
+    f = fnx.jit(float32_reductions)
+    source = f.lower(x, b).as_text()
+    own_loops = re.findall(r"^ +t\d+\[[^]]*\] = np\.float32\(v\d+\[", source, re.M)
+    assert len(own_loops) == 1  # only the returned sum over axes (0, 2) is rounded into an array of its own
+    assert re.search(r"^ +v\d+\[t\d+, t\d+\] = np\.float32\(t\d+\)$", source, re.M)  # rows stored once, rounded
+    assert re.search(r"\* np\.float32\(v\d+\[t\d+, t\d+\]\)", source)  # the column sum rounded where read
+    x64 = x.astype(np.float64) * 0.5
+    rows = np.float32(x64.sum(axis=2))
+    expected = (rows, np.float32(x64.prod(axis=(1, 2))), b - np.float32(0.1) * np.float32(x64.sum(axis=0)),
+                np.float32(x64.sum(axis=(0, 2))), np.float32((rows.astype(np.float64) * 2.0).sum()))
+    assert_same(fnx.tree_map(np.asarray, f(x, b)), expected, rtol=1e-6)
+    assert_same(fnx.tree_map(np.asarray, f(x, b)), fnx.tree_map(np.asarray, float32_reductions(x, b)), rtol=1e-6)
 
 
 def rnn_loss(w, xs):

@@ -112,12 +112,15 @@ class FunctionWriter:
         self.temp_count = 0
         self.c_contiguous: set[str] = set()  # names of arrays known to be C-contiguous
         self.reuse: dict[int, Var] = {}  # a cluster output -> the donated input whose buffer it is written to
+        self.loop_read: set[int] = set()  # values that only loops read, element by element
+        self.narrowed: dict[int, str] = {}  # a reduction kept in its wider accumulator -> the cast its loads add
 
     def write(self, jaxpr: Jaxpr, items: list, donated: frozenset = frozenset()) -> str:
         """The source of the function computing ``jaxpr``, whose equations ``fuse`` grouped into ``items``."""
         inputs = jaxpr.constvars + jaxpr.invars
         params = [self.define(v, "a") for v in inputs]
         self.reuse = buffer_reuse(jaxpr, items, [inputs[i] for i in sorted(donated)])
+        self.loop_read = _loop_read(jaxpr, items)
         profiler = self.module.profiler
         for n, item in enumerate(items):
             self.module.item = f"{self.name}.{n}"
@@ -210,7 +213,7 @@ class FunctionWriter:
             else:
                 self._write_loops(cluster)
         for eqn in cluster.eqns:
-            if eqn.primitive in REDUCTIONS:
+            if eqn.primitive in REDUCTIONS and not _stored_per_row(eqn, len(shape)):
                 self._narrow(eqn.outvars[0], _accumulator(eqn))
 
     def _write_parallel_loops(self, cluster: Cluster) -> None:
@@ -224,6 +227,7 @@ class FunctionWriter:
         for x in [x for eqn in cluster.eqns for x in eqn.invars] + cluster.outputs:
             if isinstance(x, Var) and id(x) in self.names:
                 sub.names[id(x)] = self.names[id(x)]
+        sub.narrowed = self.narrowed
         sub._write_loops(cluster, rows=("lo", "hi"))
         args = ", ".join(dict.fromkeys(sub.names.values()))
         self.module.add_function(f"def {sub.name}({args}, lo, hi):\n" + "\n".join("    " + line for line in sub.lines))
@@ -273,7 +277,7 @@ class FunctionWriter:
         def element(x) -> str:
             if isinstance(x, Literal) or x.aval.shape == ():
                 return self.atom(x)
-            return local.get(id(x)) or f"{self.atom(x)}{at}"
+            return local.get(id(x)) or self._load(x, at)
 
         outputs, stores = {id(v) for v in cluster.outputs}, []
         for eqn in cluster.eqns:
@@ -291,9 +295,19 @@ class FunctionWriter:
                 stores.append(f"{pad}{self.names[id(out)]}{at} = {local[id(out)]}")
         self.lines += stores  # after every load of the iteration: an output may overwrite a donated input
         for eqn in sorted(reductions, key=lambda e: -_reduced_suffix(e, len(shape))):  # after their loops
-            if id(eqn) in partial:
-                self._accumulate(eqn, self._target(eqn, index), partial[id(eqn)],
-                                 "    " * _reduced_suffix(eqn, len(shape)))
+            pad = "    " * _reduced_suffix(eqn, len(shape))
+            if _stored_per_row(eqn, len(shape)):  # the row's result is complete: stored once, in its dtype
+                dtype, row = eqn.outvars[0].aval.dtype, partial[id(eqn)]
+                self.line(f"{pad}{self._target(eqn, index)} = " +
+                          (row if _accumulator(eqn) == dtype else f"{np_dtype(dtype)}({row})"))
+            elif id(eqn) in partial:
+                self._accumulate(eqn, self._target(eqn, index), partial[id(eqn)], pad)
+
+    def _load(self, x: Var, at: str) -> str:
+        """An element of array ``x`` at the loop position ``at`` (``[t1, t2]``), rounded if ``x`` is a reduction
+        kept in its wider accumulator."""
+        load = f"{self.atom(x)}{at}"
+        return f"{self.narrowed[id(x)]}({load})" if id(x) in self.narrowed else load
 
     def _identity(self, eqn: Eqn) -> str:
         dtype = _accumulator(eqn)
@@ -306,15 +320,23 @@ class FunctionWriter:
         name = self.define(eqn.outvars[0])
         if out.shape == ():
             self.line(f"{name} = {init}")
+        elif _stored_per_row(eqn, len(eqn.invars[0].aval.shape)):
+            self.line(f"{name} = {self.empty(out.shape, out.dtype)}")
+            self.c_contiguous.add(name)
         else:
             self.line(f"{name} = {self.full(out.shape, init, _accumulator(eqn))}")
             self.c_contiguous.add(name)
 
     def _narrow(self, v: Var, accumulator: np.dtype) -> None:
         """After the loop: a reduction's result rounded from its wider accumulator (float32 sums), if it has
-        one; an element loop over the kept axes, since ``.astype`` would compile Numba's generic version."""
+        one. An array that only loops read stays wide, each load rounding its element (``_load``); otherwise an
+        element loop over the kept axes writes it, since ``.astype`` would compile Numba's generic version.
+        Each loop nest costs ~0.05 s of compile (Numba's lowering and LLVM)."""
         dtype = v.aval.dtype
         if accumulator == dtype:
+            return
+        if v.aval.shape != () and id(v) in self.loop_read:
+            self.narrowed[id(v)] = np_dtype(dtype)
             return
         wide, name = self.names[id(v)], self.temp()
         if v.aval.shape == ():
@@ -349,7 +371,7 @@ class FunctionWriter:
             return self.atom(x)
         dims = eqn.params["broadcast_dimensions"]
         parts = ["0" if n == 1 else index[d] for n, d in zip(x.aval.shape, dims)]
-        return f"{self.atom(x)}[{', '.join(parts)}]"
+        return self._load(x, f"[{', '.join(parts)}]")
 
     def sub_function(self, closed: ClosedJaxpr) -> str:
         """The name of a module function computing a (const-free) sub-jaxpr."""
@@ -375,6 +397,25 @@ def _reduced_suffix(eqn: Eqn, rank: int) -> int:
     while depth > 0 and depth - 1 in eqn.params["axes"]:
         depth -= 1
     return depth
+
+
+def _stored_per_row(eqn: Eqn, rank: int) -> bool:
+    """Whether reduction ``eqn`` over a value of ``rank`` reduces exactly its innermost axes, keeping some: each
+    row's result is then complete after its inner loops (an accumulator scalar) and is stored once, rounded
+    to the result's dtype, rather than combined into an array of the accumulator's dtype (its identity
+    combined with the row's result is that result, so the values are the same)."""
+    suffix = _reduced_suffix(eqn, rank)
+    return 0 < suffix < rank and len(eqn.params["axes"]) == rank - suffix
+
+
+def _loop_read(jaxpr: Jaxpr, items: list) -> set[int]:
+    """Ids of the array values that only fused loops read (no equation's rule, no output of ``jaxpr``)."""
+    loop_inputs, other = set(), {id(v) for v in jaxpr.outvars if isinstance(v, Var)}
+    for item in items:
+        eqns = item.eqns if isinstance(item, Cluster) else [item]
+        target = loop_inputs if isinstance(item, Cluster) else other
+        target.update(id(x) for eqn in eqns for x in eqn.invars if isinstance(x, Var))
+    return loop_inputs - other
 
 
 def _parallel(cluster: Cluster) -> bool:
