@@ -4,6 +4,7 @@
     python benchmarks/cold_start.py --workloads mlp_step --steps 200 --rounds 5
     python benchmarks/cold_start.py --warm                # a second process per sample, on the first's cache
     python benchmarks/cold_start.py --tiers               # fnx's first tier against its compiled code
+    python benchmarks/cold_start.py --timeline            # also when fnx's compile steps happened
     python benchmarks/cold_start.py --frameworks fnx:process,fnx:thread,jax   # fnx's background modes
     python benchmarks/cold_start.py --frameworks fnx@/tmp/old,fnx --workloads lenet   # two checkouts of fnx
     python benchmarks/cold_start.py --frameworks fnx,fnx:ahead   # fnx:ahead: its common kernels cached first
@@ -70,6 +71,9 @@ def child(framework: str, name: str, steps: int) -> dict:
         if name == "mlp_step":
             args = (out[1],) + tuple(args[1:])
     seen["steps"] = time.perf_counter() - START
+    if framework == "fnx":  # what the compile thread and the worker did, and when
+        from fnx.lower import background
+        seen["timeline"] = [(event, when - START) for event, when in background.timeline]
     return seen
 
 
@@ -97,7 +101,7 @@ def sample(framework: str, name: str, steps: int, warm: bool) -> dict:
         return json.loads(done.stdout.splitlines()[-1])
 
 
-def cold_starts(names: list, frameworks: list, steps: int, rounds: int, warm: bool) -> None:
+def cold_starts(names: list, frameworks: list, steps: int, rounds: int, warm: bool, timeline: bool) -> None:
     print(f"{'warm' if warm else 'cold'} starts, {steps} steps, seconds from the process's start "
           f"(min of {rounds} processes per framework, alternating)")
     print(f"{'workload':<13}{'framework':<12}" + "".join(f"{e:>14}" for e in EVENTS))
@@ -109,6 +113,11 @@ def cold_starts(names: list, frameworks: list, steps: int, rounds: int, warm: bo
         for fw in frameworks:
             cells = [min(s.get(e, np.inf) for s in found[fw]) for e in EVENTS]
             print(f"{name:<13}{fw:<12}" + "".join(f"{c:>14.3f}" for c in cells))
+        if timeline:
+            for fw in frameworks:
+                for s in found[fw]:
+                    if s.get("timeline"):
+                        print(f"{'':<13}{fw:<12}" + ", ".join(f"{e} {t:.2f}" for e, t in s["timeline"]))
         for fw in frameworks:
             if fw.startswith("fnx") and "jax" in frameworks:
                 ratios = [min(s.get(e, np.inf) for s in found[fw]) / min(s.get(e, np.inf) for s in found["jax"])
@@ -155,12 +164,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warm", action="store_true")
     parser.add_argument("--tiers", action="store_true")
+    parser.add_argument("--timeline", action="store_true")
     args = parser.parse_args()
     names = args.workloads.split(",")
     if args.tiers:
         tiers(names, args.rounds)
     else:
-        cold_starts(names, args.frameworks.split(","), args.steps, args.rounds, args.warm)
+        cold_starts(names, args.frameworks.split(","), args.steps, args.rounds, args.warm, args.timeline)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def rules_of(primitive: str) -> list:
     batching         fnx/transforms/batching/rules_elementwise.py:...
     CPU lowering     fnx/lower/cpu/rules_elementwise.py:...
     """
-    from .lower.cpu import compile  # noqa: F401  (the CPU rules register when the backend loads: Numba's import)
+    from .lower.cpu import program  # noqa: F401  (the CPU rules register when the backend loads)
     return _rules_of(primitive)
 
 

@@ -15,7 +15,7 @@ from fnx.core.avals import ShapedArray
 from fnx.core.errors import source_line
 from fnx.core.tracing import eval_jaxpr_numpy
 from fnx.lower.cpu import host_callbacks
-from fnx.lower.cpu.compile import lower_program
+from fnx.lower.cpu.program import lower_program
 from fnx.lower.fusion import Cluster, fuse
 
 

@@ -16,6 +16,7 @@ from fnx.core.errors import FnxTypeError
 from fnx.core.tree import tree_flatten
 from fnx.lax import convolution, indexing, sorting
 from fnx.lower.cpu import kernels_arrays as ka
+from fnx.lower.cpu.op_codes import SCATTER_MODES, WINDOW_REDUCERS
 from tests.helpers import assert_same
 
 TOL = {np.dtype("float32"): dict(rtol=2e-5, atol=2e-5), np.dtype("float64"): dict(rtol=1e-12, atol=1e-12)}
@@ -72,7 +73,7 @@ def test_scatter_and_gather_kernels_match_impl(n, width, batch, mode, as_int):
     indices = rng.integers(-2, n + 2, size=(batch, 1))  # duplicates and out-of-bounds
     updates = rng.integers(-5, 5, size=(batch, width)) if as_int else rng.normal(size=(batch, width))
     dims = np.array([n], np.int64)
-    np.testing.assert_array_equal(ka.scatter(x, indices, updates, dims, ka.SCATTER_MODES[mode]),
+    np.testing.assert_array_equal(ka.scatter(x, indices, updates, dims, SCATTER_MODES[mode]),
                                   indexing._scatter_impl(x, indices, updates, mode=mode))
     np.testing.assert_array_equal(ka.gather(x, indices, dims), indexing._gather_impl(x, indices))
 
@@ -217,7 +218,7 @@ def test_reduce_window_kernel_matches_impl(axes, computation, integers):
     init = x.dtype.type(1 if integers else 0.5)
     expected = convolution._reduce_window_impl(x, init, **params)
     got = ka.reduce_window(x.reshape(-1), np.array(shape), np.array(expected.shape), np.array(window),
-                           np.array(strides), np.array(dilation), init, ka.WINDOW_REDUCERS[computation])
+                           np.array(strides), np.array(dilation), init, WINDOW_REDUCERS[computation])
     np.testing.assert_allclose(got.reshape(expected.shape), expected, rtol=1e-12)
 
 
@@ -270,7 +271,7 @@ def test_select_kernels_match_impl(axes, computation, with_nan, init_wins):
     out_shape = convolution._reduce_window_impl(x, init, **params).shape
     source, tangent = rng.normal(size=out_shape), rng.normal(size=shape)
     shapes = (np.array(shape), np.array(out_shape), np.array(window), np.array(strides), np.array(dilation))
-    op = ka.WINDOW_REDUCERS[computation]
+    op = WINDOW_REDUCERS[computation]
     got = ka.select_and_scatter_add(x.reshape(-1), source.reshape(-1), *shapes, init, op)
     np.testing.assert_array_equal(got.reshape(shape), convolution._select_and_scatter_add_impl(source, x, init, **params))
     got = ka.select_and_gather_add(x.reshape(-1), tangent.reshape(-1), 5.0, *shapes, init, op)

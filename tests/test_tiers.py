@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -287,7 +288,7 @@ def test_the_idle_worker_compiles_ahead_only_with_a_core_free_and_answers_reques
     time.sleep(0.3)
     taken = len(steps)
     requests.send(("", "f", []))  # answered (with its error) at the next look between kernels
-    assert replies.poll(60) and "has no attribute 'f'" in replies.recv()
+    assert replies.poll(60) and "has no attribute 'f'" in replies.recv()[0]  # (error, timeline events)
     requests.close()
     thread.join(60)
     assert not thread.is_alive()  # it ends when the pipe closes
@@ -326,3 +327,56 @@ def test_the_worker_starts_before_a_jitted_function_is_traced(tmp_path, monkeypa
     monkeypatch.setattr(fnx.config, "background_compile", "process")
     fnx.grad(lambda x: fnx.jit(traced)(x).sum())(np.ones(2))  # traced under grad's trace: no worker yet
     assert events[0] == "trace"
+
+
+def test_writing_a_programs_source_imports_no_numba():
+    """The compile worker gets the source before this process imports Numba (~0.3-0.5 s holding the GIL
+    beside the first tier): lowering, every CPU rule registered, must not import it."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(REPO)!r})
+import numpy as np
+import fnx, fnx.numpy as fnp
+from fnx import lax
+from fnx.lower.cpu.program import lower
+
+def f(x, i):
+    pooled = lax.reduce_window(x, -np.inf, lax.max, (2, 2), (1, 1), "VALID")
+    return fnp.argmax(x, axis=1), fnp.cumsum(x, axis=0), pooled, x.at[i].add(1.0), fnp.all(x > 0)
+
+source, entry = lower(fnx.make_jaxpr(f)(np.ones((4, 4), np.float32), np.array([0, 2])))
+for kernel in ("arg_rows(", "cumulative_rows(", "scatter(", "reduce_window(", "logical_rows("):  # their op codes
+    assert kernel in source, source
+print(sorted(name for name in sys.modules if name.split(".")[0] in ("numba", "llvmlite")))
+"""
+    done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_workers_are_stopped_and_waited_for_at_exit(tmp_path):
+    """A retired worker and one still compiling when the process ends are both ended and waited for: no
+    ``ResourceWarning: subprocess N is still running`` (an error here), no process left using a core."""
+    script = f"""
+import sys, threading
+sys.path.insert(0, {str(REPO)!r})
+import fnx
+from fnx.lower import background
+fnx.config.update("cache_dir", {str(tmp_path)!r})
+background.WORKER_COMPILES = 1
+assert "has no attribute" in background._compile_in_worker("", "f", [])
+retired = background._worker.process.pid
+# the next request retires that worker and keeps a new one busy for a minute
+threading.Thread(target=background._compile_in_worker, args=("import time\\ntime.sleep(60)\\n", "f", []),
+                 daemon=True).start()
+while background._worker is None or background._worker.process.pid == retired:
+    pass
+print(retired, background._worker.process.pid)
+"""
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-W", "error::ResourceWarning", "-c", script], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and "ResourceWarning" not in done.stderr, done.stderr
+    assert time.monotonic() - start < 50  # the busy worker was killed, not waited out
+    for pid in done.stdout.split():
+        assert not os.path.exists(f"/proc/{pid}")  # ended and reaped

@@ -18,11 +18,14 @@ not import Numba: a first call must not wait for Numba's import either.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import subprocess
 import sys
 import threading
+import time
+from collections import deque
 from multiprocessing.connection import Connection
 from typing import Callable, Sequence
 
@@ -31,6 +34,7 @@ import numpy as np
 from ..config import config
 from ..core.ir import ClosedJaxpr
 from . import openblas
+from .cpu.compile_worker import UNCACHED
 
 _jobs: "queue.Queue" = queue.Queue()  # compiles waiting for the compile thread, in the order of first calls
 _unfinished = threading.Condition()  # guards _count and tells wait_for_compiles when it reaches 0
@@ -42,6 +46,19 @@ _worker_lock = threading.Lock()  # jit's first calls and the compile thread may 
 # worker grows by ~2 MiB per compile; a new one starts in ~0.5 s
 WORKER_COMPILES = 200
 WORKER_TIMEOUT = 600.0  # seconds for one compile before the worker is taken for hung and killed
+# at exit, seconds a worker may take to end (after the kernel or module at hand) before it is killed: its disk
+# cache writes are atomic, so a killed compile only leaves that work to a later process
+EXIT_SECONDS = 0.5
+_retired: list[subprocess.Popen] = []  # workers told to end, not yet seen ended
+_exiting = False  # set at exit: no worker starts after that
+# (event, time.perf_counter()) of this process's recent compiles and its worker's (one clock for both: Linux's
+# CLOCK_MONOTONIC), for benchmarks/cold_start.py --timeline
+timeline: deque = deque(maxlen=256)
+
+
+def note(event: str) -> None:
+    """Record that ``event`` happened now in ``timeline``."""
+    timeline.append((event, time.perf_counter()))
 
 
 def arg_types(in_avals: Sequence, args: Sequence) -> list:
@@ -69,6 +86,7 @@ def compile_in_background(closed: ClosedJaxpr, donated: frozenset, types: list, 
         if _thread is None:
             _thread = threading.Thread(target=_serve, name="fnx-compile", daemon=True)
             _thread.start()
+    note("compile queued")
     _jobs.put((closed, donated, types, config.background_compile, done))
 
 
@@ -87,32 +105,30 @@ def _serve() -> None:
 def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: Callable) -> None:
     executable = None
     try:
-        if mode == "process" and config.cache_dir:
-            start_worker()  # usually running already (see TieredCode); else it starts while Numba imports here
-        from .cpu import disk_cache
-        from .cpu.compile import Executable, compile_for, load_function, lower
-        source, entry = lower(closed, donated)
+        from .cpu.program import lower
+        source, entry = lower(closed, donated)  # no Numba yet: the worker gets the source first
         # the worker hands its machine code over through the disk cache: without one, compile here; nor does a
         # worker know the user's kernels ("uk.")
-        if mode == "process" and disk_cache.folder() is not None and "uk." not in source and \
-                _compile_in_worker(source, entry, types, meanwhile=prepare_numba) is not None:
-            return  # the worker failed: the caller compiles in process, where the error shows as usual
+        if mode == "process" and config.cache_dir and "uk." not in source:
+            error = _compile_in_worker(source, entry, types, meanwhile=_prepare_numba)
+            if error is not None and error != UNCACHED:
+                return  # the worker failed: the caller compiles in process, where the error shows as usual
+        from .cpu.compile import Executable, compile_for, load_function
         function = load_function(source, entry)
         compile_for(function, types)  # after the worker: a load from Numba's disk cache
         executable = Executable(closed, function, source)
+        note("loaded")
     except Exception:  # noqa: BLE001  (the caller compiles again in its own thread and sees the error)
         executable = None
     finally:
         done(executable)
 
 
-def prepare_numba() -> None:
-    """Fill Numba's typing and target contexts (its registries of types and implementations): 0.4-0.6 s of
-    a process's first compile or load from the disk cache, which the compile thread does while the worker
-    compiles, and the worker while it waits for its first request."""
-    from numba.core.registry import cpu_target
-    cpu_target.typing_context.refresh()
-    cpu_target.target_context.refresh()
+def _prepare_numba() -> None:
+    """Import Numba and fill its contexts (``compile.prepare_numba``): done while the worker compiles."""
+    from .cpu.compile import prepare_numba
+    prepare_numba()
+    note("numba ready")
 
 
 def match_blas_threads() -> None:
@@ -141,6 +157,7 @@ class _Worker:
         # in the user's folder must not run); fnx's own folder goes last on its path
         bootstrap = (f"import sys; sys.path.append({package_root!r}); "
                      "from fnx.lower.cpu.compile_worker import main; main()")
+        note("worker started")
         to_worker, from_worker = os.pipe(), os.pipe()  # (read end, write end) each
         try:
             self.process = subprocess.Popen(
@@ -161,17 +178,45 @@ class _Worker:
         """Have the worker compile ``entry`` of ``source`` into the disk cache, calling ``meanwhile()`` while it
         does: None, or the error's text."""
         self.compiles += 1
+        note("request sent")
         self.requests.send((source, entry, types))
         meanwhile()
         if not self.replies.poll(WORKER_TIMEOUT):
             self.process.kill()
+            self.retire()
             return f"the compile worker took over {WORKER_TIMEOUT} s"
-        return self.replies.recv()
+        error, events = self.replies.recv()
+        timeline.extend(events)
+        return error
 
     def retire(self) -> None:
-        """Let it end: it exits when its pipe closes, and its memory is the system's again."""
+        """Let it end: it exits when its pipe closes (after the kernel or module at hand), and its memory is the
+        system's again. Its process is waited for later (``_stop_workers`` at the latest)."""
         self.requests.close()
         self.replies.close()
+        _retired[:] = [p for p in _retired if p.poll() is None] + [self.process]
+
+
+def _stop_workers() -> None:
+    """At exit, end the worker and wait for every retired one, killing any still at work after
+    ``EXIT_SECONDS``: a process left running would go on using a core, and ``subprocess`` reports it
+    (``ResourceWarning: subprocess N is still running``)."""
+    global _worker, _exiting
+    with _worker_lock:
+        _exiting = True
+        if _worker is not None:
+            _worker.retire()
+            _worker = None
+    deadline = time.monotonic() + EXIT_SECONDS
+    for process in _retired:
+        try:
+            process.wait(max(deadline - time.monotonic(), 0.0))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+atexit.register(_stop_workers)
 
 
 def _worker_settings() -> tuple:
@@ -192,6 +237,8 @@ def _compile_in_worker(source: str, entry: str, types: list, meanwhile: Callable
         return worker.compile(source, entry, types, meanwhile)
     except (EOFError, OSError) as e:  # the worker died (a crash in Numba or LLVM): start another next time
         with _worker_lock:
+            if _worker is not None:
+                _worker.retire()
             _worker = None
         return f"the compile worker stopped: {e!r}"
 
@@ -201,6 +248,8 @@ def start_worker() -> "_Worker":
     ~0.5 s start (Python, NumPy, Numba) is over by the time the compile is asked for."""
     global _worker
     with _worker_lock:
+        if _exiting:
+            raise OSError("the process is exiting")
         if _worker is None or _worker.process.poll() is not None:
             _worker = _Worker()
         return _worker

@@ -208,7 +208,7 @@ class Lowered:
         (as in ``profile``'s table), a fused loop's equations listed under its label (docs/debugging.md)."""
         if not optimized:
             return f"{self.jaxpr}\n\n{self.executable.source}"
-        from ..lower.cpu.compile import lower_program
+        from ..lower.cpu.program import lower_program
         from ..lower.cpu.program_text import optimized_text
         return optimized_text(lower_program(self.jaxpr, self.donated))
 

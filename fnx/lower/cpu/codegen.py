@@ -3,7 +3,7 @@
 One jaxpr becomes one function ``def f(a0, a1, ...): ... return (out0, out1)``; a primitive's CPU rule
 (``cpu_rules``, keyed by primitive) writes the lines that compute its outputs. Values of rank 0 are Numba
 scalars, every other value a NumPy array. The jaxpr comes simplified (``fnx.lower.simplify``, see
-``compile.lower``); the clusters that ``fnx.lower.fusion`` finds (elementwise chains with their broadcasts and
+``program.lower``); the clusters that ``fnx.lower.fusion`` finds (elementwise chains with their broadcasts and
 reductions) become one explicit loop nest each (``write_cluster``), their elements computed by
 ``rules_elementwise.scalar_exprs``. Typed literals are module-level constants. Sub-jaxprs (loop bodies,
 branches) become functions of their own in the same module.

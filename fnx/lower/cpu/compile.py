@@ -1,14 +1,13 @@
-"""Compile a jaxpr with Numba, through a module cached on disk under the hash of its source.
+"""Compile a generated module with Numba, through a module cached on disk under the hash of its source.
 
-The generated source becomes a module ``fnx_<hash>`` registered in ``sys.modules``, whose functions are
-compiled with ``cache=True``; ``disk_cache`` keeps its file and Numba's machine code in fnx's cache folder
-and checks them before use. A second process that traces the same function produces the same source, finds
-the same module and loads the machine code Numba cached.
+``program.lower`` writes the module's source (without Numba); here it becomes a module ``fnx_<hash>``
+registered in ``sys.modules``, whose functions are compiled with ``cache=True``; ``disk_cache`` keeps its file
+and Numba's machine code in fnx's cache folder and checks them before use. A second process that traces the
+same function produces the same source, finds the same module and loads the machine code Numba cached.
 """
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 from ._scipy_blas import preload_scipy_blas
 
@@ -21,15 +20,12 @@ apply_policy()  # compiled code is what needs fnx's memory policy (fnx/_memory.p
 import numba
 import numpy as np
 from numba.core.errors import NumbaIRAssumptionWarning
+from numba.core.registry import cpu_target
 
-from ...core.ir import ClosedJaxpr, Jaxpr
+from ...core.ir import ClosedJaxpr
 from . import disk_cache  # noqa: I001  (first: it places the kernel modules' Numba caches, so before them)
 from . import threads
-from . import rules_calls, rules_control_flow, rules_convolution, rules_elementwise  # noqa: F401  (register the
-from . import rules_indexing, rules_linalg, rules_reductions, rules_sorting, rules_structural  # noqa: F401  CPU rules)
-from . import rules_collectives, rules_debugging, rules_fft  # noqa: F401
-from ..simplify import simplify
-from .codegen import ModuleWriter, write_module
+from .program import lower
 
 # Numba's SSA pass emits this "please report" warning when it inlines vecmath's pow/sin/cos/erf into a loop
 # in its IR (a pedantic check of variable scopes; the compiled code is right, as the tests check): not the
@@ -75,40 +71,20 @@ def prepare(source: str) -> None:
         threads.launch()
 
 
+def prepare_numba() -> None:
+    """Fill Numba's typing and target contexts (its registries of types and implementations): 0.4-0.6 s of
+    a process's first compile or load from the disk cache, which the compile thread does while the worker
+    compiles, and the worker while it waits for its first request."""
+    cpu_target.typing_context.refresh()
+    cpu_target.target_context.refresh()
+
+
 def compile_for(function, arg_types: list) -> None:
     """Compile ``function`` for the arguments ``arg_types`` describes (``fnx.lower.background.arg_types``),
     or load that machine code from Numba's disk cache."""
     types = [numba.from_dtype(np.dtype(t[1])) if t[0] == "scalar" else
              numba.types.Array(numba.from_dtype(np.dtype(t[1])), t[2], t[3], readonly=t[4]) for t in arg_types]
     function.compile(tuple(types))
-
-
-@dataclass
-class Program:
-    """A lowered program: the simplified jaxpr, the writer of its module (which names its functions and items),
-    the module's source and the name of its entry function."""
-    jaxpr: Jaxpr
-    module: ModuleWriter
-    source: str
-    entry: str
-
-
-def lower_program(closed: ClosedJaxpr, donated: frozenset = frozenset(), profiler=None) -> Program:
-    """Simplify ``closed`` and write the module computing it (its consts passed as leading arguments).
-
-    ``donated``: positions of inputs whose buffers the code may overwrite with outputs (``jit``'s donation);
-    ``profiler``: times each item of the code (``fnx.lower.cpu.profile``).
-    """
-    jaxpr = simplify(closed.jaxpr)  # rewrite the whole program once, sub-jaxprs included (fnx.lower.simplify)
-    module = ModuleWriter(profiler)
-    source, entry = write_module(jaxpr, donated, module)  # fuse each (sub-)jaxpr (fnx.lower.fusion) and write it
-    return Program(jaxpr, module, source, entry)
-
-
-def lower(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> tuple[str, str]:
-    """The Python source of a Numba module computing ``closed``, and the name of its entry function."""
-    program = lower_program(closed, donated)
-    return program.source, program.entry
 
 
 def compile_jaxpr(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> Executable:

@@ -20,20 +20,23 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from multiprocessing.connection import Connection
 
 from .. import openblas
 
 SAMPLE_SECONDS = 0.1
+UNCACHED = "the disk cache cannot be used"  # the reply when there is no disk cache to hand the code over in
 
 
 def serve(requests: Connection, replies: Connection, ahead: bool = True) -> None:
     """Answer compile requests until the other end closes the pipe; with ``ahead``, compile common kernels
-    while there is none."""
-    from ..background import prepare_numba
+    while there is none. Each answer is ``(None or the error's text, events)``: ``events`` are ``(what,
+    time.perf_counter())`` of this worker since its last answer, for the user's ``background.timeline``."""
     from . import common_kernels
-    from .compile import compile_for, load_function  # imports Numba: here, not when the worker is spawned
+    from .compile import prepare_numba  # imports Numba: here, not when the worker is spawned
     prepare_numba()  # part of any first compile: done before the first request comes, if it is not there yet
+    events = [("worker ready", time.perf_counter())]
     kernels = common_kernels.compile_ahead() if ahead else iter(())
     while True:
         while _idle(requests) and next(kernels, False) is not False:
@@ -42,15 +45,38 @@ def serve(requests: Connection, replies: Connection, ahead: bool = True) -> None
             source, entry, arg_types = requests.recv()
         except (EOFError, OSError):
             return
+        events.append(("worker got source", time.perf_counter()))
+        reply = _compile(source, entry, arg_types, events)
+        events.append(("module done", time.perf_counter()))
         try:
-            compile_for(load_function(source, entry), arg_types)
-            reply = None
-        except Exception:  # noqa: BLE001  (any failure goes back to the caller, which compiles in process)
-            reply = traceback.format_exc()
-        try:
-            replies.send(reply)
+            replies.send((reply, events))
         except OSError:  # the user's process has ended; what was compiled stays in the disk cache
             return
+        events = []
+
+
+def _compile(source: str, entry: str, arg_types: list, events: list) -> str | None:
+    """Compile ``entry`` of ``source`` into the disk cache: None, ``UNCACHED`` or the error's text. Appends to
+    ``events`` when the last of fnx's kernels it compiled was done."""
+    from numba.core import event
+
+    from . import disk_cache
+    from .compile import compile_for, load_function
+    if disk_cache.folder() is None:  # (the user's process gives the warning)
+        return UNCACHED
+    try:
+        with event.install_recorder("numba:compile") as compiles:
+            compile_for(load_function(source, entry), arg_types)
+    except Exception:  # noqa: BLE001  (any failure goes back to the caller, which compiles in process)
+        return traceback.format_exc()
+    kernels = [when for when, e in compiles.buffer if e.is_end and not _generated(e.data["dispatcher"])]
+    if kernels:  # the recorder's clock is time.time()
+        events.append(("kernels done", max(kernels) - time.time() + time.perf_counter()))
+    return None
+
+
+def _generated(dispatcher) -> bool:
+    return (dispatcher.py_func.__module__ or "").startswith("fnx_")
 
 
 def _idle(requests: Connection) -> bool:
@@ -70,5 +96,6 @@ def _idle(requests: Connection) -> bool:
 
 def main() -> None:
     """The worker's entry: the pipes' file descriptors are its two arguments."""
+    warnings.simplefilter("ignore")  # the user's process warns about its cache and its code itself
     serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False),
           ahead=os.environ.get("FNX_COMPILE_AHEAD", "1") != "0")

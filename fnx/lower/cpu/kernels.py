@@ -98,10 +98,7 @@ def population_count(x):
 # Explicit loops rather than np.sum/np.max/np.argmax/np.all...: Numba compiles each of those as a generic
 # function of its own (with its axis checks), ~0.2 s apiece in a cold process.
 
-# The op codes of the row kernels below, by the name of the primitive each computes.
-LOGICAL_OPS = {"reduce_and": 0, "reduce_or": 1}
-ARG_OPS = {"argmax": 0, "argmin": 1}
-CUMULATIVE_OPS = {"cumsum": 0, "cumprod": 1, "cummax": 2, "cummin": 3}
+# The op codes of the row kernels below: op_codes.LOGICAL_OPS, ARG_OPS and CUMULATIVE_OPS.
 
 
 @numba.njit(**NUMBA_OPTIONS)

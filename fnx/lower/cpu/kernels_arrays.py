@@ -36,9 +36,6 @@ from .options import NUMBA_OPTIONS
 # of their own, those kernels compile ~0.4 s faster together.
 _INLINE = dict(NUMBA_OPTIONS, inline="always")
 
-SCATTER_MODES = {"set": 0, "add": 1, "mul": 2, "min": 3, "max": 4}
-WINDOW_REDUCERS = {"max": 0, "min": 1, "sum": 2}
-
 
 @numba.njit(**_INLINE)
 def _extreme(a, b, op):

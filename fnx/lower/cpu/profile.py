@@ -17,7 +17,8 @@ import numpy as np
 
 from ..background import match_blas_threads
 from .codegen import FunctionWriter
-from .compile import Executable, lower_program, prepare
+from .compile import Executable, prepare
+from .program import lower_program
 from .program_text import describe
 
 _COUNTERS = "PROFILE_COUNTERS"  # the instrumented module's global: the address of its counters

@@ -33,7 +33,7 @@ def describe(item) -> str:
 
 
 def optimized_text(program) -> str:
-    """The text of a lowered ``Program`` (``fnx.lower.cpu.compile.lower_program``): its functions in order."""
+    """The text of a lowered ``Program`` (``fnx.lower.cpu.program.lower_program``): its functions in order."""
     names, functions = _Names(), {}
     _collect(program.jaxpr, program.module.function_of, functions)
     order = sorted(functions, key=lambda name: int(name[1:]))

@@ -10,7 +10,7 @@ from ...core.ir import Eqn
 from ...lax.convolution import conv_general_dilated_p, reduce_window_p, select_and_gather_add_p, \
     select_and_scatter_add_p
 from .codegen import FunctionWriter, cpu_rule, literal, np_dtype
-from .kernels_arrays import WINDOW_REDUCERS
+from .op_codes import WINDOW_REDUCERS
 from .operands import dilate_pad, flat, int_arg, ints, reshaped, reshaped_result, transposed, zeros_if_empty
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from ...core.ir import Eqn
 from ...lax.indexing import gather_p, scatter_p
 from .codegen import FunctionWriter, cpu_rule
-from .kernels_arrays import SCATTER_MODES
+from .op_codes import SCATTER_MODES
 from .operands import as_shape, int_arg, ints, reshaped_result, zeros_if_empty
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from ...core.ir import Eqn
 from ...lax import reductions
 from .codegen import FunctionWriter, cpu_rules, literal, np_dtype
-from .kernels import ARG_OPS, CUMULATIVE_OPS, LOGICAL_OPS
+from .op_codes import ARG_OPS, CUMULATIVE_OPS, LOGICAL_OPS
 from .operands import flat, int_arg, reshaped, transposed
 
 
