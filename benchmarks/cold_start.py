@@ -4,7 +4,8 @@
     python benchmarks/cold_start.py --workloads mlp_step --steps 200 --rounds 5
     python benchmarks/cold_start.py --warm                # a second process per sample, on the first's cache
     python benchmarks/cold_start.py --tiers               # fnx's first tier against its compiled code
-    python benchmarks/cold_start.py --timeline            # also when fnx's compile steps happened
+    python benchmarks/cold_start.py --timeline            # also when fnx's compile steps happened (and CPU
+                                                          # seconds: the compile thread's, the worker's)
     python benchmarks/cold_start.py --frameworks fnx:process,fnx:thread,jax   # fnx's background modes
     python benchmarks/cold_start.py --frameworks fnx@/tmp/old,fnx --workloads lenet   # two checkouts of fnx
     python benchmarks/cold_start.py --frameworks fnx,fnx:ahead   # fnx:ahead: its common kernels cached first
@@ -73,7 +74,7 @@ def child(framework: str, name: str, steps: int) -> dict:
     seen["steps"] = time.perf_counter() - START
     if framework == "fnx":  # what the compile thread and the worker did, and when
         from fnx.lower import background
-        seen["timeline"] = [(event, when - START) for event, when in background.timeline]
+        seen["timeline"] = [(event, when - START, cpu) for event, when, cpu in background.timeline]
     return seen
 
 
@@ -117,7 +118,7 @@ def cold_starts(names: list, frameworks: list, steps: int, rounds: int, warm: bo
             for fw in frameworks:
                 for s in found[fw]:
                     if s.get("timeline"):
-                        print(f"{'':<13}{fw:<12}" + ", ".join(f"{e} {t:.2f}" for e, t in s["timeline"]))
+                        print(f"{'':<13}{fw:<12}" + ", ".join(f"{e} {t:.2f} ({cpu:.2f})" for e, t, cpu in s["timeline"]))
         for fw in frameworks:
             if fw.startswith("fnx") and "jax" in frameworks:
                 ratios = [min(s.get(e, np.inf) for s in found[fw]) / min(s.get(e, np.inf) for s in found["jax"])

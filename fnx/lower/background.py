@@ -51,14 +51,15 @@ WORKER_TIMEOUT = 600.0  # seconds for one compile before the worker is taken for
 EXIT_SECONDS = 0.5
 _retired: list[subprocess.Popen] = []  # workers told to end, not yet seen ended
 _exiting = False  # set at exit: no worker starts after that
-# (event, time.perf_counter()) of this process's recent compiles and its worker's (one clock for both: Linux's
-# CLOCK_MONOTONIC), for benchmarks/cold_start.py --timeline
+# (event, time.perf_counter(), CPU seconds) of this process's recent compiles and its worker's, for
+# benchmarks/cold_start.py --timeline: one clock for both (Linux's CLOCK_MONOTONIC); the CPU seconds of the
+# thread noting it here, of the whole worker there
 timeline: deque = deque(maxlen=256)
 
 
 def note(event: str) -> None:
     """Record that ``event`` happened now in ``timeline``."""
-    timeline.append((event, time.perf_counter()))
+    timeline.append((event, time.perf_counter(), time.thread_time()))
 
 
 def arg_types(in_avals: Sequence, args: Sequence) -> list:

@@ -32,11 +32,11 @@ UNCACHED = "the disk cache cannot be used"  # the reply when there is no disk ca
 def serve(requests: Connection, replies: Connection, ahead: bool = True) -> None:
     """Answer compile requests until the other end closes the pipe; with ``ahead``, compile common kernels
     while there is none. Each answer is ``(None or the error's text, events)``: ``events`` are ``(what,
-    time.perf_counter())`` of this worker since its last answer, for the user's ``background.timeline``."""
+    time.perf_counter(), CPU seconds)`` of this worker since its last answer, for ``background.timeline``."""
     from . import common_kernels
     from .compile import prepare_numba  # imports Numba: here, not when the worker is spawned
     prepare_numba()  # part of any first compile: done before the first request comes, if it is not there yet
-    events = [("worker ready", time.perf_counter())]
+    events = [_event("worker ready")]
     kernels = common_kernels.compile_ahead() if ahead else iter(())
     while True:
         while _idle(requests) and next(kernels, False) is not False:
@@ -45,9 +45,9 @@ def serve(requests: Connection, replies: Connection, ahead: bool = True) -> None
             source, entry, arg_types = requests.recv()
         except (EOFError, OSError):
             return
-        events.append(("worker got source", time.perf_counter()))
+        events.append(_event("worker got source"))
         reply = _compile(source, entry, arg_types, events)
-        events.append(("module done", time.perf_counter()))
+        events.append(_event("module done"))
         try:
             replies.send((reply, events))
         except OSError:  # the user's process has ended; what was compiled stays in the disk cache
@@ -64,19 +64,26 @@ def _compile(source: str, entry: str, arg_types: list, events: list) -> str | No
     from .compile import compile_for, load_function
     if disk_cache.folder() is None:  # (the user's process gives the warning)
         return UNCACHED
+    kernels = []
+
+    class KernelCompiles(event.Listener):
+        def on_start(self, e) -> None:
+            pass
+
+        def on_end(self, e) -> None:
+            if not (e.data["dispatcher"].py_func.__module__ or "").startswith("fnx_"):  # not the module's own
+                kernels.append(_event("kernels done"))
     try:
-        with event.install_recorder("numba:compile") as compiles:
+        with event.install_listener("numba:compile", KernelCompiles()):
             compile_for(load_function(source, entry), arg_types)
     except Exception:  # noqa: BLE001  (any failure goes back to the caller, which compiles in process)
         return traceback.format_exc()
-    kernels = [when for when, e in compiles.buffer if e.is_end and not _generated(e.data["dispatcher"])]
-    if kernels:  # the recorder's clock is time.time()
-        events.append(("kernels done", max(kernels) - time.time() + time.perf_counter()))
+    events.extend(kernels[-1:])
     return None
 
 
-def _generated(dispatcher) -> bool:
-    return (dispatcher.py_func.__module__ or "").startswith("fnx_")
+def _event(what: str) -> tuple:
+    return what, time.perf_counter(), time.process_time()
 
 
 def _idle(requests: Connection) -> bool:
