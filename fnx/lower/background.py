@@ -1,14 +1,15 @@
 """Background compilation: a jaxpr's native code is made while its first calls run on NumPy.
 
 ``compile_in_background(closed, donated, types, done)`` queues a compile and returns at once. One compile
-thread of this process takes the queue in order; for each jaxpr it generates the module source, then, by
-``fnx.config.background_compile``:
+thread of this process takes the queue in order; for each jaxpr it generates the module source (without
+importing Numba: ``fnx.lower.cpu.program``), then, by ``fnx.config.background_compile``:
 
-- ``"process"`` (the default): a compile worker process (``fnx.lower.cpu.compile_worker``, started at a
-  jitted function's first call, ending with this process) compiles the module into the disk cache, and the
-  thread loads the machine code from there. Numba's front end is Python, so a compiling thread holds the GIL
-  most of the time; the worker runs on another core instead, and this process only pays for generating the
-  source and loading the result.
+- ``"process"`` (the default): a compile worker process (``fnx.lower.cpu.compile_worker``, started when a
+  function is jitted, stopped and waited for when this process exits) compiles the module into the disk
+  cache, and the thread loads the machine code from there. Numba's front end is Python, so a compiling thread
+  holds the GIL most of the time; the worker runs on another core instead, and this process only pays for
+  generating the source and loading the result. The source goes to the worker first; this process imports
+  Numba (and fills its contexts) while the worker compiles, so the request does not wait for that.
 - ``"thread"``: the thread compiles, sharing the GIL with the caller. So does ``"process"`` when the disk
   cache cannot be used (``fnx.lower.cpu.disk_cache``), since the worker hands its code over through it.
 
@@ -245,8 +246,9 @@ def _compile_in_worker(source: str, entry: str, types: list, meanwhile: Callable
 
 
 def start_worker() -> "_Worker":
-    """The live worker, started if there is none: jit starts it at a function's first call, so that its
-    ~0.5 s start (Python, NumPy, Numba) is over by the time the compile is asked for."""
+    """The live worker, started if there is none: ``jit`` starts it when a function is jitted, so that its
+    ~0.7 s of CPU (Python, NumPy, Numba) overlaps what comes before the compile is asked for. OSError once
+    this process is exiting."""
     global _worker
     with _worker_lock:
         if _exiting:
