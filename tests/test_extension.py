@@ -12,7 +12,7 @@ from fnx.core.avals import ShapedArray
 from fnx.core.errors import FnxTypeError
 from fnx.extend import def_elementwise, def_primitive
 from fnx.lax._rules import same_dtype
-from fnx.lower.cpu import compile as cpu_compile
+from fnx.lower.cpu import program as cpu_program
 from helpers import assert_same
 
 # the fused way: one row of the elementwise table
@@ -109,10 +109,10 @@ def test_inside_a_scan_with_its_gradient(prim):
 
 
 def test_the_row_fuses_into_one_loop_and_the_kernel_is_called_with_its_fingerprint():
-    fused, _ = cpu_compile.lower(fnx.make_jaxpr(lambda x: fnp.exp(axpb_p.bind(x, A, B)))(X))
+    fused, _ = cpu_program.lower(fnx.make_jaxpr(lambda x: fnp.exp(axpb_p.bind(x, A, B)))(X))
     assert fused.count("for ") == 2 and "np.float64(1.5) * " not in fused  # one 2-d loop nest for both ops
     assert " * " in fused and "vm.exp" in fused
-    called, _ = cpu_compile.lower(fnx.make_jaxpr(lambda x: axpb_kernel_p.bind(x, A, B))(X))
+    called, _ = cpu_program.lower(fnx.make_jaxpr(lambda x: axpb_kernel_p.bind(x, A, B))(X))
     assert "uk.axpb_kernel(" in called and "# kernels: axpb_kernel=" in called
 
 

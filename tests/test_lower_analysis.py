@@ -14,7 +14,7 @@ from fnx.lower import loop_motion
 from fnx.lower.product_updates import product_update_p
 from fnx.core.ir import dce
 from fnx.lower import simplify as simplify_module
-from fnx.lower.cpu import compile as cpu_compile
+from fnx.lower.cpu import program as cpu_program
 from fnx.lower.simplify import merge_scans, simplify
 from helpers import assert_same
 
@@ -321,7 +321,7 @@ def dead_work_in_nested_bodies(x):
 
 
 def test_the_pipeline_simplifies_a_program_once_with_its_nested_bodies(monkeypatch):
-    """compile.lower rewrites the whole program in one call of simplify; code generation rewrites nothing more,
+    """program.lower rewrites the whole program in one call of simplify; code generation rewrites nothing more,
     yet the dead sine inside the scan inside the cond's branch is gone from the generated source."""
     calls = []
 
@@ -329,9 +329,9 @@ def test_the_pipeline_simplifies_a_program_once_with_its_nested_bodies(monkeypat
         calls.append(jaxpr)
         return simplify_module.simplify(jaxpr)
 
-    monkeypatch.setattr(cpu_compile, "simplify", counted)
+    monkeypatch.setattr(cpu_program, "simplify", counted)
     closed = fnx.make_jaxpr(dead_work_in_nested_bodies)(np.arange(1.0, 4.0))
-    source, _ = cpu_compile.lower(closed)
+    source, _ = cpu_program.lower(closed)
     assert len(calls) == 1
     assert "sin" not in source and "sin" in str(closed)
     assert_same(fnx.jit(dead_work_in_nested_bodies)(np.arange(1.0, 4.0)), 6.0)
