@@ -47,8 +47,9 @@ _worker_lock = threading.Lock()  # jit's first calls and the compile thread may 
 # worker grows by ~2 MiB per compile; a new one starts in ~0.5 s
 WORKER_COMPILES = 200
 WORKER_TIMEOUT = 600.0  # seconds for one compile before the worker is taken for hung and killed
-# at exit, seconds a worker may take to end (after the kernel or module at hand) before it is killed: its disk
-# cache writes are atomic, so a killed compile only leaves that work to a later process
+# at exit, seconds a worker compiling a module asked for may take to finish it before it is killed (one doing
+# nothing else, or compiling ahead, is killed at once): its disk cache writes are atomic, so a killed compile
+# only leaves that work to a later process
 EXIT_SECONDS = 0.5
 _retired: list[subprocess.Popen] = []  # workers told to end, not yet seen ended
 _exiting = False  # set at exit: no worker starts after that
@@ -175,19 +176,24 @@ class _Worker:
         self.requests = Connection(to_worker[1], readable=False)
         self.replies = Connection(from_worker[0], writable=False)
         self.compiles = 0
+        self.busy = False  # compiling a module this process asked for
 
     def compile(self, source: str, entry: str, types: list, meanwhile: Callable = lambda: None) -> str | None:
         """Have the worker compile ``entry`` of ``source`` into the disk cache, calling ``meanwhile()`` while it
         does: None, or the error's text."""
         self.compiles += 1
         note("request sent")
-        self.requests.send((source, entry, types))
-        meanwhile()
-        if not self.replies.poll(WORKER_TIMEOUT):
-            self.process.kill()
-            self.retire()
-            return f"the compile worker took over {WORKER_TIMEOUT} s"
-        error, events = self.replies.recv()
+        self.busy = True
+        try:
+            self.requests.send((source, entry, types))
+            meanwhile()
+            if not self.replies.poll(WORKER_TIMEOUT):
+                self.process.kill()
+                self.retire()
+                return f"the compile worker took over {WORKER_TIMEOUT} s"
+            error, events = self.replies.recv()
+        finally:
+            self.busy = False
         timeline.extend(events)
         return error
 
@@ -200,15 +206,20 @@ class _Worker:
 
 
 def _stop_workers() -> None:
-    """At exit, end the worker and wait for every retired one, killing any still at work after
-    ``EXIT_SECONDS``: a process left running would go on using a core, and ``subprocess`` reports it
-    (``ResourceWarning: subprocess N is still running``)."""
+    """At exit, end the workers and wait for them: a process left running would go on using a core, and
+    ``subprocess`` reports it (``ResourceWarning: subprocess N is still running``). A worker compiling a module
+    gets ``EXIT_SECONDS`` to finish it; the others are killed at once (one still starting would take ~0.7 s
+    to see its pipe closed)."""
     global _worker, _exiting
     with _worker_lock:
         _exiting = True
+        busy = _worker.process if _worker is not None and _worker.busy else None
         if _worker is not None:
             _worker.retire()
             _worker = None
+    for process in _retired:
+        if process is not busy:
+            process.kill()
     deadline = time.monotonic() + EXIT_SECONDS
     for process in _retired:
         try:

@@ -7,8 +7,9 @@ module through the same verified disk cache as the user's process (``disk_cache.
 entry for those argument types, which stores the machine code in Numba's disk cache, and answers ``None``,
 ``UNCACHED`` (no usable disk cache: the user's process compiles itself) or the error's text, with the times of
 its steps. The user's process then loads that machine code from the cache in a fraction of the time. The
-worker ends when the pipe closes, after the kernel or module at hand: when the user's process retires it, or
-exits (which waits ``background.EXIT_SECONDS`` for it, then kills it; its cache writes are atomic).
+worker ends when the pipe closes, after the kernel or module at hand, when the user's process retires it; at
+exit that process kills it, after ``background.EXIT_SECONDS`` if it is compiling a module asked for (its cache
+writes are atomic).
 
 Between requests it compiles the kernel signatures programs commonly use into the disk cache
 (``common_kernels``; ``FNX_COMPILE_AHEAD=0`` turns this off), one kernel at a time: before each it waits
