@@ -154,8 +154,9 @@ class _Worker:
     def __init__(self) -> None:
         self.settings = _worker_settings()
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        # FNX_BACKGROUND_COMPILE=off: nothing the worker imports may start a worker of its own (jit starts one)
         env = {**os.environ, "FNX_CACHE_DIR": config.cache_dir, "FNX_CACHE_MAX_BYTES": str(config.cache_max_bytes),
-               "FNX_COMPILE_AHEAD": str(int(config.compile_ahead))}
+               "FNX_COMPILE_AHEAD": str(int(config.compile_ahead)), "FNX_BACKGROUND_COMPILE": "off"}
         # -I: neither the working directory nor PYTHON* variables decide what it imports (a numba.py planted
         # in the user's folder must not run); fnx's own folder goes last on its path
         bootstrap = (f"import sys; sys.path.append({package_root!r}); "
