@@ -114,11 +114,12 @@ def cold_starts(names: list, frameworks: list, steps: int, rounds: int, warm: bo
         for fw in frameworks:
             cells = [min(s.get(e, np.inf) for s in found[fw]) for e in EVENTS]
             print(f"{name:<13}{fw:<12}" + "".join(f"{c:>14.3f}" for c in cells))
-        if timeline:
+        if timeline:  # each fnx process's compile steps: seconds from its start (CPU seconds)
             for fw in frameworks:
                 for s in found[fw]:
-                    if s.get("timeline"):
-                        print(f"{'':<13}{fw:<12}" + ", ".join(f"{e} {t:.2f} ({cpu:.2f})" for e, t, cpu in s["timeline"]))
+                    steps = ", ".join(f"{e} {t:.2f} ({cpu:.2f})" for e, t, cpu in s.get("timeline", []))
+                    if steps:
+                        print(f"{'':<13}{fw:<12}{steps}")
         for fw in frameworks:
             if fw.startswith("fnx") and "jax" in frameworks:
                 ratios = [min(s.get(e, np.inf) for s in found[fw]) / min(s.get(e, np.inf) for s in found["jax"])
