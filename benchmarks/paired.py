@@ -10,14 +10,16 @@ percent within minutes, ``run.py``'s per-framework medians (from different proce
 move a ratio by as much; here both sides of each ratio ran within a second of each other. ``run.py``
 remains the reference (one process per framework, first calls, NumPy, result checks).
 
-``--default-config`` drops the thread caps and the pinning (each framework as a user runs it), and each
-timing then starts 0.15 s after the previous one ended: OpenBLAS's idle threads spin for ~0.11 s after a
-product (measured: that much CPU while the caller slept), and would otherwise share the cores with the
-framework timed next;
+``--default-config`` drops the thread caps and the pinning (each framework as a user runs it). Each timing
+follows the other framework's at once, so on an idle machine the OpenBLAS thread fnx leaves spinning (~0.11 s
+after a product: that much CPU while the caller slept) shares the cores with JAX's next turn; a pause between
+turns would let other processes of a loaded machine fill it, and fnx's load watcher (``fnx.lower.openblas``)
+would see them. Neither effect stood out of the noise at load ~4 (MLP step 0.85-1.86 of JAX in alternating
+runs with and without 0.15 s pauses).
 ``--busy`` prints each framework's slowdown beside a busy-looping process, which is stopped and continued
 (SIGSTOP/SIGCONT) so that every round times both frameworks with and without it, and the cores each used
-(its process's CPU time over the wall time: a framework that gains from the second core when it is free
-loses that gain beside the neighbour). ``--serial-loops`` adds fnx
+(its process's CPU time over the wall time, which also counts threads the other framework left spinning: a
+framework that gains from the second core when it is free loses that gain beside the neighbour). ``--serial-loops`` adds fnx
 compiled with ``parallel_loops=0`` ("serial") to the alternation: parallel loops' gain or loss, in one run.
 """
 from __future__ import annotations
@@ -47,17 +49,12 @@ import workloads  # noqa: E402
 from worker import load_framework  # noqa: E402
 
 
-SETTLE_SECONDS = 0.15 if DEFAULT_CONFIG else 0.0  # longer than OpenBLAS's idle threads spin after a product
-
-
 def seconds_per_call(call, calls: int) -> float:
     return wall_and_cores(call, calls)[0]
 
 
 def wall_and_cores(call, calls: int) -> tuple[float, float]:
-    """Seconds per call, and the cores used meanwhile (this process's CPU time over the wall time), timed
-    ``SETTLE_SECONDS`` after the caller's last work."""
-    time.sleep(SETTLE_SECONDS)
+    """Seconds per call, and the cores used meanwhile (this process's CPU time over the wall time)."""
     start, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         call()
