@@ -17,7 +17,8 @@ turns would let other processes of a loaded machine fill it, and fnx's load watc
 would see them. Neither effect stood out of the noise at load ~4 (MLP step 0.85-1.86 of JAX in alternating
 runs with and without 0.15 s pauses).
 ``--busy`` prints each framework's slowdown beside a busy-looping process, which is stopped and continued
-(SIGSTOP/SIGCONT) so that every round times both frameworks with and without it, and the cores each used
+(SIGSTOP/SIGCONT) so that every round times both frameworks with and without it, fnx's time beside it as a
+fraction of JAX's, and the cores each used
 (its process's CPU time over the wall time, which also counts threads the other framework left spinning: a
 framework that gains from the second core when it is free loses that gain beside the neighbour). ``--serial-loops`` adds fnx
 compiled with ``parallel_loops=0`` ("serial") to the alternation: parallel loops' gain or loss, in one run.
@@ -111,8 +112,9 @@ def ratios(workload, frameworks: list, rounds: int, products: bool, serial_loops
 
 def busy_slowdowns(workload, frameworks: list, rounds: int, serial_loops: bool = False) -> dict:
     """Per framework, the per-round ratio of its time beside a busy-looping process to its time without
-    (the busy process stopped with SIGSTOP between its turns), and the median cores it used without and with
-    the busy process; each round times all of them in turn."""
+    (the busy process stopped with SIGSTOP between its turns), the per-round ratio of its time beside the busy
+    process to JAX's, and the median cores it used without and with the busy process; each round times all of
+    them in turn."""
     calls = contenders(workload, frameworks, False, serial_loops)
     for call in calls.values():
         call()
@@ -131,8 +133,8 @@ def busy_slowdowns(workload, frameworks: list, rounds: int, serial_loops: bool =
                     times[name, state][r], cores[name, state][r] = wall_and_cores(calls[name], n)
     finally:
         busy.kill()
-    return {name: (times[name, "busy"] / times[name, "idle"], np.median(cores[name, "idle"]),
-                   np.median(cores[name, "busy"])) for name in calls}
+    return {name: (times[name, "busy"] / times[name, "idle"], times[name, "busy"] / times["JAX", "busy"],
+                   np.median(cores[name, "idle"]), np.median(cores[name, "busy"])) for name in calls}
 
 
 def main() -> None:
@@ -157,10 +159,12 @@ def main() -> None:
     for name in args.workloads.split(","):
         workload = workloads.BY_NAME[name]
         if args.busy:
-            for who, (r, idle, busy) in busy_slowdowns(workload, frameworks, args.rounds, args.serial_loops).items():
+            for who, (r, jax, idle, busy) in busy_slowdowns(workload, frameworks, args.rounds,
+                                                            args.serial_loops).items():
                 q1, median, q3 = np.percentile(r, [25, 50, 75])
+                against = f"  busy/JAX's busy {np.median(jax):.2f}" if who != "JAX" else ""
                 print(f"{name:12s} {who:6s} busy/idle {median:.2f} (quartiles {q1:.2f}-{q3:.2f}, {args.rounds} rounds)"
-                      f"  cores used idle {idle:.2f}, busy {busy:.2f}", flush=True)
+                      f"{against}  cores used idle {idle:.2f}, busy {busy:.2f}", flush=True)
             continue
         target = f"  target <= {workload.target}" if workload.target else ""
         for who, r in ratios(workload, frameworks, args.rounds, args.products, args.serial_loops).items():
