@@ -7,7 +7,11 @@ a busy-looping process stopped and continued between turns (as ``paired.py --bus
 - ``openblas1``: NumPy's OpenBLAS on one thread (what fnx's load watcher picks beside a busy neighbour);
 - ``openblas2``: on two threads (its choice on an idle machine); they spin while they wait for each other;
 - ``split``: each product of at least ``--split-from`` multiply-adds cut into column blocks, one per Numba
-  thread (a ``prange``), each block a one-thread OpenBLAS product. Numba's threads sleep while they wait.
+  thread (a ``prange``), each block a one-thread OpenBLAS product. Numba's threads sleep while they wait, and
+  the caller waits for both halves;
+- ``claim``: the same products cut into ``--blocks`` column blocks that the caller and one helper thread take
+  from a shared counter (compare-and-swap), so that the caller, on a core of its own, waits at most for the
+  helper's block in flight. The helper spins ~50 us for the next job, then sleeps on a futex (Linux).
 
 It prints the milliseconds per step and the cores used (CPU time over wall time) idle and busy. fnx's
 slowdown beside a busy neighbour is the gain it loses from the second core (``paired.py --busy``); only a way
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 import signal
 import subprocess
 import sys
@@ -33,6 +38,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import types  # noqa: E402
 from numba.extending import intrinsic  # noqa: E402
+from llvmlite import ir  # noqa: E402
 
 import blas_bound  # noqa: E402
 import workloads  # noqa: E402
@@ -65,6 +71,154 @@ def split_product(a, b, transpose_a, transpose_b, out, parts):
               _offset(blas._data(out), lo), n)
 
 
+# the claim mode's shared words: the job's generation (its low 32 bits are the helper's futex), the next block
+# (generation << 20 | block), blocks done, whether the helper sleeps, stop, then the job
+GEN, NEXT, DONE, SLEEPING, STOP, BLOCKS, M, N, K, TA, TB, A, B, C = range(14)
+SPINS = 20_000
+_SYSCALL = types.ExternalFunction("syscall", types.int64(types.int64, types.voidptr, types.int64, types.int64,
+                                                         types.voidptr))
+FUTEX, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE = 202, 128, 129  # x86-64 Linux
+
+
+@intrinsic
+def _word(typingctx, state, index):
+    """The address of ``state[index]`` (an int64 array), as an int64 pointer."""
+    def codegen(context, builder, signature, args):
+        return builder.gep(context.make_array(signature.args[0])(context, builder, args[0]).data, [args[1]])
+    return types.CPointer(types.int64)(state, types.int64), codegen
+
+
+@intrinsic
+def _load(typingctx, state, index):
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        return builder.load_atomic(builder.gep(data, [args[1]]), "seq_cst", 8)
+    return types.int64(state, types.int64), codegen
+
+
+@intrinsic
+def _store(typingctx, state, index, value):
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        builder.store_atomic(args[2], builder.gep(data, [args[1]]), "seq_cst", 8)
+        return context.get_dummy_value()
+    return types.none(state, types.int64, types.int64), codegen
+
+
+@intrinsic
+def _add(typingctx, state, index, value):
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        return builder.atomic_rmw("add", builder.gep(data, [args[1]]), args[2], "seq_cst")
+    return types.int64(state, types.int64, types.int64), codegen
+
+
+@intrinsic
+def _swap(typingctx, state, index, old, new):
+    """Compare-and-swap ``state[index]`` from ``old`` to ``new``; whether it happened."""
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        result = builder.cmpxchg(builder.gep(data, [args[1]]), args[2], args[3], "seq_cst", "seq_cst")
+        return builder.extract_value(result, 1)
+    return types.boolean(state, types.int64, types.int64, types.int64), codegen
+
+
+@intrinsic
+def _pointer(typingctx, address):
+    """The float32 pointer at integer ``address``."""
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], ir.PointerType(ir.FloatType()))
+    return types.CPointer(types.float32)(types.int64), codegen
+
+
+@intrinsic
+def _void(typingctx, pointer):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(8).as_pointer())
+    return types.voidptr(pointer), codegen
+
+
+@numba.njit(nogil=True)
+def _futex(state, operation, value):
+    return _SYSCALL(FUTEX, _void(_word(state, GEN)), operation, value, _void(_pointer(0)))
+
+
+@numba.njit(nogil=True)
+def _block(state, block):
+    """Columns of block ``block`` of the job in ``state``: a one-thread OpenBLAS product."""
+    n, k, parts, ta, tb = state[N], state[K], state[BLOCKS], state[TA], state[TB]
+    lo, hi = n * block // parts, n * (block + 1) // parts
+    lda, ldb = (state[M] if ta else k), (k if tb else n)
+    b = _offset(_pointer(state[B]), lo * ldb if tb else lo)
+    SGEMM(blas.ROW_MAJOR, TRANS if ta else NO_TRANS, TRANS if tb else NO_TRANS, state[M], hi - lo, k,
+          np.float32(1.0), _pointer(state[A]), lda, b, ldb, np.float32(0.0), _offset(_pointer(state[C]), lo), n)
+
+
+@numba.njit(nogil=True)
+def _claim_blocks(state, generation):
+    """Take blocks of job ``generation`` and compute them until none is left."""
+    done = 0
+    while True:
+        word = _load(state, NEXT)
+        if word >> 20 != generation or word & 0xFFFFF >= state[BLOCKS]:
+            break
+        if _swap(state, NEXT, word, word + 1):
+            _block(state, word & 0xFFFFF)
+            done += 1
+    if done:
+        _add(state, DONE, done)
+
+
+@numba.njit(nogil=True)
+def serve(state):
+    """The helper thread's loop: wait for a job (spinning, then on a futex) and take its blocks."""
+    seen = _load(state, GEN)
+    while not _load(state, STOP):
+        spins = 0
+        while _load(state, GEN) == seen and spins < SPINS:
+            spins += 1
+        if _load(state, GEN) == seen:
+            _store(state, SLEEPING, 1)
+            if _load(state, GEN) == seen:
+                _futex(state, FUTEX_WAIT_PRIVATE, seen & 0xFFFFFFFF)
+            _store(state, SLEEPING, 0)
+            continue
+        seen = _load(state, GEN)
+        _claim_blocks(state, seen)
+
+
+@numba.njit(nogil=True)
+def claim_product(state, a, b, transpose_a, transpose_b, out, blocks):
+    """``out[:] = op(a) @ op(b)`` (C-contiguous float32), in column blocks this thread and the helper take."""
+    generation = state[GEN] + 1
+    state[M], state[N] = out.shape
+    state[K] = a.shape[0] if transpose_a else a.shape[1]
+    state[TA], state[TB], state[BLOCKS] = transpose_a, transpose_b, blocks
+    state[A], state[B], state[C] = a.ctypes.data, b.ctypes.data, out.ctypes.data
+    state[DONE] = 0
+    _store(state, NEXT, generation << 20)
+    _add(state, GEN, 1)
+    if _load(state, SLEEPING):
+        _futex(state, FUTEX_WAKE_PRIVATE, 1)
+    _claim_blocks(state, generation)
+    while _load(state, DONE) < blocks:
+        pass
+
+
+def start_helper() -> np.ndarray:
+    """The claim mode's shared words, with the helper thread serving them."""
+    state = np.zeros(16, np.int64)
+    threading.Thread(target=serve, args=(state,), daemon=True, name="claim-helper").start()
+    return state
+
+
+@numba.njit(nogil=True)
+def stop_helper(state):
+    _store(state, STOP, 1)
+    _add(state, GEN, 1)
+    _futex(state, FUTEX_WAKE_PRIVATE, 1)
+
+
 @numba.njit(nogil=True)
 def whole_product(a, b, transpose_a, transpose_b, out):
     """``out[:] = op(a) @ op(b)`` in one OpenBLAS call (on its current thread count)."""
@@ -80,11 +234,14 @@ def step_calls(name: str) -> list:
                                     np.float32)) for a, b, ta, tb in products]
 
 
-def run(mode: str, calls: list, split_from: int) -> None:
+def run(mode: str, calls: list, args, state: np.ndarray) -> None:
     """One step's products the way ``mode`` names."""
     for a, b, ta, tb, out in calls:
-        if mode == "split" and out.shape[0] * out.shape[1] * (a.shape[0] if ta else a.shape[1]) >= split_from:
+        large = out.shape[0] * out.shape[1] * (a.shape[0] if ta else a.shape[1]) >= args.split_from
+        if mode == "split" and large:
             split_product(a, b, ta, tb, out, numba.config.NUMBA_NUM_THREADS)
+        elif mode == "claim" and large:
+            claim_product(state, a, b, ta, tb, out, args.blocks)
         else:
             whole_product(a, b, ta, tb, out)
 
@@ -102,32 +259,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--split-from", type=int, default=1 << 22, help="multiply-adds from which a product is split")
+    parser.add_argument("--blocks", type=int, default=8, help="column blocks of a product in the claim mode")
     parser.add_argument("--own-session", action="store_true", help="the busy neighbour in a session of its own")
     args = parser.parse_args()
-    modes = ("openblas1", "openblas2", "split")
-    threads_for = {"openblas1": 1, "openblas2": 2, "split": 1}
+    threads.launch()
+    modes = ("openblas1", "openblas2", "split", "claim")
+    threads_for = {"openblas1": 1, "openblas2": 2, "split": 1, "claim": 1}
+    state = start_helper()
     for name in ("mlp_step", "epoch"):
         calls = step_calls(name)
-        for a, b, ta, tb, out in calls:  # compile, and check the split against NumPy
+        openblas.set_threads(1)
+        for a, b, ta, tb, out in calls:  # compile, and check both ways of cutting against NumPy
+            expected = (a.T if ta else a) @ (b.T if tb else b)
             split_product(a, b, ta, tb, out, 2)
-            assert np.allclose(out, (a.T if ta else a) @ (b.T if tb else b), rtol=1e-4, atol=1e-3)
-        repeat = max(1, int(0.1 / wall_and_cores(lambda: run("openblas1", calls, args.split_from), 1)[0]))
+            assert np.allclose(out, expected, rtol=1e-4, atol=1e-3)
+            out[:] = np.nan
+            claim_product(state, a, b, ta, tb, out, args.blocks)
+            assert np.allclose(out, expected, rtol=1e-4, atol=1e-3)
+        repeat = max(1, int(0.1 / wall_and_cores(lambda: run("openblas1", calls, args, state), 1)[0]))
         busy = subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=args.own_session)
         os.kill(busy.pid, signal.SIGSTOP)
-        found = {(mode, state): [] for mode in modes for state in ("idle", "busy")}
+        found = {(mode, turn): [] for mode in modes for turn in ("idle", "busy")}
         try:
             for r in range(args.rounds):
-                for state in (("idle", "busy") if r % 2 == 0 else ("busy", "idle")):
-                    os.kill(busy.pid, signal.SIGCONT if state == "busy" else signal.SIGSTOP)
+                for turn in (("idle", "busy") if r % 2 == 0 else ("busy", "idle")):
+                    os.kill(busy.pid, signal.SIGCONT if turn == "busy" else signal.SIGSTOP)
                     for mode in (modes if r % 2 == 0 else modes[::-1]):
                         openblas.set_threads(threads_for[mode])
-                        found[mode, state].append(wall_and_cores(lambda: run(mode, calls, args.split_from), repeat))
+                        found[mode, turn].append(wall_and_cores(lambda: run(mode, calls, args, state), repeat))
         finally:
             busy.kill()
         for mode in modes:
-            (idle, idle_cores), (busy_ms, busy_cores) = (np.median(found[mode, s], axis=0) for s in ("idle", "busy"))
+            (idle, idle_cores), (busy_ms, busy_cores) = (np.median(found[mode, t], axis=0) for t in ("idle", "busy"))
             print(f"{name:8s} {mode:9s} idle {idle * 1e3:7.3f} ms ({idle_cores:.2f} cores)  busy {busy_ms * 1e3:7.3f} ms "
                   f"({busy_cores:.2f} cores)  busy/idle {busy_ms / idle:.2f}", flush=True)
+    stop_helper(state)
 
 
 if __name__ == "__main__":
