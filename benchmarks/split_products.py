@@ -1,7 +1,7 @@
-"""Beside a busy neighbour, can fnx's products use a second core? OpenBLAS's threads against a split over Numba's.
+"""Beside a busy neighbour, can fnx's products use a second core? OpenBLAS's threads against splits of our own.
 
 ``python benchmarks/split_products.py [--rounds 9] [--own-session]`` times the matrix products of one
-``mlp_step`` and one ``epoch`` step (``blas_bound.step_products``) three ways, alternating in one process, with
+``mlp_step`` and one ``epoch`` step (``blas_bound.step_products``) four ways, alternating in one process, with
 a busy-looping process stopped and continued between turns (as ``paired.py --busy``):
 
 - ``openblas1``: NumPy's OpenBLAS on one thread (what fnx's load watcher picks beside a busy neighbour);
@@ -15,9 +15,9 @@ a busy-looping process stopped and continued between turns (as ``paired.py --bus
 
 It prints the milliseconds per step and the cores used (CPU time over wall time) idle and busy. fnx's
 slowdown beside a busy neighbour is the gain it loses from the second core (``paired.py --busy``); only a way
-to keep using it, at a share of the neighbour's core, can bring that slowdown under JAX's. A split that runs
-on this machine near ``openblas2`` idle and under ``openblas1`` busy would be that way (docs/design.md,
-"Parallel loops follow the load"). ``--own-session`` starts the neighbour in a session of its own: where the
+to keep using it, at a share of the neighbour's core, can bring that slowdown under JAX's. A mode that runs
+near ``openblas2`` idle and well under ``openblas1`` busy would be that way (docs/design.md, "Beside a busy
+neighbour"). ``--own-session`` starts the neighbour in a session of its own: where the
 kernel groups processes by session for scheduling (``/proc/sys/kernel/sched_autogroup_enabled``), the
 neighbour then holds its core whatever the number of fnx's threads.
 """
@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,8 +37,8 @@ sys.path[:0] = [os.path.dirname(HERE), HERE]
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import types  # noqa: E402
-from numba.extending import intrinsic  # noqa: E402
 from llvmlite import ir  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
 
 import blas_bound  # noqa: E402
 import workloads  # noqa: E402
@@ -80,36 +80,39 @@ _SYSCALL = types.ExternalFunction("syscall", types.int64(types.int64, types.void
 FUTEX, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE = 202, 128, 129  # x86-64 Linux
 
 
+def _element(context, builder, signature, args):
+    """(intrinsics' code) The address of ``state[index]``, the intrinsic's first two arguments."""
+    return builder.gep(context.make_array(signature.args[0])(context, builder, args[0]).data, [args[1]])
+
+
 @intrinsic
 def _word(typingctx, state, index):
-    """The address of ``state[index]`` (an int64 array), as an int64 pointer."""
-    def codegen(context, builder, signature, args):
-        return builder.gep(context.make_array(signature.args[0])(context, builder, args[0]).data, [args[1]])
-    return types.CPointer(types.int64)(state, types.int64), codegen
+    """The address of ``state[index]`` (an int64 array)."""
+    return types.CPointer(types.int64)(state, types.int64), _element
 
 
 @intrinsic
 def _load(typingctx, state, index):
+    """``state[index]``, read atomically."""
     def codegen(context, builder, signature, args):
-        data = context.make_array(signature.args[0])(context, builder, args[0]).data
-        return builder.load_atomic(builder.gep(data, [args[1]]), "seq_cst", 8)
+        return builder.load_atomic(_element(context, builder, signature, args), "seq_cst", 8)
     return types.int64(state, types.int64), codegen
 
 
 @intrinsic
 def _store(typingctx, state, index, value):
+    """``state[index] = value``, written atomically."""
     def codegen(context, builder, signature, args):
-        data = context.make_array(signature.args[0])(context, builder, args[0]).data
-        builder.store_atomic(args[2], builder.gep(data, [args[1]]), "seq_cst", 8)
+        builder.store_atomic(args[2], _element(context, builder, signature, args), "seq_cst", 8)
         return context.get_dummy_value()
     return types.none(state, types.int64, types.int64), codegen
 
 
 @intrinsic
 def _add(typingctx, state, index, value):
+    """``state[index] += value`` atomically; the value before."""
     def codegen(context, builder, signature, args):
-        data = context.make_array(signature.args[0])(context, builder, args[0]).data
-        return builder.atomic_rmw("add", builder.gep(data, [args[1]]), args[2], "seq_cst")
+        return builder.atomic_rmw("add", _element(context, builder, signature, args), args[2], "seq_cst")
     return types.int64(state, types.int64, types.int64), codegen
 
 
@@ -117,8 +120,8 @@ def _add(typingctx, state, index, value):
 def _swap(typingctx, state, index, old, new):
     """Compare-and-swap ``state[index]`` from ``old`` to ``new``; whether it happened."""
     def codegen(context, builder, signature, args):
-        data = context.make_array(signature.args[0])(context, builder, args[0]).data
-        result = builder.cmpxchg(builder.gep(data, [args[1]]), args[2], args[3], "seq_cst", "seq_cst")
+        result = builder.cmpxchg(_element(context, builder, signature, args), args[2], args[3], "seq_cst",
+                                 "seq_cst")
         return builder.extract_value(result, 1)
     return types.boolean(state, types.int64, types.int64, types.int64), codegen
 
@@ -133,6 +136,7 @@ def _pointer(typingctx, address):
 
 @intrinsic
 def _void(typingctx, pointer):
+    """``pointer`` as a ``void *``."""
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], ir.IntType(8).as_pointer())
     return types.voidptr(pointer), codegen
@@ -140,6 +144,7 @@ def _void(typingctx, pointer):
 
 @numba.njit(nogil=True)
 def _futex(state, operation, value):
+    """The futex call ``operation`` on the low 32 bits of ``state[GEN]``."""
     return _SYSCALL(FUTEX, _void(_word(state, GEN)), operation, value, _void(_pointer(0)))
 
 
@@ -214,6 +219,7 @@ def start_helper() -> np.ndarray:
 
 @numba.njit(nogil=True)
 def stop_helper(state):
+    """End the helper's loop."""
     _store(state, STOP, 1)
     _add(state, GEN, 1)
     _futex(state, FUTEX_WAKE_PRIVATE, 1)
