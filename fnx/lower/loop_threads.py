@@ -36,7 +36,8 @@ def threads_for(other_cores: float, cores: int, worker_busy: bool) -> int:
     thread still gets a share of its core (the elementwise benchmark slowed 1.11x with two threads and 1.84x
     with one, ``paired.py --busy`` at load ~2); but with every core taken by other processes it only adds
     wake-ups and a wait for the slower half (at load 7-8, one thread ran the elementwise benchmark in 0.962
-    against 1.085 ms, LeNet in 7.36 against 7.71 ms: docs/design.md, "Parallel loops follow the load").
+    against 1.085 ms, LeNet in 7.36 against 7.71 ms; at load ~4 the two were within 3%: docs/design.md,
+    "Parallel loops follow the load").
 
     >>> threads_for(1.0, 2, False), threads_for(1.9, 2, False)
     (2, 1)
