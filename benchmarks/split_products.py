@@ -9,7 +9,8 @@ a busy-looping process stopped and continued between turns (as ``paired.py --bus
 - ``split``: each product of at least ``--split-from`` multiply-adds cut into column blocks, one per Numba
   thread (a ``prange``), each block a one-thread OpenBLAS product. Numba's threads sleep while they wait, and
   the caller waits for both halves;
-- ``claim``: the same products cut into ``--blocks`` column blocks that the caller and one helper thread take
+- ``claim``: the same products cut into ``--blocks`` column blocks (``--row-blocks``: of rows, for products
+  with more rows than columns) that the caller and one helper thread take
   from a shared counter (compare-and-swap), so that the caller, on a core of its own, waits at most for the
   helper's block in flight. The helper spins ~50 us for the next job, then sleeps on a futex (Linux).
 
@@ -83,8 +84,9 @@ def split_product(a, b, transpose_a, transpose_b, out, parts):
 # (generation << 20 | block), blocks done, whether the helper sleeps, stop, then the job; MODE and LOCK serve
 # fnx's gemm when --workloads binds it to claimed_sgemm (claim or not; a product under way). The job's alpha
 # and beta are in a float32 array beside it.
-GEN, NEXT, DONE, SLEEPING, STOP, BLOCKS, M, N, K, TA, TB, A, B, C, LDA, LDB, LDC, MODE, LOCK = range(19)
+GEN, NEXT, DONE, SLEEPING, STOP, BLOCKS, M, N, K, TA, TB, A, B, C, LDA, LDB, LDC, MODE, LOCK, ROWS = range(20)
 SPINS = 20_000
+ROW_BLOCKS = "--row-blocks" in sys.argv  # read when the claim code compiles
 _SYSCALL = types.ExternalFunction("syscall", types.int64(types.int64, types.voidptr, types.int64, types.int64,
                                                          types.voidptr))
 FUTEX, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE = 202, 128, 129  # x86-64 Linux
@@ -160,13 +162,18 @@ def _futex(state, operation, value):
 
 @numba.njit(nogil=True)
 def _block(state, scalars, block):
-    """Columns of block ``block`` of the job in ``state``: a one-thread OpenBLAS product."""
-    n, parts, ldb = state[N], state[BLOCKS], state[LDB]
-    lo, hi = n * block // parts, n * (block + 1) // parts
-    b = _offset(_pointer(state[B]), lo * ldb if state[TB] == TRANS else lo)
-    SGEMM(blas.ROW_MAJOR, np.int32(state[TA]), np.int32(state[TB]), state[M], hi - lo, state[K], scalars[0],
-          _pointer(state[A]),
-          state[LDA], b, ldb, scalars[1], _offset(_pointer(state[C]), lo), state[LDC])
+    """Block ``block`` of the job in ``state``, a one-thread OpenBLAS product: rows of the output when the job
+    says ``ROWS`` (each block then packs ``op(b)`` again), otherwise columns (each packs ``op(a)`` again)."""
+    m, n, parts, lda, ldb, ldc = state[M], state[N], state[BLOCKS], state[LDA], state[LDB], state[LDC]
+    a, b, c = _pointer(state[A]), _pointer(state[B]), _pointer(state[C])
+    if state[ROWS]:
+        lo, hi = m * block // parts, m * (block + 1) // parts
+        a, c, m = _offset(a, lo if state[TA] == TRANS else lo * lda), _offset(c, lo * ldc), hi - lo
+    else:
+        lo, hi = n * block // parts, n * (block + 1) // parts
+        b, c, n = _offset(b, lo * ldb if state[TB] == TRANS else lo), _offset(c, lo), hi - lo
+    SGEMM(blas.ROW_MAJOR, np.int32(state[TA]), np.int32(state[TB]), m, n, state[K], scalars[0], a, lda, b, ldb,
+          scalars[1], c, ldc)
 
 
 @numba.njit(nogil=True)
@@ -209,6 +216,7 @@ def _claim(state, scalars, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, bet
     generation = state[GEN] + 1
     state[TA], state[TB], state[M], state[N], state[K], state[BLOCKS] = trans_a, trans_b, m, n, k, blocks
     state[A], state[LDA], state[B], state[LDB], state[C], state[LDC] = a, lda, b, ldb, c, ldc
+    state[ROWS] = ROW_BLOCKS and m > n  # then op(b), k x n, is the smaller operand to pack again per block
     scalars[0], scalars[1] = alpha, beta
     state[DONE] = 0
     _store(state, NEXT, generation << 20)
@@ -408,6 +416,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--split-from", type=int, default=1 << 22, help="multiply-adds from which a product is split")
     parser.add_argument("--blocks", type=int, default=8, help="column blocks of a product in the claim mode")
+    parser.add_argument("--row-blocks", action="store_true",
+                        help="in the claim mode, cut a product with more rows than columns in blocks of rows")
     parser.add_argument("--own-session", action="store_true", help="the busy neighbour in a session of its own")
     parser.add_argument("--workloads", action="store_true",
                         help="time fnx's compiled mlp_step and epoch with the claim mode as its gemm, and JAX")
