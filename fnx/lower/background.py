@@ -35,7 +35,6 @@ import numpy as np
 from ..config import config
 from ..core.ir import ClosedJaxpr
 from . import openblas
-from .cpu.compile_worker import UNCACHED
 
 _jobs: "queue.Queue" = queue.Queue()  # compiles waiting for the compile thread, in the order of first calls
 _unfinished = threading.Condition()  # guards _count and tells wait_for_compiles when it reaches 0
@@ -51,6 +50,7 @@ WORKER_TIMEOUT = 600.0  # seconds for one compile before the worker is taken for
 # nothing else, or compiling ahead, is killed at once): its disk cache writes are atomic, so a killed compile
 # only leaves that work to a later process
 EXIT_SECONDS = 0.5
+UNCACHED = "the disk cache cannot be used"  # the worker's answer when there is no disk cache to hand code over in
 _retired: list[subprocess.Popen] = []  # workers told to end, not yet seen ended
 _exiting = False  # set at exit: no worker starts after that
 # (event, time.perf_counter(), CPU seconds) of this process's recent compiles and its worker's, for

@@ -5,8 +5,8 @@ the working directory is imported) and
 sends it requests ``(source, entry, arg_types)`` over a pipe. For each, the worker writes and imports the
 module through the same verified disk cache as the user's process (``disk_cache.load_module``), compiles the
 entry for those argument types, which stores the machine code in Numba's disk cache, and answers ``None``,
-``UNCACHED`` (no usable disk cache: the user's process compiles itself) or the error's text, with the times of
-its steps. The user's process then loads that machine code from the cache in a fraction of the time. The
+``background.UNCACHED`` (no usable disk cache: the user's process compiles itself) or the error's text, with
+the times of its steps. The user's process then loads that machine code from the cache in a fraction of the time. The
 worker ends when the pipe closes, after the kernel or module at hand, when the user's process retires it; at
 exit that process kills it, after ``background.EXIT_SECONDS`` if it is compiling a module asked for (its cache
 writes are atomic).
@@ -26,9 +26,9 @@ import warnings
 from multiprocessing.connection import Connection
 
 from .. import openblas
+from ..background import UNCACHED
 
 SAMPLE_SECONDS = 0.1
-UNCACHED = "the disk cache cannot be used"  # the reply when there is no disk cache to hand the code over in
 
 
 def serve(requests: Connection, replies: Connection, ahead: bool = True) -> None:
