@@ -52,6 +52,7 @@ from numba.core import bytecode, caching
 
 from ..._version import __version__
 from ...config import config
+from . import kernel_calls
 
 MEMORY = "<fnx: in memory>"  # the folder of modules and kernels compiled without a disk cache
 
@@ -85,7 +86,7 @@ def kernels_fingerprint() -> str:
     return digest.hexdigest()
 
 
-_VERSIONS = f"{__version__}|{numba.__version__}|{kernels_fingerprint()}"
+_VERSIONS = f"{__version__}|{numba.__version__}|{kernels_fingerprint()}|calls by symbol"
 _KERNELS = "kernels_" + hashlib.sha256(_VERSIONS.encode()).hexdigest()[:16]
 _lock = threading.RLock()
 _refused: set[str] = set()  # folders refused in this process (each warned about once)
@@ -349,10 +350,27 @@ class _SealedFiles(_NUMBA_FILES):
         self._save(self._index_path, (self._version, self._source_stamp, overloads))
 
     def _load_data(self, name: str):
-        return self._load(self._data_path(name))
+        """The compiled function saved as ``name``, once the kernels its machine code calls by symbol are
+        loaded here under the symbols it was compiled against (``kernel_calls``); None (compile it again) if
+        it is missing, damaged, or one of those symbols differs."""
+        path = self._data_path(name)
+        found = self._load(path)
+        if found is None:
+            return None
+        data, calls = found
+        try:
+            kernel_calls.resolve(calls)
+        except kernel_calls.Mismatch as e:
+            warnings.warn(f"fnx: a module in the cache folder {self._cache_path!r} is compiled again instead of "
+                          f"loaded: {e}", CacheWarning, stacklevel=2)
+            _remove(path)
+            return None
+        return data
 
     def _save_data(self, name: str, data) -> None:
-        self._save(self._data_path(name), data)
+        """Save the compiled function ``data`` (Numba's reduced ``CompileResult``) as ``name``, with the record of
+        the kernels it calls by symbol."""
+        self._save(self._data_path(name), (data, kernel_calls.record(data[1].mangled_name)))
 
     def _load(self, path: str):
         """The object pickled in ``path``; None if it is missing or damaged (then removed, with a warning)."""
