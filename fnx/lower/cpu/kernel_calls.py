@@ -94,8 +94,8 @@ def _finalize(self) -> None:
                 _kernels[kernel[3]] = kernel[:3]
     self._linking_libraries = linked
     _numba_finalize(self)
-    calls = tuple(sorted((*_kernels[f.name], f.name) for f in self._final_module.functions
-                         if f.is_declaration and f.name in _kernels))
+    calls = tuple((*_kernels[f.name], f.name) for f in self._final_module.functions
+                  if f.is_declaration and f.name in _kernels)
     with _lock:
         for name in own:
             _records.setdefault(name, calls)
