@@ -16,9 +16,10 @@ form with reshapes and the flat layout kernels below.
   arrays): they compile once per dtype, where NumPy's N-d transposes and strided slice assignments compile
   slowly in Numba for every rank and layout.
 
-Each generated function that calls a kernel links in the kernel's code and compiles it again with its own
-(Numba links callees as LLVM IR), so a kernel's size shows in the first call of every jitted function using
-it: kernels stay small, and specialised variants are added only where they pay for themselves.
+Generated code calls these kernels by symbol (``kernel_calls``): a kernel compiles once per install and dtype,
+not again in every program. A kernel's size still shows in an install's first programs, and kernels calling
+one another link it in (Numba links callees as LLVM IR): kernels stay small, and specialised variants are
+added only where they pay for themselves.
 """
 from __future__ import annotations
 
