@@ -5,7 +5,9 @@ Layout of the folder (``fnx.config.cache_dir``, created with mode 0700)::
     fnx_<key>.py                        a generated module; <key> hashes its source, the kernel files and
                                         fnx's and Numba's versions
     fnx_<key>.<function>-<line>.py311.nbi / .<n>.nbc
-                                        Numba's index and machine code for that module's functions
+                                        Numba's index and machine code for that module's functions, each
+                                        with the kernels it calls by symbol (``kernel_calls``), which are
+                                        loaded and checked before it is
     kernels_<fingerprint>/              Numba's index and machine code for fnx's own kernel modules
 
 Trust: the folder must belong to this process's user and be writable by no one else; otherwise it is refused
@@ -360,7 +362,7 @@ class _SealedFiles(_NUMBA_FILES):
         data, calls = found
         try:
             kernel_calls.resolve(calls)
-        except kernel_calls.Mismatch as e:
+        except Exception as e:  # noqa: BLE001  (a kernel that differs or fails: the module is compiled again)
             warnings.warn(f"fnx: a module in the cache folder {self._cache_path!r} is compiled again instead of "
                           f"loaded: {e}", CacheWarning, stacklevel=2)
             _remove(path)
