@@ -45,8 +45,9 @@ class Mismatch(Exception):
 def record(symbol: str) -> tuple:
     """The kernels that the generated function of mangled name ``symbol``, compiled in this process, calls by
     symbol: a tuple of ``(module, kernel, argument types, kernel symbol)`` (empty if it calls none, or if it
-    was not compiled here)."""
-    return _records.get(symbol, ())
+    was not compiled here). Asked once, when its machine code is saved: ``record(cres.fndesc.mangled_name)``."""
+    with _lock:
+        return _records.pop(symbol, ())
 
 
 def resolve(calls: tuple) -> None:
@@ -97,7 +98,7 @@ def _finalize(self) -> None:
     calls = tuple((*_kernels[f.name], f.name) for f in self._final_module.functions
                   if f.is_declaration and f.name in _kernels)
     with _lock:
-        for name in own:
+        for name in filter(_GENERATED.match, own):
             _records.setdefault(name, calls)
 
 
