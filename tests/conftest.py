@@ -4,6 +4,9 @@
   start), so that every test of compiled code runs compiled code, and OpenBLAS keeps its thread count
   (``FNX_ADAPT_BLAS_THREADS=0``), and compile workers compile no kernels ahead (``FNX_COMPILE_AHEAD=0``);
   tests/test_tiers.py checks these features themselves.
+- Run on several processes, each gives NumPy's OpenBLAS its share of the cores (``_share_the_cores``): its
+  threads spin while they wait, so two processes of two threads each on two cores spent ~9x the CPU on the
+  book units' small products (Ghatak L8-11 and Bourez 6c, at load ~7: 132.6 s against 14.6 s).
 - Under CI (the CI environment variable set), hypothesis draws the same examples on every run, so a CI result
   can be reproduced exactly; locally it explores new examples each run.
 - Run on several processes (pytest-xdist's ``-n auto --dist loadfile``, as the README's test command does),
@@ -24,6 +27,18 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+
+def _share_the_cores() -> None:
+    """In a pytest-xdist worker: OpenBLAS's threads set to this worker's share of the cores (at least one).
+    Set at run time, not by ``OPENBLAS_NUM_THREADS``, so the processes tests start keep OpenBLAS's default."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        from fnx.lower import openblas
+
+        openblas.set_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
+_share_the_cores()
 
 _BESIDE = {"tests/test_tiers.py": "tests/test_jit.py"}  # a file that reuses another's compiled functions
 
