@@ -10,9 +10,17 @@ percent within minutes, ``run.py``'s per-framework medians (from different proce
 move a ratio by as much; here both sides of each ratio ran within a second of each other. ``run.py``
 remains the reference (one process per framework, first calls, NumPy, result checks).
 
-``--default-config`` drops the thread caps and the pinning (each framework as a user runs it);
+``--default-config`` drops the thread caps and the pinning (each framework as a user runs it). Each timing
+follows the other framework's at once, so on an idle machine the OpenBLAS thread fnx leaves spinning (~0.11 s
+after a product: that much CPU while the caller slept) shares the cores with JAX's next turn; a pause between
+turns would let other processes of a loaded machine fill it, and fnx's load watcher (``fnx.lower.openblas``)
+would see them. Neither effect stood out of the noise at load ~4 (MLP step 0.85-1.86 of JAX in alternating
+runs with and without 0.15 s pauses).
 ``--busy`` prints each framework's slowdown beside a busy-looping process, which is stopped and continued
-(SIGSTOP/SIGCONT) so that every round times both frameworks with and without it. ``--serial-loops`` adds fnx
+(SIGSTOP/SIGCONT) so that every round times both frameworks with and without it, fnx's time beside it as a
+fraction of JAX's, and the cores each used
+(its process's CPU time over the wall time, which also counts threads the other framework left spinning: a
+framework that gains from the second core when it is free loses that gain beside the neighbour). ``--serial-loops`` adds fnx
 compiled with ``parallel_loops=0`` ("serial") to the alternation: parallel loops' gain or loss, in one run.
 """
 from __future__ import annotations
@@ -43,10 +51,16 @@ from worker import load_framework  # noqa: E402
 
 
 def seconds_per_call(call, calls: int) -> float:
-    start = time.perf_counter()
+    return wall_and_cores(call, calls)[0]
+
+
+def wall_and_cores(call, calls: int) -> tuple[float, float]:
+    """Seconds per call, and the cores used meanwhile (this process's CPU time over the wall time)."""
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         call()
-    return (time.perf_counter() - start) / calls
+    wall = time.perf_counter() - start
+    return wall / calls, (time.process_time() - cpu) / wall
 
 
 def contenders(workload, frameworks: list, products: bool, serial_loops: bool = False) -> dict:
@@ -98,7 +112,9 @@ def ratios(workload, frameworks: list, rounds: int, products: bool, serial_loops
 
 def busy_slowdowns(workload, frameworks: list, rounds: int, serial_loops: bool = False) -> dict:
     """Per framework, the per-round ratio of its time beside a busy-looping process to its time without
-    (the busy process stopped with SIGSTOP between its turns); each round times all of them in turn."""
+    (the busy process stopped with SIGSTOP between its turns), the per-round ratio of its time beside the busy
+    process to JAX's, and the median cores it used without and with the busy process; each round times all of
+    them in turn."""
     calls = contenders(workload, frameworks, False, serial_loops)
     for call in calls.values():
         call()
@@ -107,16 +123,18 @@ def busy_slowdowns(workload, frameworks: list, rounds: int, serial_loops: bool =
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     os.kill(busy.pid, signal.SIGSTOP)
     times = {(name, state): np.empty(rounds) for name in calls for state in ("idle", "busy")}
+    cores = {(name, state): np.empty(rounds) for name in calls for state in ("idle", "busy")}
     try:
         for r in range(rounds):
             for state in (("idle", "busy") if r % 2 == 0 else ("busy", "idle")):
                 os.kill(busy.pid, signal.SIGCONT if state == "busy" else signal.SIGSTOP)
                 time.sleep(0.3)  # a neighbour's load lasts: let fnx's OpenBLAS watcher (0.1 s looks) see it
                 for name in (list(calls) if r % 2 == 0 else list(calls)[::-1]):
-                    times[name, state][r] = seconds_per_call(calls[name], n)
+                    times[name, state][r], cores[name, state][r] = wall_and_cores(calls[name], n)
     finally:
         busy.kill()
-    return {name: times[name, "busy"] / times[name, "idle"] for name in calls}
+    return {name: (times[name, "busy"] / times[name, "idle"], times[name, "busy"] / times["JAX", "busy"],
+                   np.median(cores[name, "idle"]), np.median(cores[name, "busy"])) for name in calls}
 
 
 def main() -> None:
@@ -141,10 +159,12 @@ def main() -> None:
     for name in args.workloads.split(","):
         workload = workloads.BY_NAME[name]
         if args.busy:
-            for who, r in busy_slowdowns(workload, frameworks, args.rounds, args.serial_loops).items():
+            for who, (r, jax, idle, busy) in busy_slowdowns(workload, frameworks, args.rounds,
+                                                            args.serial_loops).items():
                 q1, median, q3 = np.percentile(r, [25, 50, 75])
-                print(f"{name:12s} {who:5s} busy/idle {median:.2f} (quartiles {q1:.2f}-{q3:.2f}, {args.rounds} rounds)",
-                      flush=True)
+                against = f"  busy/JAX's busy {np.median(jax):.2f}" if who != "JAX" else ""
+                print(f"{name:12s} {who:6s} busy/idle {median:.2f} (quartiles {q1:.2f}-{q3:.2f}, {args.rounds} rounds)"
+                      f"{against}  cores used idle {idle:.2f}, busy {busy:.2f}", flush=True)
             continue
         target = f"  target <= {workload.target}" if workload.target else ""
         for who, r in ratios(workload, frameworks, args.rounds, args.products, args.serial_loops).items():

@@ -109,18 +109,27 @@ def test_parallel_loops_off_and_by_size():
 
 
 def test_loop_threads_follow_the_load_rule():
-    """Loops take every core whatever other processes do, one while the compile worker works, and never more
-    than Numba's pool or fewer than one."""
+    """The watcher hands loops ``loop_threads.threads_for``'s count, never more than Numba's pool or fewer than
+    one."""
     cores = os.cpu_count()
     openblas._follow(0.0, cores)
     assert loop_threads.COUNT.value == min(cores, loop_threads._limit)
-    openblas._follow(cores - 0.9, cores)  # the other processes keep all but a tenth of a core busy
+    openblas._follow(cores - 0.9, cores)  # the other processes keep all but nine tenths of a core busy
     assert loop_threads.COUNT.value == min(cores, loop_threads._limit)  # loops' threads sleep while waiting
+    openblas._follow(float(cores), cores)  # every core busy
+    assert loop_threads.COUNT.value == 1
     loop_threads.follow(10_000)
     assert loop_threads.COUNT.value == loop_threads._limit
     loop_threads.follow(0)
     assert loop_threads.COUNT.value == 1
     openblas._follow(0.0, cores)
+
+
+@pytest.mark.parametrize("others, cores, busy, expected", [
+    (0.0, 2, False, 2), (1.0, 2, False, 2), (1.4, 2, False, 2), (1.5, 2, False, 1), (2.0, 2, False, 1),
+    (0.0, 2, True, 1), (6.0, 8, False, 8), (7.6, 8, False, 1), (0.0, 1, False, 1)])
+def test_loops_keep_every_core_unless_other_processes_keep_them_all_busy(others, cores, busy, expected):
+    assert loop_threads.threads_for(others, cores, busy) == expected
 
 
 def test_parallel_loops_setting_validates():

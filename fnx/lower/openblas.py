@@ -11,7 +11,8 @@ less those cores, at least one; while fnx's compile worker works, one. OpenBLAS'
 products of the same process follow it too, and a limit set later by other means (threadpoolctl) is
 overridden; ``fnx.config.update("adapt_blas_threads", False)`` (``FNX_ADAPT_BLAS_THREADS=0``) turns this off.
 The count fnx starts from, and never exceeds, is OpenBLAS's own (``OPENBLAS_NUM_THREADS``). fnx's parallel loops
-(``fnx.lower.loop_threads``) use one thread per core, and one while the compile worker works.
+(``fnx.lower.loop_threads``) use one thread per core, and one while the compile worker works or other
+processes keep every core busy (``loop_threads.threads_for``).
 """
 from __future__ import annotations
 
@@ -106,10 +107,7 @@ def _follow(other_cores: float, cores: int) -> None:
     """OpenBLAS's and the parallel loops' thread counts for this load."""
     if _own_count is not None:
         set_threads(threads_for(other_cores, cores, _own_count, _worker_busy))
-    # other processes' load is left out: a parallel loop's threads sleep while they wait (Numba's workqueue)
-    # and share out chunks, so beside a busy-looping process two threads did better than one (elementwise
-    # busy/idle 1.11 against 1.84, paired.py --busy at load ~2)
-    loop_threads.follow(threads_for(0.0, cores, cores, _worker_busy))
+    loop_threads.follow(loop_threads.threads_for(other_cores, cores, _worker_busy))
 
 
 def cpu_seconds() -> tuple[float, float] | None:
