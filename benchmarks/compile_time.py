@@ -3,9 +3,9 @@
 ``python benchmarks/compile_time.py [--workloads mlp_step,rnn] [--warm-kernels]`` runs each workload in a
 process of its own with a new ``FNX_CACHE_DIR`` and ``NUMBA_CACHE_DIR`` (so Numba's caches of the shared kernels
 start empty too, wherever they are kept), compiling in the call (``FNX_BACKGROUND_COMPILE=off``), and prints
-the first call's CPU seconds (after filling Numba's typing and target contexts, as the compile worker does before
-its first request) (``time.thread_time``: the compile runs in the calling thread, and CPU time
-is what stays comparable while other jobs load the machine) split into:
+the first call's CPU seconds (``time.thread_time``: the compile runs in the calling thread, and CPU time
+is what stays comparable while other jobs load the machine), counted after Numba's typing and target contexts
+are filled, as the compile worker fills them before its first request, split into:
 
 - *fnx*: tracing, simplifying, fusing and writing the module (the first call minus Numba's compiles);
 - *kernels*: Numba compiling the shared kernels (``kernels.py``, ``kernels_arrays.py``, ``vecmath.py``,
