@@ -328,3 +328,34 @@ def test_the_worker_starts_before_a_jitted_function_is_traced(tmp_path, monkeypa
     monkeypatch.setattr(fnx.config, "background_compile", "process")
     fnx.grad(lambda x: fnx.jit(traced)(x).sum())(np.ones(2))  # traced under grad's trace: no worker yet
     assert events[0] == "trace"
+
+
+_CACHED_RUN = """
+import os, sys, numpy as np, fnx, fnx.numpy as fnp
+from fnx.lower import background
+def no_worker(*args, **kwargs):  # an exception would be caught (the caller compiles again): end the process
+    print("the worker was asked to compile", file=sys.stderr, flush=True)
+    os._exit(3)
+if sys.argv[1] == "load":
+    background._compile_in_worker = no_worker
+f = fnx.jit(lambda x: fnp.tanh(x) * 3.0 + fnp.sum(x))
+x = np.linspace(-1.0, 1.0, 7)
+f(x), f(x)
+assert fnx.block_until_compiled(timeout=600)
+assert next(iter(f._entries.values())).code.executable is not None
+print(repr(np.asarray(f(x)).tolist()))
+"""
+
+
+def test_machine_code_in_the_disk_cache_is_loaded_without_the_worker(tmp_path):
+    """A second process finds the first one's program in the disk cache and loads it in its compile thread,
+    sparing the worker's round trip (the script fails if it asks the worker)."""
+    import subprocess
+    env = {**os.environ, "FNX_CACHE_DIR": str(tmp_path), "FNX_BACKGROUND_COMPILE": "process",
+           "PYTHONPATH": str(REPO)}
+    runs = [subprocess.run([sys.executable, "-c", _CACHED_RUN, step], env=env, cwd=tmp_path, capture_output=True,
+                           text=True, timeout=600) for step in ("compile", "load")]
+    assert [r.returncode for r in runs] == [0, 0], runs[1].stderr[-2000:]
+    x = np.linspace(-1.0, 1.0, 7)
+    for r in runs:
+        assert_same(np.asarray(eval(r.stdout)), np.tanh(x) * 3.0 + np.sum(x), rtol=1e-12)

@@ -8,7 +8,7 @@ thread of this process takes the queue in order; for each jaxpr it generates the
   jitted function's first call, ending with this process) compiles the module into the disk cache, and the
   thread loads the machine code from there. Numba's front end is Python, so a compiling thread holds the GIL
   most of the time; the worker runs on another core instead, and this process only pays for generating the
-  source and loading the result.
+  source and loading the result. Machine code already in the disk cache is loaded by the thread directly.
 - ``"thread"``: the thread compiles, sharing the GIL with the caller. So does ``"process"`` when the disk
   cache cannot be used (``fnx.lower.cpu.disk_cache``), since the worker hands its code over through it.
 
@@ -90,15 +90,18 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
         if mode == "process" and config.cache_dir:
             start_worker()  # usually running already (see TieredCode); else it starts while Numba imports here
         from .cpu import disk_cache
-        from .cpu.compile import Executable, compile_for, load_function, lower
+        from .cpu.compile import Executable, compile_for, load_cached_for, load_function, lower
         source, entry = lower(closed, donated)
-        # the worker hands its machine code over through the disk cache: without one, compile here; nor does a
-        # worker know the user's kernels ("uk.")
-        if mode == "process" and disk_cache.folder() is not None and "uk." not in source and \
-                _compile_in_worker(source, entry, types, meanwhile=prepare_numba) is not None:
-            return  # the worker failed: the caller compiles in process, where the error shows as usual
-        function = load_function(source, entry)
-        compile_for(function, types)  # after the worker: a load from Numba's disk cache
+        # machine code an earlier process left in the disk cache is loaded here, without the worker's round trip
+        function = load_function(source, entry) if disk_cache.holds_module(source) else None
+        if function is None or not load_cached_for(function, types):
+            # the worker hands its machine code over through the disk cache: without one, compile here; nor
+            # does a worker know the user's kernels ("uk.")
+            if mode == "process" and disk_cache.folder() is not None and "uk." not in source and \
+                    _compile_in_worker(source, entry, types, meanwhile=prepare_numba) is not None:
+                return  # the worker failed: the caller compiles in process, where the error shows as usual
+            function = load_function(source, entry)
+            compile_for(function, types)  # after the worker: a load from Numba's disk cache
         executable = Executable(closed, function, source)
     except Exception:  # noqa: BLE001  (the caller compiles again in its own thread and sees the error)
         executable = None

@@ -236,6 +236,12 @@ def load_module(source: str) -> types.ModuleType:
         return _execute(name, source, where or MEMORY)
 
 
+def holds_module(source: str) -> bool:
+    """Whether the cache folder has a file for the module ``source`` (whose machine code may then be there)."""
+    where = folder()
+    return where is not None and os.path.exists(os.path.join(where, module_name(source) + ".py"))
+
+
 def _store(where: str, name: str, source: str) -> bool:
     """Make ``<where>/<name>.py`` hold ``source``; False (the folder refused) if it cannot be written."""
     path = os.path.join(where, name + ".py")
