@@ -4,7 +4,8 @@
 process of its own with a new ``FNX_CACHE_DIR`` and ``NUMBA_CACHE_DIR`` (so Numba's caches of the shared kernels
 start empty too, wherever they are kept), compiling in the call (``FNX_BACKGROUND_COMPILE=off``), and prints
 the first call's CPU seconds (``time.thread_time``: the compile runs in the calling thread, and CPU time
-is what stays comparable while other jobs load the machine) split into:
+is what stays comparable while other jobs load the machine), counted after Numba's typing and target contexts
+are filled, as the compile worker fills them before its first request, split into:
 
 - *fnx*: tracing, simplifying, fusing and writing the module (the first call minus Numba's compiles);
 - *kernels*: Numba compiling the shared kernels (``kernels.py``, ``kernels_arrays.py``, ``vecmath.py``,
@@ -40,7 +41,10 @@ def _measure(name: str) -> dict:
     F = load_framework("fnx", None)
     from numba.core import event
 
-    stack, exclusive = [], Counter()
+    from fnx.lower.background import prepare_numba
+    prepare_numba()  # as the compile worker does before its first request: not counted
+
+    stack, exclusive, per_kernel = [], Counter(), Counter()
 
     class CompileTimer(event.Listener):
         """Exclusive time of each Numba compile (a kernel compiled while typing its caller is its own)."""
@@ -52,7 +56,10 @@ def _measure(name: str) -> dict:
             dispatcher, start, nested = stack.pop()
             spent = time.thread_time() - start
             module = dispatcher.py_func.__module__ or ""
-            exclusive["generated" if module.startswith(GENERATED_PREFIX) else "kernels"] += spent - nested
+            generated = module.startswith(GENERATED_PREFIX)
+            exclusive["generated" if generated else "kernels"] += spent - nested
+            if not generated:
+                per_kernel[dispatcher.py_func.__name__] += spent - nested
             if stack:
                 stack[-1][2] += spent
 
@@ -69,7 +76,7 @@ def _measure(name: str) -> dict:
     return {"first": first, "second": time.perf_counter() - start, "kernels": exclusive["kernels"],
             "generated": exclusive["generated"], "fnx": first - exclusive["kernels"] - exclusive["generated"],
             "loops": sum(line.lstrip().startswith("for ") for line in source.splitlines()),
-            "lines": len(source.splitlines())}
+            "lines": len(source.splitlines()), "per_kernel": dict(per_kernel.most_common())}
 
 
 def _run(name: str, caches: str | None) -> dict:
@@ -92,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", default="mlp_step,rnn,lenet,epoch,per_example,elementwise")
     parser.add_argument("--warm-kernels", action="store_true", help="kernels cached, fnx's cache empty")
+    parser.add_argument("--per-kernel", action="store_true", help="also each kernel's exclusive compile time")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -109,6 +117,8 @@ def main(argv: list[str] | None = None) -> None:
             r = _run(name, caches)
             print(f"{name:12} {r['first']:9.2f}s {r['fnx']:5.2f}s {r['kernels']:7.2f}s {r['generated']:9.2f}s"
                   f" {r['second'] * 1e3:7.1f}ms {r['loops']:6d} {r['lines']:6d}", flush=True)
+            if args.per_kernel:
+                print("    " + ", ".join(f"{k} {t:.2f}" for k, t in r["per_kernel"].items() if t >= 0.01))
 
 
 if __name__ == "__main__":

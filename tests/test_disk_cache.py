@@ -330,3 +330,53 @@ def test_each_process_names_its_compiled_functions_apart():
     starts = [int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                                  timeout=300).stdout) for _ in range(2)]
     assert min(starts) > 2 ** 20 and starts[0] != starts[1]
+
+
+# A generated-style module calling an array kernel, which its machine code calls by symbol (kernel_calls).
+KERNEL_CALLER = textwrap.dedent("""
+    import numba
+    import numpy as np
+    from fnx.lower.cpu import kernels as k
+
+
+    @numba.njit(cache=True)
+    def f(x):
+        return k.logical_rows(x > 0.5, np.int64(1))
+""")
+CALLER_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from fnx.lower.cpu import compile, disk_cache  # noqa: F401  (compile: the CPU backend)
+    f = disk_cache.load_module(sys.argv[1]).f
+    x = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    out = f(x).tolist()
+    (library,) = [c.library for c in f.overloads.values()]
+    ir = library.get_llvm_str() if library._final_module.functions else ""  # empty when loaded from the cache
+    declared = [line for line in ir.splitlines() if line.startswith("declare") and "logical_rows" in line]
+    print(json.dumps([out, sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values()), len(declared)]))
+""")
+
+
+def test_a_module_whose_kernel_symbol_changed_is_compiled_again_not_loaded(tmp_path):
+    """Generated code calls an array kernel by its symbol instead of linking its code in; when the kernel is
+    compiled again (here: its cache files removed), its symbol changes, and the cached module, which names
+    the old one, must not be loaded (an unresolved symbol ends the process inside LLVM)."""
+    cache = tmp_path / "cache"
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", CALLER_SCRIPT, KERNEL_CALLER], capture_output=True,
+                              env={**os.environ, "FNX_CACHE_DIR": str(cache)}, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout), done.stderr
+
+    expected = [True, False]
+    first, _ = run()
+    assert first == [expected, 0, 1, 1]  # compiled, with the kernel declared, not linked in
+    (kernels_folder,) = cache.glob("kernels_*")
+    for path in kernels_folder.glob("kernels.logical_rows-*"):
+        path.unlink()
+    second, stderr = run()
+    assert second[:3] == [expected, 0, 1]  # compiled again
+    assert stderr.count("CacheWarning") == 1 and "logical_rows" in stderr and str(cache) in stderr
+    third, stderr = run()
+    assert third[:3] == [expected, 1, 0] and "CacheWarning" not in stderr

@@ -195,6 +195,8 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
     f = fnx.jit(lambda v: v @ v.T + 1.0)
     x = np.ones((4, 4))
     try:
+        alone = os.cpu_count() or 1  # OpenBLAS's count alone on the machine (the suite's workers share it)
+        openblas.set_threads(alone)
         f(x)
         f(x)  # starts the compile, held until released: the first tier now runs beside the worker
         f(x)
@@ -202,7 +204,7 @@ def test_openblas_runs_one_thread_beside_the_compile_worker(tmp_path, monkeypatc
         assert openblas.scipy_openblas().scipy_openblas_get_num_threads() == 1  # the decompositions' LAPACK too
         release.set()
         assert fnx.block_until_compiled(timeout=600)
-        assert openblas.get_threads() == openblas.threads_for(0.0, os.cpu_count(), own, False)
+        assert openblas.get_threads() == openblas.threads_for(0.0, os.cpu_count(), alone, False)
     finally:
         release.set()
         openblas.set_threads(own)
@@ -382,3 +384,34 @@ print(retired, background._worker.process.pid)
     assert time.monotonic() - start < 50  # the busy worker was killed, not waited out
     for pid in done.stdout.split():
         assert not os.path.exists(f"/proc/{pid}")  # ended and reaped
+
+
+_CACHED_RUN = """
+import os, sys, numpy as np, fnx, fnx.numpy as fnp
+from fnx.lower import background
+def no_worker(*args, **kwargs):  # an exception would be caught (the caller compiles again): end the process
+    print("the worker was asked to compile", file=sys.stderr, flush=True)
+    os._exit(3)
+if sys.argv[1] == "load":
+    background._compile_in_worker = no_worker
+f = fnx.jit(lambda x: fnp.tanh(x) * 3.0 + fnp.sum(x))
+x = np.linspace(-1.0, 1.0, 7)
+f(x), f(x)
+assert fnx.block_until_compiled(timeout=600)
+assert next(iter(f._entries.values())).code.executable is not None
+print(repr(np.asarray(f(x)).tolist()))
+"""
+
+
+def test_machine_code_in_the_disk_cache_is_loaded_without_the_worker(tmp_path):
+    """A second process finds the first one's program in the disk cache and loads it in its compile thread,
+    sparing the worker's round trip (the script fails if it asks the worker)."""
+    import subprocess
+    env = {**os.environ, "FNX_CACHE_DIR": str(tmp_path), "FNX_BACKGROUND_COMPILE": "process",
+           "PYTHONPATH": str(REPO)}
+    runs = [subprocess.run([sys.executable, "-c", _CACHED_RUN, step], env=env, cwd=tmp_path, capture_output=True,
+                           text=True, timeout=600) for step in ("compile", "load")]
+    assert [r.returncode for r in runs] == [0, 0], runs[1].stderr[-2000:]
+    x = np.linspace(-1.0, 1.0, 7)
+    for r in runs:
+        assert_same(np.asarray(eval(r.stdout)), np.tanh(x) * 3.0 + np.sum(x), rtol=1e-12)

@@ -8,8 +8,8 @@ importing Numba: ``fnx.lower.cpu.program``), then, by ``fnx.config.background_co
   function is jitted, stopped and waited for when this process exits) compiles the module into the disk
   cache, and the thread loads the machine code from there. Numba's front end is Python, so a compiling thread
   holds the GIL most of the time; the worker runs on another core instead, and this process only pays for
-  generating the source and loading the result. The source goes to the worker first; this process imports
-  Numba (and fills its contexts) while the worker compiles, so the request does not wait for that.
+  generating the source and loading the result. Machine code already in the disk cache is loaded by the thread
+  directly; otherwise the source goes to the worker, and this process fills Numba's contexts while it works.
 - ``"thread"``: the thread compiles, sharing the GIL with the caller. So does ``"process"`` when the disk
   cache cannot be used (``fnx.lower.cpu.disk_cache``), since the worker hands its code over through it.
 
@@ -109,16 +109,20 @@ def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, do
     executable = None
     try:
         from .cpu.program import lower
-        source, entry = lower(closed, donated)  # no Numba yet: the worker gets the source first
-        # the worker hands its machine code over through the disk cache: without one, compile here; nor does a
-        # worker know the user's kernels ("uk.")
-        if mode == "process" and config.cache_dir and "uk." not in source:
-            error = _compile_in_worker(source, entry, types, meanwhile=_prepare_numba)
-            if error is not None and error != UNCACHED:
-                return  # the worker failed: the caller compiles in process, where the error shows as usual
-        from .cpu.compile import Executable, compile_for, load_function
-        function = load_function(source, entry)
-        compile_for(function, types)  # after the worker: a load from Numba's disk cache
+        source, entry = lower(closed, donated)  # imports no Numba
+        from .cpu import disk_cache  # imports Numba: needed to look for the module's machine code in the cache
+        from .cpu.compile import Executable, compile_for, load_cached_for, load_function
+        # machine code an earlier process left in the disk cache is loaded here, without the worker's round trip
+        function = load_function(source, entry) if disk_cache.holds_module(source) else None
+        if function is None or not load_cached_for(function, types):
+            # the worker hands its machine code over through the disk cache (without one it answers UNCACHED and
+            # this thread compiles); nor does a worker know the user's kernels ("uk.")
+            if mode == "process" and config.cache_dir and "uk." not in source:
+                error = _compile_in_worker(source, entry, types, meanwhile=_prepare_numba)
+                if error is not None and error != UNCACHED:
+                    return  # the worker failed: the caller compiles in process, where the error shows as usual
+            function = load_function(source, entry)
+            compile_for(function, types)  # after the worker: a load from Numba's disk cache
         executable = Executable(closed, function, source)
         note("loaded")
     except Exception:  # noqa: BLE001  (the caller compiles again in its own thread and sees the error)

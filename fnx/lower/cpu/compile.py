@@ -19,6 +19,7 @@ apply_policy()  # compiled code is what needs fnx's memory policy (fnx/_memory.p
 
 import numba
 import numpy as np
+from numba.core.compiler_lock import global_compiler_lock
 from numba.core.errors import NumbaIRAssumptionWarning
 from numba.core.registry import cpu_target
 
@@ -82,9 +83,27 @@ def prepare_numba() -> None:
 def compile_for(function, arg_types: list) -> None:
     """Compile ``function`` for the arguments ``arg_types`` describes (``fnx.lower.background.arg_types``),
     or load that machine code from Numba's disk cache."""
-    types = [numba.from_dtype(np.dtype(t[1])) if t[0] == "scalar" else
-             numba.types.Array(numba.from_dtype(np.dtype(t[1])), t[2], t[3], readonly=t[4]) for t in arg_types]
-    function.compile(tuple(types))
+    function.compile(tuple(_numba_types(arg_types)))
+
+
+def _numba_types(arg_types: list) -> list:
+    return [numba.from_dtype(np.dtype(t[1])) if t[0] == "scalar" else
+            numba.types.Array(numba.from_dtype(np.dtype(t[1])), t[2], t[3], readonly=t[4]) for t in arg_types]
+
+
+def load_cached_for(function, arg_types: list) -> bool:
+    """Load ``function``'s machine code for ``arg_types`` from Numba's disk cache as ``compile_for`` would, but
+    never compile: False if the cache does not hold it. (The cache branch of Numba's ``Dispatcher.compile``,
+    numba/core/dispatcher.py.)"""
+    signature = tuple(_numba_types(arg_types))
+    with global_compiler_lock:
+        if function.overloads.get(signature) is None:
+            found = function._cache.load_overload(signature, function.targetctx)
+            if found is None:
+                return False
+            function.targetctx.insert_user_function(found.entry_point, found.fndesc, [found.library])
+            function.add_overload(found)
+    return True
 
 
 def compile_jaxpr(closed: ClosedJaxpr, donated: frozenset = frozenset()) -> Executable:

@@ -5,7 +5,9 @@ Layout of the folder (``fnx.config.cache_dir``, created with mode 0700)::
     fnx_<key>.py                        a generated module; <key> hashes its source, the kernel files and
                                         fnx's and Numba's versions
     fnx_<key>.<function>-<line>.py311.nbi / .<n>.nbc
-                                        Numba's index and machine code for that module's functions
+                                        Numba's index and machine code for that module's functions, each
+                                        with the kernels it calls by symbol (``kernel_calls``), which are
+                                        loaded and checked before it is
     kernels_<fingerprint>/              Numba's index and machine code for fnx's own kernel modules
 
 Trust: the folder must belong to this process's user and be writable by no one else; otherwise it is refused
@@ -52,6 +54,7 @@ from numba.core import bytecode, caching
 
 from ..._version import __version__
 from ...config import config
+from . import kernel_calls
 
 MEMORY = "<fnx: in memory>"  # the folder of modules and kernels compiled without a disk cache
 
@@ -85,7 +88,7 @@ def kernels_fingerprint() -> str:
     return digest.hexdigest()
 
 
-_VERSIONS = f"{__version__}|{numba.__version__}|{kernels_fingerprint()}"
+_VERSIONS = f"{__version__}|{numba.__version__}|{kernels_fingerprint()}|calls by symbol"
 _KERNELS = "kernels_" + hashlib.sha256(_VERSIONS.encode()).hexdigest()[:16]
 _lock = threading.RLock()
 _refused: set[str] = set()  # folders refused in this process (each warned about once)
@@ -233,6 +236,12 @@ def load_module(source: str) -> types.ModuleType:
         return _execute(name, source, where or MEMORY)
 
 
+def holds_module(source: str) -> bool:
+    """Whether the cache folder has a file for the module ``source`` (whose machine code may then be there)."""
+    where = folder()
+    return where is not None and os.path.exists(os.path.join(where, module_name(source) + ".py"))
+
+
 def _store(where: str, name: str, source: str) -> bool:
     """Make ``<where>/<name>.py`` hold ``source``; False (the folder refused) if it cannot be written."""
     path = os.path.join(where, name + ".py")
@@ -349,10 +358,27 @@ class _SealedFiles(_NUMBA_FILES):
         self._save(self._index_path, (self._version, self._source_stamp, overloads))
 
     def _load_data(self, name: str):
-        return self._load(self._data_path(name))
+        """The compiled function saved as ``name``, once the kernels its machine code calls by symbol are
+        loaded here under the symbols it was compiled against (``kernel_calls``); None (compile it again) if
+        it is missing, damaged, or one of those symbols differs."""
+        path = self._data_path(name)
+        found = self._load(path)
+        if found is None:
+            return None
+        data, calls = found
+        try:
+            kernel_calls.resolve(calls)
+        except Exception as e:  # noqa: BLE001  (a kernel that differs or fails: the module is compiled again)
+            warnings.warn(f"fnx: a module in the cache folder {self._cache_path!r} is compiled again instead of "
+                          f"loaded: {e}", CacheWarning, stacklevel=2)
+            _remove(path)
+            return None
+        return data
 
     def _save_data(self, name: str, data) -> None:
-        self._save(self._data_path(name), data)
+        """Save the compiled function ``data`` (Numba's reduced ``CompileResult``) as ``name``, with the record of
+        the kernels it calls by symbol."""
+        self._save(self._data_path(name), (data, kernel_calls.record(data[1].mangled_name)))
 
     def _load(self, path: str):
         """The object pickled in ``path``; None if it is missing or damaged (then removed, with a warning)."""

@@ -16,9 +16,10 @@ form with reshapes and the flat layout kernels below.
   arrays): they compile once per dtype, where NumPy's N-d transposes and strided slice assignments compile
   slowly in Numba for every rank and layout.
 
-Each generated function that calls a kernel links in the kernel's code and compiles it again with its own
-(Numba links callees as LLVM IR), so a kernel's size shows in the first call of every jitted function using
-it: kernels stay small, and specialised variants are added only where they pay for themselves.
+Generated code calls these kernels by symbol (``kernel_calls``): a kernel compiles once per install and dtype,
+not again in every program. A kernel's size still shows in an install's first programs, and kernels calling
+one another link it in (Numba links callees as LLVM IR): kernels stay small, and specialised variants are
+added only where they pay for themselves.
 """
 from __future__ import annotations
 
@@ -511,8 +512,10 @@ def conv(x, w, spatial, kernel, window_strides, dilation, groups):
     last = spatial.size - 1
     tap_run, tap_step = kernel[last], dilation[last]
     position_run, position_step = positions[last], window_strides[last]
-    tap_offsets, position_offsets = _offsets(kernel, dilation, strides), _offsets(positions, window_strides, strides)
-    tap_rows = _offsets(kernel[:last], dilation[:last], strides[:last])
+    taps_shape = copy(kernel)  # writable, as positions: one signature of _offsets, compiled once
+    tap_offsets = _offsets(taps_shape, dilation, strides)
+    position_offsets = _offsets(positions, window_strides, strides)
+    tap_rows = _offsets(taps_shape[:last], dilation[:last], strides[:last])
     position_rows = _offsets(positions[:last], window_strides[:last], strides[:last])
     by_position = tap_run > position_run
     patches = empty((p, k) if by_position else (k, p), x.dtype)
@@ -540,8 +543,8 @@ def _window_rows(shape, out_shape, window, window_strides, window_dilation):
     window, and the step between neighbouring windows of a row."""
     strides = _row_major_strides(shape)
     last = shape.size - 1
-    rows = _offsets(out_shape[:last], window_strides[:last], strides[:last])
-    return rows, _offsets(window, window_dilation, strides), window_strides[last]
+    rows = _offsets(copy(out_shape[:last]), window_strides[:last], strides[:last])  # writable, as conv's
+    return rows, _offsets(copy(window), window_dilation, strides), window_strides[last]
 
 
 @numba.njit(**NUMBA_OPTIONS)
