@@ -335,7 +335,8 @@ def test_the_worker_starts_when_a_function_is_jitted(tmp_path, monkeypatch):
 
 def test_writing_a_programs_source_imports_no_numba():
     """The compile worker gets the source before this process imports Numba (~0.3-0.5 s holding the GIL
-    beside the first tier): lowering, every CPU rule registered, must not import it."""
+    beside the first tier): lowering, every CPU rule registered, and looking in the disk cache must not
+    import it."""
     script = f"""
 import sys
 sys.path.insert(0, {str(REPO)!r})
@@ -351,6 +352,8 @@ def f(x, i):
 source, entry = lower(fnx.make_jaxpr(f)(np.ones((4, 4), np.float32), np.array([0, 2])))
 for kernel in ("arg_rows(", "cumulative_rows(", "scatter(", "reduce_window(", "logical_rows("):  # their op codes
     assert kernel in source, source
+from fnx.lower.cpu.cache_keys import holds_module
+assert not holds_module(source)  # nor looking for it in the disk cache
 print(sorted(name for name in sys.modules if name.split(".")[0] in ("numba", "llvmlite")))
 """
     done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, timeout=300)

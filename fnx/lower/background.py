@@ -108,21 +108,25 @@ def _serve() -> None:
 def _compile(closed: ClosedJaxpr, donated: frozenset, types: list, mode: str, done: Callable) -> None:
     executable = None
     try:
+        from .cpu.cache_keys import holds_module
         from .cpu.program import lower
         source, entry = lower(closed, donated)  # imports no Numba
-        from .cpu import disk_cache  # imports Numba: needed to look for the module's machine code in the cache
-        from .cpu.compile import Executable, compile_for, load_cached_for, load_function
-        # machine code an earlier process left in the disk cache is loaded here, without the worker's round trip
-        function = load_function(source, entry) if disk_cache.holds_module(source) else None
-        if function is None or not load_cached_for(function, types):
+        function = None
+        if holds_module(source):  # machine code an earlier process left in the cache: loaded without the worker
+            from .cpu.compile import load_cached_for, load_function
+            function = load_function(source, entry)
+            function = function if load_cached_for(function, types) else None
+        if function is None:
             # the worker hands its machine code over through the disk cache (without one it answers UNCACHED and
             # this thread compiles); nor does a worker know the user's kernels ("uk.")
             if mode == "process" and config.cache_dir and "uk." not in source:
                 error = _compile_in_worker(source, entry, types, meanwhile=_prepare_numba)
                 if error is not None and error != UNCACHED:
                     return  # the worker failed: the caller compiles in process, where the error shows as usual
+            from .cpu.compile import compile_for, load_function
             function = load_function(source, entry)
             compile_for(function, types)  # after the worker: a load from Numba's disk cache
+        from .cpu.compile import Executable
         executable = Executable(closed, function, source)
         note("loaded")
     except Exception:  # noqa: BLE001  (the caller compiles again in its own thread and sees the error)

@@ -49,19 +49,16 @@ import time
 import types
 import warnings
 
-import numba
 from numba.core import bytecode, caching
 
-from ..._version import __version__
 from ...config import config
 from . import kernel_calls
+from .cache_keys import module_name, versions
 
 MEMORY = "<fnx: in memory>"  # the folder of modules and kernels compiled without a disk cache
 
 _CPU = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(os.path.dirname(_CPU))  # fnx/
-_KERNEL_FILES = ("array_ir.py", "blas.py", "kernels.py", "kernels_arrays.py", "kernels_collectives.py",
-                 "kernels_decompositions.py", "kernels_fft.py", "threads.py", "vecmath.py")
 _SEAL = b"fnx sealed 1\n"
 _TMP_PREFIX = ".fnx-tmp-"
 _STALE_TMP_SECONDS = 3600  # a temporary file this old was left by a process that died while writing it
@@ -79,16 +76,7 @@ class _Damaged(Exception):
     """A cache file that must not be used; the message says why."""
 
 
-def kernels_fingerprint() -> str:
-    """A hash of the kernel modules: Numba's cache of generated code that inlines them must not outlive them."""
-    digest = hashlib.sha256()
-    for name in _KERNEL_FILES:
-        with open(os.path.join(_CPU, name), "rb") as f:
-            digest.update(f.read())
-    return digest.hexdigest()
-
-
-_VERSIONS = f"{__version__}|{numba.__version__}|{kernels_fingerprint()}|calls by symbol"
+_VERSIONS = versions()
 _KERNELS = "kernels_" + hashlib.sha256(_VERSIONS.encode()).hexdigest()[:16]
 _lock = threading.RLock()
 _refused: set[str] = set()  # folders refused in this process (each warned about once)
@@ -211,12 +199,6 @@ def _warn_damaged(path: str, reason: str) -> None:
 
 # -- generated modules -----------------------------------------------------------------------------------------
 
-def module_name(source: str) -> str:
-    """The name (and file stem) of the module generated as ``source``: ``fnx_<hash>``, where the hash covers
-    the source, the kernel modules and fnx's and Numba's versions."""
-    return "fnx_" + hashlib.sha256(f"{_VERSIONS}|{source}".encode()).hexdigest()[:24]
-
-
 def load_module(source: str) -> types.ModuleType:
     """The generated module ``source``, registered in ``sys.modules`` under ``module_name(source)``.
 
@@ -234,12 +216,6 @@ def load_module(source: str) -> types.ModuleType:
         if where is not None and not _store(where, name, source):
             where = None
         return _execute(name, source, where or MEMORY)
-
-
-def holds_module(source: str) -> bool:
-    """Whether the cache folder has a file for the module ``source`` (whose machine code may then be there)."""
-    where = folder()
-    return where is not None and os.path.exists(os.path.join(where, module_name(source) + ".py"))
 
 
 def _store(where: str, name: str, source: str) -> bool:
