@@ -8,6 +8,7 @@ worker process and a thread, as a user's program would, and break the worker on 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -390,7 +391,7 @@ print(retired, background._worker.process.pid)
 
 
 _CACHED_RUN = """
-import os, sys, numpy as np, fnx, fnx.numpy as fnp
+import json, os, sys, numpy as np, fnx, fnx.numpy as fnp
 from fnx.lower import background
 def no_worker(*args, **kwargs):  # an exception would be caught (the caller compiles again): end the process
     print("the worker was asked to compile", file=sys.stderr, flush=True)
@@ -402,14 +403,13 @@ x = np.linspace(-1.0, 1.0, 7)
 f(x), f(x)
 assert fnx.block_until_compiled(timeout=600)
 assert next(iter(f._entries.values())).code.executable is not None
-print(repr(np.asarray(f(x)).tolist()))
+print(json.dumps(np.asarray(f(x)).tolist()))
 """
 
 
 def test_machine_code_in_the_disk_cache_is_loaded_without_the_worker(tmp_path):
     """A second process finds the first one's program in the disk cache and loads it in its compile thread,
     sparing the worker's round trip (the script fails if it asks the worker)."""
-    import subprocess
     env = {**os.environ, "FNX_CACHE_DIR": str(tmp_path), "FNX_BACKGROUND_COMPILE": "process",
            "PYTHONPATH": str(REPO)}
     runs = [subprocess.run([sys.executable, "-c", _CACHED_RUN, step], env=env, cwd=tmp_path, capture_output=True,
@@ -417,4 +417,4 @@ def test_machine_code_in_the_disk_cache_is_loaded_without_the_worker(tmp_path):
     assert [r.returncode for r in runs] == [0, 0], runs[1].stderr[-2000:]
     x = np.linspace(-1.0, 1.0, 7)
     for r in runs:
-        assert_same(np.asarray(eval(r.stdout)), np.tanh(x) * 3.0 + np.sum(x), rtol=1e-12)
+        assert_same(np.asarray(json.loads(r.stdout)), np.tanh(x) * 3.0 + np.sum(x), rtol=1e-12)
