@@ -380,3 +380,25 @@ def test_a_module_whose_kernel_symbol_changed_is_compiled_again_not_loaded(tmp_p
     assert stderr.count("CacheWarning") == 1 and "logical_rows" in stderr and str(cache) in stderr
     third, stderr = run()
     assert third[:3] == [expected, 1, 0] and "CacheWarning" not in stderr
+
+
+def test_cache_keys_need_numba_s_version_not_its_metadata(monkeypatch):
+    """Without Numba's installed metadata (a source checkout on the path), the key takes the imported
+    module's version, and names stay what they are for the same versions."""
+    import importlib.metadata
+
+    import numba
+
+    from fnx.lower.cpu import cache_keys
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    installed = cache_keys.versions()
+    cache_keys.versions.cache_clear()
+    monkeypatch.setattr(cache_keys.metadata, "version", missing)
+    try:
+        assert cache_keys.versions().split("|")[1] == numba.__version__
+        assert cache_keys.versions() == installed  # here the metadata and the module agree
+    finally:
+        cache_keys.versions.cache_clear()

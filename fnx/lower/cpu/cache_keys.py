@@ -34,7 +34,12 @@ def kernels_fingerprint() -> str:
 def versions() -> str:
     """What every cache key covers: fnx's and Numba's versions (Numba's read from its installed metadata, not
     imported), the kernel files, and how programs call kernels (by symbol: ``kernel_calls``)."""
-    return f"{__version__}|{metadata.version('numba')}|{kernels_fingerprint()}|calls by symbol"
+    try:
+        numba_version = metadata.version("numba")
+    except metadata.PackageNotFoundError:  # Numba run from a source tree, with no installed metadata
+        import numba
+        numba_version = numba.__version__
+    return f"{__version__}|{numba_version}|{kernels_fingerprint()}|calls by symbol"
 
 
 def module_name(source: str) -> str:
